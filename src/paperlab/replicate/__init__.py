@@ -1,0 +1,1 @@
+"""Replication projects: scaffold, claims, runs, checks against the paper."""

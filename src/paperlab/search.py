@@ -1,0 +1,176 @@
+"""Hybrid retrieval over papers and notes: FTS5 bm25 + FAISS vectors, fused by reciprocal rank."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from paperlab import db
+from paperlab.config import Library
+from paperlab.db import sqlite_utils
+from paperlab.errors import InvalidInput, PaperlabError
+from paperlab.index import VectorIndex
+from paperlab.models import Hit
+
+MODES = ("hybrid", "keyword", "semantic")
+RRF_K = 60
+CANDIDATES = 50
+
+# Function words: an OR query over them matches nearly every chunk and costs most of the time.
+STOPWORDS = frozenset(
+    ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may", "might", "more", "most", "no", "not", "of", "on", "or", "our", "over", "so", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "under", "up", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your"]
+)
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass
+class Filters:
+    paper: str | None = None
+    notes_only: bool = False
+    status: str | None = None
+    tag: str | None = None
+
+    def ids(self, database: sqlite_utils.Database) -> set[int] | None:
+        return db.filtered_chunk_ids(database, self.paper, self.notes_only, self.status, self.tag)
+
+
+def query_terms(query: str) -> list[str]:
+    terms = [t.lower() for t in _TERM.findall(query)]
+    content = [t for t in terms if t not in STOPWORDS]
+    return list(dict.fromkeys(content or terms))
+
+
+def fts_expression(terms: list[str]) -> str:
+    return " OR ".join(f'"{t}"' for t in terms)
+
+
+def keyword_ranking(
+    database: sqlite_utils.Database, query: str, limit: int, filters: Filters
+) -> list[int]:
+    terms = query_terms(query)
+    if not terms:
+        return []
+    rows = db.fts_search(database, fts_expression(terms), limit, filters.paper,
+                         filters.notes_only, filters.status, filters.tag)
+    return [cid for cid, _ in rows]
+
+
+class SemanticSearcher:
+    """Holds the query encoder and the FAISS index, so repeated queries pay the load once."""
+
+    def __init__(self, lib: Library, database: sqlite_utils.Database) -> None:
+        from paperlab.embedding import query_encoder
+
+        model = db.get_meta(database, "index_model") or lib.settings.embedding_model
+        if model != lib.settings.embedding_model:
+            raise PaperlabError(f"the index was built with '{model}' but the library now uses "
+                                f"'{lib.settings.embedding_model}'; run `paperlab index`")
+        self.index = VectorIndex(lib.index_dir, model)
+        if not self.index.load():
+            raise PaperlabError("there is no vector index yet; run `paperlab index`")
+        self.encoder = query_encoder(model, lib.index_dir)
+        self.database = database
+        self.model = model
+
+    def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
+        vector = self.encoder.embed([query])[0]
+        return self.ranking_for_vector(vector, limit, allowed)
+
+    def ranking_for_vector(self, vector, limit: int, allowed: set[int] | None) -> list[int]:  # type: ignore[no-untyped-def]
+        import numpy as np
+
+        if allowed is not None and len(allowed) <= 20_000:
+            # exact scores over the allowed chunks alone: a filter never starves the results
+            rows = db.chunk_vectors(self.database, self.model, sorted(allowed))
+            if not rows:
+                return []
+            ids = np.array([r[0] for r in rows])
+            mat = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+            order = np.argsort(-(mat @ vector))[:limit]
+            return [int(ids[i]) for i in order]
+        hits = self.index.search(vector, limit if allowed is None else limit * 20)
+        return [cid for cid, _ in hits if allowed is None or cid in allowed][:limit]
+
+
+def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+    scores: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, cid in enumerate(ranking, start=1):
+            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def snippet(text: str, terms: list[str], width: int = 240) -> str:
+    flat = " ".join(text.split())
+    lower = flat.lower()
+    positions = [lower.find(t) for t in terms if lower.find(t) >= 0]
+    start = max(0, min(positions) - width // 3) if positions else 0
+    if start:
+        space = flat.find(" ", start)
+        start = space + 1 if 0 <= space < start + 20 else start
+    piece = flat[start:start + width]
+    return ("..." if start else "") + piece + ("..." if start + width < len(flat) else "")
+
+
+def search(
+    lib: Library, database: sqlite_utils.Database, query: str, k: int = 10, mode: str = "hybrid",
+    filters: Filters | None = None, searcher: SemanticSearcher | None = None,
+) -> list[Hit]:
+    if mode not in MODES:
+        raise InvalidInput(f"unknown mode '{mode}'; choose one of: {', '.join(MODES)}")
+    if not query.strip():
+        raise InvalidInput("the query is empty; try e.g. paperlab search \"backprop\"")
+    if k < 1:
+        raise InvalidInput(f"-k must be at least 1, got {k}")
+    filters = filters or Filters()
+    if db.count_chunks(database) == 0:
+        raise PaperlabError("nothing is indexed yet; fetch or add papers, then run `paperlab index`")
+    depth = max(CANDIDATES, k)
+    rankings: list[list[int]] = []
+    if mode in ("keyword", "hybrid"):
+        rankings.append(keyword_ranking(database, query, depth, filters))
+    if mode in ("semantic", "hybrid"):
+        searcher = searcher or SemanticSearcher(lib, database)
+        rankings.append(searcher.ranking(query, depth, filters.ids(database)))
+    fused = rrf(rankings)[:k]
+    details = db.chunk_details(database, [cid for cid, _ in fused])
+    terms = query_terms(query)
+    hits = []
+    for rank, (cid, score) in enumerate(fused, start=1):
+        row = details[cid]
+        hits.append(Hit(
+            rank=rank, item_id=row["item_id"], title=row["title"], source=row["source"],
+            page_start=row["page_start"], page_end=row["page_end"], section=row["section"],
+            snippet=snippet(row["text"], terms), score=round(score, 6), chunk_id=cid,
+        ))
+    return hits
+
+
+@dataclass
+class Similar:
+    item_id: str
+    title: str
+    score: float
+
+
+def similar(lib: Library, database: sqlite_utils.Database, item_id: str, k: int = 5) -> list[Similar]:
+    import numpy as np
+
+    searcher = SemanticSearcher(lib, database)
+    rows = db.chunk_vectors(database, searcher.model, db.item_chunk_ids(database, item_id, "paper"))
+    if not rows:
+        rows = db.chunk_vectors(database, searcher.model, db.item_chunk_ids(database, item_id, "notes"))
+    if not rows:
+        raise PaperlabError(f"'{item_id}' has no indexed text; run `paperlab index {item_id}`")
+    centroid = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]).mean(axis=0)
+    centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
+    candidates = searcher.index.search(centroid, 500)
+    details = db.chunk_details(database, [cid for cid, _ in candidates])
+    best: dict[str, Similar] = {}
+    for cid, score in candidates:
+        row = details.get(cid)
+        if row is None or row["item_id"] == item_id:
+            continue
+        if row["item_id"] not in best or best[row["item_id"]].score < score:
+            best[row["item_id"]] = Similar(row["item_id"], row["title"], round(score, 4))
+    return sorted(best.values(), key=lambda s: -s.score)[:k]

@@ -1,0 +1,117 @@
+"""Shared fixtures: a temp library per test, the CLI runner, the local arXiv server, PDFs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from paperlab.cli import app
+from paperlab.config import Library, Settings
+from paperlab.library import init_library
+from paperlab.samples import ATTENTION, BACKPROP, GROKKING, SamplePaper, write_paper_pdf
+from tests.arxiv_server import ArxivServer, ServedPaper
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+BAD_PDFS = SHARED / "fixtures" / "bad-pdfs"
+
+
+@dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("PAPERLAB_HOME", "PAPERLAB_ARXIV_API_URL", "PAPERLAB_EMBEDDING_MODEL",
+                "PAPERLAB_ARXIV_DELAY", "EDITOR", "VISUAL"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("COLUMNS", "200")
+
+
+TEST_SETTINGS = """\
+[paperlab]
+embedding_model = "hash:256"
+arxiv_api_url = "{api}"
+arxiv_delay_s = 0.0
+http_timeout_s = 1.0
+http_retries = 2
+backoff_s = 0.01
+"""
+
+
+@pytest.fixture
+def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
+    home = tmp_path / "library"
+    init_library(home)
+    (home / "paperlab.toml").write_text(TEST_SETTINGS.format(api="http://127.0.0.1:9/api/query"))
+    monkeypatch.setenv("PAPERLAB_HOME", str(home))
+    return Library(home=home, settings=Settings.load(home / "paperlab.toml"))
+
+
+@pytest.fixture
+def cli() -> object:
+    runner = CliRunner()
+
+    def run(*args: str, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception  # a bug: show its traceback
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def sample_pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    folder = tmp_path_factory.mktemp("pdfs")
+    out = {}
+    for paper in (GROKKING, ATTENTION, BACKPROP):
+        out[paper.arxiv_id] = write_paper_pdf(paper, folder / f"{paper.arxiv_id}.pdf").read_bytes()
+    return out
+
+
+def served(paper: SamplePaper, pdf: bytes, version: int | None = None) -> ServedPaper:
+    return ServedPaper(paper.arxiv_id, version or paper.version, paper.title, pdf,
+                       authors=paper.authors, abstract=paper.abstract,
+                       category=paper.primary_category)
+
+
+@pytest.fixture
+def arxiv(lib: Library, sample_pdfs: dict[str, bytes]) -> Iterator[ArxivServer]:
+    server = ArxivServer().start()
+    server.slow_s = 1.5
+    for paper in (GROKKING, ATTENTION, BACKPROP):
+        server.papers[paper.arxiv_id] = served(paper, sample_pdfs[paper.arxiv_id])
+    (lib.home / "paperlab.toml").write_text(TEST_SETTINGS.format(api=server.api_url))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def library_state(home: Path) -> dict[str, object]:
+    """Every file (with size) and every row, to prove a failure changed nothing."""
+    import sqlite3
+
+    files = {
+        str(p.relative_to(home)): p.stat().st_size
+        for p in sorted(home.rglob("*"))
+        if p.is_file() and not p.name.startswith("paperlab.db")
+    }
+    conn = sqlite3.connect(home / "paperlab.db")
+    tables = ("items", "log_entries", "notes", "chunks", "embeddings", "replications", "runs")
+    rows = {t: conn.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
+    conn.close()
+    return {"files": files, "rows": rows}
+
+
+def is_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0

@@ -1,0 +1,256 @@
+"""The library on disk, the reading log commands, notes and exports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from paperlab import db, export
+from paperlab.config import find_home
+from paperlab.errors import LibraryNotFound
+from paperlab.library import init_library, open_db
+from paperlab.samples import GROKKING, write_paper_pdf
+from tests.conftest import BAD_PDFS, library_state
+
+
+def rows(home: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(home / "paperlab.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_init_creates_library(tmp_path, cli):
+    result = cli("init", str(tmp_path / "lib"))
+    assert result.exit_code == 0
+    home = tmp_path / "lib"
+    for name in ("paperlab.toml", "paperlab.db", "papers", "index", "replications"):
+        assert (home / name).exists(), name
+    assert rows(home, "PRAGMA journal_mode") == [("wal",)]
+    assert rows(home, "SELECT version FROM _migrations") == [(1,)]
+    assert "already exists" in cli("init", str(home)).stdout
+
+
+def test_migrations_are_idempotent(tmp_path):
+    lib, _ = init_library(tmp_path / "lib")
+    database = open_db(lib)
+    assert db.migrate(database) == len(db.MIGRATIONS)
+    tables = set(database.table_names())
+    assert {"items", "log_entries", "notes", "chunks", "replications", "claims", "runs"} <= tables
+
+
+def test_home_precedence(tmp_path, monkeypatch):
+    a, _ = init_library(tmp_path / "a")
+    b, _ = init_library(tmp_path / "b")
+    (b.home / "deep" / "er").mkdir(parents=True)
+    monkeypatch.chdir(b.home / "deep" / "er")
+    assert find_home() == b.home  # nearest parent holding paperlab.toml
+    monkeypatch.setenv("PAPERLAB_HOME", str(a.home))
+    assert find_home() == a.home  # env beats the working directory
+    assert find_home(b.home) == b.home  # --home beats env
+
+
+def test_outside_a_library_says_how_to_create_one(tmp_path, monkeypatch, cli):
+    monkeypatch.chdir(tmp_path)
+    result = cli("log")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: not inside a paperlab library")
+    assert "paperlab init" in result.stderr
+    with pytest.raises(LibraryNotFound):
+        find_home(tmp_path / "nowhere")
+
+
+def test_add_link_status_rate_tag(lib, cli):
+    out = cli("add", "https://www.deeplearningbook.org", "--title", "Deep Learning", "--type", "book")
+    assert out.exit_code == 0 and "deep-learning" in out.stdout
+    assert cli("status", "deep-learning", "read").exit_code == 0
+    assert cli("rate", "deep-learning", "9").stdout.strip() == "deep-learning: 9/10"
+    assert cli("tag", "deep-learning", "+dl", "+textbook").exit_code == 0
+    assert cli("tag", "deep-learning", "-textbook").stdout.strip() == "deep-learning: dl"
+    item = rows(lib.home, "SELECT type, status, rating, tags, started_at, finished_at FROM items")[0]
+    today = date.today().isoformat()
+    assert item == ("book", "read", 9, '["dl"]', today, today)
+    kinds = [r[0] for r in rows(lib.home, "SELECT kind FROM log_entries ORDER BY id")]
+    assert kinds == ["added", "status", "rated", "tagged", "tagged"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message", "code"),
+    [
+        (("rate", "deep-learning", "11"), "rating must be between 1 and 10, got 11", 2),
+        (("rate", "nope", "5"), "no item 'nope' in the library", 1),
+        (("status", "deep-learning", "done"), "unknown status 'done'", 2),
+        (("tag", "deep-learning", "+bad tag"), "not a valid tag", 2),
+        (("log", "--since", "yesterday"), "--since must be a date", 2),
+        (("add", "notes.txt"), "is not a file", 2),
+        (("add", "https://x.org", "--title", "X", "--type", "movie"), "unknown type 'movie'", 2),
+    ],
+)
+def test_bad_input_gets_one_line_error(lib, cli, args, message, code):
+    cli("add", "https://www.deeplearningbook.org", "--title", "Deep Learning", "--type", "book")
+    before = library_state(lib.home)
+    result = cli(*args)
+    assert result.exit_code == code
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert result.stderr.count("\n") == 1  # one line, no traceback
+    assert library_state(lib.home) == before
+
+
+def test_add_local_pdf_copies_into_papers(lib, cli, tmp_path):
+    pdf = write_paper_pdf(GROKKING, tmp_path / "grok.pdf")
+    result = cli("add", str(pdf), "--title", "Grokking (local)", "--no-lookup")
+    assert result.exit_code == 0, result.stderr
+    item_id = "grokking-local"
+    stored = lib.home / "papers" / item_id / "paper.pdf"
+    assert stored.read_bytes() == pdf.read_bytes()
+    assert rows(lib.home, "SELECT id, pdf_path, text_status FROM items") == [
+        (item_id, f"papers/{item_id}/paper.pdf", "ok")]
+
+
+@pytest.mark.parametrize("name", ["unopenable.pdf", "truncated.pdf", "encrypted-user-password.pdf"])
+def test_add_unreadable_pdf_changes_nothing(lib, cli, name):
+    before = library_state(lib.home)
+    result = cli("add", str(BAD_PDFS / name), "--no-lookup")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and name in result.stderr
+    assert library_state(lib.home) == before
+
+
+def test_notes_append_and_keep_hand_edits(lib, cli):
+    cli("add", "https://example.org/post", "--title", "A Blog Post", "--type", "blog")
+    assert cli("note", "a-blog-post", "--summary", "Short and clear.").exit_code == 0
+    path = lib.home / "papers" / "a-blog-post" / "notes.md"
+    # the user edits by hand between commands
+    path.write_text(path.read_text().replace("## Notes", "My own paragraph.\n\n## Notes"))
+    cli("note", "a-blog-post", "--learned", "RRF needs no score calibration")
+    cli("note", "a-blog-post", "-m", "Read it twice.")
+    text = path.read_text()
+    assert "My own paragraph." in text and "Short and clear." in text
+    assert "- RRF needs no score calibration" in text
+    assert f"### {date.today().isoformat()}\n\nRead it twice." in text
+    shown = json.loads(cli("show", "a-blog-post", "--json").stdout)
+    assert shown["summary"] == "Short and clear."
+    assert shown["key_learnings"] == ["RRF needs no score calibration"]
+
+
+def test_note_opens_editor(lib, cli, monkeypatch, tmp_path):
+    cli("add", "https://example.org/c", "--title", "Course", "--type", "course")
+    editor = tmp_path / "fake-editor"
+    editor.write_text("#!/bin/sh\necho 'Written in the editor.' >> \"$1\"\n")
+    editor.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(editor))
+    assert cli("note", "course").exit_code == 0
+    assert "Written in the editor." in (lib.home / "papers/course/notes.md").read_text()
+    monkeypatch.delenv("EDITOR")
+    result = cli("note", "course")
+    assert result.exit_code == 2 and "set $EDITOR" in result.stderr
+
+
+def test_log_filters_and_json(lib, cli):
+    cli("add", "https://a.org", "--title", "Alpha", "--type", "podcast", "--tag", "rl")
+    cli("add", "https://b.org", "--title", "Beta", "--type", "video")
+    cli("status", "beta", "reading")
+    table = cli("log").stdout
+    assert "Alpha" in table and "Beta" in table and "podcast" in table
+    assert [i["id"] for i in json.loads(cli("log", "--json", "--tag", "rl").stdout)] == ["alpha"]
+    assert [i["id"] for i in json.loads(cli("log", "--json", "--status", "reading").stdout)] == ["beta"]
+    assert [i["id"] for i in json.loads(cli("log", "--json", "--type", "video").stdout)] == ["beta"]
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert json.loads(cli("log", "--json", "--since", tomorrow).stdout) == []
+
+
+def test_export_markdown_table_and_notes(lib, cli):
+    cli("add", "https://www.deeplearningbook.org", "--title", "Deep | Learning", "--type", "book")
+    cli("rate", "deep-learning", "8")
+    cli("note", "deep-learning", "--summary", "The textbook.", "--learned", "Init matters")
+    text = cli("export", "markdown").stdout
+    today = date.today().isoformat()
+    assert "| Date | Title | Content Type | Link | Personal Rating |" in text
+    assert f"| {today} | Deep \\| Learning | Book | <https://www.deeplearningbook.org> | 8/10 |" in text
+    assert "**Summary:** The textbook." in text and "- Init matters" in text
+
+
+def test_export_bibtex_arxiv_fields(lib):
+    database = open_db(lib)
+    from paperlab.models import Item
+
+    db.insert_item(database, Item(
+        id="2201.02177", title="Grokking: Generalization & Overfitting", arxiv_id="2201.02177",
+        authors=["Alethea Power", "Yuri Burda"], published="2022-01-06T18:43:37+00:00",
+        primary_category="cs.LG", added_at=db.now()))
+    bib = export.bibtex(db.list_items(database))
+    assert bib.startswith("@misc{power2022grokking,")
+    for line in ("eprint = {2201.02177}", "archivePrefix = {arXiv}", "primaryClass = {cs.LG}",
+                 "doi = {10.48550/arXiv.2201.02177}", "author = {Alethea Power and Yuri Burda}",
+                 r"title = {{Grokking: Generalization \& Overfitting}}"):
+        assert line in bib
+
+
+def test_export_json_and_to_file(lib, cli, tmp_path):
+    cli("add", "https://a.org", "--title", "Alpha", "--type", "tutorial")
+    out = tmp_path / "log.json"
+    assert cli("export", "json", "-o", str(out)).exit_code == 0
+    data = json.loads(out.read_text())
+    assert data[0]["id"] == "alpha" and data[0]["replication"] is None
+
+
+def test_week_recap_and_streak(lib, cli):
+    database = open_db(lib)
+    cli("add", "https://a.org", "--title", "Alpha", "--type", "paper")
+    cli("note", "alpha", "--learned", "Weight decay speeds up grokking")
+    cli("status", "alpha", "read")
+    today = date.today()
+    for back in (1, 2, 4):  # activity yesterday and the day before; a gap on day 3
+        day = (today - timedelta(days=back)).isoformat()
+        db.add_log(database, "alpha", "note", "", at=f"{day}T10:00:00+00:00")
+    text = cli("week", "--date", today.isoformat()).stdout
+    assert text.startswith(f"# My week in ML: {(today - timedelta(days=6)).isoformat()}")
+    assert "Study streak: 3 day(s)." in text
+    assert "- **Alpha** (Paper)" in text
+    assert "- Weight decay speeds up grokking" in text
+    assert export.streak({"2026-01-01", "2026-01-02"}, date(2026, 1, 3)) == 2  # today not yet
+    assert export.streak({"2026-01-01"}, date(2026, 1, 3)) == 0
+
+
+def test_read_only_library_is_a_clean_error(lib, cli, tmp_path):
+    from tests.conftest import is_root
+
+    if is_root():
+        # root ignores permission bits; make the target a file so the write fails the same way
+        blocker = lib.home / "papers" / "deep-learning"
+        blocker.write_text("not a folder")
+    else:
+        (lib.home / "papers").chmod(0o555)
+    cli("add", "https://www.deeplearningbook.org", "--title", "Deep Learning", "--type", "book")
+    result = cli("note", "deep-learning", "-m", "hello")
+    (lib.home / "papers").chmod(0o755)
+    assert result.exit_code != 0
+    assert result.stderr.startswith("Error: cannot write")
+
+
+def test_light_commands_import_no_heavy_modules(lib):
+    code = (
+        "import sys, runpy; sys.argv = ['paperlab'] + sys.argv[1:];\n"
+        "try:\n    runpy.run_module('paperlab', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'faiss', 'pymupdf', 'fitz', "
+        "'numpy', 'onnxruntime', 'transformers', 'requests', 'arxiv') if m in sys.modules]\n"
+        "print('HEAVY', heavy, file=sys.stderr)"
+    )
+    for args in (["--help"], ["log"], ["show", "--help"]):
+        proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                              check=False)
+        assert "HEAVY []" in proc.stderr, (args, proc.stderr)
+
+
+def test_python_dash_m_works(lib):
+    proc = subprocess.run([sys.executable, "-m", "paperlab", "--help"], capture_output=True,
+                          text=True, check=False)
+    assert proc.returncode == 0 and "fetch" in proc.stdout
