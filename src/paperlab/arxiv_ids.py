@@ -48,6 +48,11 @@ def parse_arxiv_id(text: str) -> ArxivId:
     elif raw[:6].lower() == "arxiv:":
         candidate = raw[6:].strip()
     match = _ID.fullmatch(candidate)
+    if match and match.group("new"):
+        yymm, number = match.group("new").split(".")
+        # 4 digits after the dot until 2014, 5 digits from 1501 on
+        if (len(number) == 5) != (int(yymm) >= 1501):
+            match = None
     if not match:
         shown = raw if len(raw) <= 60 else raw[:57] + "..."
         raise InvalidInput(
