@@ -115,7 +115,9 @@ class SentenceTransformerEmbedder:
                     "paperlab.toml to a sentence-transformers model you have, or a local path"
                 ) from exc
             self.max_tokens = int(self._model.max_seq_length or 256)
-            self.dim = int(self._model.get_sentence_embedding_dimension() or 0)
+            dim_of = getattr(self._model, "get_embedding_dimension", None) or \
+                self._model.get_sentence_embedding_dimension
+            self.dim = int(dim_of() or 0)
         return self._model
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:

@@ -101,10 +101,15 @@ def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
 
 
 def snippet(text: str, terms: list[str], width: int = 240) -> str:
+    """The window of `text` that holds the most distinct query terms."""
     flat = " ".join(text.split())
     lower = flat.lower()
-    positions = [lower.find(t) for t in terms if lower.find(t) >= 0]
-    start = max(0, min(positions) - width // 3) if positions else 0
+    hits = sorted((m.start(), t) for t in terms for m in re.finditer(re.escape(t), lower))
+    start, best = 0, 0
+    for i, (pos, _) in enumerate(hits):
+        seen = {t for p, t in hits[i:] if p < pos + width * 2 // 3}
+        if len(seen) > best:
+            start, best = max(0, pos - width // 3), len(seen)
     if start:
         space = flat.find(" ", start)
         start = space + 1 if 0 <= space < start + 20 else start

@@ -1,0 +1,96 @@
+"""PDF extraction and chunking."""
+
+from __future__ import annotations
+
+import pytest
+
+from paperlab import chunking
+from paperlab.errors import PdfError
+from paperlab.pdf import clean_text, extract_pages, validate_pdf
+from paperlab.samples import SamplePaper, write_paper_pdf
+from tests.conftest import BAD_PDFS
+
+PAPER = SamplePaper(
+    arxiv_id="2101.00001", version=2, title="A Two Column Study of Reading Order",
+    authors=["Ada Lovelace"],
+    abstract="LEFTCOLUMNMARKER opens the paper. " + "Filler words about optimisation. " * 60,
+    sections=[("2 Experiments", "RIGHTCOLUMNMARKER appears later. The regularization "
+               "coefficient was tuned extensively on the validation set. " * 8)],
+)
+
+
+@pytest.fixture(scope="module")
+def two_column_pdf(tmp_path_factory):
+    return write_paper_pdf(PAPER, tmp_path_factory.mktemp("x") / "paper.pdf", pages_of_filler=8)
+
+
+def test_reading_order_headers_stamp_and_headings(two_column_pdf):
+    pages = extract_pages(two_column_pdf)
+    assert len(pages) >= 2
+    text = "\n".join(p.text for p in pages)
+    assert text.index("LEFTCOLUMNMARKER") < text.index("RIGHTCOLUMNMARKER")
+    assert "preprint" not in text  # running header dropped
+    assert "arXiv:2101.00001v2" not in text  # margin stamp dropped
+    headings = [h for p in pages for _, h in p.headings]
+    assert "Abstract" in headings and "2 Experiments" in headings
+    # the generator hyphenates long words across lines; none may stay split
+    assert "regularization" in text and "regulari-\n" not in text
+    assert "optimisation" in text
+
+
+def test_clean_text_ligatures_and_hyphens():
+    raw = "The \ufb01rst e\ufb00ect of ﬂow on the repre-\nsentation   is   clear"
+    assert clean_text(raw) == "The first effect of flow on the representation is clear"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("encrypted-user-password.pdf", "encrypted with a password"),
+        ("truncated.pdf", "truncated"),
+        ("blank-page.pdf", "no text layer"),
+        ("image-only-scan.pdf", "no text layer"),
+        ("unopenable.pdf", "cannot be opened"),
+    ],
+)
+def test_bad_pdfs_get_clear_messages(name, message):
+    with pytest.raises(PdfError, match=message):
+        validate_pdf(BAD_PDFS / name)
+        extract_pages(BAD_PDFS / name)
+
+
+def test_chunks_fit_the_model_and_know_their_place():
+    pages = [(1, "Intro words. " * 200, [(0, "1 Introduction")]),
+             (2, "Method text here. " * 150, [(0, "2 Method")])]
+    doc = chunking.join_pages(pages)
+
+    def spans(text):
+        import re
+        return [m.span() for m in re.finditer(r"\w+|[^\w\s]", text)]
+
+    pieces = chunking.chunk(doc, spans, max_tokens=64, overlap=8)
+    assert all(p.n_tokens <= 62 for p in pieces)
+    assert pieces[0].page_start == 1 and pieces[0].section == "1 Introduction"
+    assert pieces[-1].page_end == 2 and pieces[-1].section == "2 Method"
+    assert any(p.page_start == 1 and p.page_end == 2 for p in pieces)  # a chunk spans the break
+    # overlap: consecutive chunks share text
+    assert pieces[1].text.split()[0] in pieces[0].text
+
+
+def test_chunks_counted_in_real_word_pieces(two_column_pdf):
+    """Counted with the bundled model's own tokenizer, every chunk fits in 256 word pieces."""
+    from paperlab.embedding import _bundled_dir_unchecked, load_tokenizer
+
+    tok = load_tokenizer(_bundled_dir_unchecked(), 256)
+    pages = extract_pages(two_column_pdf)
+    doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])
+    pieces = chunking.chunk(doc, lambda t: [tuple(o) for o in tok.encode(t, add_special_tokens=False).offsets])
+    assert pieces
+    for piece in pieces:
+        assert len(tok.encode(piece.text).ids) <= 256
+
+
+def test_notes_are_chunked_with_markdown_sections():
+    doc = chunking.markdown_document("# T\n\n## Summary\n\nShort.\n\n## Key learnings\n\n- one\n")
+    pieces = chunking.chunk(doc, lambda t: [(i, i + 1) for i, c in enumerate(t) if not c.isspace()])
+    assert pieces[0].page_start == 0

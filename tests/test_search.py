@@ -1,0 +1,169 @@
+"""Indexing (incremental), hybrid search over papers and notes, similar papers."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from paperlab import db
+from paperlab.config import Settings
+from paperlab.index import VectorIndex
+from paperlab.ingest import index_library
+from paperlab.library import open_db
+from paperlab.samples import ATTENTION, BACKPROP, GROKKING
+from tests.conftest import BAD_PDFS
+
+
+@pytest.fixture
+def indexed(lib, cli, arxiv):
+    result = cli("fetch", GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id)
+    assert result.exit_code == 0, result.stdout + result.stderr
+    cli("note", GROKKING.arxiv_id, "-m", "Delayed generalization shows up only with weight decay.")
+    return lib
+
+
+def faiss_ids(lib) -> set[int]:
+    vi = VectorIndex(lib.index_dir, "hash:256")
+    assert vi.load()
+    return vi.ids()
+
+
+def chunk_ids(lib) -> set[int]:
+    conn = sqlite3.connect(lib.home / "paperlab.db")
+    return {r[0] for r in conn.execute("SELECT id FROM chunks")}
+
+
+def test_keyword_search_cites_paper_page_and_section(indexed, cli):
+    hits = json.loads(cli("search", "scaled dot-product attention", "--json", "--mode", "keyword").stdout)
+    top = hits[0]
+    assert top["item_id"] == ATTENTION.arxiv_id and top["source"] == "paper"
+    assert top["page_start"] == 1 and top["section"]
+    assert "dot" in top["snippet"].lower()
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "semantic", "keyword"])
+def test_every_mode_finds_the_right_paper(indexed, cli, mode):
+    hits = json.loads(cli("search", "internal covariate shift normalization", "--json",
+                          "--mode", mode, "-k", "3").stdout)
+    assert hits[0]["item_id"] == BACKPROP.arxiv_id
+
+
+def test_notes_are_searched_too(indexed, cli):
+    hits = json.loads(cli("search", "delayed generalization weight decay", "--json").stdout)
+    assert any(h["source"] == "notes" and h["item_id"] == GROKKING.arxiv_id for h in hits)
+    only_notes = json.loads(cli("search", "weight decay", "--notes", "--json").stdout)
+    assert only_notes and all(h["source"] == "notes" for h in only_notes)
+
+
+def test_filters(indexed, cli):
+    hits = json.loads(cli("search", "attention", "--paper", GROKKING.arxiv_id, "--json").stdout)
+    assert hits and {h["item_id"] for h in hits} == {GROKKING.arxiv_id}
+    cli("status", BACKPROP.arxiv_id, "read")
+    cli("tag", ATTENTION.arxiv_id, "+nlp")
+    hits = json.loads(cli("search", "training", "--status", "read", "--json").stdout)
+    assert {h["item_id"] for h in hits} == {BACKPROP.arxiv_id}
+    hits = json.loads(cli("search", "training", "--tag", "nlp", "--json").stdout)
+    assert {h["item_id"] for h in hits} == {ATTENTION.arxiv_id}
+
+
+def test_table_output_shows_where(indexed, cli):
+    out = cli("search", "BLEU").stdout
+    assert "Attention Is All You Need" in out and "p. " in out and ATTENTION.arxiv_id in out
+
+
+def test_search_errors(lib, cli, indexed):
+    assert "the query is empty" in cli("search", "  ").stderr
+    assert "unknown mode 'fuzzy'" in cli("search", "x", "--mode", "fuzzy").stderr
+    assert cli("search", "x", "-k", "0").exit_code == 2
+
+
+def test_search_before_indexing_says_what_to_do(lib, cli):
+    result = cli("search", "anything")
+    assert result.exit_code == 1 and "paperlab index" in result.stderr
+
+
+def test_reindex_of_unchanged_library_embeds_nothing(indexed):
+    database = open_db(indexed)
+    report = index_library(indexed, database)
+    assert (report.extracted, report.notes, report.embedded, report.chunks_added) == (0, 0, 0, 0)
+    assert faiss_ids(indexed) == chunk_ids(indexed)
+
+
+def test_notes_change_reindexes_only_the_notes(indexed):
+    path = indexed.home / "papers" / GROKKING.arxiv_id / "notes.md"
+    path.write_text(path.read_text() + "\nHand-written: the loss spikes before grokking.\n")
+    report = index_library(indexed, open_db(indexed))
+    assert report.notes == 1 and report.extracted == 0 and report.embedded >= 1
+    assert faiss_ids(indexed) == chunk_ids(indexed)
+    path.unlink()
+    report = index_library(indexed, open_db(indexed))
+    assert report.chunks_removed >= 1 and faiss_ids(indexed) == chunk_ids(indexed)
+
+
+def test_removed_paper_leaves_no_stale_vectors(indexed):
+    database = open_db(indexed)
+    before = faiss_ids(indexed)
+    db.delete_item(database, ATTENTION.arxiv_id)
+    index_library(indexed, database)
+    after = faiss_ids(indexed)
+    assert after == chunk_ids(indexed) and after < before
+
+
+def test_refetched_version_replaces_its_vectors(indexed, cli, arxiv, sample_pdfs):
+    old = chunk_ids(indexed)
+    arxiv.papers[GROKKING.arxiv_id].version = 2
+    arxiv.papers[GROKKING.arxiv_id].pdf = sample_pdfs[BACKPROP.arxiv_id]
+    assert cli("fetch", "--update", GROKKING.arxiv_id).exit_code == 0
+    assert faiss_ids(indexed) == chunk_ids(indexed) != old
+
+
+def test_model_change_reembeds_everything(indexed):
+    toml = indexed.config_path.read_text().replace('"hash:256"', '"hash:128"')
+    indexed.config_path.write_text(toml)
+    lib = type(indexed)(indexed.home, Settings.load(indexed.config_path))
+    report = index_library(lib, open_db(lib))
+    assert report.embedded == len(chunk_ids(lib))
+    assert VectorIndex(lib.index_dir, "hash:128").load()
+
+
+def test_rebuild_from_database(indexed, cli):
+    (indexed.index_dir / "vectors.faiss").unlink()
+    assert cli("index", "--rebuild").exit_code == 0
+    assert faiss_ids(indexed) == chunk_ids(indexed)
+
+
+def test_approximate_index_above_threshold(indexed, cli):
+    toml = indexed.config_path.read_text() + "approx_index_above = 2\n"
+    indexed.config_path.write_text(toml)
+    assert cli("index", "--rebuild").exit_code == 0
+    assert json.loads((indexed.index_dir / "vectors.json").read_text())["kind"] == "ivf"
+    hits = json.loads(cli("search", "internal covariate shift", "--json", "--mode", "semantic").stdout)
+    assert hits[0]["item_id"] == BACKPROP.arxiv_id
+    db.delete_item(open_db(indexed), ATTENTION.arxiv_id)
+    assert cli("index").exit_code == 0
+    assert faiss_ids(indexed) == chunk_ids(indexed)
+
+
+def test_similar_papers(indexed, cli):
+    out = json.loads(cli("similar", GROKKING.arxiv_id, "--json").stdout)
+    assert {r["item_id"] for r in out} == {ATTENTION.arxiv_id, BACKPROP.arxiv_id}
+    assert GROKKING.arxiv_id not in {r["item_id"] for r in out}
+
+
+def test_unreadable_pdf_stays_in_log_without_text(lib, cli):
+    from paperlab.library import add_pdf
+    from paperlab.models import Item
+
+    database = open_db(lib)
+    # bypass add's validation to simulate a PDF that broke after it was added
+    lib.item_dir("scan").mkdir(parents=True)
+    (lib.item_dir("scan") / "paper.pdf").write_bytes((BAD_PDFS / "image-only-scan.pdf").read_bytes())
+    db.insert_item(database, Item(id="scan", title="A scan", pdf_path="papers/scan/paper.pdf",
+                                  added_at=db.now()))
+    result = cli("index")
+    assert result.exit_code == 0 and "no text layer" in result.stderr
+    shown = json.loads(cli("show", "scan", "--json").stdout)
+    assert shown["text_status"] == "no-text" and "no text layer" in shown["text_error"]
+    assert add_pdf  # the normal path refuses such files up front (see test_library)
