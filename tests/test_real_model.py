@@ -8,8 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from paperlab.embedding import (BUNDLED_SHA256, OnnxQueryEncoder, SentenceTransformerEmbedder,
-                                bundled_model_path, ensure_onnx, query_encoder)
+from paperlab.embedding import (
+    BUNDLED_SHA256,
+    OnnxQueryEncoder,
+    SentenceTransformerEmbedder,
+    bundled_model_path,
+    ensure_onnx,
+    query_encoder,
+)
 from paperlab.fsutil import sha256_file
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
 

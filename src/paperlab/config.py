@@ -63,12 +63,12 @@ class Settings:
         for key, raw in values.items():
             if key not in known:
                 raise InvalidInput(f"unknown setting '{key}' in {origin}; known: {', '.join(known)}")
-            default = known[key].default
+            kind: Any = type(known[key].default)
             try:
-                kwargs[key] = type(default)(raw)
+                kwargs[key] = kind(raw)
             except (TypeError, ValueError) as exc:
                 raise InvalidInput(
-                    f"setting '{key}' in {origin} must be a {type(default).__name__}, got {raw!r}"
+                    f"setting '{key}' in {origin} must be a {kind.__name__}, got {raw!r}"
                 ) from exc
         return replace(cls(), **kwargs)
 

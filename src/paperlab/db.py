@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 
 def _import_sqlite_utils():  # type: ignore[no-untyped-def]
@@ -31,10 +31,13 @@ def _import_sqlite_utils():  # type: ignore[no-untyped-def]
     return sqlite_utils
 
 
-sqlite_utils = _import_sqlite_utils()
+if TYPE_CHECKING:
+    import sqlite_utils
+else:
+    sqlite_utils = _import_sqlite_utils()
 
-from paperlab.errors import InvalidInput, ItemNotFound, PaperlabError
-from paperlab.models import Item, LogEntry
+from paperlab.errors import InvalidInput, ItemNotFound, PaperlabError  # noqa: E402
+from paperlab.models import Item, LogEntry  # noqa: E402
 
 JSON_FIELDS = ("tags", "authors", "categories")
 
@@ -463,3 +466,54 @@ def item_chunk_ids(db: sqlite_utils.Database, item_id: str, source: str = "paper
 
 def execute_delete_note(db: sqlite_utils.Database, item_id: str) -> None:
     db.execute("DELETE FROM notes WHERE item_id = ?", [item_id])
+
+
+# --- replications ----------------------------------------------------------------------------
+
+
+def upsert_replication(
+    db: sqlite_utils.Database, item_id: str, status: str, path: str | None = None,
+    summary: str | None = None,
+) -> None:
+    stamp = now()
+    existing = db.execute("SELECT path, summary FROM replications WHERE item_id = ?", [item_id]).fetchone()
+    if existing is None:
+        _insert(db, "replications", {"item_id": item_id, "status": status, "path": path or "",
+                                     "created_at": stamp, "updated_at": stamp, "summary": summary or ""})
+        return
+    db.execute(
+        "UPDATE replications SET status = ?, path = ?, summary = ?, updated_at = ? WHERE item_id = ?",
+        [status, path or existing[0], existing[1] if summary is None else summary, stamp, item_id],
+    )
+
+
+def get_replication(db: sqlite_utils.Database, item_id: str) -> dict[str, Any] | None:
+    found = rows(db, "SELECT * FROM replications WHERE item_id = ?", [item_id])
+    return found[0] if found else None
+
+
+def list_replications(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    return rows(db, """SELECT r.*, i.title,
+                       (SELECT count(*) FROM runs WHERE runs.item_id = r.item_id) AS runs
+                       FROM replications r JOIN items i ON i.id = r.item_id ORDER BY r.item_id""")
+
+
+def insert_run(db: sqlite_utils.Database, run: dict[str, Any]) -> None:
+    row = dict(run)
+    row["metrics"] = json.dumps(row.get("metrics") or {})
+    _insert(db, "runs", row, replace=True)
+
+
+def runs_for(db: sqlite_utils.Database, item_id: str, config: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM runs WHERE item_id = ?" + (" AND config = ?" if config else "")
+    out = rows(db, sql + " ORDER BY started_at, id", [item_id, config] if config else [item_id])
+    for r in out:
+        r["metrics"] = json.loads(r["metrics"] or "{}")
+    return out
+
+
+def replace_claims(db: sqlite_utils.Database, item_id: str, verdicts: list[dict[str, Any]]) -> None:
+    with transaction(db):
+        db.execute("DELETE FROM claims WHERE item_id = ?", [item_id])
+        for v in verdicts:
+            _insert(db, "claims", {"item_id": item_id, **v})

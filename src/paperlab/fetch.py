@@ -201,7 +201,10 @@ def add_local_arxiv_pdf(
     """Add a local copy of an arXiv paper with its metadata looked up on arXiv."""
     from paperlab.library import add_pdf
 
-    result = ArxivClient(lib.settings).lookup([arxiv_id])[arxiv_id]
+    try:
+        result = ArxivClient(lib.settings).lookup([arxiv_id])[arxiv_id]
+    except PaperlabError as exc:
+        result = exc
     if isinstance(result, PaperlabError):
         raise PaperlabError(f"{result}; add the file without metadata with --no-lookup")
     return add_pdf(lib, database, path, item=item_from_metadata(result))

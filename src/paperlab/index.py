@@ -69,7 +69,7 @@ class VectorIndex:
             # about 4 sqrt(n) lists, but at least 39 training points per list, as FAISS wants
             nlist = max(1, min(int(4 * math.sqrt(len(vectors))), len(vectors) // 39))
             quantizer = faiss.IndexFlatIP(dim)
-            inner = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+            inner: Any = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
             rng = np.random.default_rng(0)
             sample = vectors[rng.choice(len(vectors), min(len(vectors), nlist * 64), replace=False)]
             inner.train(sample)

@@ -18,7 +18,10 @@ CANDIDATES = 50
 
 # Function words: an OR query over them matches nearly every chunk and costs most of the time.
 STOPWORDS = frozenset(
-    ["a", "an", "and", "are", "as", "at", "be", "been", "but", "by", "can", "could", "did", "do", "does", "for", "from", "had", "has", "have", "how", "i", "if", "in", "into", "is", "it", "its", "may", "might", "more", "most", "no", "not", "of", "on", "or", "our", "over", "so", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "to", "under", "up", "was", "we", "were", "what", "when", "where", "which", "while", "who", "why", "will", "with", "would", "you", "your"]
+    "a an and are as at be been but by can could did do does for from had has have how i if in "
+    "into is it its may might more most no not of on or our over so such than that the their "
+    "them then there these they this those to under up was we were what when where which while "
+    "who why will with would you your".split()
 )
 _TERM = re.compile(r"\w+", re.UNICODE)
 

@@ -1,0 +1,155 @@
+"""The paper's reported numbers: `claims.toml` (read with line-numbered errors) and suggestions
+found in the paper's extracted text."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import tomllib
+
+from paperlab.errors import ClaimsError
+from paperlab.models import Claim
+
+FIELDS = {"name": str, "metric": str, "reported": float, "scale": str, "direction": str,
+          "tolerance": float, "tolerance_kind": str, "reported_std": float, "source": str}
+REQUIRED = ("name", "metric", "reported")
+CHOICES = {"scale": ("fraction", "percent"), "direction": ("higher", "lower", "equal"),
+           "tolerance_kind": ("absolute", "relative", "std")}
+
+
+def _claim_lines(text: str) -> list[int]:
+    """Line number (1-based) of each [[claim]] header, to point errors at the right place."""
+    return [i for i, line in enumerate(text.splitlines(), start=1) if line.strip() == "[[claim]]"]
+
+
+def _field_line(text: str, header_line: int, name: str) -> int:
+    """The line of `name = ...` inside the [[claim]] table that starts at `header_line`."""
+    lines = text.splitlines()
+    for i in range(header_line, len(lines)):  # index header_line is the line after the header
+        if lines[i].lstrip().startswith("["):
+            break
+        if re.match(rf"\s*{re.escape(name)}\s*=", lines[i]):
+            return i + 1
+    return header_line
+
+
+def load(path: Path) -> list[Claim]:
+    if not path.exists():
+        raise ClaimsError(f"{path} does not exist; scaffold the project with "
+                          "`paperlab replicate scaffold ID`")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ClaimsError(f"{path.name}: {exc}") from exc
+    raw = data.get("claim", [])
+    if not isinstance(raw, list):
+        raise ClaimsError(f"{path.name}: 'claim' must be an array of tables: write [[claim]]")
+    starts = _claim_lines(text)
+    claims = []
+    for n, entry in enumerate(raw):
+        line = starts[n] if n < len(starts) else 1
+        for name in REQUIRED:
+            if name not in entry:
+                raise ClaimsError(f"{path.name} line {line}: claim #{n + 1} has no '{name}'")
+        values = {}
+        for name, value in entry.items():
+            where = f"{path.name} line {_field_line(text, line, name)}"
+            if name not in FIELDS:
+                raise ClaimsError(f"{where}: unknown field '{name}'; known: {', '.join(FIELDS)}")
+            kind = FIELDS[name]
+            if kind is float and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                raise ClaimsError(f"{where}: field '{name}' must be a number, got {value!r}")
+            if kind is str and not isinstance(value, str):
+                raise ClaimsError(f"{where}: field '{name}' must be a string, got {value!r}")
+            if name in CHOICES and value not in CHOICES[name]:
+                raise ClaimsError(f"{where}: field '{name}' must be one of "
+                                  f"{', '.join(CHOICES[name])}, got {value!r}")
+            values[name] = kind(value)
+        if values.get("tolerance", 0.0) < 0:
+            raise ClaimsError(f"{path.name} line {line}: tolerance cannot be negative")
+        if values.get("tolerance_kind") == "std" and "reported_std" not in values:
+            raise ClaimsError(f"{path.name} line {line}: tolerance_kind 'std' needs reported_std")
+        if values.get("scale") == "percent" and not 0 <= values["reported"] <= 100:
+            raise ClaimsError(f"{path.name} line {line}: a percentage must be within 0-100, "
+                              f"got {values['reported']}")
+        claims.append(Claim(**values))
+    return claims
+
+
+@dataclass
+class Suggestion:
+    number: int
+    metric: str
+    value: float
+    unit: str
+    page: int
+    context: str
+
+
+METRIC_WORDS = (
+    "accuracy", "error", "error rate", "bleu", "f1", "ndcg", "perplexity", "auc", "top-1", "top-5",
+    "precision", "recall", "map", "rouge", "exact match", "loss", "wer", "fid", "mse", "psnr",
+)
+_METRIC = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(METRIC_WORDS, key=len, reverse=True))
+                     + r")\b", re.IGNORECASE)
+_HEADING_AFTER = re.compile(r"\s+[A-Z][a-z]+")
+_REFERENCE_BEFORE = re.compile(r"(?:Table|Figure|Fig\.|Section|Sec\.|Eq\.|Appendix)\s*$")
+_NUMBER = re.compile(r"(?<![\w.^])(\d{1,3}(?:\.\d+)?)\s*(%|percent)?(?![\w^])")
+
+
+def suggest(pages: list[tuple[int, str]], window: int = 60) -> list[Suggestion]:
+    """Numbers that stand near a metric word, in reading order, each with its page and context."""
+    found: list[Suggestion] = []
+    seen: set[tuple[str, float, int]] = set()
+    for page, text in pages:
+        flat = " ".join(text.split())
+        for m in _METRIC.finditer(flat):
+            lo, hi = max(0, m.start() - window), min(len(flat), m.end() + window)
+            for num in _NUMBER.finditer(flat, lo, hi):
+                value = float(num.group(1))
+                unit = "%" if num.group(2) else ""
+                before = max(0, num.start() - 16)
+                if not unit and "." not in num.group(1) and (
+                    _HEADING_AFTER.match(flat, num.end())
+                    or _REFERENCE_BEFORE.search(flat, before, num.start())
+                ):
+                    continue  # a section, table or figure number, not a result
+                key = (m.group(1).lower(), value, page)
+                if key in seen:
+                    continue
+                seen.add(key)
+                ctx = flat[max(0, num.start() - 50): num.end() + 30]
+                found.append(Suggestion(0, m.group(1).lower(), value, unit, page, ctx))
+    found.sort(key=lambda s: (s.page, flat_pos(pages, s)))
+    for i, s in enumerate(found, start=1):
+        s.number = i
+    return found
+
+
+def flat_pos(pages: list[tuple[int, str]], s: Suggestion) -> int:
+    for page, text in pages:
+        if page == s.page:
+            return " ".join(text.split()).find(s.context)
+    return 0
+
+
+def claim_toml(s: Suggestion, version: int | None) -> str:
+    metric = re.sub(r"[^a-z0-9]+", "_", s.metric).strip("_")
+    percent = s.unit == "%"
+    direction = "lower" if any(w in s.metric for w in ("error", "loss", "perplexity", "wer", "fid", "mse")) \
+        else "higher"
+    context = s.context.replace('"', "'")
+    return (
+        "\n[[claim]]\n"
+        f'name = "{s.metric} {s.value:g}{s.unit} (p. {s.page})"\n'
+        f'metric = "{metric}"  # rename to the key your train.py writes to metrics.json\n'
+        f"reported = {s.value:g}\n"
+        f'scale = "{"percent" if percent else "fraction"}"\n'
+        f'direction = "{direction}"\n'
+        f"tolerance = {1.0 if percent else 0.01:g}\n"
+        'tolerance_kind = "absolute"\n'
+        f'source = "p. {s.page}{f", v{version}" if version else ""}: ...{context}..."\n'
+    )

@@ -1,0 +1,83 @@
+"""`replicate report`: a Markdown report with learning curves and reported-vs-obtained plots."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from paperlab import db
+from paperlab.config import Library
+from paperlab.db import sqlite_utils
+from paperlab.fsutil import atomic_write_text
+from paperlab.replicate.check import check, markdown_table
+from paperlab.replicate.scaffold import replication_dir
+
+
+def _curves(folder: Path, runs: list[dict]) -> dict[str, list[dict]]:
+    out = {}
+    for r in runs:
+        path = folder / r["run_dir"] / "metrics.jsonl"
+        if path.exists():
+            out[r["id"]] = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    return out
+
+
+def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    os.replace(tmp, path)
+
+
+def report(lib: Library, database: sqlite_utils.Database, item_id: str, config: str | None = None) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder = replication_dir(lib, item_id)
+    verdicts, status, used = check(lib, database, item_id, config)
+    item = db.get_item(database, item_id)
+    curves = _curves(folder, used)
+    images = []
+    keys = sorted({k for rows in curves.values() for row in rows for k in row
+                   if k not in ("step", "time_s") and not k.endswith("loss")})
+    if curves and keys:
+        fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.6), squeeze=False)
+        for ax, key in zip(axes[0], keys, strict=True):
+            for run_id, rows in curves.items():
+                ax.plot([r["step"] for r in rows], [r[key] for r in rows], label=run_id, lw=1.2)
+            for v in verdicts:
+                if v.claim.metric.removeprefix("final_") == key:
+                    scale = 100.0 if v.claim.scale == "percent" else 1.0
+                    ax.axhline(v.claim.reported / scale, color="black", ls="--", lw=1,
+                               label=f"reported: {v.claim.name}")
+            ax.set_xscale("log")
+            ax.set_xlabel("step")
+            ax.set_title(key)
+            ax.legend(fontsize=7)
+        _save(fig, folder / "curves.png")
+        plt.close(fig)
+        images.append(("Learning curves (reported values dashed)", "curves.png"))
+    measured = [v for v in verdicts if v.obtained is not None]
+    if measured:
+        fig, axes = plt.subplots(1, len(measured), figsize=(3 * len(measured), 3.2), squeeze=False)
+        for ax, v in zip(axes[0], measured, strict=True):
+            scale = 100.0 if v.claim.scale == "percent" else 1.0
+            ax.bar(["reported", "obtained"], [v.claim.reported, (v.obtained or 0.0) * scale],
+                   yerr=[0, (v.obtained_std or 0) * scale], color=["#888", "#3a7"])
+            ax.set_title(f"{v.claim.name[:28]}\n{v.verdict}", fontsize=8)
+        _save(fig, folder / "claims.png")
+        plt.close(fig)
+        images.append(("Reported vs obtained", "claims.png"))
+    lines = [f"# Replication report: {item.title}", "",
+             f"arXiv {item.arxiv_id or item.id} · status **{status}** · {len(used)} run(s)", "",
+             "## Claims", "", markdown_table(verdicts), "", "## Runs", "",
+             "| Run | Seed | Device | Duration (s) | Exit |", "|---|---|---|---|---|"]
+    lines += [f"| {r['id']} | {r['seed']} | {r['device']} | {r['duration_s']} | {r['exit_status']} |"
+              for r in used]
+    for title, name in images:
+        lines += ["", f"## {title}", "", f"![{title}]({name})"]
+    path = folder / "report.md"
+    atomic_write_text(path, "\n".join(lines) + "\n")
+    return path

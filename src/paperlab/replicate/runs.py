@@ -1,0 +1,169 @@
+"""Run a replication's train.py, one run per seed, and record each run in the database."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from paperlab import db
+from paperlab.config import Library
+from paperlab.db import sqlite_utils
+from paperlab.errors import InvalidInput, ReplicationError
+from paperlab.replicate.scaffold import replication_dir, set_status
+
+EXECUTORS = ("local", "submitit-local", "slurm")
+LineFn = Callable[[int, str], None]
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    seed: int
+    exit_status: int
+    duration_s: float
+    run_dir: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    device: str = ""
+
+
+def train_command(config_file: str, seed: int, out_dir: str, nproc: int, overrides: list[str]) -> list[str]:
+    args = ["train.py", "--config", config_file, f"--seed={seed}", f"--out_dir={out_dir}", *overrides]
+    if nproc > 1:
+        return [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                f"--nproc_per_node={nproc}", *args]
+    return [sys.executable, *args]
+
+
+def execute(cmd: list[str], cwd: str, log_path: str, on_line: Callable[[str], None] | None = None) -> int:
+    """Run one training command, teeing its output into `log_path`. Picklable for submitit."""
+    with open(log_path, "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, bufsize=1)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if on_line:
+                on_line(line)
+        return proc.wait()
+
+
+def _git_commit(folder: Path) -> str:
+    try:
+        out = subprocess.run(["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, check=True)
+        return out.stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return dict(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return {}
+
+
+def _submitit_executor(kind: str, folder: Path, nproc: int) -> Any:
+    try:
+        import submitit
+    except ImportError as exc:
+        raise ReplicationError("the submitit executors need the optional extra: "
+                               "pip install 'paperlab[slurm]'") from exc
+    executor: Any
+    if kind == "slurm":
+        executor = submitit.AutoExecutor(folder=str(folder), cluster="slurm")
+        executor.update_parameters(timeout_min=24 * 60, gpus_per_node=nproc, tasks_per_node=1,
+                                   nodes=1, name="paperlab")
+    else:
+        executor = submitit.LocalExecutor(folder=str(folder))
+        executor.update_parameters(timeout_min=24 * 60)
+    return executor
+
+
+def run(
+    lib: Library, database: sqlite_utils.Database, item_id: str, config: str = "default",
+    seeds: int = 1, nproc: int = 1, executor: str = "local", overrides: list[str] | None = None,
+    on_line: LineFn | None = None, first_seed: int = 0,
+) -> list[RunResult]:
+    if executor not in EXECUTORS:
+        raise InvalidInput(f"unknown executor '{executor}'; choose one of: {', '.join(EXECUTORS)}")
+    if seeds < 1 or nproc < 1:
+        raise InvalidInput("--seeds and --nproc must be at least 1")
+    folder = replication_dir(lib, item_id)
+    config_file = f"config/{config}.toml"
+    if not (folder / "train.py").exists():
+        raise ReplicationError(f"no replication project for {item_id}; create it with "
+                               f"`paperlab replicate scaffold {item_id}`")
+    if not (folder / config_file).exists():
+        found = sorted(p.stem for p in (folder / "config").glob("*.toml"))
+        raise InvalidInput(f"no config '{config}' in {folder.name}/config; available: {', '.join(found)}")
+    overrides = overrides or []
+    for o in overrides:
+        if not o.startswith("--") or "=" not in o:
+            raise InvalidInput(f"override '{o}' must look like --key=value")
+    text = (folder / config_file).read_text() + "\n".join(overrides)
+    config_hash = hashlib.sha256(text.encode()).hexdigest()[:12]
+    commit = _git_commit(folder)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    plans = []
+    for seed in range(first_seed, first_seed + seeds):
+        run_id = f"{config}-s{seed}-{stamp}"
+        out_dir = f"runs/{run_id}"
+        (folder / out_dir).mkdir(parents=True, exist_ok=True)
+        plans.append((run_id, seed, out_dir, train_command(config_file, seed, out_dir, nproc, overrides)))
+    set_status(database, item_id, "running", detail=f"{seeds} run(s) of config {config}")
+    results: list[RunResult] = []
+    if executor == "local":
+        for run_id, seed, out_dir, cmd in plans:
+            start = time.time()
+            code = execute(cmd, str(folder), str(folder / out_dir / "train.log"),
+                           _bind_seed(on_line, seed) if on_line else None)
+            results.append(_record(database, item_id, folder, run_id, seed, out_dir, config,
+                                   config_hash, commit, start, code))
+    else:
+        ex = _submitit_executor(executor, folder / "runs" / "submitit", nproc)
+        jobs = []
+        for run_id, seed, out_dir, cmd in plans:
+            jobs.append((run_id, seed, out_dir, time.time(),
+                         ex.submit(execute, cmd, str(folder), str(folder / out_dir / "train.log"))))
+        for run_id, seed, out_dir, start, job in jobs:
+            try:
+                code = int(job.result())
+            except Exception as exc:  # submitit re-raises the job's failure as its own types
+                (folder / out_dir / "submitit-error.txt").write_text(str(exc))
+                code = 1
+            results.append(_record(database, item_id, folder, run_id, seed, out_dir, config,
+                                   config_hash, commit, start, code))
+    return results
+
+
+def _bind_seed(on_line: LineFn, seed: int) -> Callable[[str], None]:
+    return lambda line: on_line(seed, line)
+
+
+def _record(
+    database: sqlite_utils.Database, item_id: str, folder: Path, run_id: str, seed: int,
+    out_dir: str, config: str, config_hash: str, commit: str, start: float, code: int,
+) -> RunResult:
+    metrics = _read_json(folder / out_dir / "metrics.json") if code == 0 else {}
+    env = _read_json(folder / out_dir / "env.json")
+    result = RunResult(run_id, seed, code, round(time.time() - start, 2), out_dir, metrics,
+                       str(env.get("device_name") or env.get("device") or ""))
+    with db.transaction(database):
+        db.insert_run(database, {
+            "id": run_id, "item_id": item_id, "seed": seed, "config": config,
+            "config_hash": config_hash, "git_commit": commit, "device": result.device,
+            "started_at": datetime.fromtimestamp(start).astimezone().isoformat(timespec="seconds"),
+            "duration_s": result.duration_s, "metrics": metrics, "exit_status": code,
+            "run_dir": out_dir,
+        })
+        db.add_log(database, item_id, "replication:run", f"{run_id} exit {code}")
+    return result

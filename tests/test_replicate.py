@@ -1,0 +1,242 @@
+"""Replication: scaffold, claims, runs (local, submitit, torchrun), checks, report."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from paperlab.errors import ClaimsError
+from paperlab.library import add_pdf, open_db
+from paperlab.models import Claim
+from paperlab.replicate import claims as claims_mod
+from paperlab.replicate.check import judge
+from paperlab.samples import GROKKING, write_paper_pdf
+
+REPO = Path(__file__).resolve().parents[1]
+
+SMOKE_CLAIMS = """
+[paper]
+arxiv_id = "grokking"
+version = 1
+
+[[claim]]
+name = "validation accuracy above chance"
+metric = "final_val_acc"
+reported = 0.0
+scale = "fraction"
+direction = "higher"
+tolerance = 0.0
+
+[[claim]]
+name = "steps run"
+metric = "steps"
+reported = 40
+direction = "equal"
+tolerance = 0
+"""
+
+
+@pytest.fixture
+def project(lib, cli, tmp_path):
+    database = open_db(lib)
+    add_pdf(lib, database, write_paper_pdf(GROKKING, tmp_path / "g.pdf"), title="Grokking")
+    cli("index")
+    result = cli("replicate", "scaffold", "grokking")
+    assert result.exit_code == 0, result.stderr
+    return lib.replications_dir / "grokking"
+
+
+def db_rows(lib, sql):
+    conn = sqlite3.connect(lib.home / "paperlab.db")
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+def test_scaffold_creates_a_project(project, lib, cli):
+    for name in ("train.py", "model.py", "data.py", "config/default.toml", "config/smoke.toml",
+                 "claims.toml", "README.md", "reproduce.sh", "check.py"):
+        assert (project / name).exists(), name
+    assert "# Replication: Grokking" in (project / "README.md").read_text()
+    assert (project / "reproduce.sh").stat().st_mode & 0o111
+    assert db_rows(lib, "SELECT status FROM replications") == [("scaffolded",)]
+    # the user's edits are never overwritten
+    (project / "train.py").write_text("# mine\n")
+    (project / "model.py").unlink()
+    assert cli("replicate", "scaffold", "grokking").exit_code == 1
+    assert cli("replicate", "scaffold", "grokking", "--force").exit_code == 0
+    assert (project / "train.py").read_text() == "# mine\n" and (project / "model.py").exists()
+    result = cli("replicate", "scaffold", "grokking", "--template", "nope")
+    assert result.exit_code == 2 and "unknown template 'nope'" in result.stderr
+
+
+def test_smoke_runs_are_recorded_and_checked(project, lib, cli):
+    result = cli("replicate", "run", "grokking", "--config", "smoke", "--seeds", "2")
+    assert result.exit_code == 0, result.stderr
+    runs = db_rows(lib, "SELECT seed, config, exit_status, device, metrics, run_dir FROM runs ORDER BY seed")
+    assert [(r[0], r[1], r[2]) for r in runs] == [(0, "smoke", 0), (1, "smoke", 0)]
+    metrics = json.loads(runs[0][4])
+    assert metrics["steps"] == 40 and 0.0 <= metrics["final_val_acc"] <= 1.0
+    env = json.loads((project / runs[0][5] / "env.json").read_text())
+    assert env["precision"] == "float32" and env["world_size"] == 1 and env["seed"] == 0
+    lines = (project / runs[0][5] / "metrics.jsonl").read_text().splitlines()
+    assert [json.loads(x)["step"] for x in lines] == [10, 20, 30, 40]
+    assert db_rows(lib, "SELECT status FROM replications") == [("running",)]
+    # the template's claim (100% validation accuracy) is not met by a smoke run: exit 1
+    out = cli("replicate", "check", "grokking")
+    assert out.exit_code == 1 and "MISS" in out.stdout
+    assert db_rows(lib, "SELECT status FROM replications") == [("failed",)]
+    (project / "claims.toml").write_text(SMOKE_CLAIMS)
+    out = cli("replicate", "check", "grokking", "--json")
+    assert out.exit_code == 0, out.stdout
+    data = json.loads(out.stdout)
+    assert data["status"] == "reproduced" and [c["verdict"] for c in data["claims"]] == ["MATCH", "MATCH"]
+    assert json.loads(cli("show", "grokking", "--json").stdout)["replication"] == "reproduced"
+    assert "- **Grokking**: reproduced" in cli("week").stdout
+    assert "reproduced" in cli("replicate", "status").stdout
+
+
+def test_failed_training_is_reported(project, lib, cli):
+    result = cli("replicate", "run", "grokking", "--config", "smoke", "--no_such_key=1")
+    assert result.exit_code == 1 and "run(s) failed" in result.stderr
+    assert db_rows(lib, "SELECT exit_status FROM runs") == [(1,)]
+
+
+def test_submitit_local_executor(project, lib, cli):
+    result = cli("replicate", "run", "grokking", "--config", "smoke", "--executor", "submitit-local",
+                 "--max_steps=20")
+    assert result.exit_code == 0, result.stderr
+    assert db_rows(lib, "SELECT exit_status, json_extract(metrics, '$.steps') FROM runs") == [(0, 20)]
+
+
+def test_torchrun_ddp_on_cpu(project, lib, cli):
+    result = cli("replicate", "run", "grokking", "--config", "smoke", "--nproc", "2", "--json")
+    assert result.exit_code == 0, result.stderr
+    run_dir = json.loads(result.stdout)[0]["run_dir"]
+    env = json.loads((project / run_dir / "env.json").read_text())
+    assert env["world_size"] == 2
+
+
+def test_resume_from_checkpoint(project):
+    out = "runs/resume"
+    base = [sys.executable, "train.py", "--config", "config/smoke.toml", f"--out_dir={out}"]
+    subprocess.run([*base, "--max_steps=20"], cwd=project, check=True, capture_output=True)
+    subprocess.run([*base, "--max_steps=40", "--resume=true"], cwd=project, check=True, capture_output=True)
+    steps = [json.loads(x)["step"] for x in (project / out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [10, 20, 30, 40]
+
+
+def test_bad_run_arguments(project, cli):
+    assert "no config 'huge'" in cli("replicate", "run", "grokking", "--config", "huge").stderr
+    assert "unknown executor" in cli("replicate", "run", "grokking", "--executor", "k8s").stderr
+    assert "no item 'nope'" in cli("replicate", "check", "nope").stderr
+    shutil.rmtree(project)
+    assert "paperlab replicate scaffold grokking" in cli("replicate", "run", "grokking").stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[claim]]\nname = 'a'\nmetric = 'm'\nreported = 'high'\n", "line 4: field 'reported' must be a number"),
+        ("[[claim]]\nname = 'a'\nmetric = 'm'\nreported = 1\nscale = 'ratio'\n",
+         "line 5: field 'scale' must be one of"),
+        ("[[claim]]\nname = 'a'\nreported = 1\n", "line 1: claim #1 has no 'metric'"),
+        ("[[claim]]\nname = 'a'\nmetric = 'm'\nreported = 1\ncolour = 2\n", "line 5: unknown field 'colour'"),
+        ("[[claim]]\nname = 'a'\nmetric = 'm'\nreported = 120\nscale = 'percent'\n", "within 0-100"),
+        ("[[claim]]\nname = 'a'\nmetric = 'm'\nreported = 1\ntolerance_kind = 'std'\n", "needs reported_std"),
+        ("[[claim]\nname = 'a'\n", "claims.toml: "),
+    ],
+)
+def test_malformed_claims_name_the_line_and_field(tmp_path, text, message):
+    path = tmp_path / "claims.toml"
+    path.write_text(text)
+    with pytest.raises(ClaimsError, match=message):
+        claims_mod.load(path)
+
+
+def test_malformed_claims_through_the_cli(project, cli):
+    (project / "claims.toml").write_text("[[claim]]\nname = 'a'\nmetric = 'm'\nreported = 'x'\n")
+    result = cli("replicate", "check", "grokking")
+    assert result.exit_code == 1
+    assert result.stderr == "Error: claims.toml line 4: field 'reported' must be a number, got 'x'\n"
+
+
+@pytest.mark.parametrize(
+    ("claim", "values", "verdict"),
+    [
+        (Claim("a", "acc", 99.0, "percent", "higher", 1.0), [0.985], "MATCH"),
+        (Claim("a", "acc", 99.0, "percent", "higher", 1.0), [0.975], "CLOSE"),
+        (Claim("a", "acc", 99.0, "percent", "higher", 1.0), [0.95], "MISS"),
+        (Claim("a", "acc", 99.0, "percent", "higher", 1.0), [1.0], "MATCH"),  # better is fine
+        (Claim("a", "acc", 0.99, "fraction", "higher", 0.01), [0.985], "MATCH"),
+        (Claim("a", "ppl", 20.0, "fraction", "lower", 0.1, "relative"), [21.5], "MATCH"),
+        (Claim("a", "ppl", 20.0, "fraction", "lower", 0.1, "relative"), [23.0], "CLOSE"),
+        (Claim("a", "ppl", 20.0, "fraction", "lower", 0.1, "relative"), [15.0], "MATCH"),
+        (Claim("a", "x", 5.0, "fraction", "equal", 1.0), [3.0], "CLOSE"),
+        (Claim("a", "b", 28.4, "fraction", "higher", 2.0, "std", 0.2), [28.1], "MATCH"),
+        (Claim("a", "b", 28.4, "fraction", "higher", 2.0, "std", 0.2), [27.9], "CLOSE"),
+        (Claim("a", "acc", 99.0, "percent"), [], "MISSING"),
+    ],
+)
+def test_verdicts(claim, values, verdict):
+    assert judge(claim, values).verdict == verdict
+
+
+def test_percent_is_not_confused_with_fraction():
+    # 0.99 reported as a percentage means 0.0099, not 99%
+    v = judge(Claim("a", "acc", 0.99, "percent", "higher", 0.0), [0.5])
+    assert v.verdict == "MATCH" and v.difference == pytest.approx(0.5 - 0.0099)
+
+
+def test_suggest_and_accept_claims(project, cli):
+    listing = json.loads(cli("replicate", "claims", "grokking", "--suggest", "--json").stdout)
+    values = {(s["metric"], s["value"], s["unit"]) for s in listing}
+    assert ("accuracy", 99.0, "%") in values and ("accuracy", 100.0, "%") in values
+    assert all(s["page"] == 1 for s in listing)
+    assert not any(s["value"] in (2.0, 3.0, 4.0) and not s["unit"] for s in listing)  # no section numbers
+    number = next(s["number"] for s in listing if s["value"] == 100.0)
+    assert cli("replicate", "claims", "grokking", "--accept", str(number)).exit_code == 0
+    loaded = claims_mod.load(project / "claims.toml")
+    assert loaded[-1].reported == 100.0 and loaded[-1].scale == "percent"
+    assert "p. 1" in loaded[-1].source
+    result = cli("replicate", "claims", "grokking", "--accept", "999")
+    assert result.exit_code == 2 and "no suggestion numbered 999" in result.stderr
+
+
+def test_report_writes_markdown_and_plots(project, lib, cli):
+    cli("replicate", "run", "grokking", "--config", "smoke")
+    (project / "claims.toml").write_text(SMOKE_CLAIMS)
+    assert cli("replicate", "report", "grokking").exit_code == 0
+    text = (project / "report.md").read_text()
+    assert "| validation accuracy above chance | 0 |" in text and "![Learning curves" in text
+    for name in ("curves.png", "claims.png"):
+        assert (project / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_template_check_agrees_with_paperlab(project, lib, cli):
+    cli("replicate", "run", "grokking", "--config", "smoke", "--seeds", "2")
+    (project / "claims.toml").write_text(SMOKE_CLAIMS)
+    ours = cli("replicate", "check", "grokking").exit_code
+    run_dirs = [r[0] for r in db_rows(lib, "SELECT run_dir FROM runs")]
+    theirs = subprocess.run([sys.executable, "check.py", *run_dirs], cwd=project, capture_output=True, text=True)
+    assert ours == theirs.returncode == 0
+    assert theirs.stdout.count("MATCH") == 2
+
+
+def test_worked_example_ships_and_its_smoke_config_runs(lib, cli):
+    example = REPO / "replications" / "2201.02177"
+    claims = claims_mod.load(example / "claims.toml")
+    assert {c.metric for c in claims} >= {"final_val_acc", "steps_to_val_acc_0.99"}
+    assert "| Claim | Reported |" in (example / "README.md").read_text()
+    shutil.copytree(example, lib.replications_dir / "2201.02177",
+                    ignore=shutil.ignore_patterns("runs", "*.png", "report.md"))
+    proc = subprocess.run([sys.executable, "train.py", "--config", "config/smoke.toml"],
+                          cwd=lib.replications_dir / "2201.02177", capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
