@@ -91,7 +91,7 @@ def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2")
     corpus, queries, qrels = load_beir(folder, split)
     lib, database = build_library(folder, model, corpus)
     searcher = SemanticSearcher(lib, database)  # type: ignore[arg-type]
-    owner = {r["id"]: r["item_id"] for r in db.rows(database, "SELECT id, item_id FROM chunks")}  # type: ignore[arg-type]
+    owner = db.chunk_owners(database)  # type: ignore[arg-type]
     depth = 200
     results: dict[str, dict[str, float]] = {}
     per_mode: dict[str, list[tuple[float, float]]] = {"keyword": [], "semantic": [], "hybrid": []}

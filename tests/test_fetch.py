@@ -231,3 +231,13 @@ def test_add_pdf_with_arxiv_stamp_looks_up_metadata(lib, cli, arxiv, tmp_path, s
     assert "looks like arXiv paper 2201.02177v1" in result.stdout
     shown = json.loads(cli("show", GROK, "--json").stdout)
     assert shown["arxiv_id"] == GROK and shown["authors"] == GROKKING.authors
+
+
+def test_add_stamped_pdf_without_lookup_keeps_its_arxiv_id(lib, cli, arxiv, tmp_path, sample_pdfs):
+    pdf = tmp_path / "offline.pdf"
+    pdf.write_bytes(sample_pdfs[GROK])
+    assert cli("add", str(pdf), "--no-lookup").exit_code == 0
+    assert arxiv.requests == []
+    shown = json.loads(cli("show", GROK, "--json").stdout)
+    assert (shown["arxiv_id"], shown["version"], shown["title"]) == (GROK, 1, GROKKING.title)
+    assert "already in the library" in cli("fetch", GROK).stdout

@@ -104,8 +104,13 @@ def test_bad_input_gets_one_line_error(lib, cli, args, message, code):
 
 
 def test_add_local_pdf_copies_into_papers(lib, cli, tmp_path):
-    pdf = write_paper_pdf(GROKKING, tmp_path / "grok.pdf")
-    result = cli("add", str(pdf), "--title", "Grokking (local)", "--no-lookup")
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "Lecture notes on backpropagation, no arXiv stamp here.")
+    pdf = tmp_path / "notes.pdf"
+    doc.save(pdf)
+    result = cli("add", str(pdf), "--title", "Grokking (local)")
     assert result.exit_code == 0, result.stderr
     item_id = "grokking-local"
     stored = lib.home / "papers" / item_id / "paper.pdf"

@@ -67,14 +67,6 @@ def parse_arxiv_id(text: str) -> ArxivId:
     return ArxivId(canonical, version)
 
 
-def looks_like_arxiv_id(text: str) -> bool:
-    try:
-        parse_arxiv_id(text)
-    except InvalidInput:
-        return False
-    return True
-
-
 _STAMP = re.compile(
     r"arXiv:\s*(?P<id>(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?)", re.IGNORECASE
 )

@@ -325,8 +325,8 @@ def set_meta(db: sqlite_utils.Database, key: str, value: str) -> None:
     _insert(db, "meta", {"key": key, "value": value}, replace=True)
 
 
-def rows(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
-    """Read-only query helper for the other modules (they never write SQL)."""
+def _query(db: sqlite_utils.Database, sql: str, params: Iterable[Any] = ()) -> list[dict[str, Any]]:
+    """Rows as dicts."""
     return list(db.query(sql, list(params)))
 
 
@@ -459,6 +459,12 @@ def chunk_details(db: sqlite_utils.Database, ids: list[int]) -> dict[int, dict[s
     return out
 
 
+def paper_pages(db: sqlite_utils.Database, item_id: str) -> list[tuple[int, str]]:
+    """(first page, text) of an item's paper chunks, in reading order."""
+    sql = "SELECT page_start, text FROM chunks WHERE item_id = ? AND source = 'paper' ORDER BY id"
+    return [(r[0], r[1]) for r in db.execute(sql, [item_id]).fetchall()]
+
+
 def item_chunk_ids(db: sqlite_utils.Database, item_id: str, source: str = "paper") -> list[int]:
     sql = "SELECT id FROM chunks WHERE item_id = ? AND source = ?"
     return [r[0] for r in db.execute(sql, [item_id, source]).fetchall()]
@@ -488,12 +494,12 @@ def upsert_replication(
 
 
 def get_replication(db: sqlite_utils.Database, item_id: str) -> dict[str, Any] | None:
-    found = rows(db, "SELECT * FROM replications WHERE item_id = ?", [item_id])
+    found = _query(db, "SELECT * FROM replications WHERE item_id = ?", [item_id])
     return found[0] if found else None
 
 
 def list_replications(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    return rows(db, """SELECT r.*, i.title,
+    return _query(db, """SELECT r.*, i.title,
                        (SELECT count(*) FROM runs WHERE runs.item_id = r.item_id) AS runs
                        FROM replications r JOIN items i ON i.id = r.item_id ORDER BY r.item_id""")
 
@@ -506,7 +512,7 @@ def insert_run(db: sqlite_utils.Database, run: dict[str, Any]) -> None:
 
 def runs_for(db: sqlite_utils.Database, item_id: str, config: str | None = None) -> list[dict[str, Any]]:
     sql = "SELECT * FROM runs WHERE item_id = ?" + (" AND config = ?" if config else "")
-    out = rows(db, sql + " ORDER BY started_at, id", [item_id, config] if config else [item_id])
+    out = _query(db, sql + " ORDER BY started_at, id", [item_id, config] if config else [item_id])
     for r in out:
         r["metrics"] = json.loads(r["metrics"] or "{}")
     return out
@@ -517,3 +523,8 @@ def replace_claims(db: sqlite_utils.Database, item_id: str, verdicts: list[dict[
         db.execute("DELETE FROM claims WHERE item_id = ?", [item_id])
         for v in verdicts:
             _insert(db, "claims", {"item_id": item_id, **v})
+
+
+def chunk_owners(db: sqlite_utils.Database) -> dict[int, str]:
+    """chunk id -> item id, for evaluation at the level of documents."""
+    return {r[0]: r[1] for r in db.execute("SELECT id, item_id FROM chunks").fetchall()}

@@ -42,10 +42,6 @@ class PdfError(PaperlabError):
     pass
 
 
-class IndexError_(PaperlabError):
-    """Problems with the search index (named with a trailing underscore to keep the builtin)."""
-
-
 class ClaimsError(PaperlabError):
     pass
 

@@ -120,8 +120,8 @@ def as_json(lib: Library, database: sqlite_utils.Database, items: list[Item]) ->
 
 
 def replication_status(database: sqlite_utils.Database, item_id: str) -> str | None:
-    rows = db.rows(database, "SELECT status FROM replications WHERE item_id = ?", [item_id])
-    return rows[0]["status"] if rows else None
+    found = db.get_replication(database, item_id)
+    return found["status"] if found else None
 
 
 def streak(days: set[str], end: date) -> int:
@@ -176,7 +176,7 @@ def week(lib: Library, database: sqlite_utils.Database, end: date) -> str:
     if not shown:
         lines.append("- no notes this week")
     lines += ["", "## Replication progress"]
-    reps = db.rows(database, "SELECT item_id, status, summary FROM replications ORDER BY item_id")
+    reps = db.list_replications(database)
     active = [r for r in reps if r["item_id"] in set(rep_ids)]
     for r in active:
         title = items[r["item_id"]].title if r["item_id"] in items else r["item_id"]

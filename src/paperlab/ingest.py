@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from paperlab import chunking, db
 from paperlab.config import Library
@@ -183,7 +182,3 @@ def index_library(
     if report.vectors:
         ensure_onnx(embedder, lib.index_dir)
     return report
-
-
-def index_dir_writable(path: Path) -> None:
-    path.mkdir(parents=True, exist_ok=True)

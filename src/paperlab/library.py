@@ -10,8 +10,8 @@ from datetime import date
 from pathlib import Path
 
 from paperlab import db, notes
-from paperlab.arxiv_ids import parse_arxiv_id
-from paperlab.config import CONFIG_NAME, DEFAULT_CONFIG, Library, Settings, folder_name
+from paperlab.arxiv_ids import ArxivId, parse_arxiv_id
+from paperlab.config import CONFIG_NAME, DEFAULT_CONFIG, Library, Settings
 from paperlab.db import sqlite_utils
 from paperlab.errors import InvalidInput, ItemNotFound, PaperlabError
 from paperlab.fsutil import atomic_copy, atomic_write_text, sha256_file
@@ -92,7 +92,7 @@ def add_link(
 
 def add_pdf(
     lib: Library, database: sqlite_utils.Database, pdf: Path, title: str | None = None,
-    item: Item | None = None,
+    item: Item | None = None, arxiv_id: ArxivId | None = None,
 ) -> Item:
     """Copy a local PDF into `papers/<slug>/paper.pdf` and record it; `item` carries known metadata."""
     from paperlab.pdf import validate_pdf
@@ -100,6 +100,9 @@ def add_pdf(
     if not pdf.is_file():
         raise InvalidInput(f"{pdf} does not exist or is not a file")
     info = validate_pdf(pdf)
+    if item is None and arxiv_id is not None:
+        item = Item(id=arxiv_id.id, title=title or info.title or pdf.stem, arxiv_id=arxiv_id.id,
+                    version=arxiv_id.version, link=f"https://arxiv.org/abs/{arxiv_id.id}")
     if item is None:
         name = title or info.title or pdf.stem
         item = Item(id=unique_slug(database, slugify(name)), title=name, type="paper",
@@ -245,7 +248,3 @@ def open_editor(path: Path) -> None:
         raise InvalidInput(f"editor '{editor}' was not found; check $EDITOR") from exc
     if result.returncode != 0:
         raise PaperlabError(f"editor '{editor}' exited with status {result.returncode}")
-
-
-def item_folder_exists(lib: Library, item_id: str) -> bool:
-    return (lib.papers_dir / folder_name(item_id)).exists()

@@ -95,6 +95,7 @@ def write_paper_pdf(paper: SamplePaper, path: Path, pages_of_filler: int = 0) ->
                              lineheight=leading / fontsize)
             y += leading * len(part) + leading * 0.8
             pos += len(part)
+    doc.set_metadata({"title": paper.title, "author": ", ".join(paper.authors)})
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(path)
     doc.close()
@@ -179,3 +180,11 @@ BACKPROP = SamplePaper(
 )
 
 SAMPLES = [GROKKING, ATTENTION, BACKPROP]
+
+
+if __name__ == "__main__":  # python -m paperlab.samples DIR: write the sample PDFs into DIR
+    import sys
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "samples")
+    for sample in SAMPLES:
+        print(write_paper_pdf(sample, out / f"{sample.arxiv_id}.pdf", pages_of_filler=2))

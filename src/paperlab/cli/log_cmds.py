@@ -52,6 +52,8 @@ def add(
             )
         if stamped and lookup:
             item = fetch.add_local_arxiv_pdf(lib, database, path, stamped)
+        elif stamped:  # keyed by its arXiv id, so `fetch --update` can fill in the metadata later
+            item = library.add_pdf(lib, database, path, title=title, arxiv_id=stamped)
         else:
             item = library.add_pdf(lib, database, path, title=title)
         console.print(f"Added {item.id}: {item.title}")

@@ -101,11 +101,10 @@ def claims(
 
 
 def _paper_pages(database, item_id: str) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]
-    rows = db.rows(database, "SELECT page_start, text FROM chunks WHERE item_id = ? AND source = 'paper' "
-                             "ORDER BY id", [item_id])
-    if not rows:
+    pages = db.paper_pages(database, item_id)
+    if not pages:
         raise InvalidInput(f"{item_id} has no extracted text; run `paperlab index {item_id}` first")
-    return [(r["page_start"], r["text"]) for r in rows]
+    return pages
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

