@@ -15,7 +15,6 @@ from paperlab import db, export
 from paperlab.config import find_home
 from paperlab.errors import LibraryNotFound
 from paperlab.library import init_library, open_db
-from paperlab.samples import GROKKING, write_paper_pdf
 from tests.conftest import BAD_PDFS, library_state
 
 
