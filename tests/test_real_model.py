@@ -64,3 +64,19 @@ def test_search_with_the_real_model(lib, cli, arxiv):
     hits = json.loads(cli("search", "machine translation quality", "--mode", "semantic",
                           "--json").stdout)
     assert hits[0]["item_id"] == ATTENTION.arxiv_id
+
+
+def test_notes_embedded_by_onnx_match_sentence_transformers(lib, cli, arxiv):
+    import sqlite3
+
+    toml = lib.config_path.read_text().replace('"hash:256"', '"all-MiniLM-L6-v2"')
+    lib.config_path.write_text(toml)
+    assert cli("fetch", GROKKING.arxiv_id).exit_code == 0
+    assert cli("note", GROKKING.arxiv_id, "-m", "Grokking needs weight decay.").exit_code == 0
+    conn = sqlite3.connect(lib.home / "paperlab.db")
+    text, blob = conn.execute(
+        "SELECT c.text, e.vector FROM chunks c JOIN embeddings e ON e.content_hash = c.content_hash "
+        "WHERE c.source = 'notes'").fetchone()
+    stored = np.frombuffer(blob, dtype=np.float32)
+    expected = SentenceTransformerEmbedder("all-MiniLM-L6-v2").embed([text])[0]
+    np.testing.assert_allclose(stored, expected, atol=1e-5)

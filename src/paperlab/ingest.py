@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from paperlab import chunking, db
 from paperlab.config import Library
 from paperlab.db import sqlite_utils
-from paperlab.embedding import Embedder, ensure_onnx, get_embedder
+from paperlab.embedding import Embedder, OnnxQueryEncoder, ensure_onnx, get_embedder, query_encoder
 from paperlab.errors import PaperlabError
 from paperlab.fsutil import sha256_file, sha256_text
 from paperlab.index import VectorIndex
 
 ProgressFn = Callable[[str, int, int], None]
 EMBED_BATCH = 64
+SMALL_JOB = 16
 
 
 @dataclass
@@ -110,14 +112,22 @@ def _index_notes(
 
 
 def _embed_missing(
-    database: sqlite_utils.Database, embedder: Embedder, progress: ProgressFn | None
+    database: sqlite_utils.Database, embedder: Embedder, progress: ProgressFn | None,
+    index_dir: Path | None = None,
 ) -> int:
     import numpy as np
 
     missing = db.texts_missing_embedding(database, embedder.name)
+    embed = embedder.embed
+    if missing and len(missing) <= SMALL_JOB and index_dir is not None:
+        # A few chunks (a notes edit): the exported ONNX encoder gives the same vectors (tested to
+        # 1e-5) without importing torch, so `paperlab note` stays fast.
+        fast = query_encoder(embedder.name, index_dir)
+        if isinstance(fast, OnnxQueryEncoder):
+            embed = fast.embed
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start:start + EMBED_BATCH]
-        vectors = embedder.embed([t for _, t in batch]).astype(np.float32)
+        vectors = embed([t for _, t in batch]).astype(np.float32)
         db.put_embeddings(database, embedder.name,
                           [(h, v.tobytes()) for (h, _), v in zip(batch, vectors, strict=True)])
         if progress:
@@ -173,7 +183,7 @@ def index_library(
         if progress:
             progress("extracting", n, len(ids))
     report.items = len(ids)
-    report.embedded = _embed_missing(database, embedder, progress)
+    report.embedded = _embed_missing(database, embedder, progress, lib.index_dir)
     changed = rebuild or report.chunks_added or report.chunks_removed or report.embedded
     if changed:
         db.set_meta(database, "index_clean", "0")

@@ -57,7 +57,7 @@ def resolve_id(database: sqlite_utils.Database, ref: str) -> str:
     raise ItemNotFound(f"no item '{ref}' in the library; `paperlab log` lists what is there")
 
 
-def slugify(text: str, max_len: int = 60) -> str:
+def slugify(text: str, max_len: int = 40) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug[:max_len].rstrip("-") or "item"
 

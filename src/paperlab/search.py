@@ -105,7 +105,7 @@ def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
 
 def snippet(text: str, terms: list[str], width: int = 240) -> str:
     """The window of `text` that holds the most distinct query terms."""
-    flat = " ".join(text.split())
+    flat = " ".join(re.sub(r"(?m)^\s*#{1,6}\s+|^\s*[-*+]\s+", "", text).split())
     lower = flat.lower()
     hits = sorted((m.start(), t) for t in terms for m in re.finditer(re.escape(t), lower))
     start, best = 0, 0

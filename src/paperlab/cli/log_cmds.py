@@ -149,8 +149,8 @@ def log(
         return
     table = Table(show_lines=False, header_style="bold")
     for col in ("Date", "ID", "Title", "Type", "Status", "Rating", "Tags"):
-        table.add_column(col, overflow="fold", no_wrap=col in ("Date", "ID", "Rating"),
-                         max_width=60 if col == "Title" else None)
+        table.add_column(col, overflow="fold", no_wrap=col in ("Date", "Rating"),
+                         min_width=30 if col == "Title" else None, ratio=1 if col == "Title" else None)
     for item in items:
         table.add_row(export.item_date(item), item.id, item.title, item.type, item.status,
                       f"{item.rating}/10" if item.rating else "", " ".join(item.tags))
