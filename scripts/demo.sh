@@ -33,7 +33,7 @@ else
 fi
 
 step "Other things you learn from: a book, a podcast"
-show paperlab add https://www.deeplearningbook.org --title "Deep Learning (Goodfellow, Bengio, Courville)" --type book --tag textbook
+show paperlab add https://www.deeplearningbook.org --title "Deep Learning" --type book --tag textbook
 show paperlab add https://www.dwarkeshpatel.com/ --title "Dwarkesh Podcast: scaling" --type podcast
 
 step "Reading: status, rating, tags, notes"
@@ -45,7 +45,7 @@ show paperlab note 2201.02177 --summary "Small transformers on modular arithmeti
 show paperlab note 2201.02177 -m "Backprop through a 2-layer transformer is enough to see the effect on a laptop CPU."
 show paperlab status 1502.03167 reading
 show paperlab note 1502.03167 -m "Normalising activations keeps gradients sane during backprop."
-show paperlab status deep-learning-goodfellow-bengio-courville reading
+show paperlab status deep-learning reading
 
 step "Search papers and notes (hybrid: FTS5 keywords + MiniLM vectors, fused)"
 show paperlab search "backprop" -k 5

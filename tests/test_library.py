@@ -258,3 +258,11 @@ def test_python_dash_m_works(lib):
     proc = subprocess.run([sys.executable, "-m", "paperlab", "--help"], capture_output=True,
                           text=True, check=False)
     assert proc.returncode == 0 and "fetch" in proc.stdout
+
+
+def test_slugs_are_short_and_cut_at_words():
+    from paperlab.library import slugify
+
+    assert slugify("Deep Learning (Goodfellow, Bengio, Courville)") == "deep-learning-goodfellow-bengio"
+    assert slugify("../../etc/passwd") == "etc-passwd"
+    assert slugify("???") == "item"

@@ -59,7 +59,9 @@ def resolve_id(database: sqlite_utils.Database, ref: str) -> str:
 
 def slugify(text: str, max_len: int = 40) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:max_len].rstrip("-") or "item"
+    if len(slug) > max_len:  # cut at a word boundary
+        slug = slug[: max_len + 1].rsplit("-", 1)[0] if "-" in slug[:max_len] else slug[:max_len]
+    return slug.rstrip("-") or "item"
 
 
 def unique_slug(database: sqlite_utils.Database, base: str) -> str:
