@@ -177,6 +177,12 @@ def _insert(db: sqlite_utils.Database, table: str, row: dict[str, Any], replace:
     return int(cur.lastrowid or 0)
 
 
+def _where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """AND of the clauses whose value is given, with their parameters."""
+    used = [(clause, value) for clause, value in conditions if value]
+    return " AND ".join(c for c, _ in used) or "1=1", [v for _, v in used]
+
+
 # --- items -----------------------------------------------------------------------------------
 
 
@@ -248,20 +254,11 @@ def list_items(
     tag: str | None = None,
     since: str | None = None,
 ) -> list[Item]:
-    where, params = ["1=1"], []
-    if status:
-        where.append("status = ?")
-        params.append(status)
-    if type_:
-        where.append("type = ?")
-        params.append(type_)
-    if tag:
-        where.append("EXISTS (SELECT 1 FROM json_each(items.tags) WHERE value = ?)")
-        params.append(tag)
-    if since:
-        where.append("added_at >= ?")
-        params.append(since)
-    sql = f"SELECT * FROM items WHERE {' AND '.join(where)} ORDER BY added_at, id"
+    where, params = _where(
+        ("status = ?", status), ("type = ?", type_), ("added_at >= ?", since),
+        ("EXISTS (SELECT 1 FROM json_each(items.tags) WHERE value = ?)", tag),
+    )
+    sql = f"SELECT * FROM items WHERE {where} ORDER BY added_at, id"
     return [_item_from_row(r) for r in db.query(sql, params)]
 
 
@@ -282,17 +279,8 @@ def log_entries(
     db: sqlite_utils.Database, since: str | None = None, until: str | None = None,
     item_id: str | None = None,
 ) -> list[LogEntry]:
-    where, params = ["1=1"], []
-    if since:
-        where.append("at >= ?")
-        params.append(since)
-    if until:
-        where.append("at < ?")
-        params.append(until)
-    if item_id:
-        where.append("item_id = ?")
-        params.append(item_id)
-    sql = f"SELECT item_id, at, kind, detail FROM log_entries WHERE {' AND '.join(where)} ORDER BY at, id"
+    where, params = _where(("at >= ?", since), ("at < ?", until), ("item_id = ?", item_id))
+    sql = f"SELECT item_id, at, kind, detail FROM log_entries WHERE {where} ORDER BY at, id"
     return [LogEntry(**r) for r in db.query(sql, params)]
 
 
