@@ -153,7 +153,6 @@ def test_similar_papers(indexed, cli):
 
 
 def test_unreadable_pdf_stays_in_log_without_text(lib, cli):
-    from paperlab.library import add_pdf
     from paperlab.models import Item
 
     database = open_db(lib)
@@ -166,4 +165,3 @@ def test_unreadable_pdf_stays_in_log_without_text(lib, cli):
     assert result.exit_code == 0 and "no text layer" in result.stderr
     shown = json.loads(cli("show", "scan", "--json").stdout)
     assert shown["text_status"] == "no-text" and "no text layer" in shown["text_error"]
-    assert add_pdf  # the normal path refuses such files up front (see test_library)
