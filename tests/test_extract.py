@@ -81,7 +81,7 @@ def test_chunks_counted_in_real_word_pieces(two_column_pdf):
     """Counted with the bundled model's own tokenizer, every chunk fits in 256 word pieces."""
     from paperlab.embedding import _bundled_dir_unchecked, load_tokenizer
 
-    tok = load_tokenizer(_bundled_dir_unchecked(), 256)
+    tok = load_tokenizer(_bundled_dir_unchecked())
     pages = extract_pages(two_column_pdf)
     doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])
     pieces = chunking.chunk(doc, lambda t: [tuple(o) for o in tok.encode(t, add_special_tokens=False).offsets])
@@ -92,5 +92,7 @@ def test_chunks_counted_in_real_word_pieces(two_column_pdf):
 
 def test_notes_are_chunked_with_markdown_sections():
     doc = chunking.markdown_document("# T\n\n## Summary\n\nShort.\n\n## Key learnings\n\n- one\n")
-    pieces = chunking.chunk(doc, lambda t: [(i, i + 1) for i, c in enumerate(t) if not c.isspace()])
-    assert pieces[0].page_start == 0
+    pieces = chunking.chunk(doc, lambda t: [(i, i + 1) for i, c in enumerate(t) if not c.isspace()],
+                            max_tokens=16, overlap=2)
+    assert all(p.page_start == p.page_end == 0 for p in pieces)
+    assert pieces[0].section == "T" and pieces[-1].section == "Key learnings"

@@ -80,7 +80,7 @@ def model_location(name: str) -> str:
     return str(bundled_model_path()) if name in BUNDLED_NAMES else name
 
 
-def load_tokenizer(model_dir: Path, max_tokens: int) -> Any:
+def load_tokenizer(model_dir: Path) -> Any:
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
@@ -94,7 +94,6 @@ class SentenceTransformerEmbedder:
         self.name = name
         self._model: Any = None
         self._tokenizer: Any = None
-        self._location = model_location(name)
         self.max_tokens = 256
         self.dim = 0
 
@@ -112,7 +111,7 @@ class SentenceTransformerEmbedder:
             hf_logging.disable_progress_bar()
 
             try:
-                self._model = SentenceTransformer(self._location, device="cpu")
+                self._model = SentenceTransformer(model_location(self.name), device="cpu")
             except Exception as exc:  # a missing or broken model raises many kinds of errors
                 raise PaperlabError(
                     f"cannot load embedding model '{self.name}': {exc}. Set embedding_model in "
@@ -126,9 +125,10 @@ class SentenceTransformerEmbedder:
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         if self._tokenizer is None:
-            local = Path(self._location) / "tokenizer.json"
-            if local.exists():
-                self._tokenizer = load_tokenizer(Path(self._location), self.max_tokens)
+            # the tokenizer alone needs no weights check: that happens when the weights load
+            folder = _tokenizer_dir(self.name)
+            if (folder / "tokenizer.json").exists():
+                self._tokenizer = load_tokenizer(folder)
             else:
                 self._tokenizer = self.model.tokenizer.backend_tokenizer
                 self._tokenizer.no_truncation()
@@ -189,7 +189,7 @@ class OnnxQueryEncoder:
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(onnx_path), options,
                                             providers=["CPUExecutionProvider"])
-        self.tokenizer = load_tokenizer(tokenizer_dir, max_tokens)
+        self.tokenizer = load_tokenizer(tokenizer_dir)
         self.tokenizer.enable_truncation(max_tokens)
         self.name = name
 
@@ -224,11 +224,15 @@ def query_encoder(name: str, index_dir: Path) -> Any:
     onnx_path = index_dir / ONNX_NAME
     stamp = index_dir / f"{ONNX_NAME}.model"
     if onnx_path.exists() and stamp.exists() and stamp.read_text().strip() == name:
-        location = Path(model_location(name)) if name not in BUNDLED_NAMES else None
-        tokenizer_dir = location or _bundled_dir_unchecked()
+        tokenizer_dir = _tokenizer_dir(name)
         if (tokenizer_dir / "tokenizer.json").exists():
             return OnnxQueryEncoder(onnx_path, tokenizer_dir, name)
     return get_embedder(name)
+
+
+def _tokenizer_dir(name: str) -> Path:
+    """Where a model's tokenizer.json would be; for a hub name, a folder without one."""
+    return _bundled_dir_unchecked() if name in BUNDLED_NAMES else Path(name)
 
 
 def _bundled_dir_unchecked() -> Path:

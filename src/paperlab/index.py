@@ -25,7 +25,7 @@ class VectorIndex:
         self.model = model
         self.approx_above = approx_above
         self.index: Any = None
-        self.dirty = False
+        self.kind = "flat"  # or "ivf"; set by load() and build()
 
     @property
     def path(self) -> Path:
@@ -45,7 +45,8 @@ class VectorIndex:
         if not self.path.exists() or meta.get("model") != self.model:
             return False
         self.index = faiss.read_index(str(self.path))
-        if meta.get("kind") == "ivf":
+        self.kind = str(meta.get("kind", "flat"))
+        if self.kind == "ivf":
             faiss.extract_index_ivf(self.index).nprobe = int(meta.get("nprobe", 16))
         return True
 
@@ -55,10 +56,6 @@ class VectorIndex:
         if self.index is None or self.index.ntotal == 0:
             return set()
         return set(faiss.vector_to_array(self.index.id_map).tolist())
-
-    @property
-    def kind(self) -> str:
-        return str(self.meta().get("kind", "flat"))
 
     def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         import faiss
@@ -74,46 +71,40 @@ class VectorIndex:
             sample = vectors[rng.choice(len(vectors), min(len(vectors), nlist * 64), replace=False)]
             inner.train(sample)
             inner.nprobe = 16
-            kind = "ivf"
+            self.kind = "ivf"
         else:
             inner = faiss.IndexFlatIP(dim)
-            kind = "flat"
+            self.kind = "flat"
         self.index = faiss.IndexIDMap2(inner)
         if len(vectors):
             self.index.add_with_ids(vectors, ids.astype(np.int64))
-        self._kind, self._dim = kind, dim
-        self.dirty = True
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         import numpy as np
 
         if len(ids):
             self.index.add_with_ids(vectors, ids.astype(np.int64))
-            self.dirty = True
 
     def remove(self, ids: list[int]) -> None:
         import numpy as np
 
         if ids and self.index is not None and self.index.ntotal:
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
-            self.dirty = True
 
     def save(self) -> None:
         import faiss
 
-        if not self.dirty or self.index is None:
+        if self.index is None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".{INDEX_NAME}.tmp"
         faiss.write_index(self.index, str(tmp))
         os.replace(tmp, self.path)
-        kind = getattr(self, "_kind", self.kind)
-        meta = {"model": self.model, "kind": kind, "count": int(self.index.ntotal),
+        meta = {"model": self.model, "kind": self.kind, "count": int(self.index.ntotal),
                 "dim": int(self.index.d), "nprobe": 16}
         from paperlab.fsutil import atomic_write_text
 
         atomic_write_text(self.dir / META_NAME, json.dumps(meta, indent=2) + "\n")
-        self.dirty = False
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         if self.index is None or self.index.ntotal == 0:

@@ -161,7 +161,6 @@ def sync_vectors(lib: Library, database: sqlite_utils.Database, model: str, rebu
         too_big = vi.kind == "flat" and vi.index.ntotal > lib.settings.approx_index_above
         if too_big:
             vi.build(*_vectors(db.chunk_vectors(database, model)))
-    vi.dirty = True
     vi.save()
     db.set_meta(database, "index_clean", "1")
     return int(vi.index.ntotal)

@@ -35,7 +35,6 @@ _HEADING = re.compile(
 class PdfInfo:
     pages: int
     title: str
-    has_text: bool
 
 
 @dataclass
@@ -83,8 +82,7 @@ def validate_pdf(path: Path) -> PdfInfo:
     doc = _open(path)
     try:
         title = (doc.metadata or {}).get("title") or ""
-        has_text = any(page.get_text("text").strip() for page in doc)
-        return PdfInfo(pages=doc.page_count, title=title.strip(), has_text=has_text)
+        return PdfInfo(pages=doc.page_count, title=title.strip())
     finally:
         doc.close()
 
