@@ -165,3 +165,10 @@ def test_unreadable_pdf_stays_in_log_without_text(lib, cli):
     assert result.exit_code == 0 and "no text layer" in result.stderr
     shown = json.loads(cli("show", "scan", "--json").stdout)
     assert shown["text_status"] == "no-text" and "no text layer" in shown["text_error"]
+
+
+@pytest.mark.parametrize("query", ['"unbalanced', "NEAR(a b)", "col:umn -x*", "ä ö ü", "AND OR NOT", "?!"])
+def test_keyword_queries_with_fts_syntax_never_break(indexed, cli, query):
+    result = cli("search", query, "--mode", "keyword", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert isinstance(json.loads(result.stdout), list)

@@ -416,10 +416,8 @@ def fts_search(
                   WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"""
     else:
         sql = "SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?"
-    try:
-        return [(r[0], r[1]) for r in db.execute(sql, [match, *params, limit]).fetchall()]
-    except sqlite3.OperationalError:
-        return []
+    # terms are quoted \w+ words (search.fts_expression), so MATCH never sees a syntax error
+    return [(r[0], r[1]) for r in db.execute(sql, [match, *params, limit]).fetchall()]
 
 
 def filtered_chunk_ids(

@@ -19,6 +19,7 @@ from paperlab.arxiv_ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.config import Library
 from paperlab.db import sqlite_utils
 from paperlab.errors import PaperlabError, PdfError
+from paperlab.fsutil import remove_empty_dir
 from paperlab.models import Item
 
 
@@ -98,17 +99,10 @@ def _store(
             if backup is not None:
                 os.replace(backup, dest)
             elif created_folder:
-                _rmdir_quiet(folder)
+                remove_empty_dir(folder)
         raise
     if backup is not None:
         backup.unlink(missing_ok=True)
-
-
-def _rmdir_quiet(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
 
 
 def fetch_many(

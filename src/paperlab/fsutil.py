@@ -49,3 +49,11 @@ def sha256_file(path: Path) -> str:
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def remove_empty_dir(folder: Path) -> None:
+    """Remove `folder` if it is empty (undoing a folder this run created); keep it otherwise."""
+    try:
+        folder.rmdir()
+    except OSError:
+        pass

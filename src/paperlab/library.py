@@ -14,7 +14,7 @@ from paperlab.arxiv_ids import ArxivId, parse_arxiv_id
 from paperlab.config import CONFIG_NAME, DEFAULT_CONFIG, Library, Settings
 from paperlab.db import sqlite_utils
 from paperlab.errors import InvalidInput, ItemNotFound, PaperlabError
-from paperlab.fsutil import atomic_copy, atomic_write_text, sha256_file
+from paperlab.fsutil import atomic_copy, atomic_write_text, remove_empty_dir, sha256_file
 from paperlab.models import CONTENT_TYPES, STATUSES, Item
 
 
@@ -125,16 +125,9 @@ def add_pdf(
             db.add_log(database, item.id, "added", f"pdf: {pdf.name}")
     except BaseException:
         dest.unlink(missing_ok=True)
-        _remove_if_empty(dest.parent)
+        remove_empty_dir(dest.parent)
         raise
     return item
-
-
-def _remove_if_empty(folder: Path) -> None:
-    try:
-        folder.rmdir()
-    except OSError:
-        pass
 
 
 def check_status(status: str) -> None:
