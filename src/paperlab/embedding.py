@@ -187,6 +187,8 @@ class OnnxQueryEncoder:
 
         options = ort.SessionOptions()
         options.log_severity_level = 3
+        # idle ORT threads otherwise spin for a while after each run and steal the core FAISS needs
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_path), options,
                                             providers=["CPUExecutionProvider"])
         self.tokenizer = load_tokenizer(tokenizer_dir)
