@@ -109,5 +109,24 @@ class VectorIndex:
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         if self.index is None or self.index.ntotal == 0:
             return []
-        scores, ids = self.index.search(vector.reshape(1, -1), min(k, self.index.ntotal))
+        k = min(k, self.index.ntotal)
+        if self.kind == "flat":
+            return self._flat_search(vector, k)
+        scores, ids = self.index.search(vector.reshape(1, -1), k)
         return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def _flat_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Exact search as IndexFlatIP does it, but as one BLAS matrix-vector product over the
+        index's own storage: FAISS runs a single query on one core, BLAS uses all of them (at 100k
+        vectors on 2 cores, ~9 ms instead of ~16)."""
+        import faiss
+        import numpy as np
+
+        flat: Any = faiss.downcast_index(self.index.index)
+        n, d = flat.ntotal, flat.d
+        stored = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)  # a view, no copy
+        scores = stored @ vector.astype(np.float32, copy=False)
+        top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+        top = top[np.argsort(-scores[top], kind="stable")]
+        ids = faiss.vector_to_array(self.index.id_map)
+        return [(int(ids[i]), float(scores[i])) for i in top]
