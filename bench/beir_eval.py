@@ -18,13 +18,13 @@ import sys
 import time
 from pathlib import Path
 
-from paperlab import chunking, db
+from paperlab import chunking, db, keywords
 from paperlab.config import Library, Settings
 from paperlab.embedding import ensure_onnx, get_embedder
 from paperlab.ingest import _embed_missing, _rows, sync_vectors
 from paperlab.library import init_library
 from paperlab.models import Item
-from paperlab.search import Filters, SemanticSearcher, keyword_ranking, rrf
+from paperlab.search import Filters, Searcher, rrf
 
 CACHE = Path(__file__).resolve().parents[1] / ".bench-cache"
 
@@ -71,6 +71,7 @@ def build_library(folder: Path, model: str, corpus: dict[str, str]) -> tuple[Lib
         print(f"  embedded {embedded} chunks at {rate:.1f} chunks/s", file=sys.stderr)
     db.set_meta(database, "index_model", model)
     sync_vectors(lib, database, model, rebuild=False)
+    keywords.sync(database, lib.index_dir)
     ensure_onnx(embedder, lib.index_dir)
     return lib, database
 
@@ -90,7 +91,7 @@ def recall_at(ranked: list[str], rels: dict[str, int], k: int = 100) -> float:
 def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2") -> dict[str, dict[str, float]]:
     corpus, queries, qrels = load_beir(folder, split)
     lib, database = build_library(folder, model, corpus)
-    searcher = SemanticSearcher(lib, database)  # type: ignore[arg-type]
+    searcher = Searcher(lib, database)  # type: ignore[arg-type]
     owner = db.chunk_owners(database)  # type: ignore[arg-type]
     depth = 200
     results: dict[str, dict[str, float]] = {}
@@ -98,9 +99,9 @@ def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2")
     latency: dict[str, list[float]] = {m: [] for m in per_mode}
     for qid, text in queries.items():
         t0 = time.perf_counter()
-        kw = keyword_ranking(database, text, depth, Filters())  # type: ignore[arg-type]
+        kw = searcher.keyword.ranking(text, depth, Filters())
         t1 = time.perf_counter()
-        sem = searcher.ranking(text, depth, None)
+        sem = searcher.semantic.ranking(text, depth, None)
         t2 = time.perf_counter()
         fused = [cid for cid, _ in rrf([kw, sem])]
         t3 = time.perf_counter()

@@ -120,7 +120,7 @@ def synthetic_library(n_chunks: int) -> Path:
     the same whatever the vectors are, and embedding 100k chunks would take hours on 2 cores."""
     import numpy as np
 
-    from paperlab import db
+    from paperlab import db, keywords
     from paperlab.config import Library, Settings
     from paperlab.embedding import SentenceTransformerEmbedder, ensure_onnx
     from paperlab.fsutil import sha256_text
@@ -130,6 +130,7 @@ def synthetic_library(n_chunks: int) -> Path:
 
     home = CACHE / f"synthetic-{n_chunks}"
     if (home / "ready").exists():
+        keywords.sync(db.connect(home / "paperlab.db"), home / "index")  # caches from before it existed
         return home
     shutil.rmtree(home, ignore_errors=True)
     lib, _ = init_library(home)
@@ -154,6 +155,7 @@ def synthetic_library(n_chunks: int) -> Path:
     db.put_embeddings(database, "all-MiniLM-L6-v2", [(h, v.tobytes()) for h, v in zip(hashes, vectors, strict=True)])
     db.set_meta(database, "index_model", "all-MiniLM-L6-v2")
     sync_vectors(lib, database, "all-MiniLM-L6-v2", rebuild=True)
+    keywords.sync(database, lib.index_dir)
     ensure_onnx(SentenceTransformerEmbedder("all-MiniLM-L6-v2"), lib.index_dir)
     (home / "ready").write_text("ok")
     return home
@@ -162,7 +164,7 @@ def synthetic_library(n_chunks: int) -> Path:
 def bench_queries() -> None:
     from paperlab import db
     from paperlab.config import Library, Settings
-    from paperlab.search import SemanticSearcher, search
+    from paperlab.search import Searcher, search
 
     print("Query latency, warm, end to end (embed + FTS5 + FAISS + fuse + join), 50 SciFact queries")
     queries = scifact_queries(50)
@@ -170,7 +172,7 @@ def bench_queries() -> None:
         home = synthetic_library(n)
         lib = Library(home, Settings.load(home / "paperlab.toml"))
         database = db.connect(lib.db_path)
-        searcher = SemanticSearcher(lib, database)
+        searcher = Searcher(lib, database)
         for mode in ("hybrid", "keyword", "semantic"):
             search(lib, database, queries[0], mode=mode, searcher=searcher)
             times = []

@@ -105,7 +105,24 @@ MIGRATIONS: list[str] = [
             metrics TEXT NOT NULL DEFAULT '{}', exit_status INTEGER, run_dir TEXT NOT NULL
         );
     """,
+    # 2: every chunk's term counts, in FTS5's own tokens, so keyword ranking can run in memory
+    # (paperlab.keywords), and a counter that moves whenever a chunk is added or removed.
+    """
+        CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+        CREATE TABLE chunk_terms (chunk_id INTEGER PRIMARY KEY, length INTEGER NOT NULL, counts BLOB NOT NULL);
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('chunks_version', '0');
+        CREATE TRIGGER chunks_version_ai AFTER INSERT ON chunks BEGIN
+            UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'chunks_version';
+        END;
+        CREATE TRIGGER chunks_version_ad AFTER DELETE ON chunks BEGIN
+            DELETE FROM chunk_terms WHERE chunk_id = old.id;
+            UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'chunks_version';
+        END;
+    """,
 ]
+
+# chunks_fts's tokenizer (migration 1); the scratch table that reads tokens back must use the same.
+FTS_TOKENIZER = "porter unicode61"
 
 
 def now() -> str:
@@ -335,6 +352,7 @@ def replace_chunks(
             "SELECT id FROM chunks WHERE item_id = ? AND source = ?", [item_id, source]).fetchall()]
         db.execute("DELETE FROM chunks WHERE item_id = ? AND source = ?", [item_id, source])
         added = [_insert(db, "chunks", {"item_id": item_id, "source": source, **c}) for c in chunks]
+        store_chunk_terms(db, added)
     return added, removed
 
 
@@ -418,6 +436,84 @@ def fts_search(
         sql = "SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?"
     # terms are quoted \w+ words (search.fts_expression), so MATCH never sees a syntax error
     return [(r[0], r[1]) for r in db.execute(sql, [match, *params, limit]).fetchall()]
+
+
+# --- term counts (paperlab.keywords) -------------------------------------------------------------
+
+
+def _scratch(db: sqlite_utils.Database) -> None:
+    """A temporary FTS5 table with chunks_fts's tokenizer: what goes in comes back as FTS5's tokens."""
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.token_scratch USING "
+               f"fts5(text, section, tokenize='{FTS_TOKENIZER}')")
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.token_scratch_vocab "
+               "USING fts5vocab(temp, token_scratch, instance)")
+    db.execute("DELETE FROM temp.token_scratch")
+
+
+def store_chunk_terms(db: sqlite_utils.Database, ids: list[int]) -> None:
+    """Record each chunk's (term id, count) pairs and token count, as chunks_fts counts them."""
+    from array import array
+
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        with transaction(db):
+            _scratch(db)
+            marks = ",".join("?" for _ in part)
+            db.execute("INSERT INTO temp.token_scratch (rowid, text, section) "
+                       f"SELECT id, text, section FROM chunks WHERE id IN ({marks})", part)
+            db.execute("INSERT OR IGNORE INTO terms (term) SELECT DISTINCT term FROM temp.token_scratch_vocab")
+            rows = db.execute(
+                """SELECT v.doc, t.id, count(*) FROM temp.token_scratch_vocab v
+                   JOIN terms t ON t.term = v.term GROUP BY v.doc, t.id ORDER BY v.doc, t.id""").fetchall()
+            out: list[tuple[int, int, bytes]] = []
+            term_ids, counts = array("I"), array("I")
+            for n, (doc, term_id, count) in enumerate(rows):
+                term_ids.append(term_id)
+                counts.append(count)
+                if n + 1 == len(rows) or rows[n + 1][0] != doc:
+                    out.append((doc, sum(counts), term_ids.tobytes() + counts.tobytes()))
+                    term_ids, counts = array("I"), array("I")
+            empty = set(part) - {doc for doc, _, _ in out}  # chunks with no tokens at all
+            out += [(doc, 0, b"") for doc in sorted(empty)]
+            db.conn.executemany("INSERT OR REPLACE INTO chunk_terms VALUES (?, ?, ?)", out)
+            db.execute("DELETE FROM temp.token_scratch")
+
+
+def chunks_missing_terms(db: sqlite_utils.Database) -> list[int]:
+    """Chunks without term counts: those written before migration 2."""
+    sql = "SELECT id FROM chunks WHERE id NOT IN (SELECT chunk_id FROM chunk_terms) ORDER BY id"
+    return [r[0] for r in db.execute(sql).fetchall()]
+
+
+def count_chunk_terms(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT count(*) FROM chunk_terms").fetchone()[0])
+
+
+def all_chunk_terms(db: sqlite_utils.Database) -> list[tuple[int, int, bytes]]:
+    """(chunk id, token count, packed term ids then counts) for every chunk, by id."""
+    sql = "SELECT chunk_id, length, counts FROM chunk_terms ORDER BY chunk_id"
+    return [(r[0], r[1], r[2]) for r in db.execute(sql).fetchall()]
+
+
+def chunks_version(db: sqlite_utils.Database) -> int:
+    return int(get_meta(db, "chunks_version") or 0)
+
+
+def query_term_ids(db: sqlite_utils.Database, words: list[str]) -> list[int] | None:
+    """The term id of each word as chunks_fts would tokenize it (-1: no chunk has it), or None when
+    a word is not exactly one token (FTS5 would read it as a phrase)."""
+    _scratch(db)
+    db.conn.executemany("INSERT INTO temp.token_scratch (rowid, text, section) VALUES (?, ?, '')",
+                        [(n, w) for n, w in enumerate(words, start=1)])
+    tokens = db.execute("SELECT doc, term FROM temp.token_scratch_vocab").fetchall()
+    db.execute("DELETE FROM temp.token_scratch")
+    if sorted(doc for doc, _ in tokens) != list(range(1, len(words) + 1)):
+        return None
+    by_doc = dict(tokens)
+    marks = ",".join("?" for _ in by_doc)
+    known = dict(db.execute(f"SELECT term, id FROM terms WHERE term IN ({marks})",
+                            list(by_doc.values())).fetchall())
+    return [known.get(by_doc[n], -1) for n in range(1, len(words) + 1)]
 
 
 def filtered_chunk_ids(

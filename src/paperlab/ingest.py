@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paperlab import chunking, db
+from paperlab import chunking, db, keywords
 from paperlab.config import Library
 from paperlab.db import sqlite_utils
 from paperlab.embedding import Embedder, OnnxQueryEncoder, ensure_onnx, get_embedder, query_encoder
@@ -187,6 +187,7 @@ def index_library(
     if changed:
         db.set_meta(database, "index_clean", "0")
     report.vectors = sync_vectors(lib, database, embedder.name, rebuild)
+    keywords.sync(database, lib.index_dir, progress)
     db.set_meta(database, "index_model", embedder.name)
     if report.vectors:
         ensure_onnx(embedder, lib.index_dir)

@@ -1,4 +1,4 @@
-"""Hybrid retrieval over papers and notes: FTS5 bm25 + FAISS vectors, fused by reciprocal rank."""
+"""Hybrid retrieval over papers and notes: bm25 keyword ranking + FAISS vectors, fused by reciprocal rank."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from paperlab.config import Library
 from paperlab.db import sqlite_utils
 from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.index import VectorIndex
+from paperlab.keywords import KeywordIndex
 from paperlab.models import Hit
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -23,7 +24,7 @@ STOPWORDS = frozenset(
     "them then there these they this those to under up was we were what when where which while "
     "who why will with would you your".split()
 )
-_TERM = re.compile(r"\w+", re.UNICODE)
+_TERM = re.compile(r"[^\W_]+")  # letters and digits: one FTS5 token each
 
 
 @dataclass
@@ -47,15 +48,26 @@ def fts_expression(terms: list[str]) -> str:
     return " OR ".join(f'"{t}"' for t in terms)
 
 
-def keyword_ranking(
-    database: sqlite_utils.Database, query: str, limit: int, filters: Filters
-) -> list[int]:
-    terms = query_terms(query)
-    if not terms:
-        return []
-    rows = db.fts_search(database, fts_expression(terms), limit, filters.paper,
-                         filters.notes_only, filters.status, filters.tag)
-    return [cid for cid, _ in rows]
+class KeywordSearcher:
+    """bm25 ranking: from the in-memory snapshot (paperlab.keywords) while it matches the chunks,
+    else from FTS5 itself; both give the same scores."""
+
+    def __init__(self, lib: Library, database: sqlite_utils.Database) -> None:
+        self.database = database
+        self.snapshot = KeywordIndex.load(lib.index_dir)
+
+    def ranking(self, query: str, limit: int, filters: Filters) -> list[int]:
+        terms = query_terms(query)
+        if not terms:
+            return []
+        if self.snapshot is not None and self.snapshot.version == db.chunks_version(self.database):
+            term_ids = db.query_term_ids(self.database, terms)
+            if term_ids is not None:
+                hits = self.snapshot.rank(term_ids, limit, filters.ids(self.database))
+                return [cid for cid, _ in hits]
+        rows = db.fts_search(self.database, fts_expression(terms), limit, filters.paper,
+                             filters.notes_only, filters.status, filters.tag)
+        return [cid for cid, _ in rows]
 
 
 class SemanticSearcher:
@@ -95,6 +107,22 @@ class SemanticSearcher:
         return [cid for cid, _ in hits if allowed is None or cid in allowed][:limit]
 
 
+class Searcher:
+    """What repeated queries reuse; the vector side loads on first use, so keyword mode never does."""
+
+    def __init__(self, lib: Library, database: sqlite_utils.Database) -> None:
+        self.lib = lib
+        self.database = database
+        self.keyword = KeywordSearcher(lib, database)
+        self._semantic: SemanticSearcher | None = None
+
+    @property
+    def semantic(self) -> SemanticSearcher:
+        if self._semantic is None:
+            self._semantic = SemanticSearcher(self.lib, self.database)
+        return self._semantic
+
+
 def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
     scores: dict[int, float] = {}
     for ranking in rankings:
@@ -122,7 +150,7 @@ def snippet(text: str, terms: list[str], width: int = 240) -> str:
 
 def search(
     lib: Library, database: sqlite_utils.Database, query: str, k: int = 10, mode: str = "hybrid",
-    filters: Filters | None = None, searcher: SemanticSearcher | None = None,
+    filters: Filters | None = None, searcher: Searcher | None = None,
 ) -> list[Hit]:
     if mode not in MODES:
         raise InvalidInput(f"unknown mode '{mode}'; choose one of: {', '.join(MODES)}")
@@ -134,12 +162,12 @@ def search(
     if db.count_chunks(database) == 0:
         raise PaperlabError("nothing is indexed yet; fetch or add papers, then run `paperlab index`")
     depth = max(CANDIDATES, k)
+    searcher = searcher or Searcher(lib, database)
     rankings: list[list[int]] = []
     if mode in ("keyword", "hybrid"):
-        rankings.append(keyword_ranking(database, query, depth, filters))
+        rankings.append(searcher.keyword.ranking(query, depth, filters))
     if mode in ("semantic", "hybrid"):
-        searcher = searcher or SemanticSearcher(lib, database)
-        rankings.append(searcher.ranking(query, depth, filters.ids(database)))
+        rankings.append(searcher.semantic.ranking(query, depth, filters.ids(database)))
     fused = rrf(rankings)[:k]
     details = db.chunk_details(database, [cid for cid, _ in fused])
     terms = query_terms(query)

@@ -1,0 +1,134 @@
+"""Keyword ranking in memory: the scores FTS5's bm25() gives, ~50x faster on large libraries.
+
+FTS5 ranks an OR query by calling bm25() on every row that holds any query term: at 100k chunks a
+natural-language query matches most of them and takes ~100 ms. The same formula over a compressed
+sparse column snapshot of the (chunk, term, count) table costs a few numpy operations per term.
+
+The snapshot is built from `chunk_terms`, whose tokens come from FTS5's own tokenizer, so its
+scores equal bm25()'s (a test checks this). It lives in `index/keywords.npz` with the value of the
+`chunks_version` counter it was built at; when chunks have changed since, callers use FTS5 itself
+until the next `paperlab index` rebuilds it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from paperlab import db
+from paperlab.db import sqlite_utils
+
+if TYPE_CHECKING:
+    import numpy as np
+
+ProgressFn = Callable[[str, int, int], None]
+FILE_NAME = "keywords.npz"
+K1, B = 1.2, 0.75  # FTS5's bm25() constants
+
+
+class KeywordIndex:
+    def __init__(self, version: int, chunk_ids: np.ndarray, lengths: np.ndarray, indptr: np.ndarray,
+                 rows: np.ndarray, counts: np.ndarray) -> None:
+        import numpy as np
+
+        self.version = version  # chunks_version when built
+        self.chunk_ids = chunk_ids  # sorted
+        self.lengths = lengths  # tokens per chunk, all columns
+        self.indptr = indptr  # term id t has the postings [indptr[t], indptr[t + 1])
+        self.rows = rows  # posting -> position in chunk_ids
+        self.counts = counts  # posting -> occurrences of the term in that chunk
+        avgdl = float(lengths.sum()) / len(lengths) if len(lengths) else 1.0
+        self.norm = K1 * (1 - B + B * lengths.astype(np.float64) / avgdl)
+
+    @classmethod
+    def build(cls, database: sqlite_utils.Database) -> KeywordIndex:
+        import numpy as np
+
+        version = db.chunks_version(database)
+        records = db.all_chunk_terms(database)
+        chunk_ids = np.array([r[0] for r in records], dtype=np.int64)
+        lengths = np.array([r[1] for r in records], dtype=np.int64)
+        pairs = [np.frombuffer(r[2], dtype=np.uint32) for r in records]  # term ids, then counts
+        sizes = np.array([len(p) // 2 for p in pairs], dtype=np.int64)
+        empty = np.zeros(0, dtype=np.uint32)
+        terms = np.concatenate([p[:len(p) // 2] for p in pairs] or [empty])
+        counts = np.concatenate([p[len(p) // 2:] for p in pairs] or [empty])
+        rows = np.repeat(np.arange(len(records), dtype=np.int32), sizes)
+        order = np.argsort(terms, kind="stable")
+        n_terms = int(terms.max()) + 1 if len(terms) else 0
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=n_terms), out=indptr[1:])
+        return cls(version, chunk_ids, lengths, indptr, rows[order], counts[order])
+
+    def save(self, index_dir: Path) -> None:
+        import numpy as np
+
+        index_dir.mkdir(parents=True, exist_ok=True)
+        tmp = index_dir / f".{FILE_NAME}.tmp.npz"
+        np.savez(tmp, version=np.int64(self.version), chunk_ids=self.chunk_ids, lengths=self.lengths,
+                 indptr=self.indptr, rows=self.rows, counts=self.counts)
+        os.replace(tmp, index_dir / FILE_NAME)
+
+    @classmethod
+    def load(cls, index_dir: Path) -> KeywordIndex | None:
+        import numpy as np
+
+        try:
+            with np.load(index_dir / FILE_NAME) as f:
+                return cls(int(f["version"]), f["chunk_ids"], f["lengths"], f["indptr"], f["rows"],
+                           f["counts"])
+        except (OSError, KeyError, ValueError):
+            return None
+
+    def rank(self, term_ids: list[int], limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
+        """(chunk id, score: higher is better) of the best chunks for an OR of these terms.
+
+        A term listed twice counts twice, as a phrase repeated in an FTS5 query does."""
+        import numpy as np
+
+        n = len(self.chunk_ids)
+        scores = np.zeros(n, dtype=np.float64)
+        for term in term_ids:
+            if not 0 <= term < len(self.indptr) - 1:
+                continue
+            lo, hi = int(self.indptr[term]), int(self.indptr[term + 1])
+            if lo == hi:
+                continue
+            idf = max(float(np.log((n - (hi - lo) + 0.5) / (hi - lo + 0.5))), 1e-6)
+            rows = self.rows[lo:hi]
+            tf = self.counts[lo:hi].astype(np.float64)
+            scores[rows] += idf * tf * (K1 + 1) / (tf + self.norm[rows])
+        if allowed is not None:
+            scores[~np.isin(self.chunk_ids, np.fromiter(allowed, dtype=np.int64))] = 0.0
+        hits = np.flatnonzero(scores)
+        if len(hits) > limit:
+            hits = hits[np.argpartition(-scores[hits], limit - 1)[:limit]]
+        hits = hits[np.lexsort((self.chunk_ids[hits], -scores[hits]))]
+        return [(int(self.chunk_ids[i]), float(scores[i])) for i in hits]
+
+
+def saved_version(index_dir: Path) -> int | None:
+    """The chunks_version the saved snapshot was built at (reads that one field), or None."""
+    import numpy as np
+
+    try:
+        with np.load(index_dir / FILE_NAME) as f:
+            return int(f["version"])
+    except (OSError, KeyError, ValueError):
+        return None
+
+
+def sync(database: sqlite_utils.Database, index_dir: Path, progress: ProgressFn | None = None) -> bool:
+    """Bring `index/keywords.npz` up to date with the chunks; True if it was rebuilt."""
+    if db.count_chunk_terms(database) != db.count_chunks(database):
+        missing = db.chunks_missing_terms(database)  # chunks written before migration 2
+        for start in range(0, len(missing), 2000):
+            db.store_chunk_terms(database, missing[start:start + 2000])
+            if progress:
+                progress("keywords", min(start + 2000, len(missing)), len(missing))
+    if saved_version(index_dir) == db.chunks_version(database):
+        return False
+    KeywordIndex.build(database).save(index_dir)
+    return True

@@ -1,0 +1,135 @@
+"""The in-memory keyword ranking gives FTS5's bm25() scores; stale or missing, FTS5 answers itself."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from paperlab import db, keywords
+from paperlab.index import VectorIndex
+from paperlab.keywords import KeywordIndex
+from paperlab.models import Item
+from paperlab.search import Filters, KeywordSearcher, fts_expression, query_terms
+
+# Stemming variants (train/training/trains), words in many chunks and in few, numbers.
+WORDS = ("train training trains trained network networks gradient gradients descent loss attention "
+         "head heads layer layers norm normalization batch weight decay grok grokking delay delayed "
+         "the of and 2017 97 x2 token tokens modular arithmetic").split()
+
+
+def _chunk(rng: random.Random, n: int) -> dict[str, object]:
+    text = " ".join(rng.choice(WORDS) for _ in range(n))
+    section = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 3)))
+    return {"page_start": 1, "page_end": 1, "section": section, "text": text,
+            "content_hash": f"{hash(text)}", "n_tokens": n}
+
+
+@pytest.fixture
+def corpus(lib):
+    database = db.connect(lib.db_path)
+    rng = random.Random(7)
+    for p in range(6):
+        item_id = f"paper-{p}"
+        db.insert_item(database, Item(id=item_id, title=f"Paper {p}", added_at=db.now(),
+                                      tags=["even"] if p % 2 == 0 else []))
+        db.replace_chunks(database, item_id, "paper", [_chunk(rng, rng.randint(3, 60)) for _ in range(8)])
+    assert keywords.sync(database, lib.index_dir)
+    return lib, database
+
+
+def fts_scores(database, words: list[str], limit: int = 1000) -> dict[int, float]:
+    rows = db.fts_search(database, fts_expression(words), limit)
+    return {cid: -score for cid, score in rows}
+
+
+def snapshot_scores(lib, database, words: list[str], limit: int = 1000, allowed=None) -> dict[int, float]:
+    snapshot = KeywordIndex.load(lib.index_dir)
+    term_ids = db.query_term_ids(database, words)
+    assert snapshot is not None and term_ids is not None
+    return dict(snapshot.rank(term_ids, limit, allowed))
+
+
+# the corpus is only read, so sharing it between examples is safe
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(words=st.lists(st.sampled_from(WORDS + ["absent"]), min_size=1, max_size=8))
+def test_scores_equal_fts5_bm25(corpus, words):
+    lib, database = corpus
+    mine, theirs = snapshot_scores(lib, database, words), fts_scores(database, words)
+    assert mine.keys() == theirs.keys()
+    for cid, score in theirs.items():
+        assert mine[cid] == pytest.approx(score, rel=1e-9)
+
+
+def test_top_k_and_filters_match_fts5(corpus):
+    lib, database = corpus
+    words = query_terms("training networks with weight decay: grokking")
+    theirs = sorted(fts_scores(database, words).items(), key=lambda kv: (-kv[1], kv[0]))
+    mine = list(snapshot_scores(lib, database, words, limit=5).items())
+    assert [c for c, _ in mine] == [c for c, _ in theirs[:5]]
+    filters = Filters(tag="even")
+    searcher = KeywordSearcher(lib, database)
+    expected = [cid for cid, _ in db.fts_search(database, fts_expression(words), 10, tag="even")]
+    assert searcher.ranking("training networks with weight decay: grokking", 10, filters) == expected
+    owners = db.chunk_owners(database)
+    assert {owners[c] for c in expected} <= {"paper-0", "paper-2", "paper-4"}
+
+
+def test_stale_snapshot_falls_back_to_fts5(corpus):
+    lib, database = corpus
+    searcher = KeywordSearcher(lib, database)
+    db.replace_chunks(database, "paper-1", "notes", [
+        {"page_start": 1, "page_end": 1, "section": "", "text": "zygomorphic flowers",
+         "content_hash": "z", "n_tokens": 2}])
+    assert searcher.snapshot.version != db.chunks_version(database)
+    (new_chunk,) = db.item_chunk_ids(database, "paper-1", "notes")
+    assert searcher.ranking("zygomorphic", 10, Filters()) == [new_chunk]
+    assert keywords.sync(database, lib.index_dir)  # and `paperlab index` brings it up to date
+    assert snapshot_scores(lib, database, ["zygomorphic"]).keys() == {new_chunk}
+    assert not keywords.sync(database, lib.index_dir)
+
+
+def test_libraries_from_before_the_term_table_are_filled_in(corpus):
+    lib, database = corpus
+    before = snapshot_scores(lib, database, ["gradient", "decay"])
+    database.execute("DELETE FROM chunk_terms")
+    (lib.index_dir / keywords.FILE_NAME).unlink()
+    assert keywords.sync(database, lib.index_dir)
+    assert db.count_chunk_terms(database) == db.count_chunks(database)
+    assert snapshot_scores(lib, database, ["gradient", "decay"]) == pytest.approx(before)
+
+
+def test_deleted_chunks_leave_no_terms(corpus):
+    lib, database = corpus
+    db.replace_chunks(database, "paper-3", "paper", [])
+    assert db.count_chunk_terms(database) == db.count_chunks(database) == 40
+    keywords.sync(database, lib.index_dir)
+    owners = db.chunk_owners(database)
+    assert all(owners[c] != "paper-3" for c in snapshot_scores(lib, database, ["train"]))
+
+
+def test_a_word_fts5_reads_as_a_phrase_is_left_to_fts5(corpus):
+    _, database = corpus
+    assert db.query_term_ids(database, ["foo_bar"]) is None
+    ids = db.query_term_ids(database, ["Training", "unseenword"])
+    assert ids is not None and ids[0] >= 0 and ids[1] == -1
+    assert db.query_term_ids(database, ["training"])[0] == ids[0]  # same stem, same term
+
+
+def test_flat_vector_search_equals_faiss(tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.standard_normal((3000, 32)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    vi = VectorIndex(tmp_path, "m")
+    vi.build(np.arange(10, 3010), vectors)
+    vi.remove(list(range(10, 400)))  # removals shift the storage; ids must follow
+    assert vi.kind == "flat"
+    for query in vectors[[5, 700, 2999]]:
+        scores, ids = vi.index.search(query.reshape(1, -1), 20)
+        mine = vi.search(query, 20)
+        assert [c for c, _ in mine] == ids[0].tolist()
+        assert [s for _, s in mine] == pytest.approx(scores[0].tolist(), abs=1e-5)
+    assert len(vi.search(vectors[0], 10_000)) == 2610
