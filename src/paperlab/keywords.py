@@ -45,22 +45,23 @@ class KeywordIndex:
     @classmethod
     def build(cls, database: sqlite_utils.Database) -> KeywordIndex:
         import numpy as np
+        from scipy.sparse import csr_matrix
 
         version = db.chunks_version(database)
         records = db.all_chunk_terms(database)
         chunk_ids = np.array([r[0] for r in records], dtype=np.int64)
         lengths = np.array([r[1] for r in records], dtype=np.int64)
         pairs = [np.frombuffer(r[2], dtype=np.uint32) for r in records]  # term ids, then counts
-        sizes = np.array([len(p) // 2 for p in pairs], dtype=np.int64)
         empty = np.zeros(0, dtype=np.uint32)
         terms = np.concatenate([p[:len(p) // 2] for p in pairs] or [empty])
         counts = np.concatenate([p[len(p) // 2:] for p in pairs] or [empty])
-        rows = np.repeat(np.arange(len(records), dtype=np.int32), sizes)
-        order = np.argsort(terms, kind="stable")
+        indptr = np.zeros(len(records) + 1, dtype=np.int64)
+        np.cumsum([len(p) // 2 for p in pairs], out=indptr[1:])
+        # chunk-major to term-major: scipy's CSR -> CSC transpose is one linear pass in C
         n_terms = int(terms.max()) + 1 if len(terms) else 0
-        indptr = np.zeros(n_terms + 1, dtype=np.int64)
-        np.cumsum(np.bincount(terms, minlength=n_terms), out=indptr[1:])
-        return cls(version, chunk_ids, lengths, indptr, rows[order], counts[order])
+        by_term = csr_matrix((counts, terms, indptr), shape=(len(records), n_terms)).tocsc()
+        return cls(version, chunk_ids, lengths, by_term.indptr.astype(np.int64),
+                   by_term.indices.astype(np.int32), by_term.data)
 
     def save(self, index_dir: Path) -> None:
         import numpy as np
