@@ -13,6 +13,7 @@ from paperlab.index import VectorIndex
 from paperlab.ingest import index_library
 from paperlab.library import open_db
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
+from paperlab.search import snippet
 from tests.conftest import BAD_PDFS
 
 
@@ -172,3 +173,12 @@ def test_keyword_queries_with_fts_syntax_never_break(indexed, cli, query):
     result = cli("search", query, "--mode", "keyword", "--json")
     assert result.exit_code == 0, result.stderr
     assert isinstance(json.loads(result.stdout), list)
+
+
+def test_snippet_shows_the_window_with_the_most_distinct_terms():
+    filler = " ".join(f"w{i}" for i in range(200))
+    text = f"grokking appears early. {filler} grokking needs weight decay and delay. {filler} grokking"
+    out = snippet(text, ["grokking", "decay", "delay"], width=120)
+    assert out.startswith("...") and out.endswith("...")
+    assert "grokking needs weight decay and delay" in out
+    assert snippet("no terms here", ["absent"]) == "no terms here"

@@ -137,10 +137,17 @@ def snippet(text: str, terms: list[str], width: int = 240) -> str:
     lower = flat.lower()
     hits = sorted((m.start(), t) for t in terms for m in re.finditer(re.escape(t), lower))
     start, best = 0, 0
-    for i, (pos, _) in enumerate(hits):
-        seen = {t for p, t in hits[i:] if p < pos + width * 2 // 3}
-        if len(seen) > best:
-            start, best = max(0, pos - width // 3), len(seen)
+    inside: dict[str, int] = {}  # term -> hits in the window that starts at hits[i]
+    end = 0
+    for pos, term in hits:
+        while end < len(hits) and hits[end][0] < pos + width * 2 // 3:
+            inside[hits[end][1]] = inside.get(hits[end][1], 0) + 1
+            end += 1
+        if len(inside) > best:
+            start, best = max(0, pos - width // 3), len(inside)
+        inside[term] -= 1
+        if not inside[term]:
+            del inside[term]
     if start:
         space = flat.find(" ", start)
         start = space + 1 if 0 <= space < start + 20 else start
