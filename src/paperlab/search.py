@@ -137,7 +137,7 @@ def snippet(text: str, terms: list[str], width: int = 240) -> str:
     lower = flat.lower()
     hits = sorted((m.start(), t) for t in terms for m in re.finditer(re.escape(t), lower))
     start, best = 0, 0
-    inside: dict[str, int] = {}  # term -> hits in the window that starts at hits[i]
+    inside: dict[str, int] = {}  # term -> its hits in the window that starts at the current hit
     end = 0
     for pos, term in hits:
         while end < len(hits) and hits[end][0] < pos + width * 2 // 3:
