@@ -99,7 +99,7 @@ def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2")
     latency: dict[str, list[float]] = {m: [] for m in per_mode}
     for qid, text in queries.items():
         t0 = time.perf_counter()
-        kw = searcher.keyword.ranking(text, depth, Filters())
+        kw = searcher.keyword.ranking(text, depth, Filters(), None)
         t1 = time.perf_counter()
         sem = searcher.semantic.ranking(text, depth, None)
         t2 = time.perf_counter()

@@ -213,7 +213,7 @@ def bench_keyword_snapshot(queries: list[str]) -> None:
             times.append(1000 * (time.perf_counter() - t0))
         return statistics.median(times)
 
-    snapshot = p50(lambda q: searcher.ranking(q, 50, Filters()))
+    snapshot = p50(lambda q: searcher.ranking(q, 50, Filters(), None))
     fts = p50(lambda q: db.fts_search(database, fts_expression(query_terms(q)), 50))
     report("bm25 ranking, snapshot", f"p50 {snapshot:.1f} ms", f"FTS5 bm25() p50 {fts:.1f} ms "
            f"({fts / snapshot:.0f}x)")

@@ -73,7 +73,8 @@ def test_top_k_and_filters_match_fts5(corpus):
     filters = Filters(tag="even")
     searcher = KeywordSearcher(lib, database)
     expected = [cid for cid, _ in db.fts_search(database, fts_expression(words), 10, tag="even")]
-    assert searcher.ranking("training networks with weight decay: grokking", 10, filters) == expected
+    ranked = searcher.ranking("training networks with weight decay: grokking", 10, filters, filters.ids(database))
+    assert ranked == expected
     owners = db.chunk_owners(database)
     assert {owners[c] for c in expected} <= {"paper-0", "paper-2", "paper-4"}
 
@@ -86,7 +87,7 @@ def test_stale_snapshot_falls_back_to_fts5(corpus):
          "content_hash": "z", "n_tokens": 2}])
     assert searcher.snapshot.version != db.chunks_version(database)
     (new_chunk,) = db.item_chunk_ids(database, "paper-1", "notes")
-    assert searcher.ranking("zygomorphic", 10, Filters()) == [new_chunk]
+    assert searcher.ranking("zygomorphic", 10, Filters(), None) == [new_chunk]
     assert keywords.sync(database, lib.index_dir)  # and `paperlab index` brings it up to date
     assert snapshot_scores(lib, database, ["zygomorphic"]).keys() == {new_chunk}
     assert not keywords.sync(database, lib.index_dir)

@@ -400,6 +400,10 @@ def all_chunk_ids(db: sqlite_utils.Database) -> list[int]:
     return [r[0] for r in db.execute("SELECT id FROM chunks ORDER BY id").fetchall()]
 
 
+def has_chunks(db: sqlite_utils.Database) -> bool:
+    return db.execute("SELECT 1 FROM chunks LIMIT 1").fetchone() is not None
+
+
 def count_chunks(db: sqlite_utils.Database) -> int:
     return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
@@ -434,7 +438,7 @@ def fts_search(
                   WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"""
     else:
         sql = "SELECT rowid, rank FROM chunks_fts WHERE chunks_fts MATCH ? ORDER BY rank LIMIT ?"
-    # terms are quoted \w+ words (search.fts_expression), so MATCH never sees a syntax error
+    # terms are quoted letter-and-digit words (search.fts_expression): MATCH never sees a syntax error
     return [(r[0], r[1]) for r in db.execute(sql, [match, *params, limit]).fetchall()]
 
 
@@ -442,7 +446,8 @@ def fts_search(
 
 
 def _scratch(db: sqlite_utils.Database) -> None:
-    """A temporary FTS5 table with chunks_fts's tokenizer: what goes in comes back as FTS5's tokens."""
+    """An empty temporary FTS5 table with chunks_fts's tokenizer: what goes in comes back as FTS5's
+    tokens. Each use empties it first."""
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.token_scratch USING "
                f"fts5(text, section, tokenize='{FTS_TOKENIZER}')")
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.token_scratch_vocab "
@@ -476,7 +481,6 @@ def store_chunk_terms(db: sqlite_utils.Database, ids: list[int]) -> None:
             empty = set(part) - {doc for doc, _, _ in out}  # chunks with no tokens at all
             out += [(doc, 0, b"") for doc in sorted(empty)]
             db.conn.executemany("INSERT OR REPLACE INTO chunk_terms VALUES (?, ?, ?)", out)
-            db.execute("DELETE FROM temp.token_scratch")
 
 
 def chunks_missing_terms(db: sqlite_utils.Database) -> list[int]:
@@ -506,7 +510,6 @@ def query_term_ids(db: sqlite_utils.Database, words: list[str]) -> list[int] | N
     db.conn.executemany("INSERT INTO temp.token_scratch (rowid, text, section) VALUES (?, ?, '')",
                         [(n, w) for n, w in enumerate(words, start=1)])
     tokens = db.execute("SELECT doc, term FROM temp.token_scratch_vocab").fetchall()
-    db.execute("DELETE FROM temp.token_scratch")
     if sorted(doc for doc, _ in tokens) != list(range(1, len(words) + 1)):
         return None
     by_doc = dict(tokens)

@@ -91,7 +91,8 @@ class VectorIndex:
         if ids and self.index is not None and self.index.ntotal:
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
 
-    def save(self) -> None:
+    def save(self, chunks_version: int) -> None:
+        """Write the index and, beside it, what it was built from (the chunks_version counter)."""
         import faiss
 
         if self.index is None:
@@ -101,7 +102,7 @@ class VectorIndex:
         faiss.write_index(self.index, str(tmp))
         os.replace(tmp, self.path)
         meta = {"model": self.model, "kind": self.kind, "count": int(self.index.ntotal),
-                "dim": int(self.index.d), "nprobe": 16}
+                "dim": int(self.index.d), "nprobe": 16, "chunks_version": chunks_version}
         from paperlab.fsutil import atomic_write_text
 
         atomic_write_text(self.dir / META_NAME, json.dumps(meta, indent=2) + "\n")

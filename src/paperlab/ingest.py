@@ -147,11 +147,12 @@ def _vectors(rows: list[tuple[int, bytes]]):  # type: ignore[no-untyped-def]
 def sync_vectors(lib: Library, database: sqlite_utils.Database, model: str, rebuild: bool) -> int:
     """Make the FAISS file hold exactly the chunk vectors in the database; returns its size."""
     vi = VectorIndex(lib.index_dir, model, lib.settings.approx_index_above)
-    wanted = set(db.all_chunk_ids(database))
+    version = db.chunks_version(database)
     meta = vi.meta()
-    if not rebuild and meta.get("model") == model and meta.get("count") == len(wanted) \
-            and db.get_meta(database, "index_clean") == "1":
-        return len(wanted)
+    if not rebuild and vi.path.exists() and meta.get("model") == model \
+            and meta.get("chunks_version") == version:
+        return int(meta.get("count", 0))
+    wanted = set(db.all_chunk_ids(database))
     if rebuild or not vi.load():
         vi.build(*_vectors(db.chunk_vectors(database, model)))
     else:
@@ -161,8 +162,7 @@ def sync_vectors(lib: Library, database: sqlite_utils.Database, model: str, rebu
         too_big = vi.kind == "flat" and vi.index.ntotal > lib.settings.approx_index_above
         if too_big:
             vi.build(*_vectors(db.chunk_vectors(database, model)))
-    vi.save()
-    db.set_meta(database, "index_clean", "1")
+    vi.save(chunks_version=version)
     return int(vi.index.ntotal)
 
 
@@ -183,9 +183,6 @@ def index_library(
             progress("extracting", n, len(ids))
     report.items = len(ids)
     report.embedded = _embed_missing(database, embedder, progress, lib.index_dir)
-    changed = rebuild or report.chunks_added or report.chunks_removed or report.embedded
-    if changed:
-        db.set_meta(database, "index_clean", "0")
     report.vectors = sync_vectors(lib, database, embedder.name, rebuild)
     keywords.sync(database, lib.index_dir, progress)
     db.set_meta(database, "index_model", embedder.name)

@@ -56,15 +56,15 @@ class KeywordSearcher:
         self.database = database
         self.snapshot = KeywordIndex.load(lib.index_dir)
 
-    def ranking(self, query: str, limit: int, filters: Filters) -> list[int]:
+    def ranking(self, query: str, limit: int, filters: Filters, allowed: set[int] | None) -> list[int]:
+        """`allowed` is `filters.ids()`, which the caller computes once for both rankings."""
         terms = query_terms(query)
         if not terms:
             return []
         if self.snapshot is not None and self.snapshot.version == db.chunks_version(self.database):
             term_ids = db.query_term_ids(self.database, terms)
             if term_ids is not None:
-                hits = self.snapshot.rank(term_ids, limit, filters.ids(self.database))
-                return [cid for cid, _ in hits]
+                return [cid for cid, _ in self.snapshot.rank(term_ids, limit, allowed)]
         rows = db.fts_search(self.database, fts_expression(terms), limit, filters.paper,
                              filters.notes_only, filters.status, filters.tag)
         return [cid for cid, _ in rows]
@@ -166,15 +166,16 @@ def search(
     if k < 1:
         raise InvalidInput(f"-k must be at least 1, got {k}")
     filters = filters or Filters()
-    if db.count_chunks(database) == 0:
+    if not db.has_chunks(database):
         raise PaperlabError("nothing is indexed yet; fetch or add papers, then run `paperlab index`")
     depth = max(CANDIDATES, k)
     searcher = searcher or Searcher(lib, database)
+    allowed = filters.ids(database)
     rankings: list[list[int]] = []
     if mode in ("keyword", "hybrid"):
-        rankings.append(searcher.keyword.ranking(query, depth, filters))
+        rankings.append(searcher.keyword.ranking(query, depth, filters, allowed))
     if mode in ("semantic", "hybrid"):
-        rankings.append(searcher.semantic.ranking(query, depth, filters.ids(database)))
+        rankings.append(searcher.semantic.ranking(query, depth, allowed))
     fused = rrf(rankings)[:k]
     details = db.chunk_details(database, [cid for cid, _ in fused])
     terms = query_terms(query)
