@@ -408,22 +408,14 @@ def count_chunks(db: sqlite_utils.Database) -> int:
     return int(db.execute("SELECT count(*) FROM chunks").fetchone()[0])
 
 
-def _filter_sql(
+def _chunk_filter(
     paper: str | None, notes_only: bool, status: str | None, tag: str | None
 ) -> tuple[str, list[Any]]:
-    where, params = [], []
-    if paper:
-        where.append("c.item_id = ?")
-        params.append(paper)
-    if notes_only:
-        where.append("c.source = 'notes'")
-    if status:
-        where.append("i.status = ?")
-        params.append(status)
-    if tag:
-        where.append("EXISTS (SELECT 1 FROM json_each(i.tags) WHERE value = ?)")
-        params.append(tag)
-    return (" AND ".join(where), params)
+    """WHERE clause over chunks c joined with items i; no parameters means no filter."""
+    return _where(
+        ("c.item_id = ?", paper), ("c.source = ?", "notes" if notes_only else None), ("i.status = ?", status),
+        ("EXISTS (SELECT 1 FROM json_each(i.tags) WHERE value = ?)", tag),
+    )
 
 
 def fts_search(
@@ -431,8 +423,8 @@ def fts_search(
     notes_only: bool = False, status: str | None = None, tag: str | None = None,
 ) -> list[tuple[int, float]]:
     """(chunk id, bm25 score: lower is better) for an FTS5 MATCH expression."""
-    where, params = _filter_sql(paper, notes_only, status, tag)
-    if where:
+    where, params = _chunk_filter(paper, notes_only, status, tag)
+    if params:
         sql = f"""SELECT c.id, bm25(chunks_fts) AS score FROM chunks_fts
                   JOIN chunks c ON c.id = chunks_fts.rowid JOIN items i ON i.id = c.item_id
                   WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?"""
@@ -524,8 +516,8 @@ def filtered_chunk_ids(
     status: str | None = None, tag: str | None = None,
 ) -> set[int] | None:
     """The chunk ids a filter allows, or None when there is no filter."""
-    where, params = _filter_sql(paper, notes_only, status, tag)
-    if not where:
+    where, params = _chunk_filter(paper, notes_only, status, tag)
+    if not params:
         return None
     sql = f"SELECT c.id FROM chunks c JOIN items i ON i.id = c.item_id WHERE {where}"
     return {r[0] for r in db.execute(sql, params).fetchall()}
