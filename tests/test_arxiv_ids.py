@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from paperlab.arxiv_ids import find_stamped_id, parse_arxiv_id
+from paperlab.arxiv.ids import find_stamped_id, parse_arxiv_id
 from paperlab.errors import InvalidInput
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from paperlab import chunking
 from paperlab.errors import PdfError
-from paperlab.pdf import clean_text, extract_pages, validate_pdf
+from paperlab.retrieval import chunking
+from paperlab.retrieval.pdf import clean_text, extract_pages, validate_pdf
 from paperlab.samples import SamplePaper, write_paper_pdf
 from tests.conftest import BAD_PDFS
 
@@ -79,7 +79,7 @@ def test_chunks_fit_the_model_and_know_their_place():
 
 def test_chunks_counted_in_real_word_pieces(two_column_pdf):
     """Counted with the bundled model's own tokenizer, every chunk fits in 256 word pieces."""
-    from paperlab.embedding import _bundled_dir_unchecked, load_tokenizer
+    from paperlab.retrieval.embedding import _bundled_dir_unchecked, load_tokenizer
 
     tok = load_tokenizer(_bundled_dir_unchecked())
     pages = extract_pages(two_column_pdf)

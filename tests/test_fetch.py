@@ -8,9 +8,10 @@ import sqlite3
 
 import pytest
 
-from paperlab.arxiv_client import ArxivClient
-from paperlab.arxiv_ids import parse_arxiv_id
-from paperlab.config import Library, Settings
+from paperlab.arxiv.client import ArxivClient
+from paperlab.arxiv.ids import parse_arxiv_id
+from paperlab.config import Settings
+from paperlab.library import Library
 from paperlab.samples import ATTENTION, GROKKING
 from tests.arxiv_server import FIXTURES, fixture_body
 from tests.conftest import library_state

@@ -9,11 +9,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from paperlab import db, keywords
-from paperlab.index import VectorIndex
-from paperlab.keywords import KeywordIndex
 from paperlab.models import Item
-from paperlab.search import Filters, KeywordSearcher, fts_expression, query_terms
+from paperlab.retrieval import keywords
+from paperlab.retrieval.keywords import KeywordIndex
+from paperlab.retrieval.search import Filters, KeywordSearcher, fts_expression, query_terms
+from paperlab.retrieval.vectors import VectorIndex
+from paperlab.store.chunks import chunk_owners, count_chunks, fts_search, item_chunk_ids, replace_chunks
+from paperlab.store.items import insert_item
+from paperlab.store.schema import now
+from paperlab.store.terms import chunks_version, count_chunk_terms, query_term_ids
 
 # Stemming variants (train/training/trains), words in many chunks and in few, numbers.
 WORDS = ("train training trains trained network networks gradient gradients descent loss attention "
@@ -30,25 +34,25 @@ def _chunk(rng: random.Random, n: int) -> dict[str, object]:
 
 @pytest.fixture
 def corpus(lib):
-    database = db.connect(lib.db_path)
+    database = lib.db
     rng = random.Random(7)
     for p in range(6):
         item_id = f"paper-{p}"
-        db.insert_item(database, Item(id=item_id, title=f"Paper {p}", added_at=db.now(),
+        insert_item(database, Item(id=item_id, title=f"Paper {p}", added_at=now(),
                                       tags=["even"] if p % 2 == 0 else []))
-        db.replace_chunks(database, item_id, "paper", [_chunk(rng, rng.randint(3, 60)) for _ in range(8)])
+        replace_chunks(database, item_id, "paper", [_chunk(rng, rng.randint(3, 60)) for _ in range(8)])
     assert keywords.sync(database, lib.index_dir)
     return lib, database
 
 
 def fts_scores(database, words: list[str], limit: int = 1000) -> dict[int, float]:
-    rows = db.fts_search(database, fts_expression(words), limit)
+    rows = fts_search(database, fts_expression(words), limit)
     return {cid: -score for cid, score in rows}
 
 
 def snapshot_scores(lib, database, words: list[str], limit: int = 1000, allowed=None) -> dict[int, float]:
     snapshot = KeywordIndex.load(lib.index_dir)
-    term_ids = db.query_term_ids(database, words)
+    term_ids = query_term_ids(database, words)
     assert snapshot is not None and term_ids is not None
     return dict(snapshot.rank(term_ids, limit, allowed))
 
@@ -71,22 +75,22 @@ def test_top_k_and_filters_match_fts5(corpus):
     mine = list(snapshot_scores(lib, database, words, limit=5).items())
     assert [c for c, _ in mine] == [c for c, _ in theirs[:5]]
     filters = Filters(tag="even")
-    searcher = KeywordSearcher(lib, database)
-    expected = [cid for cid, _ in db.fts_search(database, fts_expression(words), 10, tag="even")]
-    ranked = searcher.ranking("training networks with weight decay: grokking", 10, filters, filters.ids(database))
+    searcher = KeywordSearcher(lib)
+    expected = [cid for cid, _ in fts_search(database, fts_expression(words), 10, tag="even")]
+    ranked = searcher.ranking("training networks with weight decay: grokking", 10, filters, filters.ids(lib))
     assert ranked == expected
-    owners = db.chunk_owners(database)
+    owners = chunk_owners(database)
     assert {owners[c] for c in expected} <= {"paper-0", "paper-2", "paper-4"}
 
 
 def test_stale_snapshot_falls_back_to_fts5(corpus):
     lib, database = corpus
-    searcher = KeywordSearcher(lib, database)
-    db.replace_chunks(database, "paper-1", "notes", [
+    searcher = KeywordSearcher(lib)
+    replace_chunks(database, "paper-1", "notes", [
         {"page_start": 1, "page_end": 1, "section": "", "text": "zygomorphic flowers",
          "content_hash": "z", "n_tokens": 2}])
-    assert searcher.snapshot.version != db.chunks_version(database)
-    (new_chunk,) = db.item_chunk_ids(database, "paper-1", "notes")
+    assert searcher.snapshot.version != chunks_version(database)
+    (new_chunk,) = item_chunk_ids(database, "paper-1", "notes")
     assert searcher.ranking("zygomorphic", 10, Filters(), None) == [new_chunk]
     assert keywords.sync(database, lib.index_dir)  # and `paperlab index` brings it up to date
     assert snapshot_scores(lib, database, ["zygomorphic"]).keys() == {new_chunk}
@@ -99,25 +103,25 @@ def test_libraries_from_before_the_term_table_are_filled_in(corpus):
     database.execute("DELETE FROM chunk_terms")
     (lib.index_dir / keywords.FILE_NAME).unlink()
     assert keywords.sync(database, lib.index_dir)
-    assert db.count_chunk_terms(database) == db.count_chunks(database)
+    assert count_chunk_terms(database) == count_chunks(database)
     assert snapshot_scores(lib, database, ["gradient", "decay"]) == pytest.approx(before)
 
 
 def test_deleted_chunks_leave_no_terms(corpus):
     lib, database = corpus
-    db.replace_chunks(database, "paper-3", "paper", [])
-    assert db.count_chunk_terms(database) == db.count_chunks(database) == 40
+    replace_chunks(database, "paper-3", "paper", [])
+    assert count_chunk_terms(database) == count_chunks(database) == 40
     keywords.sync(database, lib.index_dir)
-    owners = db.chunk_owners(database)
+    owners = chunk_owners(database)
     assert all(owners[c] != "paper-3" for c in snapshot_scores(lib, database, ["train"]))
 
 
 def test_a_word_fts5_reads_as_a_phrase_is_left_to_fts5(corpus):
     _, database = corpus
-    assert db.query_term_ids(database, ["foo_bar"]) is None
-    ids = db.query_term_ids(database, ["Training", "unseenword"])
+    assert query_term_ids(database, ["foo_bar"]) is None
+    ids = query_term_ids(database, ["Training", "unseenword"])
     assert ids is not None and ids[0] >= 0 and ids[1] == -1
-    assert db.query_term_ids(database, ["training"])[0] == ids[0]  # same stem, same term
+    assert query_term_ids(database, ["training"])[0] == ids[0]  # same stem, same term
 
 
 def test_flat_vector_search_equals_faiss(tmp_path):

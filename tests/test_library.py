@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from paperlab import db, export
 from paperlab.config import find_home
 from paperlab.errors import LibraryNotFound
-from paperlab.library import init_library, open_db
+from paperlab.library import init_library
+from paperlab.log import export, recap
+from paperlab.store.items import add_log, insert_item
+from paperlab.store.schema import MIGRATIONS, migrate, now
 from tests.conftest import BAD_PDFS, library_state
 
 
@@ -39,8 +41,8 @@ def test_init_creates_library(tmp_path, cli):
 
 def test_migrations_are_idempotent(tmp_path):
     lib, _ = init_library(tmp_path / "lib")
-    database = open_db(lib)
-    assert db.migrate(database) == len(db.MIGRATIONS)
+    database = lib.db
+    assert migrate(database) == len(MIGRATIONS)
     tables = set(database.table_names())
     assert {"items", "log_entries", "notes", "chunks", "replications", "claims", "runs"} <= tables
 
@@ -182,14 +184,14 @@ def test_export_markdown_table_and_notes(lib, cli):
 
 
 def test_export_bibtex_arxiv_fields(lib):
-    database = open_db(lib)
+    database = lib.db
     from paperlab.models import Item
 
-    db.insert_item(database, Item(
+    insert_item(database, Item(
         id="2201.02177", title="Grokking: Generalization & Overfitting", arxiv_id="2201.02177",
         authors=["Alethea Power", "Yuri Burda"], published="2022-01-06T18:43:37+00:00",
-        primary_category="cs.LG", added_at=db.now()))
-    bib = export.bibtex(db.list_items(database))
+        primary_category="cs.LG", added_at=now()))
+    bib = export.bibtex(lib)
     assert bib.startswith("@misc{power2022grokking,")
     for line in ("eprint = {2201.02177}", "archivePrefix = {arXiv}", "primaryClass = {cs.LG}",
                  "doi = {10.48550/arXiv.2201.02177}", "author = {Alethea Power and Yuri Burda}",
@@ -206,21 +208,21 @@ def test_export_json_and_to_file(lib, cli, tmp_path):
 
 
 def test_week_recap_and_streak(lib, cli):
-    database = open_db(lib)
+    database = lib.db
     cli("add", "https://a.org", "--title", "Alpha", "--type", "paper")
     cli("note", "alpha", "--learned", "Weight decay speeds up grokking")
     cli("status", "alpha", "read")
     today = date.today()
     for back in (1, 2, 4):  # activity yesterday and the day before; a gap on day 3
         day = (today - timedelta(days=back)).isoformat()
-        db.add_log(database, "alpha", "note", "", at=f"{day}T10:00:00+00:00")
+        add_log(database, "alpha", "note", "", at=f"{day}T10:00:00+00:00")
     text = cli("week", "--date", today.isoformat()).stdout
     assert text.startswith(f"# My week in ML: {(today - timedelta(days=6)).isoformat()}")
     assert "Study streak: 3 day(s)." in text
     assert "- **Alpha** (Paper)" in text
     assert "- Weight decay speeds up grokking" in text
-    assert export.streak({"2026-01-01", "2026-01-02"}, date(2026, 1, 3)) == 2  # today not yet
-    assert export.streak({"2026-01-01"}, date(2026, 1, 3)) == 0
+    assert recap.streak({"2026-01-01", "2026-01-02"}, date(2026, 1, 3)) == 2  # today not yet
+    assert recap.streak({"2026-01-01"}, date(2026, 1, 3)) == 0
 
 
 def test_read_only_library_is_a_clean_error(lib, cli, tmp_path):
@@ -261,7 +263,7 @@ def test_python_dash_m_works(lib):
 
 
 def test_slugs_are_short_and_cut_at_words():
-    from paperlab.library import slugify
+    from paperlab.log.items import slugify
 
     assert slugify("Deep Learning (Goodfellow, Bengio, Courville)") == "deep-learning-goodfellow-bengio"
     assert slugify("../../etc/passwd") == "etc-passwd"

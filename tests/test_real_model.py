@@ -8,7 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from paperlab.embedding import (
+from paperlab.fsutil import sha256_file
+from paperlab.retrieval.embedding import (
     BUNDLED_SHA256,
     OnnxQueryEncoder,
     SentenceTransformerEmbedder,
@@ -16,7 +17,6 @@ from paperlab.embedding import (
     ensure_onnx,
     query_encoder,
 )
-from paperlab.fsutil import sha256_file
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from paperlab.errors import ClaimsError
-from paperlab.library import add_pdf, open_db
+from paperlab.log.items import add_pdf
 from paperlab.models import Claim
 from paperlab.replicate import claims as claims_mod
 from paperlab.replicate.check import judge
@@ -44,8 +44,7 @@ tolerance = 0
 
 @pytest.fixture
 def project(lib, cli, tmp_path):
-    database = open_db(lib)
-    add_pdf(lib, database, write_paper_pdf(GROKKING, tmp_path / "g.pdf"), title="Grokking")
+    add_pdf(lib, write_paper_pdf(GROKKING, tmp_path / "g.pdf"), title="Grokking")
     cli("index")
     result = cli("replicate", "scaffold", "grokking")
     assert result.exit_code == 0, result.stderr

@@ -7,13 +7,13 @@ import sqlite3
 
 import pytest
 
-from paperlab import db
 from paperlab.config import Settings
-from paperlab.index import VectorIndex
-from paperlab.ingest import index_library
-from paperlab.library import open_db
+from paperlab.retrieval.ingest import index_library
+from paperlab.retrieval.search import snippet
+from paperlab.retrieval.vectors import VectorIndex
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
-from paperlab.search import snippet
+from paperlab.store.items import delete_item, insert_item
+from paperlab.store.schema import now
 from tests.conftest import BAD_PDFS
 
 
@@ -86,8 +86,7 @@ def test_search_before_indexing_says_what_to_do(lib, cli):
 
 
 def test_reindex_of_unchanged_library_embeds_nothing(indexed):
-    database = open_db(indexed)
-    report = index_library(indexed, database)
+    report = index_library(indexed)
     assert (report.extracted, report.notes, report.embedded, report.chunks_added) == (0, 0, 0, 0)
     assert faiss_ids(indexed) == chunk_ids(indexed)
 
@@ -95,19 +94,18 @@ def test_reindex_of_unchanged_library_embeds_nothing(indexed):
 def test_notes_change_reindexes_only_the_notes(indexed):
     path = indexed.home / "papers" / GROKKING.arxiv_id / "notes.md"
     path.write_text(path.read_text() + "\nHand-written: the loss spikes before grokking.\n")
-    report = index_library(indexed, open_db(indexed))
+    report = index_library(indexed)
     assert report.notes == 1 and report.extracted == 0 and report.embedded >= 1
     assert faiss_ids(indexed) == chunk_ids(indexed)
     path.unlink()
-    report = index_library(indexed, open_db(indexed))
+    report = index_library(indexed)
     assert report.chunks_removed >= 1 and faiss_ids(indexed) == chunk_ids(indexed)
 
 
 def test_removed_paper_leaves_no_stale_vectors(indexed):
-    database = open_db(indexed)
     before = faiss_ids(indexed)
-    db.delete_item(database, ATTENTION.arxiv_id)
-    index_library(indexed, database)
+    delete_item(indexed.db, ATTENTION.arxiv_id)
+    index_library(indexed)
     after = faiss_ids(indexed)
     assert after == chunk_ids(indexed) and after < before
 
@@ -124,7 +122,7 @@ def test_model_change_reembeds_everything(indexed):
     toml = indexed.config_path.read_text().replace('"hash:256"', '"hash:128"')
     indexed.config_path.write_text(toml)
     lib = type(indexed)(indexed.home, Settings.load(indexed.config_path))
-    report = index_library(lib, open_db(lib))
+    report = index_library(lib)
     assert report.embedded == len(chunk_ids(lib))
     assert VectorIndex(lib.index_dir, "hash:128").load()
 
@@ -142,7 +140,7 @@ def test_approximate_index_above_threshold(indexed, cli):
     assert json.loads((indexed.index_dir / "vectors.json").read_text())["kind"] == "ivf"
     hits = json.loads(cli("search", "internal covariate shift", "--json", "--mode", "semantic").stdout)
     assert hits[0]["item_id"] == BACKPROP.arxiv_id
-    db.delete_item(open_db(indexed), ATTENTION.arxiv_id)
+    delete_item(indexed.db, ATTENTION.arxiv_id)
     assert cli("index").exit_code == 0
     assert faiss_ids(indexed) == chunk_ids(indexed)
 
@@ -156,12 +154,12 @@ def test_similar_papers(indexed, cli):
 def test_unreadable_pdf_stays_in_log_without_text(lib, cli):
     from paperlab.models import Item
 
-    database = open_db(lib)
+    database = lib.db
     # bypass add's validation to simulate a PDF that broke after it was added
     lib.item_dir("scan").mkdir(parents=True)
     (lib.item_dir("scan") / "paper.pdf").write_bytes((BAD_PDFS / "image-only-scan.pdf").read_bytes())
-    db.insert_item(database, Item(id="scan", title="A scan", pdf_path="papers/scan/paper.pdf",
-                                  added_at=db.now()))
+    insert_item(database, Item(id="scan", title="A scan", pdf_path="papers/scan/paper.pdf",
+                                  added_at=now()))
     result = cli("index")
     assert result.exit_code == 0 and "no text layer" in result.stderr
     shown = json.loads(cli("show", "scan", "--json").stdout)

@@ -1,4 +1,4 @@
-"""Where the library is and what its settings are.
+"""Where a library is and what its settings are.
 
 Precedence, highest first: command-line option, environment variable, `paperlab.toml`, default.
 The library itself is found from `--home`, then `PAPERLAB_HOME`, then the nearest parent folder of the
@@ -8,7 +8,7 @@ working directory that holds `paperlab.toml` (the way git finds `.git`).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,42 +73,6 @@ class Settings:
         return replace(cls(), **kwargs)
 
 
-@dataclass(frozen=True)
-class Library:
-    """A library folder and its settings."""
-
-    home: Path
-    settings: Settings = field(default_factory=Settings)
-
-    @property
-    def config_path(self) -> Path:
-        return self.home / CONFIG_NAME
-
-    @property
-    def db_path(self) -> Path:
-        return self.home / DB_NAME
-
-    @property
-    def papers_dir(self) -> Path:
-        return self.home / "papers"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.home / "index"
-
-    @property
-    def replications_dir(self) -> Path:
-        return self.home / "replications"
-
-    def item_dir(self, item_id: str) -> Path:
-        return self.papers_dir / folder_name(item_id)
-
-
-def folder_name(item_id: str) -> str:
-    """The folder of an item: old-style arXiv ids (`hep-th/9901001`) lose their slash."""
-    return item_id.replace("/", "_")
-
-
 def find_home(explicit: Path | None = None, cwd: Path | None = None) -> Path:
     if explicit is not None:
         home = explicit.expanduser().resolve()
@@ -130,11 +94,6 @@ def find_home(explicit: Path | None = None, cwd: Path | None = None) -> Path:
     )
 
 
-def open_library(explicit: Path | None = None) -> Library:
-    home = find_home(explicit)
-    return Library(home=home, settings=Settings.load(home / CONFIG_NAME))
-
-
 DEFAULT_CONFIG = f"""\
 # paperlab library settings. Environment variables override these (see README).
 [paperlab]
@@ -145,5 +104,5 @@ http_timeout_s = 30.0
 http_retries = 4
 chunk_tokens = 256         # word pieces per chunk (the model's input length)
 chunk_overlap = 32
-approx_index_above = 200000  # vectors; above this an HNSW index replaces exact search
+approx_index_above = 200000  # vectors; above this an IVF index replaces exact search
 """

@@ -1,13 +1,19 @@
-"""Plain records passed between the core modules and the CLI."""
+"""Plain records passed between the core packages and the CLI, and the callbacks they report through."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 STATUSES = ("to-read", "reading", "read", "abandoned")
 CONTENT_TYPES = ("paper", "book", "tutorial", "podcast", "course", "blog", "video")
 REPLICATION_STATUSES = ("scaffolded", "running", "reproduced", "partial", "failed")
+
+# Long work reports progress through these; the CLI turns them into progress bars.
+StageProgress = Callable[[str, int, int], None]  # (stage, done, total), e.g. ("embedding", 64, 965)
+ByteProgress = Callable[[int, "int | None"], None]  # (bytes done, total if known), for downloads
 
 
 @dataclass
@@ -55,17 +61,6 @@ class LogEntry:
 
 
 @dataclass
-class Chunk:
-    item_id: str
-    source: str  # "paper" or "notes"
-    page_start: int
-    page_end: int
-    section: str
-    text: str
-    n_tokens: int = 0
-
-
-@dataclass
 class Hit:
     rank: int
     item_id: str
@@ -91,6 +86,24 @@ class Claim:
     reported_std: float | None = None
     source: str = ""
 
+    # Claims are written in the paper's scale (72.2 for 72.2%); train.py reports fractions (0.722).
+    @property
+    def factor(self) -> float:
+        return 100.0 if self.scale == "percent" else 1.0
+
+    @property
+    def unit(self) -> str:
+        return "%" if self.scale == "percent" else ""
+
+    @property
+    def reported_value(self) -> float:
+        """The reported number in the metric's own (fraction) scale."""
+        return self.reported / self.factor
+
+    def shown(self, value: float | None) -> str:
+        """A metric value in the paper's scale, for tables."""
+        return "-" if value is None else f"{value * self.factor:.4g}"
+
 
 @dataclass
 class Verdict:
@@ -101,3 +114,76 @@ class Verdict:
     difference: float | None
     allowed: float
     verdict: str  # MATCH, CLOSE, MISS, MISSING
+
+
+@dataclass
+class Similar:
+    item_id: str
+    title: str
+    score: float
+
+
+@dataclass
+class Suggestion:
+    """A number found next to a metric word in the paper's text: a candidate claim."""
+
+    number: int
+    metric: str
+    value: float
+    unit: str
+    page: int
+    context: str
+
+
+@dataclass
+class FetchOutcome:
+    ref: str
+    item_id: str | None
+    status: str  # fetched | updated | exists | up-to-date | failed
+    message: str
+    index_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+@dataclass
+class IndexReport:
+    items: int = 0
+    extracted: int = 0
+    notes: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    embedded: int = 0
+    vectors: int = 0
+    errors: dict[str, str] = field(default_factory=dict)  # item id -> why its text was not indexed
+    stopped: str = ""  # why indexing stopped before the end, if it did
+
+
+@dataclass
+class NoteResult:
+    path: Path
+    changed: bool
+    index_error: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    seed: int
+    exit_status: int
+    duration_s: float
+    run_dir: str
+    metrics: dict[str, Any] = field(default_factory=dict)
+    device: str = ""
+
+
+@dataclass
+class CheckResult:
+    """Every claim judged against the runs of one config; `status` is what the log would record."""
+
+    verdicts: list[Verdict]
+    status: str
+    runs: list[dict[str, Any]]
+    config: str | None

@@ -1,4 +1,8 @@
-"""The root Typer app and its single error boundary."""
+"""The command line: Typer apps that parse, call one core function and render.
+
+The root app holds the single error boundary; command modules import the core packages and
+`cli.render`, never the storage layer or each other.
+"""
 
 from __future__ import annotations
 

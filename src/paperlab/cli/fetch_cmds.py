@@ -13,11 +13,9 @@ from rich.progress import (
     TimeRemainingColumn,
     TransferSpeedColumn,
 )
-from rich.table import Table
 
-from paperlab import library
-from paperlab.cli.common import console, err_console, print_json
-from paperlab.cli.common import library as get_library
+from paperlab.cli.render import console, err_console, index_summary, print_json, stage_bars, table
+from paperlab.cli.render import library as get_library
 
 
 def fetch(
@@ -31,14 +29,13 @@ def fetch(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
 ) -> None:
     """Fetch arXiv metadata and PDFs into the library and record them in the log."""
-    from paperlab.fetch import fetch_many
+    from paperlab.arxiv.fetch import fetch as run_fetch
 
     lib = get_library(ctx)
-    database = library.open_db(lib)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
         TimeRemainingColumn(), console=err_console, transient=True, disable=as_json,
-    ) as bars:
+    ) as bars, stage_bars(show=not as_json) as stage_progress:
 
         def progress_for(arxiv_id: str):  # type: ignore[no-untyped-def]
             task = bars.add_task(f"PDF {arxiv_id}", total=None)
@@ -48,30 +45,27 @@ def fetch(
 
             return update_bar
 
+        def index_progress(stage: str, done: int, total: int) -> None:
+            if bars.live.is_started:
+                bars.stop()  # the downloads are over; one live display at a time
+            stage_progress(stage, done, total)
+
         if not as_json:
             err_console.print(f"Looking up {len(ids)} id(s) on arXiv...")
-        outcomes = fetch_many(lib, database, ids, update=update, with_pdf=pdf,
-                              progress_for=progress_for)
-    index_errors: dict[str, str] = {}
-    new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
-    if index and pdf and new_ids:
-        from paperlab.cli.search_cmds import index_items
-
-        index_errors = index_items(lib, database, new_ids, quiet_errors=True, show=not as_json)
+        outcomes, report = run_fetch(lib, ids, update=update, with_pdf=pdf, index=index,
+                                     progress_for=progress_for, index_progress=index_progress)
     if as_json:
-        print_json([{**o.__dict__, "index_error": index_errors.get(o.item_id or "")} for o in outcomes])
+        print_json([o.__dict__ for o in outcomes])
     else:
-        table = Table(header_style="bold")
-        for col in ("ID", "Result", "Details"):
-            table.add_column(col, overflow="fold")
+        index_summary(report)
+        styles = {"failed": "red", "fetched": "green", "updated": "green"}
+        console.print(table(("ID", "Result", "Details"), [
+            (o.item_id or o.ref, f"[{styles[o.status]}]{o.status}[/]" if o.status in styles else o.status,
+             o.message) for o in outcomes]))
         for o in outcomes:
-            style = {"failed": "red", "fetched": "green", "updated": "green"}.get(o.status, "")
-            table.add_row(o.item_id or o.ref, f"[{style}]{o.status}[/]" if style else o.status,
-                          o.message)
-        console.print(table)
-        for item_id, error in index_errors.items():
-            err_console.print(f"Warning: {item_id} was fetched but not indexed: {error}. "
-                              f"Retry with `paperlab index {item_id}`.", soft_wrap=True)
+            if o.index_error:
+                err_console.print(f"Warning: {o.item_id} was fetched but not indexed: {o.index_error}. "
+                                  f"Retry with `paperlab index {o.item_id}`.", soft_wrap=True)
     failed = [o for o in outcomes if not o.ok]
     if failed:
         if not as_json:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -10,10 +9,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from paperlab import db, export, library, notes
-from paperlab.cli.common import console, err_console, print_json
-from paperlab.cli.common import library as get_library
-from paperlab.errors import InvalidInput
+from paperlab.cli.render import console, err_console, index_summary, parse_date, print_json, stage_bars, write_or_print
+from paperlab.cli.render import library as get_library
+from paperlab.library import init_library
+from paperlab.log import items, recap
 from paperlab.models import CONTENT_TYPES, STATUSES
 
 
@@ -21,7 +20,7 @@ def init(
     directory: Annotated[Path, typer.Argument(help="Folder for the new library.")] = Path("."),
 ) -> None:
     """Create a library: paperlab.toml, paperlab.db, papers/, index/, replications/."""
-    lib, created = library.init_library(directory)
+    lib, created = init_library(directory)
     verb = "Created" if created else "Library already exists at"
     console.print(f"{verb} {lib.home}")
 
@@ -39,37 +38,15 @@ def add(
 ) -> None:
     """Add a local PDF or a link (book, tutorial, podcast, course, blog, video, paper)."""
     lib = get_library(ctx)
-    database = library.open_db(lib)
-    path = Path(target).expanduser()
-    if path.suffix.lower() == ".pdf" or path.exists():
-        from paperlab import fetch
-
-        stamped = fetch.stamped_arxiv_id(path) if path.is_file() else None
-        if stamped and lookup is None:
-            lookup = typer.confirm(
-                f"{path.name} looks like arXiv paper {stamped}. Look up its metadata on arXiv?",
-                default=True,
-            )
-        if stamped and lookup:
-            item = fetch.add_local_arxiv_pdf(lib, database, path, stamped)
-        elif stamped:  # keyed by its arXiv id, so `fetch --update` can fill in the metadata later
-            item = library.add_pdf(lib, database, path, title=title, arxiv_id=stamped)
-        else:
-            item = library.add_pdf(lib, database, path, title=title)
-        console.print(f"Added {item.id}: {item.title}")
-        _index_after(lib, database, item.id)
+    with stage_bars() as progress:
+        added = items.add(lib, target, title=title, type_=type_, status=status, tags=tag, lookup=lookup,
+                          confirm=lambda question: typer.confirm(question, default=True), progress=progress)
+    item = added.item
+    if added.index is None:
+        console.print(f"Added {item.id}: {item.title} ({item.type})")
         return
-    if "://" not in target and not title:
-        raise InvalidInput(f"{target} is not a file; to add a link pass a URL with --title")
-    item = library.add_link(lib, database, title=title or target, type_=type_, link=target,
-                            status=status, tags=tag)
-    console.print(f"Added {item.id}: {item.title} ({item.type})")
-
-
-def _index_after(lib, database, item_id: str) -> None:  # type: ignore[no-untyped-def]
-    from paperlab.cli.search_cmds import index_items
-
-    index_items(lib, database, [item_id], quiet_errors=True)
+    console.print(f"Added {item.id}: {item.title}")
+    index_summary(added.index)
 
 
 def status(
@@ -78,8 +55,7 @@ def status(
     new_status: Annotated[str, typer.Argument(metavar="STATUS", help=", ".join(STATUSES))],
 ) -> None:
     """Set an item's status: to-read, reading, read, abandoned."""
-    database = library.open_db(get_library(ctx))
-    item = library.set_status(database, item_id, new_status)
+    item = items.set_status(get_library(ctx), item_id, new_status)
     console.print(f"{item.id}: {item.status}")
 
 
@@ -89,8 +65,7 @@ def rate(
     rating: Annotated[int, typer.Argument(help="1 to 10.")],
 ) -> None:
     """Rate an item from 1 to 10."""
-    database = library.open_db(get_library(ctx))
-    item = library.rate(database, item_id, rating)
+    item = items.rate(get_library(ctx), item_id, rating)
     console.print(f"{item.id}: {item.rating}/10")
 
 
@@ -100,8 +75,7 @@ def tag(
     changes: Annotated[list[str], typer.Argument(help="+tag to add, -tag to remove.")],
 ) -> None:
     """Add (+tag) or remove (-tag) tags."""
-    database = library.open_db(get_library(ctx))
-    item = library.tag(database, item_id, changes)
+    item = items.tag(get_library(ctx), item_id, changes)
     console.print(f"{item.id}: {' '.join(item.tags) or '(no tags)'}")
 
 
@@ -113,16 +87,14 @@ def note(
     learned: Annotated[list[str] | None, typer.Option(help="Add a key learning (repeatable).")] = None,
 ) -> None:
     """Write notes: opens $EDITOR on papers/<id>/notes.md, or appends with -m/--summary/--learned."""
-    lib = get_library(ctx)
-    database = library.open_db(lib)
-    use_editor = not (message or summary or learned)
-    result = library.write_note(lib, database, item_id, message=message, summary=summary,
-                                learned=learned, editor=use_editor)
-    console.print(f"{'Saved' if result.changed else 'No change to'} {result.path.relative_to(lib.home)}")
-    if result.changed:
-        from paperlab.cli.search_cmds import index_notes_quietly
+    from paperlab.log.notes import write_note
 
-        index_notes_quietly(lib, database, library.resolve_id(database, item_id))
+    lib = get_library(ctx)
+    use_editor = not (message or summary or learned)
+    result = write_note(lib, item_id, message=message, summary=summary, learned=learned, editor=use_editor)
+    console.print(f"{'Saved' if result.changed else 'No change to'} {lib.relative(result.path)}")
+    if result.index_error and "notes" in result.index_error:
+        err_console.print(f"Warning: notes not indexed: {result.index_error}")
 
 
 def log(
@@ -134,25 +106,20 @@ def log(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the reading log as a table."""
-    if status:
-        library.check_status(status)
-    if since:
-        _parse_date(since, "--since")
-    lib = get_library(ctx)
-    database = library.open_db(lib)
-    items = db.list_items(database, status=status, type_=type_, tag=tag, since=since)
+    found = items.list_items(get_library(ctx), status=status, type_=type_, tag=tag,
+                             since=parse_date(since, "--since") if since else None)
     if as_json:
-        print_json([i.to_dict() for i in items])
+        print_json([i.to_dict() for i in found])
         return
-    if not items:
+    if not found:
         console.print("No items. Add one with `paperlab fetch <arxiv-id>` or `paperlab add`.")
         return
     table = Table(show_lines=False, header_style="bold")
     for col in ("Date", "ID", "Title", "Type", "Status", "Rating", "Tags"):
         table.add_column(col, overflow="fold", no_wrap=col in ("Date", "Rating"),
                          min_width=30 if col == "Title" else None, ratio=1 if col == "Title" else None)
-    for item in items:
-        table.add_row(export.item_date(item), item.id, item.title, item.type, item.status,
+    for item in found:
+        table.add_row(items.item_date(item), item.id, item.title, item.type, item.status,
                       f"{item.rating}/10" if item.rating else "", " ".join(item.tags))
     console.print(table)
 
@@ -164,21 +131,17 @@ def show(
 ) -> None:
     """Show one item with its notes and replication status."""
     lib = get_library(ctx)
-    database = library.open_db(lib)
-    item = db.get_item(database, library.resolve_id(database, item_id))
-    note_path = library.notes_path(lib, item.id)
-    parsed = notes.parse(note_path)
-    replication = export.replication_status(database, item.id)
+    shown = items.show(lib, item_id)
     if as_json:
-        print_json({**item.to_dict(), "summary": parsed.summary, "key_learnings": parsed.learnings,
-                    "notes": parsed.text, "replication": replication})
+        print_json(shown.record())
         return
+    item, parsed, replication = shown.item, shown.notes, shown.replication
     console.print(f"[bold]{item.title}[/bold]")
     rows = [
         ("ID", item.id), ("Type", item.type), ("Status", item.status),
         ("Rating", f"{item.rating}/10" if item.rating else "-"),
         ("Tags", " ".join(item.tags) or "-"), ("Added", item.added_at[:10]),
-        ("Authors", ", ".join(item.authors)), ("Link", export.item_link(item)),
+        ("Authors", ", ".join(item.authors)), ("Link", items.item_link(item)),
         ("Version", f"v{item.version}" if item.version else ""),
         ("Text", item.text_status + (f" ({item.text_error})" if item.text_error else "")),
         ("Replication", replication or "none"),
@@ -187,7 +150,7 @@ def show(
         if value:
             console.print(f"  {key:<12} {value}", soft_wrap=True)
     if parsed.text.strip():
-        console.print(f"\n[dim]{note_path.relative_to(lib.home)}[/dim]")
+        console.print(f"\n[dim]{lib.relative(shown.notes_path)}[/dim]")
         console.print(parsed.text.rstrip(), markup=False)
 
 
@@ -197,30 +160,8 @@ def week(
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write to this file.")] = None,
 ) -> None:
     """A Markdown recap of the 7 days ending at --date (default today): 'My week in ML'."""
-    end = _parse_date(day, "--date") if day else date.today()
-    lib = get_library(ctx)
-    text = export.week(lib, library.open_db(lib), end)
-    _write_or_print(text, output)
-
-
-def _write_or_print(text: str, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        return
-    from paperlab.fsutil import atomic_write_text
-
-    try:
-        atomic_write_text(output, text)
-    except OSError as exc:
-        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from exc
-    err_console.print(f"Wrote {output}")
-
-
-def _parse_date(text: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"{flag} must be a date like 2026-11-21, got '{text}'") from exc
+    end = parse_date(day, "--date") if day else date.today()
+    write_or_print(recap.week(get_library(ctx), end), output)
 
 
 def register(app: typer.Typer) -> None:

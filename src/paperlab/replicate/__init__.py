@@ -1,1 +1,2 @@
-"""Replication projects: scaffold, claims, runs, checks against the paper."""
+"""Replication: scaffold a PyTorch project from a template, hold the paper's claims, run it (locally,
+under torchrun or submitit), check the runs against the claims, and report."""

@@ -1,35 +1,37 @@
-"""Compare runs with the paper's claims: MATCH, CLOSE, MISS or MISSING per claim."""
+"""Compare runs with the paper's claims: MATCH, CLOSE, MISS or MISSING per claim.
+
+`evaluate` is pure: claims and runs in, verdicts out. `check` loads them, evaluates, and records the
+verdicts and the replication's status in the log; `replicate report` evaluates without recording.
+"""
 
 from __future__ import annotations
 
 import statistics
+from typing import Any
 
-from paperlab import db
-from paperlab.config import Library
-from paperlab.db import sqlite_utils
 from paperlab.errors import ReplicationError
-from paperlab.models import Claim, Verdict
+from paperlab.library import Library
+from paperlab.models import CheckResult, Claim, Verdict
 from paperlab.replicate import claims as claims_mod
-from paperlab.replicate.scaffold import replication_dir, set_status
+from paperlab.store import replications as store
+from paperlab.store.schema import now
 
 
 def allowed_gap(claim: Claim) -> float:
     """The tolerance in the metric's own (fraction) scale."""
-    scale = 100.0 if claim.scale == "percent" else 1.0
     if claim.tolerance_kind == "relative":
-        return claim.tolerance * abs(claim.reported / scale)
+        return claim.tolerance * abs(claim.reported_value)
     if claim.tolerance_kind == "std":
-        return claim.tolerance * (claim.reported_std or 0.0) / scale
-    return claim.tolerance / scale
+        return claim.tolerance * (claim.reported_std or 0.0) / claim.factor
+    return claim.tolerance / claim.factor
 
 
 def judge(claim: Claim, values: list[float]) -> Verdict:
     """MATCH within tolerance (or better, for higher/lower claims), CLOSE within twice it."""
-    scale = 100.0 if claim.scale == "percent" else 1.0
     allowed = allowed_gap(claim)
     if not values:
         return Verdict(claim, None, None, 0, None, allowed, "MISSING")
-    reported = claim.reported / scale
+    reported = claim.reported_value
     mean = statistics.fmean(values)
     std = statistics.stdev(values) if len(values) > 1 else 0.0
     gap = {"higher": reported - mean, "lower": mean - reported}.get(claim.direction, abs(mean - reported))
@@ -47,53 +49,72 @@ def status_for(verdicts: list[Verdict]) -> str:
     return "failed"
 
 
-def check(
-    lib: Library, database: sqlite_utils.Database, item_id: str, config: str | None = None
-) -> tuple[list[Verdict], str, list[dict]]:
-    folder = replication_dir(lib, item_id)
-    claim_list = claims_mod.load(folder / "claims.toml")
-    if not claim_list:
-        raise ReplicationError(f"{folder.name}/claims.toml has no [[claim]] yet; add the paper's "
-                               f"numbers or run `paperlab replicate claims {item_id} --suggest`")
-    runs = db.runs_for(database, item_id)
+def evaluate(claims: list[Claim], runs: list[dict[str, Any]], config: str | None = None) -> CheckResult:
+    """Judge every claim on the successful runs of `config` (default: the latest run's config, so
+    smoke and full runs never mix)."""
     if config is None and runs:
-        config = runs[-1]["config"]  # the latest run's config: never mix smoke and full runs
+        config = runs[-1]["config"]
     used = [r for r in runs if r["config"] == config and r["exit_status"] == 0]
-    verdicts = []
-    for claim in claim_list:
-        values = [float(r["metrics"][claim.metric]) for r in used
-                  if r["metrics"].get(claim.metric) is not None]
-        verdicts.append(judge(claim, values))
-    status = status_for(verdicts)
-    summary = ", ".join(f"{sum(v.verdict == k for v in verdicts)} {k}"
-                        for k in ("MATCH", "CLOSE", "MISS", "MISSING") if any(v.verdict == k for v in verdicts))
-    stamp = db.now()
-    db.replace_claims(database, item_id, [
+    verdicts = [judge(c, [float(r["metrics"][c.metric]) for r in used if r["metrics"].get(c.metric) is not None])
+                for c in claims]
+    return CheckResult(verdicts, status_for(verdicts), used, config)
+
+
+def load_and_evaluate(lib: Library, item_id: str, config: str | None = None) -> CheckResult:
+    claim_list = claims_mod.load(claims_mod.claims_path(lib, item_id))
+    if not claim_list:
+        raise ReplicationError(f"{lib.replication_dir(item_id).name}/claims.toml has no [[claim]] yet; add the "
+                               f"paper's numbers or run `paperlab replicate claims {item_id} --suggest`")
+    return evaluate(claim_list, store.runs_for(lib.db, item_id), config)
+
+
+def summary(result: CheckResult) -> str:
+    """`2 MATCH, 1 MISS`: how many claims got each verdict."""
+    counts = [(k, sum(v.verdict == k for v in result.verdicts)) for k in ("MATCH", "CLOSE", "MISS", "MISSING")]
+    return ", ".join(f"{n} {k}" for k, n in counts if n)
+
+
+def record(lib: Library, item_id: str, result: CheckResult) -> None:
+    """Store each claim's verdict and move the replication's status in the log."""
+    stamp = now()
+    store.replace_claims(lib.db, item_id, [
         {"name": v.claim.name, "metric": v.claim.metric, "reported": v.claim.reported,
          "scale": v.claim.scale, "direction": v.claim.direction, "tolerance": v.claim.tolerance,
          "tolerance_kind": v.claim.tolerance_kind, "source": v.claim.source,
          "verdict": v.verdict, "obtained": v.obtained, "checked_at": stamp}
-        for v in verdicts])
-    set_status(database, item_id, status, summary=f"{summary} ({len(used)} run(s), config {config})",
-               detail=summary)
-    return verdicts, status, used
+        for v in result.verdicts])
+    text = summary(result)
+    store.set_status(lib.db, item_id, result.status,
+                     summary=f"{text} ({len(result.runs)} run(s), config {result.config})", detail=text)
 
 
-def shown(value: float | None, claim: Claim) -> str:
-    """A metric value in the claim's own scale, for tables."""
-    if value is None:
-        return "-"
-    return f"{value * (100.0 if claim.scale == 'percent' else 1.0):.4g}"
+def check(lib: Library, ref: str, config: str | None = None) -> CheckResult:
+    """`replicate check`: evaluate the runs against claims.toml and record the outcome."""
+    item_id = lib.resolve_id(ref)
+    result = load_and_evaluate(lib, item_id, config)
+    record(lib, item_id, result)
+    return result
+
+
+VERDICT_COLUMNS = ("Claim", "Reported", "Obtained", "Difference", "Tolerance", "Verdict")
+
+
+def verdict_rows(verdicts: list[Verdict], with_n: bool = False) -> list[list[str]]:
+    """One row of VERDICT_COLUMNS per claim, in the paper's scale; the CLI and report.md both use it."""
+    rows = []
+    for v in verdicts:
+        c = v.claim
+        obtained = "-" if v.obtained is None else f"{c.shown(v.obtained)}{c.unit} ± {c.shown(v.obtained_std)}"
+        if with_n and v.obtained is not None:
+            obtained += f" (n={v.n_runs})"
+        rows.append([c.name, f"{c.reported:g}{c.unit}", obtained, c.shown(v.difference),
+                     f"{c.shown(v.allowed)} ({c.direction})", v.verdict])
+    return rows
 
 
 def markdown_table(verdicts: list[Verdict]) -> str:
-    lines = ["| Claim | Reported | Obtained (mean ± std, n) | Difference | Tolerance | Verdict |",
-             "|---|---|---|---|---|---|"]
-    for v in verdicts:
-        c = v.claim
-        unit = "%" if c.scale == "percent" else ""
-        obtained = "-" if v.obtained is None else \
-            f"{shown(v.obtained, c)}{unit} ± {shown(v.obtained_std, c)} (n={v.n_runs})"
-        lines.append(f"| {c.name} | {c.reported:g}{unit} | {obtained} | {shown(v.difference, c)} "
-                     f"| {shown(v.allowed, c)} ({c.direction}) | {v.verdict} |")
+    header = list(VERDICT_COLUMNS)
+    header[2] = "Obtained (mean ± std, n)"
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in verdict_rows(verdicts, with_n=True)]
     return "\n".join(lines)

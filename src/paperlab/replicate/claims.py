@@ -4,13 +4,16 @@ found in the paper's extracted text."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 import tomllib
 
-from paperlab.errors import ClaimsError
-from paperlab.models import Claim
+from paperlab.errors import ClaimsError, InvalidInput
+from paperlab.fsutil import atomic_write_text
+from paperlab.library import Library
+from paperlab.models import Claim, Item, Suggestion
+from paperlab.store.chunks import paper_pages
+from paperlab.store.items import get_item
 
 FIELDS = {"name": str, "metric": str, "reported": float, "scale": str, "direction": str,
           "tolerance": float, "tolerance_kind": str, "reported_std": float, "source": str}
@@ -79,16 +82,6 @@ def load(path: Path) -> list[Claim]:
     return claims
 
 
-@dataclass
-class Suggestion:
-    number: int
-    metric: str
-    value: float
-    unit: str
-    page: int
-    context: str
-
-
 METRIC_WORDS = (
     "accuracy", "error", "error rate", "bleu", "f1", "ndcg", "perplexity", "auc", "top-1", "top-5",
     "precision", "recall", "map", "rouge", "exact match", "loss", "wer", "fid", "mse", "psnr",
@@ -153,3 +146,37 @@ def claim_toml(s: Suggestion, version: int | None) -> str:
         'tolerance_kind = "absolute"\n'
         f'source = "p. {s.page}{f", v{version}" if version else ""}: ...{context}..."\n'
     )
+
+
+def claims_path(lib: Library, item_id: str) -> Path:
+    return lib.replication_dir(item_id) / "claims.toml"
+
+
+def current(lib: Library, ref: str) -> list[Claim]:
+    """The claims in the item's `claims.toml`."""
+    return load(claims_path(lib, lib.resolve_id(ref)))
+
+
+def suggest_for(lib: Library, ref: str) -> tuple[Item, list[Suggestion]]:
+    """The item and the candidate claims found in its extracted text."""
+    item = get_item(lib.db, lib.resolve_id(ref))
+    pages = paper_pages(lib.db, item.id)
+    if not pages:
+        raise InvalidInput(f"{item.id} has no extracted text; run `paperlab index {item.id}` first")
+    return item, suggest(pages)
+
+
+def accept(lib: Library, ref: str, numbers: list[int]) -> Path:
+    """Append the numbered suggestions to `claims.toml`, refusing a file that does not load before
+    or after; returns its path."""
+    item, found = suggest_for(lib, ref)
+    by_number = {s.number: s for s in found}
+    missing = [n for n in numbers if n not in by_number]
+    if missing:
+        raise InvalidInput(f"no suggestion numbered {missing[0]}; there are {len(found)}")
+    path = claims_path(lib, item.id)
+    load(path)  # refuse to append to a malformed file
+    text = path.read_text() + "".join(claim_toml(by_number[n], item.version) for n in numbers)
+    atomic_write_text(path, text)
+    load(path)
+    return path

@@ -6,12 +6,10 @@ import json
 import os
 from pathlib import Path
 
-from paperlab import db
-from paperlab.config import Library
-from paperlab.db import sqlite_utils
 from paperlab.fsutil import atomic_write_text
-from paperlab.replicate.check import check, markdown_table
-from paperlab.replicate.scaffold import replication_dir
+from paperlab.library import Library
+from paperlab.replicate.check import load_and_evaluate, markdown_table
+from paperlab.store.items import get_item
 
 
 def _curves(folder: Path, runs: list[dict]) -> dict[str, list[dict]]:
@@ -29,15 +27,18 @@ def _save(fig, path: Path) -> None:  # type: ignore[no-untyped-def]
     os.replace(tmp, path)
 
 
-def report(lib: Library, database: sqlite_utils.Database, item_id: str, config: str | None = None) -> Path:
+def report(lib: Library, ref: str, config: str | None = None) -> Path:
+    """Write `report.md` with learning curves and reported-vs-obtained plots. It evaluates the claims
+    but records nothing: the status in the log moves only with `replicate check`."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    folder = replication_dir(lib, item_id)
-    verdicts, status, used = check(lib, database, item_id, config)
-    item = db.get_item(database, item_id)
+    item = get_item(lib.db, lib.resolve_id(ref))
+    folder = lib.replication_dir(item.id)
+    result = load_and_evaluate(lib, item.id, config)
+    verdicts, status, used = result.verdicts, result.status, result.runs
     curves = _curves(folder, used)
     images = []
     keys = sorted({k for rows in curves.values() for row in rows for k in row
@@ -49,8 +50,7 @@ def report(lib: Library, database: sqlite_utils.Database, item_id: str, config: 
                 ax.plot([r["step"] for r in rows], [r[key] for r in rows], label=run_id, lw=1.2)
             for v in verdicts:
                 if v.claim.metric.removeprefix("final_") == key:
-                    scale = 100.0 if v.claim.scale == "percent" else 1.0
-                    ax.axhline(v.claim.reported / scale, color="black", ls="--", lw=1,
+                    ax.axhline(v.claim.reported_value, color="black", ls="--", lw=1,
                                label=f"reported: {v.claim.name}")
             ax.set_xscale("log")
             ax.set_xlabel("step")
@@ -63,9 +63,9 @@ def report(lib: Library, database: sqlite_utils.Database, item_id: str, config: 
     if measured:
         fig, axes = plt.subplots(1, len(measured), figsize=(3 * len(measured), 3.2), squeeze=False)
         for ax, v in zip(axes[0], measured, strict=True):
-            scale = 100.0 if v.claim.scale == "percent" else 1.0
-            ax.bar(["reported", "obtained"], [v.claim.reported, (v.obtained or 0.0) * scale],
-                   yerr=[0, (v.obtained_std or 0) * scale], color=["#888", "#3a7"])
+            factor = v.claim.factor
+            ax.bar(["reported", "obtained"], [v.claim.reported, (v.obtained or 0.0) * factor],
+                   yerr=[0, (v.obtained_std or 0) * factor], color=["#888", "#3a7"])
             ax.set_title(f"{v.claim.name[:28]}\n{v.verdict}", fontsize=8)
         _save(fig, folder / "claims.png")
         plt.close(fig)

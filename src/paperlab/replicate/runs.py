@@ -8,30 +8,19 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from paperlab import db
-from paperlab.config import Library
-from paperlab.db import sqlite_utils
 from paperlab.errors import InvalidInput, ReplicationError
-from paperlab.replicate.scaffold import replication_dir, set_status
+from paperlab.library import Library
+from paperlab.models import RunResult
+from paperlab.store.items import add_log
+from paperlab.store.replications import insert_run, list_replications, set_status
+from paperlab.store.schema import Database, transaction
 
 EXECUTORS = ("local", "submitit-local", "slurm")
 LineFn = Callable[[int, str], None]
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    seed: int
-    exit_status: int
-    duration_s: float
-    run_dir: str
-    metrics: dict[str, Any] = field(default_factory=dict)
-    device: str = ""
 
 
 def train_command(config_file: str, seed: int, out_dir: str, nproc: int, overrides: list[str]) -> list[str]:
@@ -89,15 +78,18 @@ def _submitit_executor(kind: str, folder: Path, nproc: int) -> Any:
 
 
 def run(
-    lib: Library, database: sqlite_utils.Database, item_id: str, config: str = "default",
-    seeds: int = 1, nproc: int = 1, executor: str = "local", overrides: list[str] | None = None,
-    on_line: LineFn | None = None, first_seed: int = 0,
+    lib: Library, ref: str, config: str = "default", seeds: int = 1, nproc: int = 1,
+    executor: str = "local", overrides: list[str] | None = None, on_line: LineFn | None = None,
+    first_seed: int = 0,
 ) -> list[RunResult]:
+    """Run train.py once per seed (`on_line` sees each output line) and record every run."""
     if executor not in EXECUTORS:
         raise InvalidInput(f"unknown executor '{executor}'; choose one of: {', '.join(EXECUTORS)}")
     if seeds < 1 or nproc < 1:
         raise InvalidInput("--seeds and --nproc must be at least 1")
-    folder = replication_dir(lib, item_id)
+    item_id = lib.resolve_id(ref)
+    database = lib.db
+    folder = lib.replication_dir(item_id)
     config_file = f"config/{config}.toml"
     if not (folder / "train.py").exists():
         raise ReplicationError(f"no replication project for {item_id}; create it with "
@@ -150,20 +142,25 @@ def _bind_seed(on_line: LineFn, seed: int) -> Callable[[str], None]:
 
 
 def _record(
-    database: sqlite_utils.Database, item_id: str, folder: Path, run_id: str, seed: int,
+    database: Database, item_id: str, folder: Path, run_id: str, seed: int,
     out_dir: str, config: str, config_hash: str, commit: str, start: float, code: int,
 ) -> RunResult:
     metrics = _read_json(folder / out_dir / "metrics.json") if code == 0 else {}
     env = _read_json(folder / out_dir / "env.json")
     result = RunResult(run_id, seed, code, round(time.time() - start, 2), out_dir, metrics,
                        str(env.get("device_name") or env.get("device") or ""))
-    with db.transaction(database):
-        db.insert_run(database, {
+    with transaction(database):
+        insert_run(database, {
             "id": run_id, "item_id": item_id, "seed": seed, "config": config,
             "config_hash": config_hash, "git_commit": commit, "device": result.device,
             "started_at": datetime.fromtimestamp(start).astimezone().isoformat(timespec="seconds"),
             "duration_s": result.duration_s, "metrics": metrics, "exit_status": code,
             "run_dir": out_dir,
         })
-        db.add_log(database, item_id, "replication:run", f"{run_id} exit {code}")
+        add_log(database, item_id, "replication:run", f"{run_id} exit {code}")
     return result
+
+
+def replications(lib: Library) -> list[dict[str, Any]]:
+    """Every replication with its status, last check and number of runs."""
+    return list_replications(lib.db)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from paperlab import db
-from paperlab.config import Library, folder_name
-from paperlab.db import sqlite_utils
 from paperlab.errors import InvalidInput, ReplicationError
 from paperlab.fsutil import atomic_write_text
+from paperlab.library import Library
+from paperlab.store.items import get_item
+from paperlab.store.replications import set_status
 
 TEMPLATES = Path(__file__).parent / "templates"
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".sh", ".txt"}
@@ -18,20 +18,14 @@ def templates() -> list[str]:
     return sorted(p.name for p in TEMPLATES.iterdir() if p.is_dir() and not p.name.startswith("_"))
 
 
-def replication_dir(lib: Library, item_id: str) -> Path:
-    return lib.replications_dir / folder_name(item_id)
-
-
-def scaffold(
-    lib: Library, database: sqlite_utils.Database, item_id: str, template: str = "default",
-    force: bool = False,
-) -> Path:
+def scaffold(lib: Library, ref: str, template: str = "default", force: bool = False) -> Path:
+    """Write `replications/<id>/` from a template, never overwriting a file the user has."""
     if template not in templates():
         raise InvalidInput(f"unknown template '{template}'; available: {', '.join(templates())}")
-    item = db.get_item(database, item_id)
-    dest = replication_dir(lib, item_id)
+    item = get_item(lib.db, lib.resolve_id(ref))
+    dest = lib.replication_dir(item.id)
     if dest.exists() and any(dest.iterdir()) and not force:
-        raise ReplicationError(f"{dest.relative_to(lib.home)} already exists; it is yours to edit "
+        raise ReplicationError(f"{lib.relative(dest)} already exists; it is yours to edit "
                                "(use --force to add missing template files)")
     values = {
         "{{id}}": item.id, "{{arxiv_id}}": item.arxiv_id or item.id, "{{title}}": item.title,
@@ -59,15 +53,6 @@ def scaffold(
             target.chmod(path.stat().st_mode & 0o777)
     except OSError as exc:
         raise ReplicationError(f"cannot write {dest}: {exc.strerror or exc}") from exc
-    set_status(database, item.id, "scaffolded", str(dest.relative_to(lib.home)),
-               detail=f"template {template}")
+    set_status(lib.db, item.id, "scaffolded", lib.relative(dest), detail=f"template {template}")
     return dest
 
-
-def set_status(
-    database: sqlite_utils.Database, item_id: str, status: str, path: str | None = None,
-    summary: str | None = None, detail: str = "",
-) -> None:
-    with db.transaction(database):
-        db.upsert_replication(database, item_id, status, path, summary)
-        db.add_log(database, item_id, f"replication:{status}", detail)

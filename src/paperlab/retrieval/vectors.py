@@ -19,6 +19,16 @@ INDEX_NAME = "vectors.faiss"
 META_NAME = "vectors.json"
 
 
+def as_matrix(rows: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
+    """(chunk ids, one float32 row per vector) from the database's (id, vector bytes) pairs."""
+    import numpy as np
+
+    ids = np.array([r[0] for r in rows], dtype=np.int64)
+    if not rows:
+        return ids, np.zeros((0, 1), dtype=np.float32)
+    return ids, np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+
+
 class VectorIndex:
     def __init__(self, index_dir: Path, model: str, approx_above: int = 200_000) -> None:
         self.dir = index_dir

@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from paperlab.arxiv_ids import ArxivId, parse_arxiv_id
+from paperlab.arxiv.ids import ArxivId, parse_arxiv_id
 from paperlab.config import Settings
 from paperlab.errors import ArxivError, InvalidInput, NoSuchArxivPaper, PaperlabError
+from paperlab.models import ByteProgress
 
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_WAIT_S = 120.0
-
-Progress = Callable[[int, int | None], None]
 
 
 @dataclass
@@ -153,7 +152,7 @@ class ArxivClient:
 
     # --- PDF ---------------------------------------------------------------------------------
 
-    def download(self, url: str, dest: Path, progress: Progress | None = None) -> str:
+    def download(self, url: str, dest: Path, progress: ByteProgress | None = None) -> str:
         """Stream `url` into `dest`; returns the sha256. Retries a broken transfer from scratch."""
         import requests
 

@@ -6,12 +6,20 @@ it never rewrites what the user wrote.
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from paperlab.fsutil import atomic_write_text
+from paperlab.errors import InvalidInput, PaperlabError
+from paperlab.fsutil import atomic_write_text, sha256_file
+from paperlab.models import NoteResult
+
+if TYPE_CHECKING:
+    from paperlab.library import Library
 
 SUMMARY = "Summary"
 LEARNINGS = "Key learnings"
@@ -99,3 +107,50 @@ def parse(path: Path) -> ParsedNotes:
 def has_content(path: Path) -> bool:
     p = parse(path)
     return bool(p.summary or p.learnings or p.entries)
+
+
+def write_note(
+    lib: Library, ref: str, message: str | None = None, summary: str | None = None,
+    learned: list[str] | None = None, editor: bool = False,
+) -> NoteResult:
+    """Append to an item's notes (or open $EDITOR on them), log it, and index the notes again."""
+    from paperlab.store.items import add_log, get_item
+
+    item = get_item(lib.db, lib.resolve_id(ref))
+    path = lib.notes_path(item.id)
+    before = sha256_file(path) if path.exists() else None
+    try:
+        if summary:
+            add_summary(path, item.title, summary)
+        for learning in learned or []:
+            add_learning(path, item.title, learning)
+        if message:
+            add_entry(path, item.title, message)
+        if editor:
+            ensure(path, item.title)
+            open_editor(path)
+    except OSError as exc:
+        raise PaperlabError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    changed = (sha256_file(path) if path.exists() else None) != before
+    result = NoteResult(path, changed)
+    if changed:
+        from paperlab.retrieval.ingest import index_new_items
+
+        kinds = [k for k, v in (("summary", summary), ("learned", learned), ("note", message)) if v]
+        add_log(lib.db, item.id, "note", ", ".join(kinds) or "edited")
+        result.index_error = index_new_items(lib, [item.id]).errors.get(item.id)
+    return result
+
+
+def open_editor(path: Path) -> None:
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise InvalidInput(f"set $EDITOR to edit notes, or edit {path} directly, or use -m 'text'")
+    import shlex
+
+    try:
+        result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"editor '{editor}' was not found; check $EDITOR") from exc
+    if result.returncode != 0:
+        raise PaperlabError(f"editor '{editor}' exited with status {result.returncode}")

@@ -13,17 +13,18 @@ until the next `paperlab index` rebuilds it.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paperlab import db
-from paperlab.db import sqlite_utils
+from paperlab.models import StageProgress
+from paperlab.store import terms as store
+from paperlab.store.chunks import count_chunks
 
 if TYPE_CHECKING:
     import numpy as np
 
-ProgressFn = Callable[[str, int, int], None]
+    from paperlab.store.schema import Database
+
 FILE_NAME = "keywords.npz"
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
 
@@ -43,12 +44,12 @@ class KeywordIndex:
         self.norm = K1 * (1 - B + B * lengths.astype(np.float64) / avgdl)
 
     @classmethod
-    def build(cls, database: sqlite_utils.Database) -> KeywordIndex:
+    def build(cls, database: Database) -> KeywordIndex:
         import numpy as np
         from scipy.sparse import csr_matrix
 
-        version = db.chunks_version(database)
-        records = db.all_chunk_terms(database)
+        version = store.chunks_version(database)
+        records = store.all_chunk_terms(database)
         chunk_ids = np.array([r[0] for r in records], dtype=np.int64)
         lengths = np.array([r[1] for r in records], dtype=np.int64)
         pairs = [np.frombuffer(r[2], dtype=np.uint32) for r in records]  # term ids, then counts
@@ -121,15 +122,15 @@ def saved_version(index_dir: Path) -> int | None:
         return None
 
 
-def sync(database: sqlite_utils.Database, index_dir: Path, progress: ProgressFn | None = None) -> bool:
+def sync(database: Database, index_dir: Path, progress: StageProgress | None = None) -> bool:
     """Bring `index/keywords.npz` up to date with the chunks; True if it was rebuilt."""
-    if db.count_chunk_terms(database) != db.count_chunks(database):
-        missing = db.chunks_missing_terms(database)  # chunks written before migration 2
+    if store.count_chunk_terms(database) != count_chunks(database):
+        missing = store.chunks_missing_terms(database)  # chunks written before migration 2
         for start in range(0, len(missing), 2000):
-            db.store_chunk_terms(database, missing[start:start + 2000])
+            store.store_chunk_terms(database, missing[start:start + 2000])
             if progress:
                 progress("keywords", min(start + 2000, len(missing)), len(missing))
-    if saved_version(index_dir) == db.chunks_version(database):
+    if saved_version(index_dir) == store.chunks_version(database):
         return False
     KeywordIndex.build(database).save(index_dir)
     return True

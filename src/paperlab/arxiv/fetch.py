@@ -10,35 +10,22 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
-from paperlab import db
-from paperlab.arxiv_client import ArxivClient, Metadata, Progress
-from paperlab.arxiv_ids import ArxivId, find_stamped_id, parse_arxiv_id
-from paperlab.config import Library
-from paperlab.db import sqlite_utils
+from paperlab.arxiv.client import ArxivClient, Metadata
+from paperlab.arxiv.ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.errors import PaperlabError, PdfError
 from paperlab.fsutil import remove_empty_dir
-from paperlab.models import Item
-
-
-@dataclass
-class Outcome:
-    ref: str
-    item_id: str | None
-    status: str  # fetched | updated | exists | up-to-date | failed
-    message: str
-
-    @property
-    def ok(self) -> bool:
-        return self.status != "failed"
+from paperlab.library import Library
+from paperlab.models import ByteProgress, FetchOutcome, IndexReport, Item, StageProgress
+from paperlab.store import items as store
+from paperlab.store.schema import now, transaction
 
 
 def item_from_metadata(meta: Metadata) -> Item:
     return Item(
         id=meta.arxiv_id, title=meta.title, type="paper",
-        link=f"https://arxiv.org/abs/{meta.arxiv_id}", added_at=db.now(), authors=meta.authors,
+        link=f"https://arxiv.org/abs/{meta.arxiv_id}", added_at=now(), authors=meta.authors,
         abstract=meta.abstract, arxiv_id=meta.arxiv_id, version=meta.version,
         categories=meta.categories, primary_category=meta.primary_category,
         published=meta.published, updated=meta.updated, doi=meta.doi,
@@ -47,9 +34,9 @@ def item_from_metadata(meta: Metadata) -> Item:
 
 
 def _download_validated(
-    client: ArxivClient, lib: Library, meta: Metadata, progress: Progress | None
+    client: ArxivClient, lib: Library, meta: Metadata, progress: ByteProgress | None
 ) -> tuple[Path, str]:
-    from paperlab.pdf import validate_pdf
+    from paperlab.retrieval.pdf import validate_pdf
 
     lib.papers_dir.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=".fetch-", suffix=".pdf", dir=lib.papers_dir)
@@ -68,13 +55,10 @@ def _download_validated(
     return tmp, sha
 
 
-def _store(
-    lib: Library, database: sqlite_utils.Database, item: Item, tmp_pdf: Path | None,
-    old: Item | None,
-) -> None:
+def _store(lib: Library, item: Item, tmp_pdf: Path | None, old: Item | None) -> None:
     """Move the PDF into place and write the rows in one transaction; undo the move on failure."""
     folder = lib.item_dir(item.id)
-    dest = folder / "paper.pdf"
+    dest = lib.pdf_path(item.id)
     created_folder = not folder.exists()
     backup: Path | None = None
     if tmp_pdf is not None:
@@ -83,15 +67,15 @@ def _store(
             backup = dest.with_name(".paper.pdf.bak")
             os.replace(dest, backup)
         os.replace(tmp_pdf, dest)
-        item.pdf_path = str(dest.relative_to(lib.home))
+        item.pdf_path = lib.relative(dest)
     try:
-        with db.transaction(database):
+        with transaction(lib.db):
             if old is None:
-                db.insert_item(database, item)
-                db.add_log(database, item.id, "fetched", f"arXiv v{item.version}")
+                store.insert_item(lib.db, item)
+                store.add_log(lib.db, item.id, "fetched", f"arXiv v{item.version}")
             else:
-                db.replace_item(database, item)
-                db.add_log(database, item.id, "version",
+                store.replace_item(lib.db, item)
+                store.add_log(lib.db, item.id, "version",
                            f"v{old.version} -> v{item.version} (reported numbers may have changed)")
     except BaseException:
         if tmp_pdf is not None:
@@ -105,26 +89,40 @@ def _store(
         backup.unlink(missing_ok=True)
 
 
+def fetch(
+    lib: Library, refs: list[str], update: bool = False, with_pdf: bool = True, index: bool = True,
+    progress_for: Callable[[str], ByteProgress | None] | None = None,
+    index_progress: StageProgress | None = None,
+) -> tuple[list[FetchOutcome], IndexReport | None]:
+    """Fetch papers, then index the new PDFs (an indexing failure keeps the fetch: the outcome
+    carries it as `index_error`). Returns the outcomes and the indexing report, if it ran."""
+    from paperlab.retrieval.ingest import index_new_items
+
+    outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
+    new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
+    if not (index and with_pdf and new_ids):
+        return outcomes, None
+    report = index_new_items(lib, new_ids, index_progress)
+    for o in outcomes:
+        o.index_error = report.errors.get(o.item_id or "")
+    return outcomes, report
+
+
 def fetch_many(
-    lib: Library,
-    database: sqlite_utils.Database,
-    refs: list[str],
-    update: bool = False,
-    with_pdf: bool = True,
-    client: ArxivClient | None = None,
-    progress_for: Callable[[str], Progress | None] | None = None,
-) -> list[Outcome]:
-    outcomes: dict[str, Outcome] = {}
+    lib: Library, refs: list[str], update: bool = False, with_pdf: bool = True,
+    client: ArxivClient | None = None, progress_for: Callable[[str], ByteProgress | None] | None = None,
+) -> list[FetchOutcome]:
+    outcomes: dict[str, FetchOutcome] = {}
     wanted: dict[ArxivId, tuple[str, Item | None]] = {}
     for ref in refs:
         try:
             parsed = parse_arxiv_id(ref)
         except PaperlabError as exc:
-            outcomes[ref] = Outcome(ref, None, "failed", str(exc))
+            outcomes[ref] = FetchOutcome(ref, None, "failed", str(exc))
             continue
-        existing = db.item_by_arxiv_id(database, parsed.id)
+        existing = store.item_by_arxiv_id(lib.db, parsed.id)
         if existing and not update:
-            outcomes[ref] = Outcome(ref, existing.id, "exists",
+            outcomes[ref] = FetchOutcome(ref, existing.id, "exists",
                                     f"already in the library (v{existing.version}); "
                                     "use --update to check for a newer version")
             continue
@@ -140,19 +138,19 @@ def fetch_many(
         for arxiv_id, result in found.items():
             ref, existing = wanted[arxiv_id]
             if isinstance(result, PaperlabError):
-                outcomes[ref] = Outcome(ref, None, "failed", str(result))
+                outcomes[ref] = FetchOutcome(ref, None, "failed", str(result))
                 continue
-            outcomes[ref] = _fetch_one(lib, database, client, result, existing, with_pdf,
+            outcomes[ref] = _fetch_one(lib, client, result, existing, with_pdf,
                                        progress_for(result.arxiv_id) if progress_for else None, ref)
     return [outcomes[r] for r in refs if r in outcomes]
 
 
 def _fetch_one(
-    lib: Library, database: sqlite_utils.Database, client: ArxivClient, meta: Metadata,
-    existing: Item | None, with_pdf: bool, progress: Progress | None, ref: str,
-) -> Outcome:
+    lib: Library, client: ArxivClient, meta: Metadata, existing: Item | None, with_pdf: bool,
+    progress: ByteProgress | None, ref: str,
+) -> FetchOutcome:
     if existing is not None and (meta.version or 0) <= (existing.version or 0):
-        return Outcome(ref, existing.id, "up-to-date", f"v{existing.version} is the latest version")
+        return FetchOutcome(ref, existing.id, "up-to-date", f"v{existing.version} is the latest version")
     item = item_from_metadata(meta)
     if existing is not None:  # keep the reader's own fields across versions
         for name in ("status", "rating", "tags", "added_at", "started_at", "finished_at"):
@@ -165,22 +163,22 @@ def _fetch_one(
             item.text_status = "none"
             if existing is not None:
                 item.pdf_path, item.pdf_sha256 = existing.pdf_path, existing.pdf_sha256
-        _store(lib, database, item, tmp, existing)
+        _store(lib, item, tmp, existing)
     except PaperlabError as exc:
-        return Outcome(ref, None, "failed", str(exc))
+        return FetchOutcome(ref, None, "failed", str(exc))
     except OSError as exc:
-        return Outcome(ref, None, "failed", f"cannot write into {lib.papers_dir}: {exc.strerror}")
+        return FetchOutcome(ref, None, "failed", f"cannot write into {lib.papers_dir}: {exc.strerror}")
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
     if existing is not None:
-        return Outcome(ref, item.id, "updated", f"v{existing.version} -> v{item.version}")
-    return Outcome(ref, item.id, "fetched", item.title)
+        return FetchOutcome(ref, item.id, "updated", f"v{existing.version} -> v{item.version}")
+    return FetchOutcome(ref, item.id, "fetched", item.title)
 
 
 def stamped_arxiv_id(path: Path) -> ArxivId | None:
     """The arXiv id stamped in the margin of a PDF's first page, if any."""
-    from paperlab.pdf import check_header, first_page_text
+    from paperlab.retrieval.pdf import check_header, first_page_text
 
     try:
         check_header(path)
@@ -189,16 +187,12 @@ def stamped_arxiv_id(path: Path) -> ArxivId | None:
         return None
 
 
-def add_local_arxiv_pdf(
-    lib: Library, database: sqlite_utils.Database, path: Path, arxiv_id: ArxivId
-) -> Item:
-    """Add a local copy of an arXiv paper with its metadata looked up on arXiv."""
-    from paperlab.library import add_pdf
-
+def lookup_item(lib: Library, arxiv_id: ArxivId) -> Item:
+    """An item for `arxiv_id` with its metadata from arXiv, for a local copy of the paper."""
     try:
         result = ArxivClient(lib.settings).lookup([arxiv_id])[arxiv_id]
     except PaperlabError as exc:
         result = exc
     if isinstance(result, PaperlabError):
         raise PaperlabError(f"{result}; add the file without metadata with --no-lookup")
-    return add_pdf(lib, database, path, item=item_from_metadata(result))
+    return item_from_metadata(result)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from paperlab import db
-from paperlab.config import Library
-from paperlab.db import sqlite_utils
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.index import VectorIndex
-from paperlab.keywords import KeywordIndex
-from paperlab.models import Hit
+from paperlab.library import Library
+from paperlab.models import STATUSES, Hit, Similar
+from paperlab.retrieval.keywords import KeywordIndex
+from paperlab.retrieval.vectors import VectorIndex, as_matrix
+from paperlab.store import chunks as store
+from paperlab.store.schema import get_meta
+from paperlab.store.terms import chunks_version, query_term_ids
 
 MODES = ("hybrid", "keyword", "semantic")
 RRF_K = 60
@@ -34,8 +35,15 @@ class Filters:
     status: str | None = None
     tag: str | None = None
 
-    def ids(self, database: sqlite_utils.Database) -> set[int] | None:
-        return db.filtered_chunk_ids(database, self.paper, self.notes_only, self.status, self.tag)
+    def ids(self, lib: Library) -> set[int] | None:
+        return store.filtered_chunk_ids(lib.db, self.paper, self.notes_only, self.status, self.tag)
+
+    def resolved(self, lib: Library) -> Filters:
+        """The same filters with `paper` as an item id (users type any form of it), checked."""
+        if self.status and self.status not in STATUSES:
+            raise InvalidInput(f"unknown status '{self.status}'; choose one of: {', '.join(STATUSES)}")
+        paper = lib.resolve_id(self.paper) if self.paper else None
+        return Filters(paper, self.notes_only, self.status, self.tag)
 
 
 def query_terms(query: str) -> list[str]:
@@ -52,8 +60,8 @@ class KeywordSearcher:
     """bm25 ranking: from the in-memory snapshot (paperlab.keywords) while it matches the chunks,
     else from FTS5 itself; both give the same scores."""
 
-    def __init__(self, lib: Library, database: sqlite_utils.Database) -> None:
-        self.database = database
+    def __init__(self, lib: Library) -> None:
+        self.database = lib.db
         self.snapshot = KeywordIndex.load(lib.index_dir)
 
     def ranking(self, query: str, limit: int, filters: Filters, allowed: set[int] | None) -> list[int]:
@@ -61,11 +69,11 @@ class KeywordSearcher:
         terms = query_terms(query)
         if not terms:
             return []
-        if self.snapshot is not None and self.snapshot.version == db.chunks_version(self.database):
-            term_ids = db.query_term_ids(self.database, terms)
+        if self.snapshot is not None and self.snapshot.version == chunks_version(self.database):
+            term_ids = query_term_ids(self.database, terms)
             if term_ids is not None:
                 return [cid for cid, _ in self.snapshot.rank(term_ids, limit, allowed)]
-        rows = db.fts_search(self.database, fts_expression(terms), limit, filters.paper,
+        rows = store.fts_search(self.database, fts_expression(terms), limit, filters.paper,
                              filters.notes_only, filters.status, filters.tag)
         return [cid for cid, _ in rows]
 
@@ -73,10 +81,10 @@ class KeywordSearcher:
 class SemanticSearcher:
     """Holds the query encoder and the FAISS index, so repeated queries pay the load once."""
 
-    def __init__(self, lib: Library, database: sqlite_utils.Database) -> None:
-        from paperlab.embedding import query_encoder
+    def __init__(self, lib: Library) -> None:
+        from paperlab.retrieval.embedding import query_encoder
 
-        model = db.get_meta(database, "index_model") or lib.settings.embedding_model
+        model = get_meta(lib.db, "index_model") or lib.settings.embedding_model
         if model != lib.settings.embedding_model:
             raise PaperlabError(f"the index was built with '{model}' but the library now uses "
                                 f"'{lib.settings.embedding_model}'; run `paperlab index`")
@@ -84,7 +92,7 @@ class SemanticSearcher:
         if not self.index.load():
             raise PaperlabError("there is no vector index yet; run `paperlab index`")
         self.encoder = query_encoder(model, lib.index_dir)
-        self.database = database
+        self.database = lib.db
         self.model = model
 
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
@@ -96,11 +104,9 @@ class SemanticSearcher:
 
         if allowed is not None and len(allowed) <= 20_000:
             # exact scores over the allowed chunks alone: a filter never starves the results
-            rows = db.chunk_vectors(self.database, self.model, sorted(allowed))
-            if not rows:
+            ids, mat = as_matrix(store.chunk_vectors(self.database, self.model, sorted(allowed)))
+            if not len(ids):
                 return []
-            ids = np.array([r[0] for r in rows])
-            mat = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
             order = np.argsort(-(mat @ vector))[:limit]
             return [int(ids[i]) for i in order]
         hits = self.index.search(vector, limit if allowed is None else limit * 20)
@@ -110,16 +116,15 @@ class SemanticSearcher:
 class Searcher:
     """What repeated queries reuse; the vector side loads on first use, so keyword mode never does."""
 
-    def __init__(self, lib: Library, database: sqlite_utils.Database) -> None:
+    def __init__(self, lib: Library) -> None:
         self.lib = lib
-        self.database = database
-        self.keyword = KeywordSearcher(lib, database)
+        self.keyword = KeywordSearcher(lib)
         self._semantic: SemanticSearcher | None = None
 
     @property
     def semantic(self) -> SemanticSearcher:
         if self._semantic is None:
-            self._semantic = SemanticSearcher(self.lib, self.database)
+            self._semantic = SemanticSearcher(self.lib)
         return self._semantic
 
 
@@ -156,8 +161,8 @@ def snippet(text: str, terms: list[str], width: int = 240) -> str:
 
 
 def search(
-    lib: Library, database: sqlite_utils.Database, query: str, k: int = 10, mode: str = "hybrid",
-    filters: Filters | None = None, searcher: Searcher | None = None,
+    lib: Library, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
+    searcher: Searcher | None = None,
 ) -> list[Hit]:
     if mode not in MODES:
         raise InvalidInput(f"unknown mode '{mode}'; choose one of: {', '.join(MODES)}")
@@ -165,19 +170,20 @@ def search(
         raise InvalidInput("the query is empty; try e.g. paperlab search \"backprop\"")
     if k < 1:
         raise InvalidInput(f"-k must be at least 1, got {k}")
-    filters = filters or Filters()
-    if not db.has_chunks(database):
+    filters = (filters or Filters()).resolved(lib)
+    database = lib.db
+    if not store.has_chunks(database):
         raise PaperlabError("nothing is indexed yet; fetch or add papers, then run `paperlab index`")
     depth = max(CANDIDATES, k)
-    searcher = searcher or Searcher(lib, database)
-    allowed = filters.ids(database)
+    searcher = searcher or Searcher(lib)
+    allowed = filters.ids(lib)
     rankings: list[list[int]] = []
     if mode in ("keyword", "hybrid"):
         rankings.append(searcher.keyword.ranking(query, depth, filters, allowed))
     if mode in ("semantic", "hybrid"):
         rankings.append(searcher.semantic.ranking(query, depth, allowed))
     fused = rrf(rankings)[:k]
-    details = db.chunk_details(database, [cid for cid, _ in fused])
+    details = store.chunk_details(database, [cid for cid, _ in fused])
     terms = query_terms(query)
     hits = []
     for rank, (cid, score) in enumerate(fused, start=1):
@@ -190,26 +196,23 @@ def search(
     return hits
 
 
-@dataclass
-class Similar:
-    item_id: str
-    title: str
-    score: float
-
-
-def similar(lib: Library, database: sqlite_utils.Database, item_id: str, k: int = 5) -> list[Similar]:
+def similar(lib: Library, ref: str, k: int = 5) -> list[Similar]:
+    """The papers whose chunks lie closest to the centre of this item's chunks."""
     import numpy as np
 
-    searcher = SemanticSearcher(lib, database)
-    rows = db.chunk_vectors(database, searcher.model, db.item_chunk_ids(database, item_id, "paper"))
-    if not rows:
-        rows = db.chunk_vectors(database, searcher.model, db.item_chunk_ids(database, item_id, "notes"))
-    if not rows:
+    item_id = lib.resolve_id(ref)
+    searcher = SemanticSearcher(lib)
+    database = lib.db
+    _, mat = as_matrix(store.chunk_vectors(database, searcher.model, store.item_chunk_ids(database, item_id, "paper")))
+    if not len(mat):
+        _, mat = as_matrix(store.chunk_vectors(database, searcher.model,
+                                               store.item_chunk_ids(database, item_id, "notes")))
+    if not len(mat):
         raise PaperlabError(f"'{item_id}' has no indexed text; run `paperlab index {item_id}`")
-    centroid = np.vstack([np.frombuffer(r[1], dtype=np.float32) for r in rows]).mean(axis=0)
+    centroid = mat.mean(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
     candidates = searcher.index.search(centroid, 500)
-    details = db.chunk_details(database, [cid for cid, _ in candidates])
+    details = store.chunk_details(database, [cid for cid, _ in candidates])
     best: dict[str, Similar] = {}
     for cid, score in candidates:
         row = details.get(cid)

@@ -1,0 +1,187 @@
+"""extract -> chunk -> embed -> index, incrementally.
+
+Work is skipped wherever its inputs are unchanged: a PDF is re-extracted only when its sha256 or
+the chunking settings change, notes only when the file changes, and a chunk is embedded only when
+no vector exists for (model, content hash). On an unchanged library nothing is embedded and the
+model is never loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from paperlab.errors import PaperlabError
+from paperlab.fsutil import sha256_file, sha256_text
+from paperlab.library import Library
+from paperlab.models import IndexReport, StageProgress
+from paperlab.retrieval import chunking, keywords
+from paperlab.retrieval.embedding import Embedder, OnnxQueryEncoder, ensure_onnx, get_embedder, query_encoder
+from paperlab.retrieval.vectors import VectorIndex, as_matrix
+from paperlab.store import chunks as store
+from paperlab.store.items import all_item_ids, delete_note_meta, get_item, note_hash, set_note_meta, update_item
+from paperlab.store.schema import Database, get_meta, set_meta, transaction
+from paperlab.store.terms import chunks_version
+
+EMBED_BATCH = 64
+SMALL_JOB = 16
+
+
+def chunk_rows(pieces: list[chunking.Piece]) -> list[dict[str, object]]:
+    return [
+        {"page_start": p.page_start, "page_end": p.page_end, "section": p.section, "text": p.text,
+         "content_hash": sha256_text(p.text), "n_tokens": p.n_tokens}
+        for p in pieces
+    ]
+
+
+def _chunk_key(lib: Library, embedder: Embedder, content_sha: str) -> str:
+    s = lib.settings
+    return f"{content_sha}:{embedder.name}:{s.chunk_tokens}:{s.chunk_overlap}"
+
+
+def _index_paper(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, report: IndexReport) -> None:
+    from paperlab.retrieval.pdf import extract_pages
+
+    database = lib.db
+    item = get_item(database, item_id)
+    pdf = lib.home / item.pdf_path if item.pdf_path else None
+    if pdf is None or not pdf.exists():
+        if item.pdf_path:
+            report.errors[item_id] = f"{item.pdf_path} is missing; fetch or add the PDF again"
+        return
+    key = _chunk_key(lib, embedder, item.pdf_sha256 or sha256_file(pdf))
+    if not rebuild and get_meta(database, f"extract:{item_id}") == key:
+        return
+    try:
+        pages = extract_pages(pdf)
+    except PaperlabError as exc:
+        _, removed = store.replace_chunks(database, item_id, "paper", [])
+        report.chunks_removed += len(removed)
+        with transaction(database):
+            update_item(database, item_id, text_status="no-text", text_error=str(exc))
+            set_meta(database, f"extract:{item_id}", key)
+        report.errors[item_id] = str(exc)
+        return
+    doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])
+    pieces = chunking.chunk(doc, embedder.token_spans, lib.settings.chunk_tokens,
+                            lib.settings.chunk_overlap)
+    added, removed = store.replace_chunks(database, item_id, "paper", chunk_rows(pieces))
+    with transaction(database):
+        update_item(database, item_id, text_status="ok", text_error="")
+        set_meta(database, f"extract:{item_id}", key)
+    report.extracted += 1
+    report.chunks_added += len(added)
+    report.chunks_removed += len(removed)
+
+
+def _index_notes(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, report: IndexReport) -> None:
+    database = lib.db
+    path = lib.notes_path(item_id)
+    if not path.exists():
+        if note_hash(database, item_id) is not None or store.chunk_hashes(database, item_id, "notes"):
+            _, removed = store.replace_chunks(database, item_id, "notes", [])
+            report.chunks_removed += len(removed)
+            delete_note_meta(database, item_id)
+        return
+    text = path.read_text(encoding="utf-8", errors="replace")
+    key = _chunk_key(lib, embedder, sha256_text(text))
+    if not rebuild and note_hash(database, item_id) == key:
+        return
+    pieces = chunking.chunk(chunking.markdown_document(text), embedder.token_spans,
+                            lib.settings.chunk_tokens, lib.settings.chunk_overlap)
+    added, removed = store.replace_chunks(database, item_id, "notes", chunk_rows(pieces))
+    set_note_meta(database, item_id, lib.relative(path), key)
+    report.notes += 1
+    report.chunks_added += len(added)
+    report.chunks_removed += len(removed)
+
+
+def embed_missing(
+    database: Database, embedder: Embedder, progress: StageProgress | None, index_dir: Path | None = None,
+) -> int:
+    """Embed every chunk text that has no vector for this model yet; returns how many."""
+    import numpy as np
+
+    missing = store.texts_missing_embedding(database, embedder.name)
+    embed = embedder.embed
+    if missing and len(missing) <= SMALL_JOB and index_dir is not None:
+        # A few chunks (a notes edit): the exported ONNX encoder gives the same vectors (tested to
+        # 1e-5) without importing torch, so `paperlab note` stays fast.
+        fast = query_encoder(embedder.name, index_dir)
+        if isinstance(fast, OnnxQueryEncoder):
+            embed = fast.embed
+    for start in range(0, len(missing), EMBED_BATCH):
+        batch = missing[start:start + EMBED_BATCH]
+        vectors = embed([t for _, t in batch]).astype(np.float32)
+        store.put_embeddings(database, embedder.name,
+                          [(h, v.tobytes()) for (h, _), v in zip(batch, vectors, strict=True)])
+        if progress:
+            progress("embedding", min(start + EMBED_BATCH, len(missing)), len(missing))
+    return len(missing)
+
+
+def sync_vectors(lib: Library, model: str, rebuild: bool) -> int:
+    """Make the FAISS file hold exactly the chunk vectors in the database; returns its size."""
+    database = lib.db
+    vi = VectorIndex(lib.index_dir, model, lib.settings.approx_index_above)
+    version = chunks_version(database)
+    meta = vi.meta()
+    if not rebuild and vi.path.exists() and meta.get("model") == model \
+            and meta.get("chunks_version") == version:
+        return int(meta.get("count", 0))
+    wanted = set(store.all_chunk_ids(database))
+    if rebuild or not vi.load():
+        vi.build(*as_matrix(store.chunk_vectors(database, model)))
+    else:
+        have = vi.ids()
+        vi.remove(sorted(have - wanted))
+        vi.add(*as_matrix(store.chunk_vectors(database, model, sorted(wanted - have))))
+        too_big = vi.kind == "flat" and vi.index.ntotal > lib.settings.approx_index_above
+        if too_big:
+            vi.build(*as_matrix(store.chunk_vectors(database, model)))
+    vi.save(chunks_version=version)
+    return int(vi.index.ntotal)
+
+
+def index_library(
+    lib: Library, item_ids: list[str] | None = None, rebuild: bool = False,
+    progress: StageProgress | None = None, embedder: Embedder | None = None,
+) -> IndexReport:
+    """Extract, chunk and embed these items (default: all), then sync the FAISS file and keywords."""
+    database = lib.db
+    embedder = embedder or get_embedder(lib.settings.embedding_model)
+    report = IndexReport()
+    if get_meta(database, "index_model") not in (None, embedder.name):
+        rebuild = True  # a model change re-embeds everything
+    report.chunks_removed += len(store.delete_orphan_chunks(database))
+    ids = item_ids if item_ids is not None else all_item_ids(database)
+    for n, item_id in enumerate(ids, start=1):
+        _index_paper(lib, embedder, item_id, rebuild, report)
+        _index_notes(lib, embedder, item_id, rebuild, report)
+        if progress:
+            progress("extracting", n, len(ids))
+    report.items = len(ids)
+    report.embedded = embed_missing(database, embedder, progress, lib.index_dir)
+    report.vectors = sync_vectors(lib, embedder.name, rebuild)
+    keywords.sync(database, lib.index_dir, progress)
+    set_meta(database, "index_model", embedder.name)
+    if report.vectors:
+        ensure_onnx(embedder, lib.index_dir)
+    return report
+
+
+def index(
+    lib: Library, refs: list[str] | None = None, rebuild: bool = False, progress: StageProgress | None = None,
+) -> IndexReport:
+    """`paperlab index [ID]...`: the items the user named (any form of their ids), or all."""
+    item_ids = [lib.resolve_id(r) for r in refs] if refs else None
+    return index_library(lib, item_ids, rebuild=rebuild, progress=progress)
+
+
+def index_new_items(lib: Library, item_ids: list[str], progress: StageProgress | None = None) -> IndexReport:
+    """Index what a command just added or changed. A failure does not undo that command: it is
+    reported, for each of these items, in `errors`, and `stopped` says why."""
+    try:
+        return index_library(lib, item_ids, progress=progress)
+    except PaperlabError as exc:
+        return IndexReport(errors={i: str(exc) for i in item_ids}, stopped=str(exc))

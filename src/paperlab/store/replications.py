@@ -1,0 +1,57 @@
+"""Replication projects: their status, their runs, and the last check of each claim."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from paperlab.store.items import add_log
+from paperlab.store.schema import Database, now, transaction
+
+
+def set_status(
+    db: Database, item_id: str, status: str, path: str | None = None, summary: str | None = None,
+    detail: str = "",
+) -> None:
+    """Move a replication to `status` and say so in the reading log, in one transaction."""
+    stamp = now()
+    with transaction(db):
+        existing = get_replication(db, item_id)
+        if existing is None:
+            db.table("replications").insert({"item_id": item_id, "status": status, "path": path or "",
+                                       "created_at": stamp, "updated_at": stamp, "summary": summary or ""})
+        else:
+            db.table("replications").update(item_id, {
+                "status": status, "path": path or existing["path"],
+                "summary": existing["summary"] if summary is None else summary, "updated_at": stamp,
+            })
+        add_log(db, item_id, f"replication:{status}", detail)
+
+
+def get_replication(db: Database, item_id: str) -> dict[str, Any] | None:
+    found = list(db.query("SELECT * FROM replications WHERE item_id = ?", [item_id]))
+    return found[0] if found else None
+
+
+def list_replications(db: Database) -> list[dict[str, Any]]:
+    return list(db.query("""SELECT r.*, i.title,
+                            (SELECT count(*) FROM runs WHERE runs.item_id = r.item_id) AS runs
+                            FROM replications r JOIN items i ON i.id = r.item_id ORDER BY r.item_id"""))
+
+
+def insert_run(db: Database, run: dict[str, Any]) -> None:
+    db.table("runs").insert({**run, "metrics": json.dumps(run.get("metrics") or {})}, replace=True)
+
+
+def runs_for(db: Database, item_id: str, config: str | None = None) -> list[dict[str, Any]]:
+    sql = "SELECT * FROM runs WHERE item_id = ?" + (" AND config = ?" if config else "")
+    out = list(db.query(sql + " ORDER BY started_at, id", [item_id, config] if config else [item_id]))
+    for r in out:
+        r["metrics"] = json.loads(r["metrics"] or "{}")
+    return out
+
+
+def replace_claims(db: Database, item_id: str, rows: list[dict[str, Any]]) -> None:
+    with transaction(db):
+        db.table("claims").delete_where("item_id = ?", [item_id])
+        db.table("claims").insert_all({"item_id": item_id, **r} for r in rows)

@@ -1,0 +1,215 @@
+"""The database file: connection, numbered migrations, transactions, and the `meta` table.
+
+Each migration is a function of the database, applied once, in order, inside one transaction that
+also re-reads the schema version, so two processes opening a new library never both migrate it.
+Released migrations are never edited: a change to the schema is the next function in MIGRATIONS,
+written with sqlite-utils' table API (`create`, `add_column`, `transform`) where it can say it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from paperlab.errors import PaperlabError
+
+
+def _import_sqlite_utils():  # type: ignore[no-untyped-def]
+    """sqlite-utils imports numpy (~90 ms) only to register adapters paperlab never uses: vectors
+    are stored as bytes. Hide numpy while it loads so light commands stay fast."""
+    if "numpy" in sys.modules:
+        import sqlite_utils
+        return sqlite_utils
+    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail
+    try:
+        import sqlite_utils
+    finally:
+        del sys.modules["numpy"]
+    return sqlite_utils
+
+
+if TYPE_CHECKING:
+    import sqlite_utils
+else:
+    sqlite_utils = _import_sqlite_utils()
+
+Database = sqlite_utils.Database
+
+# chunks_fts's tokenizer (migration 1); the scratch table that reads tokens back must use the same.
+FTS_TOKENIZER = "porter unicode61"
+
+
+def _m1_log_chunks_replications(db: Database) -> None:
+    _run_script(db, """
+        CREATE TABLE items (
+            id TEXT PRIMARY KEY, title TEXT NOT NULL, type TEXT NOT NULL, link TEXT NOT NULL,
+            status TEXT NOT NULL, rating INTEGER, tags TEXT NOT NULL DEFAULT '[]',
+            added_at TEXT NOT NULL, started_at TEXT, finished_at TEXT,
+            authors TEXT NOT NULL DEFAULT '[]', abstract TEXT NOT NULL DEFAULT '',
+            arxiv_id TEXT, version INTEGER, categories TEXT NOT NULL DEFAULT '[]',
+            primary_category TEXT NOT NULL DEFAULT '', published TEXT NOT NULL DEFAULT '',
+            updated TEXT NOT NULL DEFAULT '', doi TEXT NOT NULL DEFAULT '',
+            journal_ref TEXT NOT NULL DEFAULT '', comment TEXT NOT NULL DEFAULT '',
+            pdf_path TEXT NOT NULL DEFAULT '', pdf_sha256 TEXT NOT NULL DEFAULT '',
+            text_status TEXT NOT NULL DEFAULT 'pending', text_error TEXT NOT NULL DEFAULT ''
+        );
+        CREATE UNIQUE INDEX items_arxiv_id ON items(arxiv_id) WHERE arxiv_id IS NOT NULL;
+        CREATE TABLE log_entries (
+            id INTEGER PRIMARY KEY, item_id TEXT NOT NULL, at TEXT NOT NULL, kind TEXT NOT NULL,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX log_entries_at ON log_entries(at);
+        CREATE TABLE notes (
+            item_id TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL, indexed_at TEXT
+        );
+        CREATE TABLE chunks (
+            id INTEGER PRIMARY KEY, item_id TEXT NOT NULL, source TEXT NOT NULL,
+            page_start INTEGER NOT NULL, page_end INTEGER NOT NULL, section TEXT NOT NULL,
+            text TEXT NOT NULL, content_hash TEXT NOT NULL, n_tokens INTEGER NOT NULL
+        );
+        CREATE INDEX chunks_item ON chunks(item_id, source);
+        CREATE VIRTUAL TABLE chunks_fts USING fts5(
+            text, section, content='chunks', content_rowid='id', tokenize='porter unicode61'
+        );
+        CREATE TRIGGER chunks_ai AFTER INSERT ON chunks BEGIN
+            INSERT INTO chunks_fts(rowid, text, section) VALUES (new.id, new.text, new.section);
+        END;
+        CREATE TRIGGER chunks_ad AFTER DELETE ON chunks BEGIN
+            INSERT INTO chunks_fts(chunks_fts, rowid, text, section)
+            VALUES ('delete', old.id, old.text, old.section);
+        END;
+        CREATE TABLE embeddings (
+            model TEXT NOT NULL, content_hash TEXT NOT NULL, vector BLOB NOT NULL,
+            PRIMARY KEY (model, content_hash)
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE replications (
+            item_id TEXT PRIMARY KEY, status TEXT NOT NULL, path TEXT NOT NULL,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, summary TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE claims (
+            id INTEGER PRIMARY KEY, item_id TEXT NOT NULL, name TEXT NOT NULL, metric TEXT NOT NULL,
+            reported REAL NOT NULL, scale TEXT NOT NULL, direction TEXT NOT NULL,
+            tolerance REAL NOT NULL, tolerance_kind TEXT NOT NULL, source TEXT NOT NULL DEFAULT '',
+            verdict TEXT, obtained REAL, checked_at TEXT
+        );
+        CREATE TABLE runs (
+            id TEXT PRIMARY KEY, item_id TEXT NOT NULL, seed INTEGER NOT NULL,
+            config TEXT NOT NULL, config_hash TEXT NOT NULL, git_commit TEXT NOT NULL DEFAULT '',
+            device TEXT NOT NULL DEFAULT '', started_at TEXT NOT NULL, duration_s REAL,
+            metrics TEXT NOT NULL DEFAULT '{}', exit_status INTEGER, run_dir TEXT NOT NULL
+        );
+    """)
+
+
+def _m2_term_counts(db: Database) -> None:
+    """Every chunk's term counts, in FTS5's own tokens, so keyword ranking can run in memory
+    (retrieval.keywords), and a counter that moves whenever a chunk is added or removed."""
+    _run_script(db, """
+        CREATE TABLE terms (id INTEGER PRIMARY KEY, term TEXT NOT NULL UNIQUE);
+        CREATE TABLE chunk_terms (chunk_id INTEGER PRIMARY KEY, length INTEGER NOT NULL, counts BLOB NOT NULL);
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('chunks_version', '0');
+        CREATE TRIGGER chunks_version_ai AFTER INSERT ON chunks BEGIN
+            UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'chunks_version';
+        END;
+        CREATE TRIGGER chunks_version_ad AFTER DELETE ON chunks BEGIN
+            DELETE FROM chunk_terms WHERE chunk_id = old.id;
+            UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'chunks_version';
+        END;
+    """)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m1_log_chunks_replications, _m2_term_counts]
+
+
+def _run_script(db: Database, script: str) -> None:
+    """Run SQL statements one by one (executescript() would commit the open transaction)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            db.execute(statement)
+            statement = ""
+
+
+def now() -> str:
+    return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def connect(path: Path) -> Database:
+    """Open (and migrate) the library database."""
+    try:
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA foreign_keys=ON")
+        migrate(db)
+    except sqlite3.OperationalError as exc:
+        raise PaperlabError(f"cannot open {path}: {exc}; check the folder's permissions") from exc
+    except sqlite3.DatabaseError as exc:
+        raise PaperlabError(f"{path} is not a paperlab database: {exc}") from exc
+    return db
+
+
+def schema_version(db: Database) -> int:
+    if not db.table("_migrations").exists():
+        return 0
+    row = db.execute("SELECT max(version) FROM _migrations").fetchone()
+    return int(row[0] or 0)
+
+
+def migrate(db: Database) -> int:
+    """Apply the pending migrations in one transaction; returns the schema version."""
+    if schema_version(db) >= len(MIGRATIONS):
+        return len(MIGRATIONS)
+    with transaction(db):
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+        version = schema_version(db)  # again, under the write lock: another process may have migrated
+        for number, step in enumerate(MIGRATIONS, start=1):
+            if number > version:
+                step(db)
+                db.table("_migrations").insert({"version": number, "applied_at": now()})
+    return len(MIGRATIONS)
+
+
+@contextmanager
+def transaction(db: Database) -> Iterator[None]:
+    """One transaction; nested calls join the outer one."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def where(*conditions: tuple[str, Any]) -> tuple[str, list[Any]]:
+    """AND of the clauses whose value is given, with their parameters."""
+    used = [(clause, value) for clause, value in conditions if value]
+    return " AND ".join(c for c, _ in used) or "1=1", [v for _, v in used]
+
+
+def in_batches(ids: list[int], size: int = 500) -> Iterator[tuple[list[int], str]]:
+    """Slices of `ids` small enough for one `IN (...)`, each with its `?,?,...` placeholders."""
+    for start in range(0, len(ids), size):
+        part = ids[start:start + size]
+        yield part, ",".join("?" for _ in part)
+
+
+def get_meta(db: Database, key: str) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+    return row[0] if row else None
+
+
+def set_meta(db: Database, key: str, value: str) -> None:
+    db.table("meta").upsert({"key": key, "value": value}, pk="key")
