@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,7 @@ from paperlab.library import Library, init_library
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING, SamplePaper, write_paper_pdf
 from tests.arxiv_server import ArxivServer, ServedPaper
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-BAD_PDFS = SHARED / "fixtures" / "bad-pdfs"
+BAD_PDFS = Path(__file__).parent / "fixtures" / "bad-pdfs"
 
 
 @dataclass
@@ -95,6 +95,49 @@ def arxiv(lib: Library, sample_pdfs: dict[str, bytes]) -> Iterator[ArxivServer]:
         yield server
     finally:
         server.stop()
+
+
+def copy_library(source: Path, dest: Path) -> None:
+    """Copy a library built once (database, papers, index, replications) over a test's own library,
+    keeping the test's paperlab.toml (its arXiv server's address). The database is copied with
+    SQLite's backup API: a consistent snapshot, whatever its write-ahead log holds."""
+    import sqlite3
+
+    shutil.copytree(source, dest, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("paperlab.toml", "paperlab.db*"))
+    for name in ("paperlab.db", "paperlab.db-wal", "paperlab.db-shm"):
+        (dest / name).unlink(missing_ok=True)
+    src, dst = sqlite3.connect(source / "paperlab.db"), sqlite3.connect(dest / "paperlab.db")
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+@pytest.fixture(scope="session")
+def fetched_library(tmp_path_factory: pytest.TempPathFactory, sample_pdfs: dict[str, bytes]) -> Path:
+    """A library holding the three sample papers, fetched from the local arXiv server and indexed,
+    with a note on Grokking: built once, copied into each test that needs it (`indexed`)."""
+    home = tmp_path_factory.mktemp("fetched") / "library"
+    init_library(home)
+    server = ArxivServer().start()
+    for paper in (GROKKING, ATTENTION, BACKPROP):
+        server.papers[paper.arxiv_id] = served(paper, sample_pdfs[paper.arxiv_id])
+    (home / "paperlab.toml").write_text(TEST_SETTINGS.format(api=server.api_url))
+    runner = CliRunner()
+    try:
+        with pytest.MonkeyPatch.context() as env:
+            for var in ("PAPERLAB_HOME", "PAPERLAB_ARXIV_API_URL", "PAPERLAB_EMBEDDING_MODEL"):
+                env.delenv(var, raising=False)
+            ids = [GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id]
+            for args in (["fetch", *ids],
+                         ["note", GROKKING.arxiv_id, "-m", "Delayed generalization shows up only with weight decay."]):
+                result = runner.invoke(app, ["--home", str(home), *args])
+                assert result.exit_code == 0, result.output
+    finally:
+        server.stop()
+    return home
 
 
 def library_state(home: Path) -> dict[str, object]:

@@ -11,12 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from paperlab.config import Settings
 from paperlab.errors import ClaimsError
+from paperlab.library import Library, init_library
 from paperlab.log.items import add_pdf
 from paperlab.models import Claim
 from paperlab.replicate import claims as claims_mod
 from paperlab.replicate.check import judge
+from paperlab.replicate.runs import run
+from paperlab.replicate.scaffold import scaffold
+from paperlab.retrieval.ingest import index_library
 from paperlab.samples import GROKKING, write_paper_pdf
+from tests.conftest import copy_library
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,6 +57,28 @@ def project(lib, cli, tmp_path):
     return lib.replications_dir / "grokking"
 
 
+@pytest.fixture(scope="module")
+def smoke_library(tmp_path_factory):
+    """A library with the Grokking sample scaffolded and two smoke runs (seeds 0 and 1) recorded:
+    trained once per module, copied into each test that reads runs (`ran`)."""
+    folder = tmp_path_factory.mktemp("smoke")
+    init_library(folder / "library")
+    lib = Library(folder / "library", Settings.from_mapping({"embedding_model": "hash:256"}))
+    add_pdf(lib, write_paper_pdf(GROKKING, folder / "g.pdf"), title="Grokking")
+    index_library(lib)
+    scaffold(lib, "grokking")
+    results = run(lib, "grokking", config="smoke", seeds=2)
+    assert [r.exit_status for r in results] == [0, 0]
+    lib.close()
+    return lib.home
+
+
+@pytest.fixture
+def ran(lib, smoke_library):
+    copy_library(smoke_library, lib.home)
+    return lib.replications_dir / "grokking"
+
+
 def db_rows(lib, sql):
     conn = sqlite3.connect(lib.home / "paperlab.db")
     try:
@@ -76,9 +104,8 @@ def test_scaffold_creates_a_project(project, lib, cli):
     assert result.exit_code == 2 and "unknown template 'nope'" in result.stderr
 
 
-def test_smoke_runs_are_recorded_and_checked(project, lib, cli):
-    result = cli("replicate", "run", "grokking", "--config", "smoke", "--seeds", "2")
-    assert result.exit_code == 0, result.stderr
+def test_smoke_runs_are_recorded_and_checked(ran, lib, cli):
+    project = ran
     runs = db_rows(lib, "SELECT seed, config, exit_status, device, metrics, run_dir FROM runs ORDER BY seed")
     assert [(r[0], r[1], r[2]) for r in runs] == [(0, "smoke", 0), (1, "smoke", 0)]
     metrics = json.loads(runs[0][4])
@@ -123,13 +150,13 @@ def test_torchrun_ddp_on_cpu(project, lib, cli):
     assert env["world_size"] == 2
 
 
-def test_resume_from_checkpoint(project):
-    out = "runs/resume"
-    base = [sys.executable, "train.py", "--config", "config/smoke.toml", f"--out_dir={out}"]
-    subprocess.run([*base, "--max_steps=20"], cwd=project, check=True, capture_output=True)
-    subprocess.run([*base, "--max_steps=40", "--resume=true"], cwd=project, check=True, capture_output=True)
-    steps = [json.loads(x)["step"] for x in (project / out / "metrics.jsonl").read_text().splitlines()]
-    assert steps == [10, 20, 30, 40]
+def test_resume_from_checkpoint(ran, lib):
+    # seed 0's smoke run stopped at step 40 with a checkpoint; resuming to 60 adds only 50 and 60
+    (out,) = [r[0] for r in db_rows(lib, "SELECT run_dir FROM runs WHERE seed = 0")]
+    subprocess.run([sys.executable, "train.py", "--config", "config/smoke.toml", f"--out_dir={out}",
+                    "--max_steps=60", "--resume=true"], cwd=ran, check=True, capture_output=True)
+    steps = [json.loads(x)["step"] for x in (ran / out / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [10, 20, 30, 40, 50, 60]
 
 
 def test_bad_run_arguments(project, cli):
@@ -209,8 +236,8 @@ def test_suggest_and_accept_claims(project, cli):
     assert result.exit_code == 2 and "no suggestion numbered 999" in result.stderr
 
 
-def test_report_writes_markdown_and_plots(project, lib, cli):
-    cli("replicate", "run", "grokking", "--config", "smoke")
+def test_report_writes_markdown_and_plots(ran, lib, cli):
+    project = ran
     (project / "claims.toml").write_text(SMOKE_CLAIMS)
     assert cli("replicate", "report", "grokking").exit_code == 0
     text = (project / "report.md").read_text()
@@ -219,8 +246,8 @@ def test_report_writes_markdown_and_plots(project, lib, cli):
         assert (project / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_template_check_agrees_with_paperlab(project, lib, cli):
-    cli("replicate", "run", "grokking", "--config", "smoke", "--seeds", "2")
+def test_template_check_agrees_with_paperlab(ran, lib, cli):
+    project = ran
     (project / "claims.toml").write_text(SMOKE_CLAIMS)
     ours = cli("replicate", "check", "grokking").exit_code
     run_dirs = [r[0] for r in db_rows(lib, "SELECT run_dir FROM runs")]

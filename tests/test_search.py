@@ -14,14 +14,13 @@ from paperlab.retrieval.vectors import VectorIndex
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
 from paperlab.store.items import delete_item, insert_item
 from paperlab.store.schema import now
-from tests.conftest import BAD_PDFS
+from tests.conftest import BAD_PDFS, copy_library
 
 
 @pytest.fixture
-def indexed(lib, cli, arxiv):
-    result = cli("fetch", GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id)
-    assert result.exit_code == 0, result.stdout + result.stderr
-    cli("note", GROKKING.arxiv_id, "-m", "Delayed generalization shows up only with weight decay.")
+def indexed(lib, arxiv, fetched_library):
+    """The three sample papers fetched and indexed, with a note on Grokking (built once per run)."""
+    copy_library(fetched_library, lib.home)
     return lib
 
 
