@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from paperlab.arxiv.ids import find_stamped_id, parse_arxiv_id
 from paperlab.errors import InvalidInput
+from paperlab.library import folder_name
 
 
 @pytest.mark.parametrize(
@@ -55,9 +56,9 @@ def test_never_crashes_and_never_escapes(text):
         parsed = parse_arxiv_id(text)
     except InvalidInput:
         return
-    target = (papers / parsed.folder).resolve()
-    assert target.parent == papers
-    assert "/" not in parsed.folder and parsed.folder not in {".", ".."}
+    folder = folder_name(parsed.id)
+    assert (papers / folder).resolve().parent == papers
+    assert "/" not in folder and folder not in {".", ".."}
 
 
 @settings(max_examples=200, deadline=None)
@@ -67,7 +68,7 @@ def test_near_miss_inputs(text):
         parsed = parse_arxiv_id(text)
     except InvalidInput:
         return
-    assert parsed.folder.replace(".", "").isdigit()
+    assert folder_name(parsed.id).replace(".", "").isdigit()
 
 
 def test_stamp_on_first_page():

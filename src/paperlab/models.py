@@ -7,9 +7,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from paperlab.errors import InvalidInput
+
 STATUSES = ("to-read", "reading", "read", "abandoned")
 CONTENT_TYPES = ("paper", "book", "tutorial", "podcast", "course", "blog", "video")
 REPLICATION_STATUSES = ("scaffolded", "running", "reproduced", "partial", "failed")
+
+
+def check_status(status: str) -> None:
+    if status not in STATUSES:
+        raise InvalidInput(f"unknown status '{status}'; choose one of: {', '.join(STATUSES)}")
+
 
 # Long work reports progress through these; the CLI turns them into progress bars.
 StageProgress = Callable[[str, int, int], None]  # (stage, done, total), e.g. ("embedding", 64, 965)

@@ -30,10 +30,6 @@ class ArxivId:
     def versioned(self) -> str:
         return f"{self.id}v{self.version}" if self.version else self.id
 
-    @property
-    def folder(self) -> str:
-        return self.id.replace("/", "_")
-
     def __str__(self) -> str:
         return self.versioned
 

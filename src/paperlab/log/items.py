@@ -15,7 +15,7 @@ from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file
 from paperlab.library import Library
 from paperlab.log import notes
-from paperlab.models import CONTENT_TYPES, STATUSES, IndexReport, Item, StageProgress
+from paperlab.models import CONTENT_TYPES, IndexReport, Item, StageProgress, check_status
 from paperlab.store import items as store
 from paperlab.store.replications import get_replication
 from paperlab.store.schema import now, transaction
@@ -34,11 +34,6 @@ def unique_slug(lib: Library, base: str) -> str:
         slug = f"{base}-{n}"
         n += 1
     return slug
-
-
-def check_status(status: str) -> None:
-    if status not in STATUSES:
-        raise InvalidInput(f"unknown status '{status}'; choose one of: {', '.join(STATUSES)}")
 
 
 # --- adding ----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.library import Library
-from paperlab.models import STATUSES, Hit, Similar
+from paperlab.models import Hit, Similar, check_status
 from paperlab.retrieval.keywords import KeywordIndex
 from paperlab.retrieval.vectors import VectorIndex, as_matrix
 from paperlab.store import chunks as store
@@ -40,8 +40,8 @@ class Filters:
 
     def resolved(self, lib: Library) -> Filters:
         """The same filters with `paper` as an item id (users type any form of it), checked."""
-        if self.status and self.status not in STATUSES:
-            raise InvalidInput(f"unknown status '{self.status}'; choose one of: {', '.join(STATUSES)}")
+        if self.status:
+            check_status(self.status)
         paper = lib.resolve_id(self.paper) if self.paper else None
         return Filters(paper, self.notes_only, self.status, self.tag)
 

@@ -1,0 +1,71 @@
+"""The package layout the README draws: a thin CLI over the core packages, SQL only in store/, short
+modules, and no import cycles. Read from the source with `ast`, so lazy imports count too."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+PACKAGE = SRC / "paperlab"
+MODULES = {
+    ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__"): path
+    for path in PACKAGE.rglob("*.py") if "templates" not in path.parts
+}
+
+
+def imports(module: str) -> set[str]:
+    """Every paperlab module this module imports, at the top or inside a function."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(MODULES[module].read_text())):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            # `from paperlab.log import items` imports the module paperlab.log.items
+            names = [f"{node.module}.{a.name}" if f"{node.module}.{a.name}" in MODULES else node.module
+                     for a in node.names]
+        else:
+            continue
+        found |= {n for n in names if n in MODULES and n != module}
+    return found
+
+
+def test_modules_are_short():
+    long = {m: n for m, path in MODULES.items() if (n := len(path.read_text().splitlines())) > 400}
+    assert not long
+
+
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("paperlab.cli.")))
+def test_cli_modules_use_the_core_not_storage_or_each_other(module):
+    allowed_cli = {"paperlab.cli", "paperlab.cli.render"}
+    for imported in imports(module):
+        assert not imported.startswith("paperlab.store"), imported
+        assert not imported.startswith("paperlab.cli") or imported in allowed_cli, imported
+
+
+def test_only_the_cli_imports_the_cli_and_only_store_writes_sql():
+    for module, path in MODULES.items():
+        if not module.startswith("paperlab.cli") and module != "paperlab.__main__":
+            assert not any(i.startswith("paperlab.cli") for i in imports(module)), module
+        if not module.startswith("paperlab.store"):
+            text = path.read_text()
+            assert "import sqlite3" not in text and ".execute(" not in text, module
+
+
+def test_no_import_cycles():
+    graph = {m: imports(m) for m in MODULES}
+    done: set[str] = set()
+
+    def visit(module: str, path: list[str]) -> None:
+        if module in path:
+            raise AssertionError(" -> ".join([*path[path.index(module):], module]))
+        if module in done:
+            return
+        for imported in graph[module]:
+            visit(imported, [*path, module])
+        done.add(module)
+
+    for module in graph:
+        visit(module, [])
