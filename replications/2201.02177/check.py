@@ -2,12 +2,14 @@
 
     python check.py runs/run-a runs/run-b ...
 
-Same rules as `paperlab replicate check`; exit code 0 only if every claim matches.
+Same rules as `paperlab replicate check`: a claim whose metric is missing from any run is MISSING;
+exit code 0 only if there is at least one claim and every claim matches.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import statistics
 import sys
 import tomllib
@@ -16,19 +18,22 @@ from pathlib import Path
 
 def main(run_dirs: list[str]) -> int:
     claims = tomllib.loads(Path("claims.toml").read_text()).get("claim", [])
-    metrics = [json.loads((Path(d) / "metrics.json").read_text()) for d in run_dirs
-               if (Path(d) / "metrics.json").exists()]
-    ok = True
+    if not claims:
+        print("claims.toml has no [[claim]] yet: add the paper's numbers first")
+        return 1
+    metrics = [json.loads((Path(d) / "metrics.json").read_text()) if (Path(d) / "metrics.json").exists() else {}
+               for d in run_dirs]
+    ok = bool(metrics)
     print(f"{'claim':<40} {'reported':>10} {'obtained':>10} verdict")
     for c in claims:
         scale = 100.0 if c.get("scale") == "percent" else 1.0
-        values = [m[c["metric"]] for m in metrics if m.get(c["metric"]) is not None]
+        values = [m.get(c["metric"]) for m in metrics]
         reported = c["reported"] / scale
         kind = c.get("tolerance_kind", "absolute")
         tol = c.get("tolerance", 0.0)
         allowed = tol * abs(reported) if kind == "relative" else \
             tol * c.get("reported_std", 0.0) / scale if kind == "std" else tol / scale
-        if not values:
+        if not values or any(not isinstance(v, (int, float)) or isinstance(v, bool) or math.isnan(v) for v in values):
             verdict, shown = "MISSING", "-"
         else:
             mean = statistics.fmean(values)

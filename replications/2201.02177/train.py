@@ -1,11 +1,13 @@
-"""Train a small transformer on modular arithmetic and write metrics paperlab can check.
+"""Train the task in task.py and write metrics paperlab can check. The same harness for every task.
 
-Read top to bottom: config, device and precision, data, model, training loop, checkpoint, metrics.
+Read top to bottom: config, distributed, device and precision, task, optimizer and schedule,
+checkpoint, training loop, final metrics. What is particular to the paper (data, model, metrics)
+lives in task.py; this file is the loop around it.
 
-    python train.py                                 # config/default.toml
-    python train.py --config config/smoke.toml      # a tiny CPU run, seconds
-    python train.py --config config/default.toml --weight_decay=0 --seed=1
-    torchrun --nproc_per_node=2 train.py            # DDP: rank from the environment
+    python train.py                                  # config/default.toml
+    python train.py --config config/smoke.toml       # a tiny CPU run, seconds
+    python train.py --config config/default.toml --lr=0.05 --seed=1
+    torchrun --nproc_per_node=2 train.py             # DDP: rank from the environment
 """
 
 from __future__ import annotations
@@ -21,37 +23,36 @@ import tomllib
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from data import make_dataset
-from model import Transformer
+import task
 
-# --- config: defaults, then a TOML file, then --key=value --------------------------------------
+# --- config: the harness's keys and the task's, then a TOML file, then --key=value --------------
 config = {
     "out_dir": "runs/latest",
     "seed": 0,
-    "modulus": 97,            # x + y (mod p)
-    "operation": "add",       # add | sub | mul
-    "train_fraction": 0.5,    # share of all p*p pairs used for training
-    "n_layers": 2,
-    "d_model": 128,
-    "n_heads": 4,
-    "dropout": 0.0,
-    "lr": 1e-3,
-    "weight_decay": 1.0,
-    "beta1": 0.9,
-    "beta2": 0.98,
-    "warmup_steps": 10,
-    "batch_size": 512,
-    "max_steps": 3000,
+    "max_steps": 1000,
     "eval_interval": 100,
-    "stop_after_val_acc": 0.0,  # stop early once validation accuracy stays at or above this (0: never)
+    "batch_size": 64,           # per process
+    "optimizer": "adamw",       # adamw | adam | sgd
+    "lr": 1e-3,
+    "weight_decay": 0.0,
+    "momentum": 0.9,            # sgd
+    "nesterov": False,          # sgd
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "eps": 1e-8,
+    "schedule": "constant",     # constant | step | cosine | linear (after warmup)
+    "warmup_steps": 0,
+    "milestones": "",           # step schedule: "32000,48000"
+    "gamma": 0.1,               # step schedule: lr factor at each milestone
+    "grad_clip": 0.0,           # 0: off
     "device": "auto",           # auto | cpu | cuda | mps
     "dtype": "auto",            # auto | float32 | bfloat16 | float16
     "compile": False,
     "deterministic": False,
     "resume": False,
     "threads": 0,               # CPU threads (0: torch's default)
+    **task.DEFAULTS,
 }
 
 
@@ -60,7 +61,11 @@ def load_config(argv: list[str]) -> dict:
     args = list(argv)
     if "--config" in args:
         i = args.index("--config")
-        cfg.update(tomllib.loads(Path(args[i + 1]).read_text()))
+        loaded = tomllib.loads(Path(args[i + 1]).read_text())
+        unknown = sorted(set(loaded) - set(config))
+        if unknown:
+            sys.exit(f"error: {args[i + 1]}: unknown config key(s) {', '.join(unknown)}; known: {', '.join(config)}")
+        cfg.update(loaded)
         cfg["config_file"] = args[i + 1]
         del args[i : i + 2]
     for arg in args:
@@ -79,14 +84,14 @@ def load_config(argv: list[str]) -> dict:
 
 cfg = load_config(sys.argv[1:])
 
-# --- distributed: DDP when started by torchrun -------------------------------------------------
+# --- distributed: DDP when started by torchrun ---------------------------------------------------
 ddp = int(os.environ.get("RANK", -1)) != -1
 rank = int(os.environ.get("RANK", 0))
 local_rank = int(os.environ.get("LOCAL_RANK", 0))
 world_size = int(os.environ.get("WORLD_SIZE", 1))
 master = rank == 0
 
-# --- device and precision, chosen once ---------------------------------------------------------
+# --- device and precision, chosen once -----------------------------------------------------------
 if cfg["device"] == "auto":
     if torch.cuda.is_available():
         device = f"cuda:{local_rank}" if ddp else "cuda"
@@ -105,14 +110,10 @@ if cfg["threads"]:
     torch.set_num_threads(cfg["threads"])
 
 if cfg["dtype"] == "auto":
-    if device_type == "cuda":
-        dtype = "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
-    else:
-        dtype = "float32"
+    dtype = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if device_type == "cuda" else "float32"
 else:
     dtype = cfg["dtype"]
 ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
-use_amp = dtype != "float32"
 torch.backends.cuda.matmul.allow_tf32 = True
 torch.backends.cudnn.allow_tf32 = True
 
@@ -127,21 +128,36 @@ out_dir = Path(cfg["out_dir"])
 if master:
     out_dir.mkdir(parents=True, exist_ok=True)
 
-# --- data: every pair (x, y) with its answer; the split depends on the seed, not the rank -----
-train_x, train_y, val_x, val_y = make_dataset(
-    cfg["modulus"], cfg["operation"], cfg["train_fraction"], seed=cfg["seed"]
-)
-train_x, train_y, val_x, val_y = (t.to(device) for t in (train_x, train_y, val_x, val_y))
+# --- the task: data, model, loss and evaluation (task.py) ----------------------------------------
+work = task.build(cfg, device, seed)
+model = work.model.to(device)
+params = [p for p in model.parameters() if p.requires_grad]
+if cfg["optimizer"] == "sgd":
+    optimizer = torch.optim.SGD(params, lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"],
+                                weight_decay=cfg["weight_decay"])
+elif cfg["optimizer"] in ("adamw", "adam"):
+    kind = torch.optim.AdamW if cfg["optimizer"] == "adamw" else torch.optim.Adam
+    optimizer = kind(params, lr=cfg["lr"], betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["eps"],
+                     weight_decay=cfg["weight_decay"])
+else:
+    sys.exit(f"error: unknown optimizer {cfg['optimizer']!r}: adamw, adam or sgd")
+milestones = [int(m) for m in str(cfg["milestones"]).replace(" ", "").split(",") if m]
 
-# --- model and optimizer ------------------------------------------------------------------------
-model = Transformer(
-    vocab=cfg["modulus"] + 2, d_model=cfg["d_model"], n_heads=cfg["n_heads"],
-    n_layers=cfg["n_layers"], dropout=cfg["dropout"], n_out=cfg["modulus"],
-).to(device)
-optimizer = torch.optim.AdamW(
-    model.parameters(), lr=cfg["lr"], weight_decay=cfg["weight_decay"],
-    betas=(cfg["beta1"], cfg["beta2"]),
-)
+
+def lr_at(it: int) -> float:
+    """Linear warmup, then the schedule; `it` counts from 0."""
+    if it < cfg["warmup_steps"]:
+        return cfg["lr"] * (it + 1) / cfg["warmup_steps"]
+    done = (it - cfg["warmup_steps"]) / max(1, cfg["max_steps"] - cfg["warmup_steps"])
+    if cfg["schedule"] == "step":
+        return cfg["lr"] * cfg["gamma"] ** sum(it >= m for m in milestones)
+    if cfg["schedule"] == "cosine":
+        return cfg["lr"] * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+    if cfg["schedule"] == "linear":
+        return cfg["lr"] * max(0.0, 1 - done)
+    return cfg["lr"]
+
+
 scaler = torch.amp.GradScaler(enabled=dtype == "float16")
 step = 0
 ckpt_path = out_dir / "ckpt.pt"
@@ -150,32 +166,17 @@ if cfg["resume"] and ckpt_path.exists():
     model.load_state_dict(ckpt["model"])
     optimizer.load_state_dict(ckpt["optimizer"])
     step = int(ckpt["step"])
+first_step = step
+raw_model = model
 if cfg["compile"]:
     model = torch.compile(model)
-raw_model = model
 if ddp:
-    model = torch.nn.parallel.DistributedDataParallel(model, device_ids=[local_rank] if device_type == "cuda" else None)
-
-
-def lr_at(it: int) -> float:
-    return cfg["lr"] * min(1.0, (it + 1) / max(1, cfg["warmup_steps"]))
+    model = torch.nn.parallel.DistributedDataParallel(
+        model, device_ids=[local_rank] if device_type == "cuda" else None)
 
 
 def autocast():
-    return torch.autocast(device_type=device_type, dtype=ptdtype, enabled=use_amp)
-
-
-@torch.no_grad()
-def evaluate(x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
-    model.eval()
-    losses, correct = 0.0, 0
-    for i in range(0, len(x), 4096):
-        with autocast():
-            logits = model(x[i : i + 4096])
-        losses += F.cross_entropy(logits.float(), y[i : i + 4096], reduction="sum").item()
-        correct += (logits.argmax(-1) == y[i : i + 4096]).sum().item()
-    model.train()
-    return losses / len(x), correct / len(x)
+    return torch.autocast(device_type=device_type, dtype=ptdtype, enabled=dtype != "float32")
 
 
 def git_commit() -> str:
@@ -193,62 +194,64 @@ if master:
         "device_name": torch.cuda.get_device_name(device) if device_type == "cuda" else platform.processor() or "cpu",
         "precision": dtype, "tf32": True, "compile": cfg["compile"], "world_size": world_size,
         "seed": cfg["seed"], "deterministic": cfg["deterministic"], "git_commit": git_commit(),
-        "config": cfg,
+        "task": task.NAME, "config": cfg,
     }
     (out_dir / "env.json").write_text(json.dumps(env, indent=2) + "\n")
     log = (out_dir / "metrics.jsonl").open("a")
 
-# --- training loop -------------------------------------------------------------------------------
-generator = torch.Generator(device="cpu").manual_seed(seed)
-first = {"train_acc_0.99": None, "val_acc_0.99": None}
-train_acc = val_acc = 0.0
+# --- training loop ---------------------------------------------------------------------------------
+history: list[dict] = []
+train_loss_sum, train_loss_n, samples = 0.0, 0, 0
+if device_type == "cuda":
+    torch.cuda.reset_peak_memory_stats(device)
 t0 = time.time()
 while step < cfg["max_steps"]:
-    idx = torch.randint(len(train_x), (cfg["batch_size"],), generator=generator).to(device)
+    batch = work.train_batch(step)
     for group in optimizer.param_groups:
         group["lr"] = lr_at(step)
     with autocast():
-        logits = model(train_x[idx])
-        loss = F.cross_entropy(logits.float(), train_y[idx])
+        loss = work.loss(model, batch)
     optimizer.zero_grad(set_to_none=True)
     scaler.scale(loss).backward()
+    if cfg["grad_clip"]:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
     scaler.step(optimizer)
     scaler.update()
     step += 1
+    train_loss_sum += loss.item()
+    train_loss_n += 1
+    samples += cfg["batch_size"] * world_size
     if step % cfg["eval_interval"] == 0 or step == cfg["max_steps"]:
-        train_loss, train_acc = evaluate(train_x, train_y)
-        val_loss, val_acc = evaluate(val_x, val_y)
-        for name, acc in (("train_acc_0.99", train_acc), ("val_acc_0.99", val_acc)):
-            if first[name] is None and acc >= 0.99:
-                first[name] = step
+        raw_model.eval()
+        with torch.no_grad(), autocast():
+            row = {"step": step, "train_loss": train_loss_sum / train_loss_n, **work.evaluate(raw_model)}
+        raw_model.train()
+        train_loss_sum, train_loss_n = 0.0, 0
+        row["time_s"] = round(time.time() - t0, 3)
+        history.append(row)
         if master:
-            row = {"step": step, "train_loss": train_loss, "train_acc": train_acc,
-                   "val_loss": val_loss, "val_acc": val_acc, "time_s": round(time.time() - t0, 3)}
             log.write(json.dumps(row) + "\n")
             log.flush()
-            print(f"step {step:>6}  train loss {train_loss:.4f} acc {train_acc:.3f}  "
-                  f"val loss {val_loss:.4f} acc {val_acc:.3f}", flush=True)
-            torch.save({"model": raw_model.state_dict(), "optimizer": optimizer.state_dict(),
-                        "step": step, "config": {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool))}},
+            print(f"step {step:>6}  " + "  ".join(f"{k} {v:.4g}" for k, v in row.items()
+                                                  if k not in ("step", "time_s") and isinstance(v, float)), flush=True)
+            torch.save({"model": raw_model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                        "config": {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool))}},
                        ckpt_path)
-        if cfg["stop_after_val_acc"] and val_acc >= cfg["stop_after_val_acc"]:
+        if work.should_stop(row):
             break
 
-# --- final metrics ---------------------------------------------------------------------------------
+# --- final metrics: the last evaluation as final_*, plus what the task derives from the history ---
 if master:
     elapsed = time.time() - t0
-    steps_to_val = first["val_acc_0.99"]
-    steps_to_train = first["train_acc_0.99"]
-    metrics = {
-        "final_train_acc": train_acc,
-        "final_val_acc": val_acc,
-        "steps": step,
-        "steps_to_train_acc_0.99": steps_to_train,
-        "steps_to_val_acc_0.99": steps_to_val,
-        "generalization_delay": (steps_to_val / steps_to_train) if steps_to_val and steps_to_train else None,
-        "steps_per_s": step / elapsed if elapsed else None,
-        "duration_s": elapsed,
-    }
+    last = history[-1] if history else {}
+    metrics = {f"final_{k}": v for k, v in last.items() if k not in ("step", "time_s")}
+    metrics.update(work.summary(history))
+    metrics.update({
+        "steps": step, "duration_s": elapsed, "steps_per_s": (step - first_step) / elapsed if elapsed else None,
+        "samples_per_s": samples / elapsed if elapsed else None,
+        "peak_memory_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device_type == "cuda" else None,
+    })
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics))
 if ddp:

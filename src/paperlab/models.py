@@ -87,7 +87,7 @@ class Claim:
     name: str
     metric: str
     reported: float
-    scale: str = "fraction"  # "fraction" or "percent"
+    scale: str = "fraction"  # "fraction", "percent" or "raw" (BLEU, perplexity: as written)
     direction: str = "higher"  # "higher" or "lower" is better
     tolerance: float = 0.0
     tolerance_kind: str = "absolute"  # absolute | relative | std

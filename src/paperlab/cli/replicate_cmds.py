@@ -21,19 +21,42 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 @app.command()
+def templates(as_json: JsonOpt = False) -> None:
+    """List the project templates (task families) and the words that make scaffold pick each."""
+    from paperlab.replicate.scaffold import templates as all_templates
+
+    found = all_templates()
+    if as_json:
+        print_json([{"name": t.name, "description": t.description, "requires": t.requires,
+                     "evidence": t.evidence} for t in found.values()])
+        return
+    console.print(table(("Template", "What it trains", "Picked when the paper says"), [
+        (t.name, t.description, ", ".join(sorted(t.evidence, key=lambda w: -t.evidence[w])[:6]))
+        for t in found.values()]))
+
+
+@app.command()
 def scaffold(
     ctx: typer.Context, item_id: ItemArg,
-    template: Annotated[str, typer.Option(help="Project template.")] = "default",
+    template: Annotated[str | None, typer.Option(help="Project template (default: the one that fits the "
+                                                 "paper's text; see `paperlab replicate templates`).")] = None,
     force: Annotated[bool, typer.Option(help="Add missing template files to an existing project "
                                         "(never overwrites).")] = False,
 ) -> None:
-    """Create replications/<id>/: train.py, model.py, data.py, configs, claims.toml, reproduce.sh."""
+    """Create replications/<id>/ from the template that fits the paper: train.py, task.py, configs,
+    claims.toml, reproduce.sh."""
     from paperlab.replicate.scaffold import scaffold as run_scaffold
 
     lib = get_library(ctx)
-    dest = run_scaffold(lib, item_id, template, force)
-    console.print(f"Created {lib.relative(dest)}/. Next: edit claims.toml, then "
-                  f"`paperlab replicate run {item_id} --config smoke`.")
+    done = run_scaffold(lib, item_id, template, force)
+    console.print(f"Template {done.choice.template.name}: {done.choice.reason}.", soft_wrap=True)
+    for caveat in done.choice.caveats:
+        console.print(f"Note: {caveat}.", soft_wrap=True)
+    if not done.created:
+        console.print(f"Added the missing template files to {lib.relative(done.path)}/ (none overwritten).")
+        return
+    console.print(f"Created {lib.relative(done.path)}/. Next: add the paper's numbers to claims.toml, then "
+                  f"`paperlab replicate run {item_id} --config smoke`.", soft_wrap=True)
 
 
 @app.command()
@@ -111,6 +134,11 @@ def run(
             (r.run_id, str(r.seed), str(r.exit_status), f"{r.duration_s:.1f}", r.device,
              ", ".join(f"{k}={v:.4g}" for k, v in r.metrics.items() if isinstance(v, float) and k.startswith("final_")))
             for r in results]))
+    from paperlab.replicate.runs import is_smoke
+
+    if is_smoke(config) and not as_json:
+        err_console.print(f"'{config}' is a smoke config: these runs test the pipeline and are never checked "
+                          "against the paper's numbers.", soft_wrap=True)
     failed = [r for r in results if r.exit_status != 0]
     if failed:
         log_path = lib.replication_dir(lib.resolve_id(item_id)) / failed[0].run_dir / "train.log"

@@ -6,13 +6,15 @@ verdicts and the replication's status in the log; `replicate report` evaluates w
 
 from __future__ import annotations
 
+import math
 import statistics
 from typing import Any
 
-from paperlab.errors import ReplicationError
+from paperlab.errors import InvalidInput, ReplicationError
 from paperlab.library import Library
 from paperlab.models import CheckResult, Claim, Verdict
 from paperlab.replicate import claims as claims_mod
+from paperlab.replicate.runs import is_smoke
 from paperlab.store import replications as store
 from paperlab.store.schema import now
 
@@ -49,23 +51,46 @@ def status_for(verdicts: list[Verdict]) -> str:
     return "failed"
 
 
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+        return None
+    return float(value)
+
+
 def evaluate(claims: list[Claim], runs: list[dict[str, Any]], config: str | None = None) -> CheckResult:
-    """Judge every claim on the successful runs of `config` (default: the latest run's config, so
-    smoke and full runs never mix)."""
-    if config is None and runs:
-        config = runs[-1]["config"]
-    used = [r for r in runs if r["config"] == config and r["exit_status"] == 0]
-    verdicts = [judge(c, [float(r["metrics"][c.metric]) for r in used if r["metrics"].get(c.metric) is not None])
-                for c in claims]
+    """Judge every claim on the successful runs of `config` (default: the latest checkable run's
+    config, so configs never mix). Smoke runs are never judged. A claim whose metric is missing
+    from any of the runs, or is not a number there, is MISSING."""
+    checkable = [r for r in runs if not is_smoke(r["config"])]
+    if config is None and checkable:
+        config = checkable[-1]["config"]
+    used = [r for r in checkable if r["config"] == config and r["exit_status"] == 0]
+    verdicts = []
+    for claim in claims:
+        values = [_number(r["metrics"].get(claim.metric)) for r in used]
+        present = [v for v in values if v is not None]
+        verdicts.append(judge(claim, present if len(present) == len(values) else []))
     return CheckResult(verdicts, status_for(verdicts), used, config)
 
 
 def load_and_evaluate(lib: Library, item_id: str, config: str | None = None) -> CheckResult:
+    """Claims and runs from the library, evaluated; an error when there is nothing to judge."""
+    if config is not None and is_smoke(config):
+        raise InvalidInput(f"'{config}' is a smoke config: its runs test the pipeline, not the paper, and "
+                           "are never checked")
     claim_list = claims_mod.load(claims_mod.claims_path(lib, item_id))
     if not claim_list:
-        raise ReplicationError(f"{lib.replication_dir(item_id).name}/claims.toml has no [[claim]] yet; add the "
-                               f"paper's numbers or run `paperlab replicate claims {item_id} --suggest`")
-    return evaluate(claim_list, store.runs_for(lib.db, item_id), config)
+        raise ReplicationError(f"no claims yet: {lib.replication_dir(item_id).name}/claims.toml has no [[claim]]; "
+                               f"add the paper's numbers, or run `paperlab replicate claims {item_id} --suggest`")
+    runs = store.runs_for(lib.db, item_id)
+    result = evaluate(claim_list, runs, config)
+    if not result.runs:
+        smoke = sum(is_smoke(r["config"]) for r in runs)
+        which = f"of config '{config}' " if config else ""
+        raise ReplicationError(
+            f"no successful runs {which}to check yet" + (f" ({smoke} smoke run(s) do not count)" if smoke else "")
+            + f"; run `paperlab replicate run {item_id} --config default`")
+    return result
 
 
 def summary(result: CheckResult) -> str:

@@ -3,6 +3,7 @@ found in the paper's extracted text."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from paperlab.store.items import get_item
 FIELDS = {"name": str, "metric": str, "reported": float, "scale": str, "direction": str,
           "tolerance": float, "tolerance_kind": str, "reported_std": float, "source": str}
 REQUIRED = ("name", "metric", "reported")
-CHOICES = {"scale": ("fraction", "percent"), "direction": ("higher", "lower", "equal"),
+CHOICES = {"scale": ("fraction", "percent", "raw"), "direction": ("higher", "lower", "equal"),
            "tolerance_kind": ("absolute", "relative", "std")}
 
 
@@ -42,7 +43,11 @@ def load(path: Path) -> list[Claim]:
     if not path.exists():
         raise ClaimsError(f"{path} does not exist; scaffold the project with "
                           "`paperlab replicate scaffold ID`")
-    text = path.read_text(encoding="utf-8")
+    return parse(path.read_text(encoding="utf-8"), path)
+
+
+def parse(text: str, path: Path) -> list[Claim]:
+    """The claims in `text` (the contents of `path`), with line-numbered errors."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -134,18 +139,22 @@ def claim_toml(s: Suggestion, version: int | None) -> str:
     percent = s.unit == "%"
     direction = "lower" if any(w in s.metric for w in ("error", "loss", "perplexity", "wer", "fid", "mse")) \
         else "higher"
-    context = s.context.replace('"', "'")
     return (
         "\n[[claim]]\n"
-        f'name = "{s.metric} {s.value:g}{s.unit} (p. {s.page})"\n'
-        f'metric = "{metric}"  # rename to the key your train.py writes to metrics.json\n'
+        f"name = {_toml_string(f'{s.metric} {s.value:g}{s.unit} (p. {s.page})')}\n"
+        f"metric = {_toml_string(metric)}  # rename to the key your train.py writes to metrics.json\n"
         f"reported = {s.value:g}\n"
         f'scale = "{"percent" if percent else "fraction"}"\n'
         f'direction = "{direction}"\n'
         f"tolerance = {1.0 if percent else 0.01:g}\n"
         'tolerance_kind = "absolute"\n'
-        f'source = "p. {s.page}{f", v{version}" if version else ""}: ...{context}..."\n'
+        f"source = {_toml_string(f'p. {s.page}' + (f', v{version}' if version else '') + f': ...{s.context}...')}\n"
     )
+
+
+def _toml_string(text: str) -> str:
+    """A TOML basic string: JSON's escapes (backslash, quote, control characters) are TOML's too."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 def claims_path(lib: Library, item_id: str) -> Path:
@@ -167,8 +176,8 @@ def suggest_for(lib: Library, ref: str) -> tuple[Item, list[Suggestion]]:
 
 
 def accept(lib: Library, ref: str, numbers: list[int]) -> Path:
-    """Append the numbered suggestions to `claims.toml`, refusing a file that does not load before
-    or after; returns its path."""
+    """Append the numbered suggestions to `claims.toml` in one atomic write, refusing a file that
+    does not load before or would not after; returns its path."""
     item, found = suggest_for(lib, ref)
     by_number = {s.number: s for s in found}
     missing = [n for n in numbers if n not in by_number]
@@ -176,7 +185,7 @@ def accept(lib: Library, ref: str, numbers: list[int]) -> Path:
         raise InvalidInput(f"no suggestion numbered {missing[0]}; there are {len(found)}")
     path = claims_path(lib, item.id)
     load(path)  # refuse to append to a malformed file
-    text = path.read_text() + "".join(claim_toml(by_number[n], item.version) for n in numbers)
+    text = path.read_text(encoding="utf-8") + "".join(claim_toml(by_number[n], item.version) for n in numbers)
+    parse(text, path)  # what is written must load: checked before the file changes
     atomic_write_text(path, text)
-    load(path)
     return path

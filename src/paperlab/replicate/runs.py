@@ -9,14 +9,16 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from paperlab.errors import InvalidInput, ReplicationError
+from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
+from paperlab.fsutil import remove_empty_dir
 from paperlab.library import Library
 from paperlab.models import RunResult
 from paperlab.store.items import add_log
-from paperlab.store.replications import insert_run, list_replications, set_status
+from paperlab.store.replications import get_replication, insert_run, list_replications, run_exists, set_status
 from paperlab.store.schema import Database, transaction
 
 EXECUTORS = ("local", "submitit-local", "slurm")
@@ -31,17 +33,33 @@ def train_command(config_file: str, seed: int, out_dir: str, nproc: int, overrid
     return [sys.executable, *args]
 
 
+SMOKE = "smoke"
+INTERRUPTED = 130  # the exit status recorded for a run stopped by Ctrl-C, as shells report SIGINT
+
+
+def is_smoke(config: str) -> bool:
+    """Smoke configs (`smoke`, `smoke-gpu`, ...) test the pipeline: they never count toward a verdict
+    or the replication's status."""
+    return config == SMOKE or config.startswith(SMOKE + "-")
+
+
 def execute(cmd: list[str], cwd: str, log_path: str, on_line: Callable[[str], None] | None = None) -> int:
-    """Run one training command, teeing its output into `log_path`. Picklable for submitit."""
+    """Run one training command, teeing its output into `log_path`. Picklable for submitit. If this
+    process is interrupted, the training process is stopped too before the interrupt goes on."""
     with open(log_path, "w", encoding="utf-8") as log:
         proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 text=True, bufsize=1)
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            if on_line:
-                on_line(line)
-        return proc.wait()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                if on_line:
+                    on_line(line)
+            return proc.wait()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
 
 
 def _git_commit(folder: Path) -> str:
@@ -104,37 +122,93 @@ def run(
     text = (folder / config_file).read_text() + "\n".join(overrides)
     config_hash = hashlib.sha256(text.encode()).hexdigest()[:12]
     commit = _git_commit(folder)
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     plans = []
     for seed in range(first_seed, first_seed + seeds):
-        run_id = f"{config}-s{seed}-{stamp}"
+        run_id = _new_run(database, folder, f"{config}-s{seed}-{datetime.now():%Y%m%d-%H%M%S}")
         out_dir = f"runs/{run_id}"
-        (folder / out_dir).mkdir(parents=True, exist_ok=True)
         plans.append((run_id, seed, out_dir, train_command(config_file, seed, out_dir, nproc, overrides)))
-    set_status(database, item_id, "running", detail=f"{seeds} run(s) of config {config}")
+    # Only runs that can be checked move the status: not smoke runs, not a project with no claims.
+    before = get_replication(database, item_id)
+    counts = not is_smoke(config) and _has_claims(folder)
+    if counts:
+        set_status(database, item_id, "running", detail=f"{seeds} run(s) of config {config}")
     results: list[RunResult] = []
-    if executor == "local":
-        for run_id, seed, out_dir, cmd in plans:
-            start = time.time()
-            code = execute(cmd, str(folder), str(folder / out_dir / "train.log"),
-                           _bind_seed(on_line, seed) if on_line else None)
-            results.append(_record(database, item_id, folder, run_id, seed, out_dir, config,
-                                   config_hash, commit, start, code))
-    else:
-        ex = _submitit_executor(executor, folder / "runs" / "submitit", nproc)
-        jobs = []
-        for run_id, seed, out_dir, cmd in plans:
-            jobs.append((run_id, seed, out_dir, time.time(),
-                         ex.submit(execute, cmd, str(folder), str(folder / out_dir / "train.log"))))
-        for run_id, seed, out_dir, start, job in jobs:
-            try:
-                code = int(job.result())
-            except Exception as exc:  # submitit re-raises the job's failure as its own types
-                (folder / out_dir / "submitit-error.txt").write_text(str(exc))
-                code = 1
-            results.append(_record(database, item_id, folder, run_id, seed, out_dir, config,
-                                   config_hash, commit, start, code))
+    record = partial(_record, database, item_id, folder, config=config, config_hash=config_hash, commit=commit)
+    current: tuple[str, int, str, float] | None = None
+    jobs: list[Any] = []
+    try:
+        if executor == "local":
+            for run_id, seed, out_dir, cmd in plans:
+                current = (run_id, seed, out_dir, time.time())
+                try:
+                    code = execute(cmd, str(folder), str(folder / out_dir / "train.log"),
+                                   _bind_seed(on_line, seed) if on_line else None)
+                except OSError as exc:
+                    raise ReplicationError(f"could not start {cmd[0]}: {exc.strerror or exc}") from exc
+                results.append(record(run_id, seed, out_dir, start=current[3], code=code))
+                current = None
+        else:
+            ex = _submitit_executor(executor, folder / "runs" / "submitit", nproc)
+            jobs += [(run_id, seed, out_dir, time.time(),
+                      ex.submit(execute, cmd, str(folder), str(folder / out_dir / "train.log")))
+                     for run_id, seed, out_dir, cmd in plans]
+            for run_id, seed, out_dir, start, job in jobs:
+                current = (run_id, seed, out_dir, start)
+                try:
+                    code = int(job.result())
+                except Exception as exc:  # submitit re-raises the job's failure as its own types
+                    (folder / out_dir / "submitit-error.txt").write_text(str(exc))
+                    code = 1
+                results.append(record(run_id, seed, out_dir, start=start, code=code))
+                current = None
+    except BaseException as exc:
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        for *_, job in jobs[len(results):]:
+            job.cancel(check=False)  # submitted jobs still queued or running
+        for run_id, seed, out_dir, _ in plans[len(results):]:
+            path = folder / out_dir
+            if (current and current[0] == run_id) or any(path.iterdir()):  # started: recorded and marked
+                if not interrupted:
+                    (path / "FAILED").write_text(f"{exc}\n")
+                start = current[3] if current and current[0] == run_id else time.time()
+                record(run_id, seed, out_dir, start=start, code=INTERRUPTED if interrupted else 1)
+            else:
+                remove_empty_dir(path)  # planned, never started
+        if counts:
+            _restore(database, item_id, before, "interrupted" if interrupted else "failed to start")
+        raise
+    if counts and not any(r.exit_status == 0 for r in results):
+        _restore(database, item_id, before, "every run failed")
     return results
+
+
+def _new_run(database: Database, folder: Path, base: str) -> str:
+    """A run id whose folder and row are both new: a suffix when another run took the name."""
+    run_id, n = base, 2
+    while True:
+        if not run_exists(database, run_id):
+            try:
+                (folder / "runs" / run_id).mkdir(parents=True)
+                return run_id
+            except FileExistsError:
+                pass
+        run_id, n = f"{base}-{n}", n + 1
+
+
+def _has_claims(folder: Path) -> bool:
+    from paperlab.replicate.claims import load
+
+    try:
+        return bool(load(folder / "claims.toml"))
+    except ClaimsError:
+        return False
+
+
+def _restore(database: Database, item_id: str, before: dict[str, Any] | None, why: str) -> None:
+    """Put the replication's status back to what it was before the runs started."""
+    if before is not None:
+        set_status(database, item_id, before["status"], summary=before["summary"],
+                   detail=f"runs {why}: back to {before['status']}")
 
 
 def _bind_seed(on_line: LineFn, seed: int) -> Callable[[str], None]:
@@ -142,11 +216,15 @@ def _bind_seed(on_line: LineFn, seed: int) -> Callable[[str], None]:
 
 
 def _record(
-    database: Database, item_id: str, folder: Path, run_id: str, seed: int,
-    out_dir: str, config: str, config_hash: str, commit: str, start: float, code: int,
+    database: Database, item_id: str, folder: Path, run_id: str, seed: int, out_dir: str, *,
+    config: str, config_hash: str, commit: str, start: float, code: int,
 ) -> RunResult:
     metrics = _read_json(folder / out_dir / "metrics.json") if code == 0 else {}
     env = _read_json(folder / out_dir / "env.json")
+    if code != 0:  # marked, so the folder never looks like a valid run
+        marker = folder / out_dir / ("INTERRUPTED" if code == INTERRUPTED else "FAILED")
+        if not marker.exists():
+            marker.write_text(f"exit status {code}; see train.log\n")
     result = RunResult(run_id, seed, code, round(time.time() - start, 2), out_dir, metrics,
                        str(env.get("device_name") or env.get("device") or ""))
     with transaction(database):

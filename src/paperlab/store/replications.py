@@ -40,7 +40,11 @@ def list_replications(db: Database) -> list[dict[str, Any]]:
 
 
 def insert_run(db: Database, run: dict[str, Any]) -> None:
-    db.table("runs").insert({**run, "metrics": json.dumps(run.get("metrics") or {})}, replace=True)
+    db.table("runs").insert({**run, "metrics": json.dumps(run.get("metrics") or {})})
+
+
+def run_exists(db: Database, run_id: str) -> bool:
+    return db.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone() is not None
 
 
 def runs_for(db: Database, item_id: str, config: str | None = None) -> list[dict[str, Any]]:

@@ -1,0 +1,258 @@
+"""Train the task in task.py and write metrics paperlab can check. The same harness for every task.
+
+Read top to bottom: config, distributed, device and precision, task, optimizer and schedule,
+checkpoint, training loop, final metrics. What is particular to the paper (data, model, metrics)
+lives in task.py; this file is the loop around it.
+
+    python train.py                                  # config/default.toml
+    python train.py --config config/smoke.toml       # a tiny CPU run, seconds
+    python train.py --config config/default.toml --lr=0.05 --seed=1
+    torchrun --nproc_per_node=2 train.py             # DDP: rank from the environment
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+import torch
+
+import task
+
+# --- config: the harness's keys and the task's, then a TOML file, then --key=value --------------
+config = {
+    "out_dir": "runs/latest",
+    "seed": 0,
+    "max_steps": 1000,
+    "eval_interval": 100,
+    "batch_size": 64,           # per process
+    "optimizer": "adamw",       # adamw | adam | sgd
+    "lr": 1e-3,
+    "weight_decay": 0.0,
+    "momentum": 0.9,            # sgd
+    "nesterov": False,          # sgd
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "eps": 1e-8,
+    "schedule": "constant",     # constant | step | cosine | linear (after warmup)
+    "warmup_steps": 0,
+    "milestones": "",           # step schedule: "32000,48000"
+    "gamma": 0.1,               # step schedule: lr factor at each milestone
+    "grad_clip": 0.0,           # 0: off
+    "device": "auto",           # auto | cpu | cuda | mps
+    "dtype": "auto",            # auto | float32 | bfloat16 | float16
+    "compile": False,
+    "deterministic": False,
+    "resume": False,
+    "threads": 0,               # CPU threads (0: torch's default)
+    **task.DEFAULTS,
+}
+
+
+def load_config(argv: list[str]) -> dict:
+    cfg = dict(config)
+    args = list(argv)
+    if "--config" in args:
+        i = args.index("--config")
+        loaded = tomllib.loads(Path(args[i + 1]).read_text())
+        unknown = sorted(set(loaded) - set(config))
+        if unknown:
+            sys.exit(f"error: {args[i + 1]}: unknown config key(s) {', '.join(unknown)}; known: {', '.join(config)}")
+        cfg.update(loaded)
+        cfg["config_file"] = args[i + 1]
+        del args[i : i + 2]
+    for arg in args:
+        if arg == "--deterministic":
+            cfg["deterministic"] = True
+            continue
+        if not arg.startswith("--") or "=" not in arg:
+            sys.exit(f"error: expected --key=value, got {arg!r}")
+        key, value = arg[2:].split("=", 1)
+        if key not in config:
+            sys.exit(f"error: unknown config key {key!r}; known: {', '.join(config)}")
+        kind = type(config[key])
+        cfg[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
+    return cfg
+
+
+cfg = load_config(sys.argv[1:])
+
+# --- distributed: DDP when started by torchrun ---------------------------------------------------
+ddp = int(os.environ.get("RANK", -1)) != -1
+rank = int(os.environ.get("RANK", 0))
+local_rank = int(os.environ.get("LOCAL_RANK", 0))
+world_size = int(os.environ.get("WORLD_SIZE", 1))
+master = rank == 0
+
+# --- device and precision, chosen once -----------------------------------------------------------
+if cfg["device"] == "auto":
+    if torch.cuda.is_available():
+        device = f"cuda:{local_rank}" if ddp else "cuda"
+    elif getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
+        device = "mps"
+    else:
+        device = "cpu"
+else:
+    device = cfg["device"]
+device_type = device.split(":")[0]
+if device_type == "cuda":
+    torch.cuda.set_device(device)
+if ddp:
+    torch.distributed.init_process_group(backend="nccl" if device_type == "cuda" else "gloo")
+if cfg["threads"]:
+    torch.set_num_threads(cfg["threads"])
+
+if cfg["dtype"] == "auto":
+    dtype = ("bfloat16" if torch.cuda.is_bf16_supported() else "float16") if device_type == "cuda" else "float32"
+else:
+    dtype = cfg["dtype"]
+ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
+torch.backends.cuda.matmul.allow_tf32 = True
+torch.backends.cudnn.allow_tf32 = True
+
+seed = cfg["seed"] + rank  # each rank sees different batches
+torch.manual_seed(seed)
+if cfg["deterministic"]:
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    torch.use_deterministic_algorithms(True)
+    torch.backends.cudnn.benchmark = False
+
+out_dir = Path(cfg["out_dir"])
+if master:
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+# --- the task: data, model, loss and evaluation (task.py) ----------------------------------------
+work = task.build(cfg, device, seed)
+model = work.model.to(device)
+params = [p for p in model.parameters() if p.requires_grad]
+if cfg["optimizer"] == "sgd":
+    optimizer = torch.optim.SGD(params, lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"],
+                                weight_decay=cfg["weight_decay"])
+elif cfg["optimizer"] in ("adamw", "adam"):
+    kind = torch.optim.AdamW if cfg["optimizer"] == "adamw" else torch.optim.Adam
+    optimizer = kind(params, lr=cfg["lr"], betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["eps"],
+                     weight_decay=cfg["weight_decay"])
+else:
+    sys.exit(f"error: unknown optimizer {cfg['optimizer']!r}: adamw, adam or sgd")
+milestones = [int(m) for m in str(cfg["milestones"]).replace(" ", "").split(",") if m]
+
+
+def lr_at(it: int) -> float:
+    """Linear warmup, then the schedule; `it` counts from 0."""
+    if it < cfg["warmup_steps"]:
+        return cfg["lr"] * (it + 1) / cfg["warmup_steps"]
+    done = (it - cfg["warmup_steps"]) / max(1, cfg["max_steps"] - cfg["warmup_steps"])
+    if cfg["schedule"] == "step":
+        return cfg["lr"] * cfg["gamma"] ** sum(it >= m for m in milestones)
+    if cfg["schedule"] == "cosine":
+        return cfg["lr"] * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+    if cfg["schedule"] == "linear":
+        return cfg["lr"] * max(0.0, 1 - done)
+    return cfg["lr"]
+
+
+scaler = torch.amp.GradScaler(enabled=dtype == "float16")
+step = 0
+ckpt_path = out_dir / "ckpt.pt"
+if cfg["resume"] and ckpt_path.exists():
+    ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
+    model.load_state_dict(ckpt["model"])
+    optimizer.load_state_dict(ckpt["optimizer"])
+    step = int(ckpt["step"])
+first_step = step
+raw_model = model
+if cfg["compile"]:
+    model = torch.compile(model)
+if ddp:
+    model = torch.nn.parallel.DistributedDataParallel(
+        model, device_ids=[local_rank] if device_type == "cuda" else None)
+
+
+def autocast():
+    return torch.autocast(device_type=device_type, dtype=ptdtype, enabled=dtype != "float32")
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                              check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
+if master:
+    env = {
+        "torch": torch.__version__, "cuda": torch.version.cuda, "python": platform.python_version(),
+        "device": device,
+        "device_name": torch.cuda.get_device_name(device) if device_type == "cuda" else platform.processor() or "cpu",
+        "precision": dtype, "tf32": True, "compile": cfg["compile"], "world_size": world_size,
+        "seed": cfg["seed"], "deterministic": cfg["deterministic"], "git_commit": git_commit(),
+        "task": task.NAME, "config": cfg,
+    }
+    (out_dir / "env.json").write_text(json.dumps(env, indent=2) + "\n")
+    log = (out_dir / "metrics.jsonl").open("a")
+
+# --- training loop ---------------------------------------------------------------------------------
+history: list[dict] = []
+train_loss_sum, train_loss_n, samples = 0.0, 0, 0
+if device_type == "cuda":
+    torch.cuda.reset_peak_memory_stats(device)
+t0 = time.time()
+while step < cfg["max_steps"]:
+    batch = work.train_batch(step)
+    for group in optimizer.param_groups:
+        group["lr"] = lr_at(step)
+    with autocast():
+        loss = work.loss(model, batch)
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss).backward()
+    if cfg["grad_clip"]:
+        scaler.unscale_(optimizer)
+        torch.nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
+    scaler.step(optimizer)
+    scaler.update()
+    step += 1
+    train_loss_sum += loss.item()
+    train_loss_n += 1
+    samples += cfg["batch_size"] * world_size
+    if step % cfg["eval_interval"] == 0 or step == cfg["max_steps"]:
+        raw_model.eval()
+        with torch.no_grad(), autocast():
+            row = {"step": step, "train_loss": train_loss_sum / train_loss_n, **work.evaluate(raw_model)}
+        raw_model.train()
+        train_loss_sum, train_loss_n = 0.0, 0
+        row["time_s"] = round(time.time() - t0, 3)
+        history.append(row)
+        if master:
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+            print(f"step {step:>6}  " + "  ".join(f"{k} {v:.4g}" for k, v in row.items()
+                                                  if k not in ("step", "time_s") and isinstance(v, float)), flush=True)
+            torch.save({"model": raw_model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                        "config": {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool))}},
+                       ckpt_path)
+        if work.should_stop(row):
+            break
+
+# --- final metrics: the last evaluation as final_*, plus what the task derives from the history ---
+if master:
+    elapsed = time.time() - t0
+    last = history[-1] if history else {}
+    metrics = {f"final_{k}": v for k, v in last.items() if k not in ("step", "time_s")}
+    metrics.update(work.summary(history))
+    metrics.update({
+        "steps": step, "duration_s": elapsed, "steps_per_s": (step - first_step) / elapsed if elapsed else None,
+        "samples_per_s": samples / elapsed if elapsed else None,
+        "peak_memory_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device_type == "cuda" else None,
+    })
+    (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    print(json.dumps(metrics))
+if ddp:
+    torch.distributed.destroy_process_group()

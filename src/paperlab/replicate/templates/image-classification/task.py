@@ -1,0 +1,206 @@
+"""The task: image classification. MNIST, CIFAR-10/100 through torchvision (downloaded into data/
+when there is a network), or fake data of the same shape for smoke runs (random images and labels,
+as torchvision's FakeData makes, generated here so that a smoke run needs no torchvision); an MLP, a
+small CNN, a CIFAR-style ResNet (ResNet-20/32/56/110, He et al. 2016, section 4.2), or any
+torchvision model by name ("torchvision:resnet18").
+
+The dataset sits in memory on the device and is augmented there (random crop after padding,
+horizontal flip), so there is no loader to tune. Metrics: top-1 and top-5 accuracy and error, and
+loss, on the test split.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+NAME = "image-classification"
+DEFAULTS = {
+    "dataset": "cifar10",     # mnist | cifar10 | cifar100 | fake
+    "data_dir": "data",
+    "fake_size": 512,         # images in FakeData (train; test is a quarter of it)
+    "fake_classes": 10,
+    "fake_shape": "3,32,32",
+    "model": "resnet20",      # mlp | cnn | resnet20 | resnet32 | resnet56 | resnet110 | torchvision:NAME
+    "width": 16,              # ResNet: channels of the first stage (16 in the paper)
+    "augment": True,          # random crop (padding 4) and horizontal flip
+    "eval_batch_size": 1000,
+}
+STATS = {  # per-channel mean and std of the training images
+    "mnist": ((0.1307,), (0.3081,)),
+    "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
+    "cifar100": ((0.5071, 0.4865, 0.4409), (0.2673, 0.2564, 0.2762)),
+}
+
+
+def import_torchvision():
+    try:
+        import torchvision
+    except Exception as exc:  # absent, or a build for another torch (its compiled ops fail to load)
+        sys.exit(f"error: torchvision cannot be imported ({exc}); install the build that matches your torch "
+                 f"{torch.__version__} (requirements.txt pins the pair)")
+    return torchvision
+
+
+def load(cfg: dict) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
+    """(train images, train labels, test images, test labels, classes); images as uint8 NCHW."""
+    name = cfg["dataset"]
+    if name == "fake":
+        shape = tuple(int(n) for n in cfg["fake_shape"].split(","))
+        generator = torch.Generator().manual_seed(0)
+
+        def fake(size: int):
+            images = torch.randint(0, 256, (size, *shape), dtype=torch.uint8, generator=generator)
+            return images, torch.randint(cfg["fake_classes"], (size,), generator=generator)
+
+        return *fake(cfg["fake_size"]), *fake(max(1, cfg["fake_size"] // 4)), cfg["fake_classes"]
+    torchvision = import_torchvision()
+    kinds = {"mnist": torchvision.datasets.MNIST, "cifar10": torchvision.datasets.CIFAR10,
+             "cifar100": torchvision.datasets.CIFAR100}
+    if name not in kinds:
+        sys.exit(f"error: unknown dataset {name!r}: mnist, cifar10, cifar100 or fake")
+    try:
+        parts = [kinds[name](cfg["data_dir"], train=split, download=True) for split in (True, False)]
+    except Exception as exc:  # no network, a proxy page instead of the archive, a full disk
+        sys.exit(f"error: could not get {name} into {cfg['data_dir']}/ ({exc}); download it there on a "
+                 f"machine with a network, or use dataset = \"fake\" to test the pipeline")
+    out = []
+    for part in parts:
+        images = torch.as_tensor(part.data)
+        images = images.unsqueeze(1) if images.ndim == 3 else images.permute(0, 3, 1, 2)  # NCHW
+        out += [images.contiguous(), torch.as_tensor(part.targets)]
+    return *out, len(parts[0].classes)
+
+
+# --- models ----------------------------------------------------------------------------------------
+
+
+class BasicBlock(nn.Module):
+    """Two 3x3 convolutions; the shortcut pads channels with zeros when they double (option A)."""
+
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.pad = cout - cin
+        self.stride = stride
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = F.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        short = x[:, :, ::self.stride, ::self.stride] if self.stride > 1 else x
+        if self.pad:
+            short = F.pad(short, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
+        return F.relu(out + short)
+
+
+class CifarResNet(nn.Module):
+    """6n+2 layers: a 3x3 conv, three stages of n blocks (widths w, 2w, 4w), global pooling, a linear layer."""
+
+    def __init__(self, depth: int, classes: int, channels: int, width: int = 16) -> None:
+        super().__init__()
+        if (depth - 2) % 6:
+            raise ValueError(f"a CIFAR ResNet has 6n+2 layers, not {depth}")
+        n = (depth - 2) // 6
+        self.stem = nn.Sequential(nn.Conv2d(channels, width, 3, 1, 1, bias=False), nn.BatchNorm2d(width), nn.ReLU())
+        layers, cin = [], width
+        for stage, cout in enumerate((width, 2 * width, 4 * width)):
+            for i in range(n):
+                layers.append(BasicBlock(cin, cout, 2 if stage and i == 0 else 1))
+                cin = cout
+        self.blocks = nn.Sequential(*layers)
+        self.fc = nn.Linear(cin, classes)
+        for m in self.modules():
+            if isinstance(m, (nn.Conv2d, nn.Linear)):
+                nn.init.kaiming_normal_(m.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.blocks(self.stem(x)).mean(dim=(2, 3)))
+
+
+def make_model(cfg: dict, classes: int, shape: tuple[int, int, int]) -> nn.Module:
+    name = cfg["model"]
+    channels, height, width = shape
+    if name == "mlp":
+        return nn.Sequential(nn.Flatten(), nn.Linear(channels * height * width, 512), nn.ReLU(),
+                             nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, classes))
+    if name == "cnn":
+        return nn.Sequential(nn.Conv2d(channels, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                             nn.Linear(64 * (height // 4) * (width // 4), 128), nn.ReLU(), nn.Linear(128, classes))
+    if name.startswith("resnet") and name[6:].isdigit():
+        return CifarResNet(int(name[6:]), classes, channels, cfg["width"])
+    if name.startswith("torchvision:"):
+        return import_torchvision().models.get_model(name.split(":", 1)[1], weights=None, num_classes=classes)
+    sys.exit(f"error: unknown model {name!r}: mlp, cnn, resnet20/32/56/110 or torchvision:NAME")
+
+
+# --- the task --------------------------------------------------------------------------------------
+
+
+class Work:
+    def __init__(self, cfg: dict, device: str, seed: int) -> None:
+        self.cfg = cfg
+        train_x, train_y, test_x, test_y, classes = load(cfg)
+        self.train_x, self.train_y = train_x.to(device), train_y.to(device)
+        self.test_x, self.test_y = test_x.to(device), test_y.to(device)
+        self.classes = classes
+        mean, std = STATS.get(cfg["dataset"], ((0.5,) * train_x.shape[1], (0.5,) * train_x.shape[1]))
+        self.mean = torch.tensor(mean, device=device).view(1, -1, 1, 1)
+        self.std = torch.tensor(std, device=device).view(1, -1, 1, 1)
+        self.model = make_model(cfg, classes, tuple(train_x.shape[1:]))
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def _normalise(self, images: torch.Tensor) -> torch.Tensor:
+        return (images.float() / 255 - self.mean) / self.std
+
+    def _augment(self, images: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = images.shape
+        padded = F.pad(images, (4, 4, 4, 4))
+        dy, dx = (torch.randint(9, (n,), generator=self.generator).tolist() for _ in range(2))
+        out = torch.stack([padded[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w] for i in range(n)])
+        flip = torch.rand(n, generator=self.generator).to(images.device) < 0.5
+        return torch.where(flip.view(-1, 1, 1, 1), out.flip(3), out)
+
+    def train_batch(self, step: int):
+        idx = torch.randint(len(self.train_x), (self.cfg["batch_size"],), generator=self.generator)
+        idx = idx.to(self.train_x.device)
+        images = self._normalise(self.train_x[idx])
+        return (self._augment(images) if self.cfg["augment"] else images), self.train_y[idx]
+
+    def loss(self, model: nn.Module, batch) -> torch.Tensor:
+        images, labels = batch
+        return F.cross_entropy(model(images).float(), labels)
+
+    def evaluate(self, model: nn.Module) -> dict:
+        loss, top1, top5, n = 0.0, 0, 0, len(self.test_x)
+        k = min(5, self.classes)
+        for i in range(0, n, self.cfg["eval_batch_size"]):
+            logits = model(self._normalise(self.test_x[i:i + self.cfg["eval_batch_size"]])).float()
+            labels = self.test_y[i:i + self.cfg["eval_batch_size"]]
+            loss += F.cross_entropy(logits, labels, reduction="sum").item()
+            best = logits.topk(k, dim=1).indices
+            top1 += (best[:, 0] == labels).sum().item()
+            top5 += (best == labels[:, None]).any(dim=1).sum().item()
+        row = {"test_loss": loss / n, "test_top1_acc": top1 / n, "test_top1_err": 1 - top1 / n}
+        if self.classes > 5:
+            row.update({"test_top5_acc": top5 / n, "test_top5_err": 1 - top5 / n})
+        return row
+
+    def should_stop(self, row: dict) -> bool:
+        return False
+
+    def summary(self, history: list[dict]) -> dict:
+        if not history:
+            return {}
+        best = min(history, key=lambda r: r["test_top1_err"])
+        return {"best_test_top1_err": best["test_top1_err"], "best_step": best["step"]}
+
+
+def build(cfg: dict, device: str, seed: int) -> Work:
+    return Work(cfg, device, seed)

@@ -1,0 +1,154 @@
+"""The task: language modelling. A decoder-only transformer (GPT-style: causal self-attention,
+pre-norm blocks, tied embeddings) learns to predict the next token of a text file, read character
+by character or with a `tokenizer.json` you have (Hugging Face tokenizers). Smoke runs use a
+generated text.
+
+Metrics on the held-out tail of the text: loss per token (nats), perplexity, and bits per
+character (the loss spread over the characters the tokens cover).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import sys
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+NAME = "language-model"
+DEFAULTS = {
+    "data_file": "data/input.txt",  # plain UTF-8 text; "" generates one (smoke runs)
+    "tokenizer": "char",            # char | path to a tokenizer.json
+    "val_fraction": 0.1,            # the last 10% of the text is held out
+    "block_size": 256,              # context length in tokens
+    "n_layers": 6,
+    "n_heads": 6,
+    "d_model": 384,
+    "dropout": 0.2,
+    "eval_batches": 50,
+}
+
+
+def generated_text(chars: int, seed: int = 0) -> str:
+    """Sentences from a tiny grammar: enough structure for a model to learn in seconds."""
+    rng = random.Random(seed)
+    nouns = ["model", "paper", "network", "gradient", "result", "dataset", "student", "reader"]
+    verbs = ["improves", "reports", "trains", "measures", "explains", "repeats", "checks"]
+    out: list[str] = []
+    while sum(len(s) for s in out) < chars:
+        out.append(f"the {rng.choice(nouns)} {rng.choice(verbs)} the {rng.choice(nouns)}. ")
+    return "".join(out)
+
+
+def tokenize(cfg: dict, text: str) -> tuple[list[int], int]:
+    """Token ids and vocabulary size."""
+    if cfg["tokenizer"] == "char":
+        vocab = sorted(set(text))
+        index = {ch: i for i, ch in enumerate(vocab)}
+        return [index[ch] for ch in text], len(vocab)
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(cfg["tokenizer"])
+    return tok.encode(text).ids, tok.get_vocab_size()
+
+
+class Block(nn.Module):
+    def __init__(self, d_model: int, n_heads: int, dropout: float) -> None:
+        super().__init__()
+        self.n_heads = n_heads
+        self.ln1 = nn.LayerNorm(d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+        self.ln2 = nn.LayerNorm(d_model)
+        self.mlp = nn.Sequential(nn.Linear(d_model, 4 * d_model), nn.GELU(), nn.Linear(4 * d_model, d_model))
+        self.dropout = dropout
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        b, t, c = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(c, dim=2)
+        q, k, v = (z.view(b, t, self.n_heads, c // self.n_heads).transpose(1, 2) for z in (q, k, v))
+        y = F.scaled_dot_product_attention(q, k, v, is_causal=True, dropout_p=self.dropout if self.training else 0.0)
+        x = x + self.drop(self.proj(y.transpose(1, 2).reshape(b, t, c)))
+        return x + self.drop(self.mlp(self.ln2(x)))
+
+
+class GPT(nn.Module):
+    def __init__(self, vocab: int, block_size: int, d_model: int, n_heads: int, n_layers: int, dropout: float) -> None:
+        super().__init__()
+        self.tok = nn.Embedding(vocab, d_model)
+        self.pos = nn.Embedding(block_size, d_model)
+        self.drop = nn.Dropout(dropout)
+        self.blocks = nn.Sequential(*(Block(d_model, n_heads, dropout) for _ in range(n_layers)))
+        self.ln = nn.LayerNorm(d_model)
+        self.head = nn.Linear(d_model, vocab, bias=False)
+        self.head.weight = self.tok.weight  # tied input and output embeddings
+        for m in self.modules():
+            if isinstance(m, (nn.Linear, nn.Embedding)):
+                nn.init.normal_(m.weight, std=0.02)
+
+    def forward(self, idx: torch.Tensor) -> torch.Tensor:
+        t = idx.shape[1]
+        x = self.drop(self.tok(idx) + self.pos(torch.arange(t, device=idx.device)))
+        return self.head(self.ln(self.blocks(x)))
+
+
+class Work:
+    def __init__(self, cfg: dict, device: str, seed: int) -> None:
+        self.cfg = cfg
+        if cfg["data_file"]:
+            path = Path(cfg["data_file"])
+            if not path.exists():
+                sys.exit(f"error: {path} does not exist; put the paper's corpus there as plain text, "
+                         "or set data_file = \"\" to train on a generated text")
+            text = path.read_text(encoding="utf-8")
+        else:
+            text = generated_text(20_000)
+        ids, vocab = tokenize(cfg, text)
+        data = torch.tensor(ids, dtype=torch.long)
+        split = int(len(data) * (1 - cfg["val_fraction"]))
+        self.train, self.val = data[:split].to(device), data[split:].to(device)
+        if len(self.val) <= cfg["block_size"]:
+            sys.exit(f"error: the held-out text has {len(self.val)} tokens; it needs more than block_size "
+                     f"({cfg['block_size']}): use a longer text or a smaller block_size")
+        self.chars_per_token = len(text) / max(1, len(ids))
+        self.model = GPT(vocab, cfg["block_size"], cfg["d_model"], cfg["n_heads"], cfg["n_layers"], cfg["dropout"])
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def _batch(self, data: torch.Tensor, size: int, generator: torch.Generator):
+        starts = torch.randint(len(data) - self.cfg["block_size"] - 1, (size,), generator=generator).tolist()
+        x = torch.stack([data[i:i + self.cfg["block_size"]] for i in starts])
+        y = torch.stack([data[i + 1:i + 1 + self.cfg["block_size"]] for i in starts])
+        return x, y
+
+    def train_batch(self, step: int):
+        return self._batch(self.train, self.cfg["batch_size"], self.generator)
+
+    def loss(self, model: nn.Module, batch) -> torch.Tensor:
+        x, y = batch
+        logits = model(x).float()
+        return F.cross_entropy(logits.view(-1, logits.shape[-1]), y.view(-1))
+
+    def evaluate(self, model: nn.Module) -> dict:
+        generator = torch.Generator().manual_seed(1234)  # the same held-out windows at every evaluation
+        losses = [self.loss(model, self._batch(self.val, self.cfg["batch_size"], generator)).item()
+                  for _ in range(self.cfg["eval_batches"])]
+        val_loss = sum(losses) / len(losses)
+        return {"val_loss": val_loss, "val_ppl": math.exp(min(val_loss, 50.0)),
+                "val_bpc": val_loss / math.log(2) / self.chars_per_token}
+
+    def should_stop(self, row: dict) -> bool:
+        return False
+
+    def summary(self, history: list[dict]) -> dict:
+        if not history:
+            return {}
+        best = min(history, key=lambda r: r["val_loss"])
+        return {"best_val_loss": best["val_loss"], "best_val_ppl": best["val_ppl"], "best_step": best["step"]}
+
+
+def build(cfg: dict, device: str, seed: int) -> Work:
+    return Work(cfg, device, seed)
