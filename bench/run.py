@@ -267,11 +267,30 @@ def bench_quality() -> None:
         report(f"{mode} nDCG@10", f"{r['ndcg@10']:.3f}", f"recall@100 {r['recall@100']:.3f}{goal}")
 
 
+def bench_paper_setup() -> None:
+    sys.path.insert(0, str(ROOT / "bench"))
+    from paper_setup import evaluate
+
+    print("The paper's setup and numbers, five shared real papers (expected.json)")
+    results = evaluate(SHARED / "data" / "papers")
+    hp = sum(r["hparams_found"] for r in results.values()), sum(r["hparams_expected"] for r in results.values())
+    nums = sum(r["numbers_found"] for r in results.values()), sum(r["numbers_expected"] for r in results.values())
+    report("hyperparameters found at their pages", f"{hp[0]} of {hp[1]}", "goal >= 90%")
+    report("settings reported per paper", ", ".join(f"{r['settings_reported']:.0f}" for r in results.values()), "")
+    report("reported numbers proposed at their pages", f"{nums[0]} of {nums[1]}", "goal >= 90% (not met yet)")
+    report("claim candidates per paper", ", ".join(f"{r['candidates']:.0f}" for r in results.values()),
+           "goal <= 40 (not met yet)")
+
+
 def main() -> None:
     CACHE.mkdir(exist_ok=True)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     random.seed(0)
     steps = [bench_startup, bench_extraction, bench_embedding, bench_queries, bench_reindex]
+    if (SHARED / "data" / "papers").exists():
+        steps.append(bench_paper_setup)
+    else:
+        print(f"(skipping the paper's setup: {SHARED / 'data' / 'papers'} not found)")
     if SCIFACT.exists():
         steps.append(bench_quality)
     else:

@@ -195,3 +195,14 @@ class CheckResult:
     status: str
     runs: list[dict[str, Any]]
     config: str | None
+
+
+@dataclass
+class Hparam:
+    """A training setting the paper states: `learning_rate` 0.1 on p. 7, in this sentence, for CIFAR-10."""
+
+    name: str
+    value: float | str
+    page: int
+    sentence: str
+    setup: str = ""  # the experiment it belongs to, when the paper names one (ImageNet, pre-training)

@@ -100,6 +100,24 @@ def claims(
         for c in current]))
 
 
+@app.command()
+def hparams(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None:
+    """The training setup the paper states: learning rate, batch size, optimizer, schedule, warmup,
+    length, regularisation, model sizes, each with its page, sentence and experiment."""
+    from paperlab.replicate.hparams import for_item
+
+    item, found = for_item(get_library(ctx), item_id)
+    if as_json:
+        print_json([asdict(h) for h in found])
+        return
+    if not found:
+        console.print(f"No training setup found in the text of {item.id}.")
+        return
+    console.print(table(("Setting", "Value", "Page", "Experiment", "Sentence"), [
+        (h.name, f"{h.value:g}" if isinstance(h.value, float) else h.value, str(h.page), h.setup, h.sentence[:160])
+        for h in found], title=f"The setup stated in {item.title}"))
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
     ctx: typer.Context, item_id: ItemArg,

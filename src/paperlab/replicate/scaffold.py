@@ -17,6 +17,7 @@ import tomllib
 from paperlab.errors import InvalidInput, ReplicationError
 from paperlab.fsutil import atomic_write_text
 from paperlab.library import Library
+from paperlab.models import Hparam
 from paperlab.store.chunks import paper_pages
 from paperlab.store.items import get_item
 from paperlab.store.replications import set_status
@@ -34,6 +35,8 @@ class Template:
     example_metric: str
     evidence: dict[str, float]
     caveats: dict[str, str] = field(default_factory=dict)
+    hparams: dict[str, str] = field(default_factory=dict)  # the paper's setting -> this task's config key
+    prefer: list[str] = field(default_factory=list)  # setups to take values from first (lower case)
 
     @property
     def folder(self) -> Path:
@@ -48,7 +51,8 @@ def templates() -> dict[str, Template]:
         if meta.exists():
             data = tomllib.loads(meta.read_text(encoding="utf-8"))
             out[folder.name] = Template(folder.name, data["description"], list(data["requires"]),
-                                        data["example_metric"], dict(data["evidence"]), dict(data.get("caveats", {})))
+                                        data["example_metric"], dict(data["evidence"]), dict(data.get("caveats", {})),
+                                        dict(data.get("hparams", {})), list(data.get("prefer", [])))
     return out
 
 
@@ -82,6 +86,69 @@ def choose(text: str) -> Choice:
     return Choice(template, reason, caveats)
 
 
+# The paper's settings the harness's own config takes (train.py), for every template.
+HARNESS_KEYS = {"learning_rate": "lr", "batch_size": "batch_size", "momentum": "momentum",
+                "weight_decay": "weight_decay", "beta1": "beta1", "beta2": "beta2", "eps": "eps",
+                "warmup_steps": "warmup_steps", "steps": "max_steps", "iterations": "max_steps",
+                "optimizer": "optimizer", "schedule": "schedule", "milestones": "milestones"}
+INTEGER_KEYS = {"batch_size", "warmup_steps", "max_steps", "n_layers", "d_model", "n_heads"}
+
+
+def _config_value(key: str, value: float | str) -> str | None:
+    """`value` written as TOML for config `key`, or None when this harness cannot take it."""
+    if key == "optimizer":
+        return f'"{str(value).lower()}"' if str(value).lower() in ("adamw", "adam", "sgd") else None
+    if key == "schedule":
+        return f'"{value}"' if value in ("cosine", "linear", "step") else None
+    if key == "milestones":
+        return f'"{value}"'
+    if key in INTEGER_KEYS:
+        return str(int(value)) if isinstance(value, float) and value.is_integer() and value > 0 else None
+    return f"{value:g}" if isinstance(value, float) else None
+
+
+def paper_setup(template: Template, found: list[Hparam], source: str) -> tuple[str | None, list[Hparam]]:
+    """config/paper.toml from the values the paper states that this template can take (each with
+    its page and sentence), and the values it could not place. None when nothing could be placed."""
+    keys = {**HARNESS_KEYS, **template.hparams}
+
+    def rank(h: Hparam) -> int:  # values from the preferred setup first, then reading order
+        setup = h.setup.lower()
+        return next((i for i, p in enumerate(template.prefer) if p in setup), len(template.prefer))
+
+    chosen: dict[str, Hparam] = {}
+    for h in sorted(found, key=rank):
+        key = keys.get(h.name)
+        if key and key not in chosen and _config_value(key, h.value) is not None:
+            chosen[key] = h
+    if not chosen:
+        return None, found
+    lines = [f"# The paper's setup as paperlab read it from the text ({source}): each value names its",
+             "# page and sentence; check them before you trust a run. Settings not here keep train.py's",
+             "# and task.py's defaults, which are the template's, not the paper's.",
+             "# Run it with `paperlab replicate run ID --config paper`."]
+    for key, h in chosen.items():
+        where = f"p. {h.page}" + (f", {h.setup}" if h.setup else "")
+        sentence = " ".join(h.sentence.split())[:110].replace("\\", "/")
+        lines.append(f"{key} = {_config_value(key, h.value)}  # {where}: {sentence}")
+    placed = set(map(id, chosen.values()))
+    return "\n".join(lines) + "\n", [h for h in found if id(h) not in placed]
+
+
+def _setup_notes(text: str | None, rest: list[Hparam]) -> str:
+    """The README's account of what was read from the paper."""
+    if text is None and not rest:
+        return "paperlab found no training setup in the paper's text; `config/default.toml` is the template's."
+    out = ["`config/paper.toml` holds the values paperlab read from the paper, each with its page."] if text else []
+    if rest:
+        out += ["", "Found in the paper but not placed in a config (another experiment, or a setting this "
+                "template does not take):", ""]
+        for h in rest[:30]:
+            value = f"{h.value:g}" if isinstance(h.value, float) else h.value
+            out.append(f"- {h.name} = {value} (p. {h.page}{', ' + h.setup if h.setup else ''})")
+    return "\n".join(out)
+
+
 @dataclass
 class Scaffolded:
     path: Path
@@ -110,6 +177,15 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
                                f"`paperlab index {item.id}`, or choose one with --template ({', '.join(known)})")
         choice = choose(text)
     chosen = choice.template
+    paper_toml: str | None = None
+    rest: list[Hparam] = []
+    if item.pdf_path and (lib.home / item.pdf_path).exists():
+        from paperlab.replicate.hparams import find
+        from paperlab.retrieval.pdf import extract_pages
+
+        source = f"arXiv {item.arxiv_id}v{item.version or 1}" if item.arxiv_id else item.id
+        stated = find((p.number, p.text) for p in extract_pages(lib.home / item.pdf_path))
+        paper_toml, rest = paper_setup(chosen, stated, source)
     values = {
         "{{id}}": item.id, "{{arxiv_id}}": item.arxiv_id or item.id, "{{title}}": item.title,
         "{{link}}": item.link or f"https://arxiv.org/abs/{item.arxiv_id}",
@@ -120,6 +196,7 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
         + "".join(f" Note: {c}." for c in choice.caveats),
         "{{example_metric}}": chosen.example_metric,
         "{{claims_table}}": "Run `paperlab replicate check` to fill this table.",
+        "{{paper_setup}}": _setup_notes(paper_toml, rest),
     }
     files = [(p, p.relative_to(HARNESS)) for p in HARNESS.rglob("*")]
     files += [(p, p.relative_to(chosen.folder)) for p in chosen.folder.rglob("*") if p.name != "template.toml"]
@@ -140,6 +217,8 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
         requirements = dest / "requirements.txt"
         if not requirements.exists():
             atomic_write_text(requirements, "\n".join(chosen.requires) + "\n")
+        if paper_toml and not (dest / "config" / "paper.toml").exists():
+            atomic_write_text(dest / "config" / "paper.toml", paper_toml)
     except OSError as exc:
         raise ReplicationError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     if not existed:  # --force on a project only adds files: its status stays what it was
