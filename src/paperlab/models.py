@@ -141,6 +141,10 @@ class Suggestion:
     unit: str
     page: int
     context: str
+    source: str = ""  # "abstract", "text", or "Table 6, row '110', column 'error (%)'"
+    std: float | None = None  # the paper's ± when it gives one
+    lower: bool = False  # lower is better (error, loss, perplexity, FID, WER)
+    raw: bool = False  # a score compared as written (BLEU, perplexity), not a percentage or fraction
 
 
 @dataclass

@@ -75,17 +75,19 @@ def claims(
             wanted = sorted({int(x) for x in re.split(r"[,\s]+", accept.strip()) if x})
         except ValueError as exc:
             raise InvalidInput(f"--accept takes suggestion numbers like 2,5, got '{accept}'") from exc
-        path = claims_mod.accept(lib, item_id, wanted)
-        console.print(f"Added {len(wanted)} claim(s) to {lib.relative(path)}; set each "
-                      "metric to the key your train.py writes.")
+        path, added = claims_mod.accept(lib, item_id, wanted)
+        skipped = f" ({len(wanted) - added} already there)" if added < len(wanted) else ""
+        console.print(f"Added {added} claim(s) to {lib.relative(path)}{skipped}; set each "
+                      "metric to the key your train.py writes.", soft_wrap=True)
         return
     if suggest:
         item, found = claims_mod.suggest_for(lib, item_id)
         if as_json:
             print_json([asdict(s) for s in found])
             return
-        rows = [(str(s.number), s.metric, f"{s.value:g}{s.unit}", str(s.page), s.context) for s in found]
-        console.print(table(("#", "Metric", "Value", "Page", "Context"), rows,
+        rows = [(str(s.number), s.metric, f"{s.value:g}{s.unit}" + (f" ± {s.std:g}" if s.std is not None else ""),
+                 str(s.page), s.source, s.context) for s in found]
+        console.print(table(("#", "Metric", "Value", "Page", "Source", "Context"), rows,
                             title=f"Candidate claims in {item.title}")
                       if found else "No numbers next to metric words were found.")
         if found:

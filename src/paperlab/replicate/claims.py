@@ -1,5 +1,5 @@
-"""The paper's reported numbers: `claims.toml` (read with line-numbered errors) and suggestions
-found in the paper's extracted text."""
+"""The paper's reported numbers: `claims.toml` (read with line-numbered errors), and accepting the
+candidates `replicate.suggest` finds in the paper."""
 
 from __future__ import annotations
 
@@ -87,69 +87,41 @@ def parse(text: str, path: Path) -> list[Claim]:
     return claims
 
 
-METRIC_WORDS = (
-    "accuracy", "error", "error rate", "bleu", "f1", "ndcg", "perplexity", "auc", "top-1", "top-5",
-    "precision", "recall", "map", "rouge", "exact match", "loss", "wer", "fid", "mse", "psnr",
-)
-_METRIC = re.compile(r"\b(" + "|".join(re.escape(w) for w in sorted(METRIC_WORDS, key=len, reverse=True))
-                     + r")\b", re.IGNORECASE)
-_HEADING_AFTER = re.compile(r"\s+[A-Z][a-z]+")
-_REFERENCE_BEFORE = re.compile(r"(?:Table|Figure|Fig\.|Section|Sec\.|Eq\.|Appendix)\s*$")
-_NUMBER = re.compile(r"(?<![\w.^])(\d{1,3}(?:\.\d+)?)\s*(%|percent)?(?![\w^])")
+def claim_name(s: Suggestion) -> str:
+    """A claim's name, the same for the same candidate, so accepting it twice adds it once."""
+    where = s.source if s.source.startswith("Table") else "text"
+    return f"{s.metric.replace('_', ' ')} {s.value:g}{s.unit} ({where}, p. {s.page})"
 
 
-def suggest(pages: list[tuple[int, str]], window: int = 60) -> list[Suggestion]:
-    """Numbers that stand near a metric word, in reading order, each with its page and context."""
-    found: list[Suggestion] = []
-    seen: set[tuple[str, float, int]] = set()
-    for page, text in pages:
-        flat = " ".join(text.split())
-        for m in _METRIC.finditer(flat):
-            lo, hi = max(0, m.start() - window), min(len(flat), m.end() + window)
-            for num in _NUMBER.finditer(flat, lo, hi):
-                value = float(num.group(1))
-                unit = "%" if num.group(2) else ""
-                before = max(0, num.start() - 16)
-                if not unit and "." not in num.group(1) and (
-                    _HEADING_AFTER.match(flat, num.end())
-                    or _REFERENCE_BEFORE.search(flat, before, num.start())
-                ):
-                    continue  # a section, table or figure number, not a result
-                key = (m.group(1).lower(), value, page)
-                if key in seen:
-                    continue
-                seen.add(key)
-                ctx = flat[max(0, num.start() - 50): num.end() + 30]
-                found.append(Suggestion(0, m.group(1).lower(), value, unit, page, ctx))
-    found.sort(key=lambda s: (s.page, flat_pos(pages, s)))
-    for i, s in enumerate(found, start=1):
-        s.number = i
-    return found
-
-
-def flat_pos(pages: list[tuple[int, str]], s: Suggestion) -> int:
-    for page, text in pages:
-        if page == s.page:
-            return " ".join(text.split()).find(s.context)
-    return 0
-
-
-def claim_toml(s: Suggestion, version: int | None) -> str:
-    metric = re.sub(r"[^a-z0-9]+", "_", s.metric).strip("_")
-    percent = s.unit == "%"
-    direction = "lower" if any(w in s.metric for w in ("error", "loss", "perplexity", "wer", "fid", "mse")) \
-        else "higher"
+def claim_toml(s: Suggestion, version: int | None, metric: str | None = None) -> str:
+    """A [[claim]] for a candidate; `metric` is the key the project's train.py writes, when known."""
+    scale = "percent" if s.unit == "%" else "raw" if s.raw or s.value > 1 else "fraction"
+    tolerance = {"percent": 1.0, "raw": 0.5, "fraction": 0.01}[scale]
+    std = f"reported_std = {s.std:g}\n" if s.std is not None else ""
+    where = f"{s.source}, p. {s.page}" + (f", arXiv v{version}" if version else "")
+    note = f"{s.metric}, as this project's train.py names it" if metric else \
+        "rename to the key your train.py writes to metrics.json"
     return (
         "\n[[claim]]\n"
-        f"name = {_toml_string(f'{s.metric} {s.value:g}{s.unit} (p. {s.page})')}\n"
-        f"metric = {_toml_string(metric)}  # rename to the key your train.py writes to metrics.json\n"
+        f"name = {_toml_string(claim_name(s))}\n"
+        f"metric = {_toml_string(metric or s.metric)}  # {note}\n"
         f"reported = {s.value:g}\n"
-        f'scale = "{"percent" if percent else "fraction"}"\n'
-        f'direction = "{direction}"\n'
-        f"tolerance = {1.0 if percent else 0.01:g}\n"
+        f"{std}"
+        f'scale = "{scale}"\n'
+        f'direction = "{"lower" if s.lower else "higher"}"\n'
+        f"tolerance = {tolerance:g}\n"
         'tolerance_kind = "absolute"\n'
-        f"source = {_toml_string(f'p. {s.page}' + (f', v{version}' if version else '') + f': ...{s.context}...')}\n"
+        f"source = {_toml_string(f'{where}: {s.context}')}\n"
     )
+
+
+def _project_metrics(claims_text: str) -> dict[str, str]:
+    """The metric keys of the template the project was made from (claims.toml's [paper] template)."""
+    from paperlab.replicate.scaffold import templates
+
+    name = tomllib.loads(claims_text).get("paper", {}).get("template")
+    template = templates().get(name) if isinstance(name, str) else None
+    return template.metrics if template else {}
 
 
 def _toml_string(text: str) -> str:
@@ -167,25 +139,34 @@ def current(lib: Library, ref: str) -> list[Claim]:
 
 
 def suggest_for(lib: Library, ref: str) -> tuple[Item, list[Suggestion]]:
-    """The item and the candidate claims found in its extracted text."""
+    """The item and the candidate claims in its PDF (tables and sentences), ranked; without a PDF,
+    from the sentences of its indexed text."""
+    from paperlab.replicate.suggest import from_sentences, rank, suggest_pdf
+
     item = get_item(lib.db, lib.resolve_id(ref))
+    pdf = lib.home / item.pdf_path if item.pdf_path else None
+    if pdf is not None and pdf.exists():
+        return item, suggest_pdf(pdf, item.version)
     pages = paper_pages(lib.db, item.id)
     if not pages:
         raise InvalidInput(f"{item.id} has no extracted text; run `paperlab index {item.id}` first")
-    return item, suggest(pages)
+    return item, rank([f for page, text in pages for f in from_sentences(page, text, False)], item.version)
 
 
-def accept(lib: Library, ref: str, numbers: list[int]) -> Path:
-    """Append the numbered suggestions to `claims.toml` in one atomic write, refusing a file that
-    does not load before or would not after; returns its path."""
+def accept(lib: Library, ref: str, numbers: list[int]) -> tuple[Path, int]:
+    """Append the numbered suggestions not already there to `claims.toml` in one atomic write,
+    refusing a file that does not load before or would not after; returns its path and how many
+    were added."""
     item, found = suggest_for(lib, ref)
     by_number = {s.number: s for s in found}
     missing = [n for n in numbers if n not in by_number]
     if missing:
         raise InvalidInput(f"no suggestion numbered {missing[0]}; there are {len(found)}")
     path = claims_path(lib, item.id)
-    load(path)  # refuse to append to a malformed file
-    text = path.read_text(encoding="utf-8") + "".join(claim_toml(by_number[n], item.version) for n in numbers)
+    have = {c.name for c in load(path)}  # refuse to append to a malformed file; never add one twice
+    new = [by_number[n] for n in numbers if claim_name(by_number[n]) not in have]
+    text = path.read_text(encoding="utf-8")
+    text += "".join(claim_toml(s, item.version, _project_metrics(text).get(s.metric)) for s in new)
     parse(text, path)  # what is written must load: checked before the file changes
     atomic_write_text(path, text)
-    return path
+    return path, len(new)

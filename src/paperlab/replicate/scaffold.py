@@ -37,6 +37,7 @@ class Template:
     caveats: dict[str, str] = field(default_factory=dict)
     hparams: dict[str, str] = field(default_factory=dict)  # the paper's setting -> this task's config key
     prefer: list[str] = field(default_factory=list)  # setups to take values from first (lower case)
+    metrics: dict[str, str] = field(default_factory=dict)  # a paper's metric -> the key train.py writes
 
     @property
     def folder(self) -> Path:
@@ -52,7 +53,8 @@ def templates() -> dict[str, Template]:
             data = tomllib.loads(meta.read_text(encoding="utf-8"))
             out[folder.name] = Template(folder.name, data["description"], list(data["requires"]),
                                         data["example_metric"], dict(data["evidence"]), dict(data.get("caveats", {})),
-                                        dict(data.get("hparams", {})), list(data.get("prefer", [])))
+                                        dict(data.get("hparams", {})), list(data.get("prefer", [])),
+                                        dict(data.get("metrics", {})))
     return out
 
 

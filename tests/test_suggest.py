@@ -1,0 +1,138 @@
+"""Candidate claims from tables and sentences: decimal points drawn as separate glyphs, ± stds, a
+table in one column beside prose in the other, the filters, ranking, and accepting once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from paperlab.replicate import claims as claims_mod
+from paperlab.replicate.suggest import MAX_CANDIDATES, from_sentences, suggest_pdf
+
+PAPERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "papers"
+PROSE = ("the residual learning framework eases the training of networks that are substantially deeper "
+         "than those used previously and we provide comprehensive empirical evidence for this").split()
+
+
+def split_decimal(page, x: float, y: float, text: str, size: float = 9) -> None:  # type: ignore[no-untyped-def]
+    """Draw `8.75` as LaTeX output often does: the digits, then the point as its own glyph, lower."""
+    import pymupdf
+
+    whole, frac = text.split(".")
+    w = pymupdf.get_text_length(whole, fontsize=size)
+    dot = pymupdf.get_text_length(".", fontsize=size)
+    page.insert_text((x, y), whole, fontsize=size)
+    page.insert_text((x + w + dot, y), frac, fontsize=size)
+    page.insert_text((x + w, y + 0.8), ".", fontsize=size)  # drawn last, slightly lower
+
+
+def table_paper(path: Path) -> Path:
+    """Page 1: an abstract with a headline number; page 2: prose in the left column and, in the right
+    column, a results table (decimal points as separate glyphs, a mean ± std) captioned below."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 72), "Deep Residual Learning on Small Images", fontsize=14)
+    page.insert_text((72, 100), "Abstract", fontsize=10)
+    page.insert_text((72, 115), "Our 110-layer network achieves 6.43% error on the CIFAR-10 test set.", fontsize=9)
+    page.insert_text((72, 128), "It improves on the best result by over 2 points, in 2015.", fontsize=9)
+    page.insert_text((72, 150), "1 Introduction", fontsize=10)
+    page.insert_text((72, 165), "Deep networks [11, 42] are hard to train; see Table 1 and Section 6.1 Results.",
+                     fontsize=9)
+    page.insert_text((72, 178), "We report top-5 error and train for 14 times fewer steps.", fontsize=9)
+    page = doc.new_page()
+    for i in range(14):  # left column: prose at the same heights as the table
+        page.insert_text((46, 80 + 12 * i), " ".join(PROSE[i % 5:i % 5 + 9]), fontsize=9)
+    page.insert_text((330, 80), "method", fontsize=9)
+    page.insert_text((440, 80), "error (%)", fontsize=9)
+    for i, (name, value) in enumerate([("Highway", "7.72"), ("ResNet-20", "8.75"), ("ResNet-56", "6.97")]):
+        page.insert_text((330, 94 + 12 * i), name, fontsize=9)
+        split_decimal(page, 440, 94 + 12 * i, value)
+    page.insert_text((330, 130), "ResNet-110", fontsize=9)
+    page.insert_text((440, 130), "6.43 (6.61±0.16)", fontsize=9)
+    page.insert_text((330, 150), "Table 6. Classification error on the CIFAR-10 test set.", fontsize=9)
+    page.insert_text((46, 260), "0 1 2 3 4 5 6 training error (%) iter. (1e4)", fontsize=7)  # axis ticks
+    doc.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def candidates(tmp_path_factory):
+    return suggest_pdf(table_paper(tmp_path_factory.mktemp("pdf") / "paper.pdf"), version=2)
+
+
+def test_table_cells_with_split_decimals_rows_columns_and_std(candidates):
+    cells = {c.value: c for c in candidates if c.source.startswith("Table 6")}
+    assert set(cells) == {7.72, 8.75, 6.97, 6.43, 6.61}  # the prose beside the table is not in it
+    assert cells[8.75].source == "Table 6, row 'ResNet-20', column 'error (%)'"
+    assert cells[6.61].std == 0.16 and cells[6.43].std is None  # best run 6.43; mean 6.61 ± 0.16
+    assert cells[6.43].unit == "%" and cells[6.43].page == 2 and cells[6.43].metric == "error" and cells[6.43].lower
+
+
+def test_filters_and_ranking(candidates):
+    values = [(c.value, c.page) for c in candidates]
+    for noise in [11.0, 42.0, 1.0, 6.1, 2015.0, 5.0, 14.0, 2.0, 0.0, 3.0, 4.0, 6.0]:
+        assert (noise, 1) not in values and (noise, 2) not in values, noise  # citations, numbers of
+        # tables/sections, years, the 5 of top-5, "14 times", "by over 2", axis ticks
+    assert candidates[0].value == 6.43  # in the abstract and in the table: the headline comes first
+    assert len(candidates) <= MAX_CANDIDATES
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Our model achieves 28.4 BLEU on the WMT 2014 English-to-German task.", ("bleu", 28.4, "")),
+    ("We push the GLUE score to 80.5% and MultiNLI accuracy to 86.7%.", ("glue_score", 80.5, "%")),
+    ("We reach 4.9% top-5 validation error.", ("top5_error", 4.9, "%")),
+    ("The perplexity of 4.67 on the development set is our best.", ("perplexity", 4.67, "")),
+])
+def test_results_in_sentences(sentence, expected):
+    found = from_sentences(3, sentence, False)
+    assert (found[0].metric, found[0].value, found[0].unit) == expected
+
+
+def test_time_to_reach_a_threshold_is_not_a_result():
+    assert from_sentences(1, "Training time required to reach 99% validation accuracy grows.", False) == []
+    assert from_sentences(1, "The steps until validation accuracy > 99% grow quickly.", False) == []
+
+
+def test_scale_direction_and_source_of_accepted_claims(candidates, tmp_path):
+    bleu = from_sentences(1, "Our model achieves 28.4 BLEU on newstest2014.", True)
+    from paperlab.replicate.suggest import rank
+
+    (claim_bleu,) = claims_mod.parse(claims_mod.claim_toml(rank(bleu)[0], 1), tmp_path / "c.toml")
+    assert claim_bleu.scale == "raw" and claim_bleu.direction == "higher"
+    cell = next(c for c in candidates if c.value == 6.61 and c.source.startswith("Table"))
+    (claim,) = claims_mod.parse(claims_mod.claim_toml(cell, 2), tmp_path / "c.toml")
+    assert claim.scale == "percent" and claim.direction == "lower" and claim.reported_std == 0.16
+    assert claim.source.startswith("Table 6, row 'ResNet-110', column 'error (%)', p. 2, arXiv v2")
+
+
+def test_accepting_the_same_candidate_twice_adds_it_once(lib, cli, tmp_path):
+    pdf = table_paper(tmp_path / "paper.pdf")
+    assert cli("add", str(pdf), "--no-lookup", "--title", "Deep Residual Learning on Small Images").exit_code == 0
+    item = "deep-residual-learning-on-small-images"
+    assert cli("replicate", "scaffold", item, "--template", "image-classification").exit_code == 0
+    listing = json.loads(cli("replicate", "claims", item, "--suggest", "--json").stdout)
+    number = next(s["number"] for s in listing if s["value"] == 8.75)
+    assert cli("replicate", "claims", item, "--accept", str(number)).exit_code == 0
+    again = cli("replicate", "claims", item, "--accept", str(number))
+    assert again.exit_code == 0 and "Added 0 claim(s)" in again.stdout and "1 already there" in again.stdout
+    (claim,) = claims_mod.load(lib.replications_dir / item / "claims.toml")
+    assert claim.reported == 8.75 and "Table 6, row 'ResNet-20'" in claim.source
+
+
+@pytest.mark.skipif(not PAPERS.exists(), reason="../shared/data/papers is not beside the repository")
+def test_real_papers_headline_numbers_are_proposed():
+    expected = json.loads((PAPERS / "expected.json").read_text())
+    total = hits = 0
+    for arxiv_id, paper in expected.items():
+        if arxiv_id.startswith("_"):
+            continue
+        found = suggest_pdf(PAPERS / f"{arxiv_id}.pdf")
+        assert len(found) <= MAX_CANDIDATES
+        for r in paper["reported"]:
+            total += 1
+            hits += any(c.value == pytest.approx(r["value"]) and c.page in r["pages"] for c in found)
+    assert hits / total >= 0.9, (hits, total)
