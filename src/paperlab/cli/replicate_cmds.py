@@ -91,7 +91,8 @@ def claims(
                             title=f"Candidate claims in {item.title}")
                       if found else "No numbers next to metric words were found.")
         if found:
-            console.print(f"Accept some with `paperlab replicate claims {item_id} --accept 1,3`.")
+            example = ",".join(str(s.number) for s in found[:2])
+            console.print(f"Accept some with `paperlab replicate claims {item_id} --accept {example}`.")
         return
     current = claims_mod.current(lib, item_id)
     if as_json:

@@ -84,7 +84,7 @@ def _is_noise(text: str, start: int, end: int, value: float, unit: str) -> bool:
         return True  # a count, a ratio, or a power of ten whose exponent the PDF flattened
     if re.search(r"\[[^\]]*$", text[max(0, start - 20):start]):  # inside [11, 42]
         return True
-    if REFERENCE_BEFORE.search(before) or re.match(r"\s*[A-Z][a-z]", after) and "." in text[start:end]:
+    if REFERENCE_BEFORE.search(before) or (not unit and "." in text[start:end] and re.match(r"\s*[A-Z][a-z]", after)):
         return True  # Table 3, Figure 2, a section number before its heading
     if re.search(r"top-?$", before, re.IGNORECASE) or re.match(r"-?\s*(?:layers?|layer\b|k\b|M\b|x\b)", after):
         return True  # the 5 of top-5; 34-layer; 25M parameters
