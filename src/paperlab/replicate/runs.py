@@ -57,8 +57,12 @@ def execute(cmd: list[str], cwd: str, log_path: str, on_line: Callable[[str], No
                     on_line(line)
             return proc.wait()
         except BaseException:
-            proc.kill()
-            proc.wait()
+            proc.terminate()  # SIGTERM: torchrun passes it on to its workers; SIGKILL would orphan them
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
             raise
 
 
