@@ -1,5 +1,5 @@
 """What the command modules share: opening the library, consoles, tables, progress bars, JSON and
-file output, and parsing the options every group uses (dates, number lists)."""
+file output, and parsing dates."""
 
 from __future__ import annotations
 

@@ -104,10 +104,6 @@ def parse(path: Path) -> ParsedNotes:
     return parsed
 
 
-def has_content(path: Path) -> bool:
-    p = parse(path)
-    return bool(p.summary or p.learnings or p.entries)
-
 
 def write_note(
     lib: Library, ref: str, message: str | None = None, summary: str | None = None,

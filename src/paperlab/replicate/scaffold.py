@@ -131,7 +131,7 @@ def paper_setup(template: Template, found: list[Hparam], source: str) -> tuple[s
              "# Run it with `paperlab replicate run ID --config paper`."]
     for key, h in chosen.items():
         where = f"p. {h.page}" + (f", {h.setup}" if h.setup else "")
-        sentence = " ".join(h.sentence.split())[:110].replace("\\", "/")
+        sentence = " ".join(h.sentence.split())[:110]
         lines.append(f"{key} = {_config_value(key, h.value)}  # {where}: {sentence}")
     placed = set(map(id, chosen.values()))
     return "\n".join(lines) + "\n", [h for h in found if id(h) not in placed]
