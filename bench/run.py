@@ -229,7 +229,7 @@ def bench_keyword_snapshot(queries: list[str]) -> None:
 
 def bench_reindex() -> None:
     from paperlab.library import Library, init_library
-    from paperlab.log.items import add_pdf
+    from paperlab.log.items import add_file
     from paperlab.samples import SamplePaper, write_paper_pdf
 
     print("Re-index of an unchanged library (1,000 generated papers)")
@@ -244,7 +244,7 @@ def bench_reindex() -> None:
         for i in range(1000):
             paper = SamplePaper(f"2301.{i:05d}", 1, f"Paper {i}", ["A. Author"], texts[i][:600],
                                 [("1 Introduction", texts[i + 1000][:1500])])
-            add_pdf(lib, write_paper_pdf(paper, tmp / f"{i}.pdf"), title=f"Paper {i}")
+            add_file(lib, write_paper_pdf(paper, tmp / f"{i}.pdf"), title=f"Paper {i}")
         shutil.rmtree(tmp)
         subprocess.run([str(BIN / "paperlab"), "--home", str(home), "index"], check=True, capture_output=True)
         (home / "ready").write_text("ok")

@@ -36,6 +36,15 @@ step "Other things you learn from: a book, a podcast"
 show paperlab add https://www.deeplearningbook.org --title "Deep Learning" --type book --tag textbook
 show paperlab add https://www.dwarkeshpatel.com/ --title "Dwarkesh Podcast: scaling" --type podcast
 
+step "Backdating: the book was finished last summer"
+show paperlab status deep-learning read --date 2020-07-02
+show paperlab rate deep-learning 10 --date 2020-07-02
+
+step "Bring an old reading log in (its Markdown table and notes; nothing already here is duplicated)"
+show paperlab import markdown "$ROOT/tests/fixtures/old-log/reading-log.md" --dry-run
+show paperlab import markdown "$ROOT/tests/fixtures/old-log/reading-log.md"
+show paperlab week --date 2020-07-05
+
 step "Reading: status, rating, tags, notes"
 show paperlab status 2201.02177 read
 show paperlab rate 2201.02177 9
@@ -45,7 +54,6 @@ show paperlab note 2201.02177 --summary "Small transformers on modular arithmeti
 show paperlab note 2201.02177 -m "Backprop through a 2-layer transformer is enough to see the effect on a laptop CPU."
 show paperlab status 1502.03167 reading
 show paperlab note 1502.03167 -m "Normalising activations keeps gradients sane during backprop."
-show paperlab status deep-learning reading
 
 step "Search papers and notes (hybrid: FTS5 keywords + MiniLM vectors, fused)"
 show paperlab search "backprop" -k 5

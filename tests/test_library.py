@@ -35,7 +35,7 @@ def test_init_creates_library(tmp_path, cli):
     for name in ("paperlab.toml", "paperlab.db", "papers", "index", "replications"):
         assert (home / name).exists(), name
     assert rows(home, "PRAGMA journal_mode") == [("wal",)]
-    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,)]
+    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,), (3,)]
     assert "already exists" in cli("init", str(home)).stdout
 
 
@@ -89,7 +89,7 @@ def test_add_link_status_rate_tag(lib, cli):
         (("rate", "nope", "5"), "no item 'nope' in the library", 1),
         (("status", "deep-learning", "done"), "unknown status 'done'", 2),
         (("tag", "deep-learning", "+bad tag"), "not a valid tag", 2),
-        (("log", "--since", "yesterday"), "--since must be a date", 2),
+        (("log", "--since", "soon"), "--since must be a date", 2),
         (("add", "notes.txt"), "is not a file", 2),
         (("add", "https://x.org", "--title", "X", "--type", "movie"), "unknown type 'movie'", 2),
     ],
@@ -180,7 +180,8 @@ def test_export_markdown_table_and_notes(lib, cli):
     today = date.today().isoformat()
     assert "| Date | Title | Content Type | Link | Personal Rating |" in text
     assert f"| {today} | Deep \\| Learning | Book | <https://www.deeplearningbook.org> | 8/10 |" in text
-    assert "**Summary:** The textbook." in text and "- Init matters" in text
+    assert "- **Deep \\| Learning**\n  - Date: " in text
+    assert "  - Summary: The textbook.\n  - Key Learnings:\n    - Init matters\n" in text
 
 
 def test_export_bibtex_arxiv_fields(lib):
@@ -228,13 +229,13 @@ def test_week_recap_and_streak(lib, cli):
 def test_read_only_library_is_a_clean_error(lib, cli, tmp_path):
     from tests.conftest import is_root
 
+    cli("add", "https://www.deeplearningbook.org", "--title", "Deep Learning", "--type", "book")
     if is_root():
         # root ignores permission bits; make the target a file so the write fails the same way
         blocker = lib.home / "papers" / "deep-learning"
         blocker.write_text("not a folder")
     else:
         (lib.home / "papers").chmod(0o555)
-    cli("add", "https://www.deeplearningbook.org", "--title", "Deep Learning", "--type", "book")
     result = cli("note", "deep-learning", "-m", "hello")
     (lib.home / "papers").chmod(0o755)
     assert result.exit_code != 0

@@ -15,7 +15,7 @@ import pytest
 from paperlab.config import Settings
 from paperlab.errors import ClaimsError
 from paperlab.library import Library, init_library
-from paperlab.log.items import add_pdf
+from paperlab.log.items import add_file
 from paperlab.models import Claim
 from paperlab.replicate import claims as claims_mod
 from paperlab.replicate.check import judge
@@ -48,14 +48,16 @@ direction = "equal"
 tolerance = 0
 """
 
+GID = GROKKING.arxiv_id  # the sample PDF is stamped with it, so it is the item's id
+
 
 @pytest.fixture
 def project(lib, cli, tmp_path):
-    add_pdf(lib, write_paper_pdf(GROKKING, tmp_path / "g.pdf"), title="Grokking")
+    add_file(lib, write_paper_pdf(GROKKING, tmp_path / "g.pdf"), title="Grokking")
     cli("index")
-    result = cli("replicate", "scaffold", "grokking")
+    result = cli("replicate", "scaffold", GID)
     assert result.exit_code == 0, result.stderr
-    return lib.replications_dir / "grokking"
+    return lib.replications_dir / GID
 
 
 def quick_config(project: Path) -> None:
@@ -70,12 +72,12 @@ def quick_library(tmp_path_factory):
     folder = tmp_path_factory.mktemp("quick")
     init_library(folder / "library")
     lib = Library(folder / "library", Settings.from_mapping({"embedding_model": "hash:256"}))
-    add_pdf(lib, write_paper_pdf(GROKKING, folder / "g.pdf"), title="Grokking")
+    add_file(lib, write_paper_pdf(GROKKING, folder / "g.pdf"), title="Grokking")
     index_library(lib)
-    project = scaffold(lib, "grokking").path
+    project = scaffold(lib, GID).path
     (project / "claims.toml").write_text(SMOKE_CLAIMS)
     quick_config(project)
-    results = run(lib, "grokking", config="quick", seeds=2)
+    results = run(lib, GID, config="quick", seeds=2)
     assert [r.exit_status for r in results] == [0, 0]
     lib.close()
     return lib.home
@@ -84,7 +86,7 @@ def quick_library(tmp_path_factory):
 @pytest.fixture
 def ran(lib, quick_library):
     copy_library(quick_library, lib.home)
-    return lib.replications_dir / "grokking"
+    return lib.replications_dir / GID
 
 
 def db_rows(lib, sql):
@@ -107,10 +109,10 @@ def test_scaffold_creates_a_project(project, lib, cli):
     # the user's edits are never overwritten
     (project / "train.py").write_text("# mine\n")
     (project / "task.py").unlink()
-    assert cli("replicate", "scaffold", "grokking").exit_code == 1
-    assert cli("replicate", "scaffold", "grokking", "--force").exit_code == 0
+    assert cli("replicate", "scaffold", GID).exit_code == 1
+    assert cli("replicate", "scaffold", GID, "--force").exit_code == 0
     assert (project / "train.py").read_text() == "# mine\n" and (project / "task.py").exists()
-    result = cli("replicate", "scaffold", "grokking", "--template", "nope")
+    result = cli("replicate", "scaffold", GID, "--template", "nope")
     assert result.exit_code == 2 and "unknown template 'nope'" in result.stderr
 
 
@@ -127,22 +129,22 @@ def test_runs_are_recorded_and_checked(ran, lib, cli):
     assert db_rows(lib, "SELECT status FROM replications") == [("running",)]
     # a claim the tiny run cannot meet (100% validation accuracy) beside one it meets: partial, exit 1
     (project / "claims.toml").write_text(SMOKE_CLAIMS.replace("reported = 0.0", "reported = 1.0"))
-    out = cli("replicate", "check", "grokking")
+    out = cli("replicate", "check", GID)
     assert out.exit_code == 1 and "MISS" in out.stdout and "MATCH" in out.stdout
     assert db_rows(lib, "SELECT status FROM replications") == [("partial",)]
     (project / "claims.toml").write_text(SMOKE_CLAIMS)
-    out = cli("replicate", "check", "grokking", "--json")
+    out = cli("replicate", "check", GID, "--json")
     assert out.exit_code == 0, out.stdout
     data = json.loads(out.stdout)
     assert data["status"] == "reproduced" and [c["verdict"] for c in data["claims"]] == ["MATCH", "MATCH"]
-    assert json.loads(cli("show", "grokking", "--json").stdout)["replication"] == "reproduced"
+    assert json.loads(cli("show", GID, "--json").stdout)["replication"] == "reproduced"
     assert "- **Grokking**: reproduced" in cli("week").stdout
     assert "reproduced" in cli("replicate", "status").stdout
 
 
 def test_failed_training_is_reported_and_marked(ran, lib, cli):
     before = db_rows(lib, "SELECT status, summary FROM replications")
-    result = cli("replicate", "run", "grokking", "--config", "quick", "--no_such_key=1")
+    result = cli("replicate", "run", GID, "--config", "quick", "--no_such_key=1")
     assert result.exit_code == 1 and "run(s) failed" in result.stderr
     (run_dir, code), = db_rows(lib, "SELECT run_dir, exit_status FROM runs WHERE exit_status != 0")
     assert code == 1 and (ran / run_dir / "FAILED").exists() and not (ran / run_dir / "metrics.json").exists()
@@ -150,14 +152,14 @@ def test_failed_training_is_reported_and_marked(ran, lib, cli):
 
 
 def test_submitit_local_executor(project, lib, cli):
-    result = cli("replicate", "run", "grokking", "--config", "smoke", "--executor", "submitit-local",
+    result = cli("replicate", "run", GID, "--config", "smoke", "--executor", "submitit-local",
                  "--max_steps=20")
     assert result.exit_code == 0, result.stderr
     assert db_rows(lib, "SELECT exit_status, json_extract(metrics, '$.steps') FROM runs") == [(0, 20)]
 
 
 def test_torchrun_ddp_on_cpu(project, lib, cli):
-    result = cli("replicate", "run", "grokking", "--config", "smoke", "--nproc", "2", "--json")
+    result = cli("replicate", "run", GID, "--config", "smoke", "--nproc", "2", "--json")
     assert result.exit_code == 0, result.stderr
     run_dir = json.loads(result.stdout)[0]["run_dir"]
     env = json.loads((project / run_dir / "env.json").read_text())
@@ -174,11 +176,11 @@ def test_resume_from_checkpoint(ran, lib):
 
 
 def test_bad_run_arguments(project, cli):
-    assert "no config 'huge'" in cli("replicate", "run", "grokking", "--config", "huge").stderr
-    assert "unknown executor" in cli("replicate", "run", "grokking", "--executor", "k8s").stderr
+    assert "no config 'huge'" in cli("replicate", "run", GID, "--config", "huge").stderr
+    assert "unknown executor" in cli("replicate", "run", GID, "--executor", "k8s").stderr
     assert "no item 'nope'" in cli("replicate", "check", "nope").stderr
     shutil.rmtree(project)
-    assert "paperlab replicate scaffold grokking" in cli("replicate", "run", "grokking").stderr
+    assert f"paperlab replicate scaffold {GID}" in cli("replicate", "run", GID).stderr
 
 
 @pytest.mark.parametrize(
@@ -203,7 +205,7 @@ def test_malformed_claims_name_the_line_and_field(tmp_path, text, message):
 
 def test_malformed_claims_through_the_cli(project, cli):
     (project / "claims.toml").write_text("[[claim]]\nname = 'a'\nmetric = 'm'\nreported = 'x'\n")
-    result = cli("replicate", "check", "grokking")
+    result = cli("replicate", "check", GID)
     assert result.exit_code == 1
     assert result.stderr == "Error: claims.toml line 4: field 'reported' must be a number, got 'x'\n"
 
@@ -236,17 +238,17 @@ def test_percent_is_not_confused_with_fraction():
 
 
 def test_suggest_and_accept_claims(project, cli):
-    listing = json.loads(cli("replicate", "claims", "grokking", "--suggest", "--json").stdout)
+    listing = json.loads(cli("replicate", "claims", GID, "--suggest", "--json").stdout)
     values = {(s["metric"], s["value"], s["unit"]) for s in listing}
     assert ("accuracy", 99.0, "%") in values and ("accuracy", 100.0, "%") in values
     assert all(s["page"] == 1 for s in listing)
     assert not any(s["value"] in (2.0, 3.0, 4.0) and not s["unit"] for s in listing)  # no section numbers
     number = next(s["number"] for s in listing if s["value"] == 100.0)
-    assert cli("replicate", "claims", "grokking", "--accept", str(number)).exit_code == 0
+    assert cli("replicate", "claims", GID, "--accept", str(number)).exit_code == 0
     loaded = claims_mod.load(project / "claims.toml")
     assert loaded[-1].reported == 100.0 and loaded[-1].scale == "percent"
     assert "p. 1" in loaded[-1].source
-    result = cli("replicate", "claims", "grokking", "--accept", "999")
+    result = cli("replicate", "claims", GID, "--accept", "999")
     assert result.exit_code == 2 and "no suggestion numbered 999" in result.stderr
 
 
@@ -254,7 +256,7 @@ def test_report_writes_markdown_and_plots(ran, lib, cli):
     project = ran
     (project / "claims.toml").write_text(SMOKE_CLAIMS)
     before = (db_rows(lib, "SELECT * FROM replications"), db_rows(lib, "SELECT count(*) FROM log_entries"))
-    assert cli("replicate", "report", "grokking").exit_code == 0
+    assert cli("replicate", "report", GID).exit_code == 0
     assert (db_rows(lib, "SELECT * FROM replications"), db_rows(lib, "SELECT count(*) FROM log_entries")) == before
     text = (project / "report.md").read_text()
     assert "| validation accuracy above chance | 0 |" in text and "![Learning curves" in text
@@ -265,7 +267,7 @@ def test_report_writes_markdown_and_plots(ran, lib, cli):
 def test_template_check_agrees_with_paperlab(ran, lib, cli):
     project = ran
     (project / "claims.toml").write_text(SMOKE_CLAIMS)
-    ours = cli("replicate", "check", "grokking").exit_code
+    ours = cli("replicate", "check", GID).exit_code
     run_dirs = [r[0] for r in db_rows(lib, "SELECT run_dir FROM runs")]
     theirs = subprocess.run([sys.executable, "check.py", *run_dirs], cwd=project, capture_output=True, text=True)
     assert ours == theirs.returncode == 0
@@ -288,9 +290,9 @@ def test_worked_example_ships_and_its_smoke_config_runs(lib, cli):
 
 def test_untouched_scaffold_runs_never_move_the_status(project, lib, cli):
     quick_config(project)
-    assert cli("replicate", "run", "grokking", "--config", "quick").exit_code == 0
+    assert cli("replicate", "run", GID, "--config", "quick").exit_code == 0
     assert db_rows(lib, "SELECT status FROM replications") == [("scaffolded",)]
-    result = cli("replicate", "check", "grokking")
+    result = cli("replicate", "check", GID)
     assert result.exit_code == 1 and "no claims yet" in result.stderr and "MATCH" not in result.stdout
     assert db_rows(lib, "SELECT status FROM replications") == [("scaffolded",)]
 
@@ -303,7 +305,7 @@ def test_interrupted_run_is_recorded_marked_and_the_status_restored(project, lib
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run(lib, "grokking", config="quick", seeds=2, on_line=ctrl_c)
+        run(lib, GID, config="quick", seeds=2, on_line=ctrl_c)
     (run_dir, code), = db_rows(lib, "SELECT run_dir, exit_status FROM runs")  # the second seed never started
     assert code == 130 and (project / run_dir / "INTERRUPTED").exists()
     assert not (project / run_dir / "metrics.json").exists()

@@ -49,6 +49,7 @@ class Item:
     doi: str = ""
     journal_ref: str = ""
     comment: str = ""
+    venue: str = ""  # journal, conference or publisher, from `edit --venue` or an imported BibTeX entry
     pdf_path: str = ""
     pdf_sha256: str = ""
     text_status: str = "pending"
@@ -151,7 +152,7 @@ class Suggestion:
 class FetchOutcome:
     ref: str
     item_id: str | None
-    status: str  # fetched | updated | exists | up-to-date | failed
+    status: str  # fetched | updated | filled (metadata only) | exists | up-to-date | failed
     message: str
     index_error: str | None = None
 

@@ -109,7 +109,8 @@ class ArxivClient:
                 response.close()
             if attempt + 1 < attempts:
                 self.sleep(self._backoff(attempt, response))
-        raise ArxivError(f"arXiv did not answer: {last}; check your network and retry later",
+        who = "arXiv" if api else "the server"
+        raise ArxivError(f"{who} did not answer: {last}; check your network and retry later",
                          url=url, attempts=attempts)
 
     # --- metadata ----------------------------------------------------------------------------

@@ -75,8 +75,9 @@ def _store(lib: Library, item: Item, tmp_pdf: Path | None, old: Item | None) -> 
                 store.add_log(lib.db, item.id, "fetched", f"arXiv v{item.version}")
             else:
                 store.replace_item(lib.db, item)
+                before = f"v{old.version}" if old.version else "no PDF"
                 store.add_log(lib.db, item.id, "version",
-                           f"v{old.version} -> v{item.version} (reported numbers may have changed)")
+                              f"{before} -> v{item.version} (reported numbers may have changed)")
     except BaseException:
         if tmp_pdf is not None:
             dest.unlink(missing_ok=True)
@@ -149,12 +150,14 @@ def _fetch_one(
     lib: Library, client: ArxivClient, meta: Metadata, existing: Item | None, with_pdf: bool,
     progress: ByteProgress | None, ref: str,
 ) -> FetchOutcome:
-    if existing is not None and (meta.version or 0) <= (existing.version or 0):
-        return FetchOutcome(ref, existing.id, "up-to-date", f"v{existing.version} is the latest version")
     item = item_from_metadata(meta)
     if existing is not None:  # keep the reader's own fields across versions
-        for name in ("status", "rating", "tags", "added_at", "started_at", "finished_at"):
+        for name in ("id", "type", "venue", "status", "rating", "tags", "added_at", "started_at",
+                     "finished_at"):
             setattr(item, name, getattr(existing, name))
+        same_version = (meta.version or 0) <= (existing.version or 0)
+        if same_version and (existing.pdf_path or not with_pdf):
+            return _fill_metadata(lib, existing, item, ref)
     tmp: Path | None = None
     try:
         if with_pdf:
@@ -172,8 +175,25 @@ def _fetch_one(
         if tmp is not None:
             tmp.unlink(missing_ok=True)
     if existing is not None:
-        return FetchOutcome(ref, item.id, "updated", f"v{existing.version} -> v{item.version}")
+        before = f"v{existing.version}" if existing.version else "no PDF"
+        return FetchOutcome(ref, item.id, "updated", f"{before} -> v{item.version}")
     return FetchOutcome(ref, item.id, "fetched", item.title)
+
+
+METADATA_FIELDS = ("title", "authors", "abstract", "categories", "primary_category", "published",
+                   "updated", "doi", "journal_ref", "comment", "version")
+
+
+def _fill_metadata(lib: Library, existing: Item, fresh: Item, ref: str) -> FetchOutcome:
+    """The same version: fill in (or correct) the metadata of an item added offline or imported."""
+    changes = {k: getattr(fresh, k) for k in METADATA_FIELDS
+               if getattr(fresh, k) and getattr(fresh, k) != getattr(existing, k)}
+    if not changes:
+        return FetchOutcome(ref, existing.id, "up-to-date", f"v{existing.version} is the latest version")
+    with transaction(lib.db):
+        store.update_item(lib.db, existing.id, **changes)
+        store.add_log(lib.db, existing.id, "metadata", f"from arXiv: {', '.join(sorted(changes))}")
+    return FetchOutcome(ref, existing.id, "filled", f"metadata from arXiv: {', '.join(sorted(changes))}")
 
 
 def stamped_arxiv_id(path: Path) -> ArxivId | None:

@@ -31,6 +31,23 @@ class ErrorBoundary(TyperGroup):
             raise typer.Exit(130) from None
 
 
+def _plain_argument_help() -> None:
+    """Typer 0.2x writes a required argument as `{ID}` in the usage line and adds its Python type
+    (`ID <str>`, `<list[str]>`) in the help; paperlab's help says `ID`, as man pages do."""
+    from typer.core import TyperArgument
+
+    def usage_name(self: TyperArgument) -> str:
+        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
+        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+    if hasattr(TyperArgument, "_usage_display_name"):
+        TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
+    if hasattr(TyperArgument, "display_type_rich"):
+        TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+
+
+_plain_argument_help()
+
 app = typer.Typer(
     cls=ErrorBoundary,
     help="Read, search and replicate ML papers: a reading log, arXiv fetch, hybrid search, "
@@ -39,7 +56,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        print(f"paperlab {version('paperlab')}")
+        raise typer.Exit()
 
 
 @app.callback()
@@ -50,16 +76,22 @@ def root(
         typer.Option("--home", help="Library folder (default: $PAPERLAB_HOME, then the nearest "
                      "parent folder holding paperlab.toml).", show_default=False),
     ] = None,
+    _version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                           help="Print the version and exit.")] = False,
 ) -> None:
+    from paperlab.cli.render import follow_terminal
+
+    follow_terminal()
     ctx.obj = {"home": home}
 
 
 def _register() -> None:
-    from paperlab.cli import export_cmds, fetch_cmds, log_cmds, replicate_cmds, search_cmds
+    from paperlab.cli import export_cmds, fetch_cmds, import_cmds, log_cmds, replicate_cmds, search_cmds
 
     log_cmds.register(app)
     fetch_cmds.register(app)
     search_cmds.register(app)
+    app.add_typer(import_cmds.app, name="import")
     app.add_typer(export_cmds.app, name="export")
     app.add_typer(replicate_cmds.app, name="replicate")
 

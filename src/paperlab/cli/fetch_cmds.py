@@ -58,7 +58,7 @@ def fetch(
         print_json([o.__dict__ for o in outcomes])
     else:
         index_summary(report)
-        styles = {"failed": "red", "fetched": "green", "updated": "green"}
+        styles = {"failed": "red", "fetched": "green", "updated": "green", "filled": "green"}
         console.print(table(("ID", "Result", "Details"), [
             (o.item_id or o.ref, f"[{styles[o.status]}]{o.status}[/]" if o.status in styles else o.status,
              o.message) for o in outcomes]))

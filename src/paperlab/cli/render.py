@@ -23,6 +23,13 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
+def follow_terminal() -> None:
+    """Measure the terminal (or $COLUMNS) when a command starts, not when this module was imported:
+    Rich fixes a console's width at creation if $COLUMNS is set then."""
+    for each in (console, err_console):
+        each.width = None  # type: ignore[assignment]  # None: ask the terminal on every render
+
+
 def library(ctx: typer.Context) -> Library:
     obj = ctx.find_root().obj or {}
     return open_library(obj.get("home"))
@@ -55,11 +62,43 @@ def write_or_print(text: str, output: Path | None) -> None:
     err_console.print(f"Wrote {output}")
 
 
-def parse_date(text: str, flag: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"{flag} must be a date like 2026-11-21, got '{text}'") from exc
+def parse_date(text: str | None, flag: str = "--date", future: bool = False) -> date | None:
+    """A day from the command line (ISO, `today`, `yesterday`), or None when the flag was not given."""
+    from paperlab.log.dates import parse_day
+
+    return None if text is None else parse_day(text, flag, future=future)
+
+
+def fitted_table(columns: list[str], rows: list[list[str]], flex: str, drop_order: list[str],
+                 width: int | None = None, flex_min: int = 20, caps: dict[str, int] | None = None) -> Table:
+    """A table as wide as the terminal: `flex` folds to fit, a column in `caps` folds beyond its
+    cap, and when that is not enough the columns in `drop_order` are left out, first one first; no
+    column is ever cut."""
+    width = width or console.width
+    keep = list(columns)
+
+    def natural(col: str) -> int:
+        i = columns.index(col)
+        longest = max([len(col), *(len(r[i]) for r in rows)])
+        return min(longest, (caps or {}).get(col, longest)) + 3  # cell padding and border
+
+    fits = False
+    for col in [None, *drop_order]:
+        if col is not None:
+            keep.remove(col)
+        if sum(natural(c) for c in keep if c != flex) + min(flex_min, natural(flex)) + 1 <= width:
+            fits = True
+            break
+    out = Table(header_style="bold", width=min(width, sum(natural(c) for c in keep) + 1))
+    budget = width - 1 - 3 * len(keep)  # what the cells can have after padding and borders
+    others = [c for c in keep if c != flex]
+    squeeze = min(1.0, max(0.0, budget - 10) / max(1, sum(natural(c) - 3 for c in others)))
+    for col in keep:  # when even the fewest columns do not fit, every column shrinks and folds
+        size = None if col == flex else max(4, int((natural(col) - 3) * (1.0 if fits else squeeze)))
+        out.add_column(col, overflow="fold", ratio=1 if col == flex else None, min_width=size, max_width=size)
+    for row in rows:
+        out.add_row(*(row[columns.index(c)] for c in keep))
+    return out
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from paperlab.cli.render import library as get_library
 
 def index(
     ctx: typer.Context,
-    ids: Annotated[list[str] | None, typer.Argument(metavar="[ID]...", help="Only these items.")] = None,
+    ids: Annotated[list[str] | None, typer.Argument(metavar="ID", help="Only these items.")] = None,
     rebuild: Annotated[bool, typer.Option(help="Re-extract everything and rebuild the FAISS file "
                                           "from the database.")] = False,
 ) -> None:
@@ -31,7 +31,7 @@ def index(
 
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help="What to look for.")],
+    query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
     k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
     mode: Annotated[str, typer.Option(help="hybrid, keyword or semantic.")] = "hybrid",
     paper: Annotated[str | None, typer.Option(help="Only this item.")] = None,

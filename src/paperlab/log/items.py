@@ -3,9 +3,10 @@ listing and showing one."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,11 @@ from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file
 from paperlab.library import Library
 from paperlab.log import notes
+from paperlab.log.dates import stamp
 from paperlab.models import CONTENT_TYPES, IndexReport, Item, StageProgress, check_status
 from paperlab.store import items as store
 from paperlab.store.replications import get_replication
-from paperlab.store.schema import now, transaction
+from paperlab.store.schema import transaction
 
 
 def slugify(text: str, max_len: int = 40) -> str:
@@ -29,8 +31,9 @@ def slugify(text: str, max_len: int = 40) -> str:
 
 
 def unique_slug(lib: Library, base: str) -> str:
+    """A new item id: free in the database and with no folder of that name in `papers/`."""
     slug, n = base, 2
-    while store.item_exists(lib.db, slug):
+    while store.item_exists(lib.db, slug) or lib.item_dir(slug).exists():
         slug = f"{base}-{n}"
         n += 1
     return slug
@@ -45,74 +48,199 @@ class Added:
     index: IndexReport | None = None  # set when a PDF was added and indexed
 
 
+@dataclass
+class Reading:
+    """What the reader says about an item as it is added: its status, tags, rating and the day."""
+
+    status: str = "to-read"
+    tags: list[str] = field(default_factory=list)
+    rating: int | None = None
+    day: date | None = None
+
+    def check(self) -> None:
+        check_status(self.status)
+        check_rating(self.rating)
+        for name in self.tags:
+            check_tag(name)
+
+    def apply(self, item: Item) -> None:
+        item.status, item.rating = self.status, self.rating
+        item.tags = sorted(set(self.tags))
+        item.added_at = stamp(self.day)
+        _stamp_status_dates(item, self.status, self.day)
+
+    def log(self, lib: Library, item: Item, detail: str) -> None:
+        at = stamp(self.day)
+        store.add_log(lib.db, item.id, "added", detail, at=at)
+        if self.status != "to-read":
+            store.add_log(lib.db, item.id, "status", f"to-read -> {self.status}", at=at)
+        if self.rating:
+            store.add_log(lib.db, item.id, "rated", str(self.rating), at=at)
+
+
+def is_url(target: str) -> bool:
+    return bool(re.match(r"^https?://\S+$", target.strip(), re.IGNORECASE))
+
+
 def add(
-    lib: Library, target: str, title: str | None = None, type_: str = "paper", status: str = "to-read",
-    tags: list[str] | None = None, lookup: bool | None = None,
+    lib: Library, target: str, title: str | None = None, type_: str = "paper",
+    reading: Reading | None = None, lookup: bool | None = None, force: bool = False,
     confirm: Callable[[str], bool] | None = None, progress: StageProgress | None = None,
 ) -> Added:
-    """Add a local PDF (then index it) or a link. A PDF stamped with an arXiv id keeps that id, with
-    its metadata looked up on arXiv when `lookup` is true; None asks `confirm`."""
+    """Add a local PDF, a PDF at a URL (then index it) or a link. A PDF stamped with an arXiv id
+    keeps that id, with its metadata looked up on arXiv when `lookup` is true; None asks `confirm`
+    (no question is asked without one). The same file or paper twice is refused unless `force`."""
+    reading = reading or Reading()
+    reading.check()
+    check_type(type_)
     path = Path(target).expanduser()
-    if path.suffix.lower() == ".pdf" or path.exists():
-        from paperlab.arxiv.fetch import lookup_item, stamped_arxiv_id
-        from paperlab.retrieval.ingest import index_new_items
-
-        stamped = stamped_arxiv_id(path) if path.is_file() else None
-        if stamped and lookup is None:
-            lookup = confirm is not None and confirm(
-                f"{path.name} looks like arXiv paper {stamped}. Look up its metadata on arXiv?")
-        if stamped and lookup:
-            item = add_pdf(lib, path, item=lookup_item(lib, stamped))
-        else:  # a stamped PDF is keyed by its arXiv id, so `fetch --update` can fill in the metadata
-            item = add_pdf(lib, path, title=title, arxiv_id=stamped)
-        return Added(item, index_new_items(lib, [item.id], progress))
-    if "://" not in target and not title:
+    if is_url(target) and type_ == "paper" and (not title or _url_is_pdf(target)):
+        tmp = _download(lib, target.strip())
+        try:
+            item = add_file(lib, tmp, target.strip(), title, reading, lookup, force, confirm)
+        finally:
+            tmp.unlink(missing_ok=True)
+    elif not is_url(target) and (path.suffix.lower() == ".pdf" or path.exists()):
+        if not path.is_file():
+            raise InvalidInput(f"{path} does not exist or is not a file")
+        item = add_file(lib, path, "", title, reading, lookup, force, confirm)
+    elif "://" not in target and not title:
         raise InvalidInput(f"{target} is not a file; to add a link pass a URL with --title")
-    return Added(add_link(lib, title=title or target, type_=type_, link=target, status=status, tags=tags))
+    else:
+        return Added(add_link(lib, title=title or target, type_=type_, link=target, reading=reading,
+                              force=force))
+    from paperlab.retrieval.ingest import index_new_items
+
+    return Added(item, index_new_items(lib, [item.id], progress))
+
+
+def _url_is_pdf(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    return urlparse(url).path.lower().endswith(".pdf")
+
+
+def _download(lib: Library, url: str) -> Path:
+    """The PDF at `url` in a temp file inside the library, validated; the same client, retries and
+    checks as `fetch`."""
+    import tempfile
+
+    from paperlab.arxiv.client import ArxivClient
+    from paperlab.retrieval.pdf import validate_pdf
+
+    lib.papers_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=".add-", suffix=".pdf", dir=lib.papers_dir)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        ArxivClient(lib.settings).download(url, tmp)
+        try:
+            validate_pdf(tmp)
+        except PaperlabError as exc:
+            raise PaperlabError(f"{url} did not give a usable PDF ({str(exc).replace(tmp.name, 'the download')}); "
+                                "to log a web page, pass --title and --type") from exc
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def duplicate_of(lib: Library, sha256: str = "", arxiv_id: str | None = None) -> Item | None:
+    """The item already holding this file or this arXiv paper."""
+    found = store.item_by_sha256(lib.db, sha256) if sha256 else None
+    return found or (store.item_by_arxiv_id(lib.db, arxiv_id) if arxiv_id else None)
+
+
+def _refuse(existing: Item, what: str) -> InvalidInput:
+    return InvalidInput(f"{what} is already in the library as '{existing.id}' ({existing.title}); "
+                        "pass --force to add it anyway")
+
+
+def add_file(
+    lib: Library, path: Path, link: str = "", title: str | None = None, reading: Reading | None = None,
+    lookup: bool | None = False, force: bool = False, confirm: Callable[[str], bool] | None = None,
+) -> Item:
+    """Record the PDF at `path` (not indexed yet): its title and authors from the PDF, its arXiv
+    stamp as its id, refused when the library already holds it."""
+    from paperlab.arxiv.fetch import lookup_item, stamped_arxiv_id
+    from paperlab.retrieval.frontmatter import read_front_matter
+    from paperlab.retrieval.pdf import validate_pdf
+
+    reading = reading or Reading()
+    link = link or path.resolve().as_uri()
+    validate_pdf(path)
+    sha = sha256_file(path)
+    stamped = stamped_arxiv_id(path)
+    if not force:
+        same_file = duplicate_of(lib, sha256=sha)
+        if same_file:
+            raise _refuse(same_file, "this PDF")
+        same_paper = duplicate_of(lib, arxiv_id=stamped.id) if stamped else None
+        if same_paper:
+            raise _refuse(same_paper, f"arXiv paper {stamped.id if stamped else ''}")
+    elif stamped and store.item_by_arxiv_id(lib.db, stamped.id):
+        stamped = None  # a second copy of that paper, kept as a plain PDF
+    if stamped and lookup is None:
+        lookup = confirm is not None and confirm(
+            f"{path.name} looks like arXiv paper {stamped}. Look up its metadata on arXiv?")
+    if stamped and lookup:
+        item = lookup_item(lib, stamped)
+    else:
+        front = read_front_matter(path)
+        name = title or front.title or _file_stem(link) or stamped_name(stamped)
+        if stamped:  # keyed by its arXiv id, so `fetch --update` can fill in the metadata
+            item = Item(id=stamped.id, title=name, arxiv_id=stamped.id, version=stamped.version,
+                        link=f"https://arxiv.org/abs/{stamped.id}", authors=front.authors)
+        else:
+            item = Item(id=unique_slug(lib, slugify(name)), title=name, link=link, authors=front.authors)
+    if title:
+        item.title = title
+    reading.apply(item)
+    return _store_pdf(lib, path, item, sha, reading)
+
+
+def _file_stem(link: str) -> str:
+    from urllib.parse import unquote, urlparse
+
+    return Path(unquote(urlparse(link).path)).stem
+
+
+def stamped_name(stamped: ArxivId | None) -> str:
+    return f"arXiv {stamped.id}" if stamped else "Untitled PDF"
 
 
 def add_link(
-    lib: Library, title: str, type_: str, link: str = "", status: str = "to-read",
-    tags: list[str] | None = None,
+    lib: Library, title: str, type_: str, link: str = "", reading: Reading | None = None,
+    force: bool = False,
 ) -> Item:
-    if type_ not in CONTENT_TYPES:
-        raise InvalidInput(f"unknown type '{type_}'; choose one of: {', '.join(CONTENT_TYPES)}")
+    reading = reading or Reading()
+    reading.check()
+    check_type(type_)
     if not title.strip():
         raise InvalidInput("a title is needed: pass --title 'The title'")
-    check_status(status)
-    item = Item(
-        id=unique_slug(lib, slugify(title)), title=title.strip(), type=type_, link=link,
-        status=status, tags=sorted(set(tags or [])), added_at=now(), text_status="none",
-    )
-    _stamp_status_dates(item, status)
+    if link and not force:
+        existing = store.item_by_link(lib.db, link)
+        if existing:
+            raise _refuse(existing, link)
+    item = Item(id=unique_slug(lib, slugify(title)), title=title.strip(), type=type_, link=link,
+                text_status="none")
+    reading.apply(item)
     with transaction(lib.db):
         store.insert_item(lib.db, item)
-        store.add_log(lib.db, item.id, "added", f"{type_}: {item.title}")
+        reading.log(lib, item, f"{type_}: {item.title}")
     return item
 
 
-def add_pdf(
-    lib: Library, pdf: Path, title: str | None = None, item: Item | None = None,
-    arxiv_id: ArxivId | None = None,
-) -> Item:
-    """Copy a local PDF into `papers/<slug>/paper.pdf` and record it; `item` carries known metadata."""
-    from paperlab.retrieval.pdf import validate_pdf
-
-    if not pdf.is_file():
-        raise InvalidInput(f"{pdf} does not exist or is not a file")
-    info = validate_pdf(pdf)
-    if item is None and arxiv_id is not None:
-        item = Item(id=arxiv_id.id, title=title or info.title or pdf.stem, arxiv_id=arxiv_id.id,
-                    version=arxiv_id.version, link=f"https://arxiv.org/abs/{arxiv_id.id}")
-    if item is None:
-        name = title or info.title or pdf.stem
-        item = Item(id=unique_slug(lib, slugify(name)), title=name, type="paper", link=pdf.resolve().as_uri())
-    elif store.item_exists(lib.db, item.id):
+def _store_pdf(lib: Library, pdf: Path, item: Item, sha256: str, reading: Reading) -> Item:
+    """Copy a PDF into `papers/<id>/paper.pdf` and record `item` for it, or neither."""
+    if store.item_exists(lib.db, item.id):
         raise InvalidInput(f"'{item.id}' is already in the library; see `paperlab show {item.id}`")
-    item.added_at = item.added_at or now()
     dest = lib.pdf_path(item.id)
+    if dest.exists():
+        raise PaperlabError(f"{lib.relative(dest)} exists but no item owns it; move it away "
+                            "(or run `paperlab doctor`) and add again")
     item.pdf_path = lib.relative(dest)
-    item.pdf_sha256 = sha256_file(pdf)
+    item.pdf_sha256 = sha256
     try:
         atomic_copy(pdf, dest)
     except OSError as exc:
@@ -120,7 +248,7 @@ def add_pdf(
     try:
         with transaction(lib.db):
             store.insert_item(lib.db, item)
-            store.add_log(lib.db, item.id, "added", f"pdf: {pdf.name}")
+            reading.log(lib, item, f"pdf: {pdf.name}")
     except BaseException:
         dest.unlink(missing_ok=True)
         remove_empty_dir(dest.parent)
@@ -131,42 +259,61 @@ def add_pdf(
 # --- changing ------------------------------------------------------------------------------------
 
 
-def _stamp_status_dates(item: Item, status: str) -> dict[str, str]:
-    today = date.today().isoformat()
+def check_type(type_: str) -> None:
+    if type_ not in CONTENT_TYPES:
+        raise InvalidInput(f"unknown type '{type_}'; choose one of: {', '.join(CONTENT_TYPES)}")
+
+
+def check_rating(rating: int | None) -> None:
+    if rating is not None and not 1 <= rating <= 10:
+        raise InvalidInput(f"rating must be between 1 and 10, got {rating}")
+
+
+def _stamp_status_dates(item: Item, status: str, day: date | None = None) -> dict[str, str]:
+    """The start and finish dates a status sets: today's unless `day` says when (then it replaces
+    the date the status had, so a backdated `status read --date` corrects the log)."""
+    when = (day or date.today()).isoformat()
     changes: dict[str, str] = {}
-    if status in ("reading", "read") and not item.started_at:
-        changes["started_at"] = today
-    if status == "read" and not item.finished_at:
-        changes["finished_at"] = today
+    if status == "reading" and (day or not item.started_at):
+        changes["started_at"] = when
+    if status == "read":
+        if day or not item.finished_at:
+            changes["finished_at"] = when
+        if not item.started_at or item.started_at > when:
+            changes["started_at"] = when
     for k, v in changes.items():
         setattr(item, k, v)
     return changes
 
 
-def set_status(lib: Library, ref: str, status: str) -> Item:
+def set_status(lib: Library, ref: str, status: str, day: date | None = None) -> Item:
     check_status(status)
     item = store.get_item(lib.db, lib.resolve_id(ref))
     old = item.status
-    changes: dict[str, object] = {"status": status, **_stamp_status_dates(item, status)}
+    changes: dict[str, object] = {"status": status, **_stamp_status_dates(item, status, day)}
     with transaction(lib.db):
         store.update_item(lib.db, item.id, **changes)
-        store.add_log(lib.db, item.id, "status", f"{old} -> {status}")
+        store.add_log(lib.db, item.id, "status", f"{old} -> {status}", at=stamp(day))
     item.status = status
     return item
 
 
-def rate(lib: Library, ref: str, rating: int) -> Item:
-    if not 1 <= rating <= 10:
-        raise InvalidInput(f"rating must be between 1 and 10, got {rating}")
+def rate(lib: Library, ref: str, rating: int, day: date | None = None) -> Item:
+    check_rating(rating)
     item = store.get_item(lib.db, lib.resolve_id(ref))
     with transaction(lib.db):
         store.update_item(lib.db, item.id, rating=rating)
-        store.add_log(lib.db, item.id, "rated", str(rating))
+        store.add_log(lib.db, item.id, "rated", str(rating), at=stamp(day))
     item.rating = rating
     return item
 
 
 _TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,39}$")
+
+
+def check_tag(name: str) -> None:
+    if not _TAG.match(name):
+        raise InvalidInput(f"'{name}' is not a valid tag: letters, digits and _.:/- only")
 
 
 def tag(lib: Library, ref: str, changes: list[str]) -> Item:
@@ -177,8 +324,7 @@ def tag(lib: Library, ref: str, changes: list[str]) -> Item:
     tags = set(item.tags)
     for change in changes:
         op, name = (change[0], change[1:]) if change[:1] in "+-" else ("+", change)
-        if not _TAG.match(name):
-            raise InvalidInput(f"'{name}' is not a valid tag: letters, digits and _.:/- only")
+        check_tag(name)
         if op == "+":
             tags.add(name)
         else:
@@ -195,12 +341,18 @@ def tag(lib: Library, ref: str, changes: list[str]) -> Item:
 
 def list_items(
     lib: Library, status: str | None = None, type_: str | None = None, tag: str | None = None,
-    since: date | None = None,
+    since: date | None = None, until: date | None = None,
 ) -> list[Item]:
+    """Items in the order of the log's Date, filtered on it by `since`/`until` (both included)."""
     if status:
         check_status(status)
+    if type_:
+        check_type(type_)
+    if since and until and since > until:
+        raise InvalidInput(f"--since {since} is after --until {until}")
     return store.list_items(lib.db, status=status, type_=type_, tag=tag,
-                            since=since.isoformat() if since else None)
+                            since=since.isoformat() if since else None,
+                            until=until.isoformat() if until else None)
 
 
 def item_date(item: Item) -> str:

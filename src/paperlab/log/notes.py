@@ -33,6 +33,14 @@ class ParsedNotes:
     entries: str = ""
     text: str = ""
 
+    def dated(self) -> list[tuple[str, str]]:
+        """The dated entries (`### 2020-06-20` then text) as (day, text), in the file's order."""
+        out: list[tuple[str, str]] = []
+        for part in re.split(r"^###[ \t]+", self.entries, flags=re.MULTILINE)[1:]:
+            head, _, body = part.partition("\n")
+            out.append((head.strip(), body.strip()))
+        return out
+
 
 def template(title: str) -> str:
     return f"# {title}\n\n## {SUMMARY}\n\n## {LEARNINGS}\n\n## {NOTES}\n"
@@ -107,9 +115,10 @@ def parse(path: Path) -> ParsedNotes:
 
 def write_note(
     lib: Library, ref: str, message: str | None = None, summary: str | None = None,
-    learned: list[str] | None = None, editor: bool = False,
+    learned: list[str] | None = None, editor: bool = False, day: date | None = None,
 ) -> NoteResult:
     """Append to an item's notes (or open $EDITOR on them), log it, and index the notes again."""
+    from paperlab.log.dates import stamp
     from paperlab.store.items import add_log, get_item
 
     item = get_item(lib.db, lib.resolve_id(ref))
@@ -121,7 +130,7 @@ def write_note(
         for learning in learned or []:
             add_learning(path, item.title, learning)
         if message:
-            add_entry(path, item.title, message)
+            add_entry(path, item.title, message, day)
         if editor:
             ensure(path, item.title)
             open_editor(path)
@@ -133,7 +142,7 @@ def write_note(
         from paperlab.retrieval.ingest import index_new_items
 
         kinds = [k for k, v in (("summary", summary), ("learned", learned), ("note", message)) if v]
-        add_log(lib.db, item.id, "note", ", ".join(kinds) or "edited")
+        add_log(lib.db, item.id, "note", ", ".join(kinds) or "edited", at=stamp(day))
         result.index_error = index_new_items(lib, [item.id]).errors.get(item.id)
     return result
 

@@ -143,6 +143,16 @@ def sync_vectors(lib: Library, model: str, rebuild: bool) -> int:
     return int(vi.index.ntotal)
 
 
+def forget_removed(lib: Library) -> None:
+    """After items were removed: take their chunks' vectors out of the FAISS file and the keyword
+    snapshot, without loading the embedding model."""
+    model = get_meta(lib.db, "index_model")
+    if model and VectorIndex(lib.index_dir, model).path.exists():
+        sync_vectors(lib, model, rebuild=False)
+    if keywords.saved_version(lib.index_dir) is not None:
+        keywords.sync(lib.db, lib.index_dir, None)
+
+
 def index_library(
     lib: Library, item_ids: list[str] | None = None, rebuild: bool = False,
     progress: StageProgress | None = None, embedder: Embedder | None = None,

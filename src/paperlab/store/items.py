@@ -11,6 +11,7 @@ from paperlab.models import Item, LogEntry
 from paperlab.store.schema import Database, now, transaction, where
 
 JSON_FIELDS = ("tags", "authors", "categories")
+LOG_DATE = "substr(coalesce(finished_at, started_at, added_at), 1, 10)"
 _ITEM_FIELDS = frozenset(f.name for f in fields(Item))
 
 
@@ -55,6 +56,16 @@ def item_by_arxiv_id(db: Database, arxiv_id: str) -> Item | None:
     return _item_from_row(rows[0]) if rows else None
 
 
+def item_by_sha256(db: Database, sha256: str) -> Item | None:
+    rows = list(db.query("SELECT * FROM items WHERE pdf_sha256 = ? LIMIT 1", [sha256]))
+    return _item_from_row(rows[0]) if rows else None
+
+
+def item_by_link(db: Database, link: str) -> Item | None:
+    rows = list(db.query("SELECT * FROM items WHERE link = ? LIMIT 1", [link]))
+    return _item_from_row(rows[0]) if rows else None
+
+
 def update_item(db: Database, item_id: str, **changes: Any) -> None:
     if not changes:
         return
@@ -66,19 +77,38 @@ def update_item(db: Database, item_id: str, **changes: Any) -> None:
 def delete_item(db: Database, item_id: str) -> None:
     with transaction(db):
         db.table("items").delete_where("id = ?", [item_id])
-        for table in ("log_entries", "notes", "chunks", "replications", "claims", "runs"):
+        for table in _ITEM_TABLES:
             db.table(table).delete_where("item_id = ?", [item_id])
+
+
+_ITEM_TABLES = ("log_entries", "notes", "chunks", "replications", "claims", "runs")
+
+
+def rename_item(db: Database, old: str, new: str, old_folder: str, new_folder: str) -> None:
+    """Give item `old` the id `new` in every table, and its files' folder name in stored paths."""
+    with transaction(db):
+        if item_exists(db, new):
+            raise InvalidInput(f"'{new}' is already in the library")
+        db.execute("UPDATE items SET id = ?, pdf_path = replace(pdf_path, ?, ?) WHERE id = ?",
+                   [new, f"papers/{old_folder}/", f"papers/{new_folder}/", old])
+        for table in _ITEM_TABLES:
+            db.execute(f"UPDATE {table} SET item_id = ? WHERE item_id = ?", [new, old])
+        db.execute("UPDATE notes SET path = replace(path, ?, ?) WHERE item_id = ?",
+                   [f"papers/{old_folder}/", f"papers/{new_folder}/", new])
+        db.execute("UPDATE replications SET path = replace(path, ?, ?) WHERE item_id = ?",
+                   [f"replications/{old_folder}", f"replications/{new_folder}", new])
 
 
 def list_items(
     db: Database, status: str | None = None, type_: str | None = None, tag: str | None = None,
-    since: str | None = None,
+    since: str | None = None, until: str | None = None,
 ) -> list[Item]:
+    """Items ordered by the log's Date (finished, else started, else added), optionally filtered."""
     clause, params = where(
-        ("status = ?", status), ("type = ?", type_), ("added_at >= ?", since),
+        ("status = ?", status), ("type = ?", type_), (f"{LOG_DATE} >= ?", since), (f"{LOG_DATE} <= ?", until),
         ("EXISTS (SELECT 1 FROM json_each(items.tags) WHERE value = ?)", tag),
     )
-    sql = f"SELECT * FROM items WHERE {clause} ORDER BY added_at, id"
+    sql = f"SELECT * FROM items WHERE {clause} ORDER BY {LOG_DATE}, added_at, id"
     return [_item_from_row(r) for r in db.query(sql, params)]
 
 

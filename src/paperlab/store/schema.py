@@ -124,7 +124,12 @@ def _m2_term_counts(db: Database) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_m1_log_chunks_replications, _m2_term_counts]
+def _m3_venue(db: Database) -> None:
+    """Where an item appeared (a journal, a conference, a publisher): set by `edit` and imports."""
+    db.table("items").add_column("venue", str, not_null_default="")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [_m1_log_chunks_replications, _m2_term_counts, _m3_venue]
 
 
 def _run_script(db: Database, script: str) -> None:

@@ -1,0 +1,232 @@
+"""Bring an old log in: the learner's Markdown log (a table, then notes per item) and BibTeX as
+Zotero (Better BibTeX), papis and arXiv write it. Parsing gives `Incoming` records; `apply` adds
+what the library does not have yet, all in one transaction, or shows it with `dry_run`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from paperlab.errors import InvalidInput, PaperlabError
+from paperlab.fsutil import atomic_copy, atomic_write_text, remove_empty_dir, sha256_file
+from paperlab.library import Library
+from paperlab.log import notes
+from paperlab.log.dates import parse_written, stamp
+from paperlab.log.incoming import UNDATED, Incoming, normal_title
+from paperlab.log.items import slugify
+from paperlab.models import IndexReport, Item, StageProgress, check_status
+from paperlab.store import items as store
+from paperlab.store.schema import transaction
+
+FORMATS = ("markdown", "bibtex")
+
+
+def import_file(
+    lib: Library, kind: str, path: Path, status: str, dry_run: bool = False,
+    progress: StageProgress | None = None,
+) -> ImportReport:
+    """`paperlab import markdown|bibtex FILE`: parse it, then add what is new (see `apply`)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError as exc:
+        raise InvalidInput(f"{path} does not exist") from exc
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"{path} is not UTF-8 text; save it as UTF-8 and import again") from exc
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if kind == "markdown":
+        from paperlab.log.markdown_log import parse_markdown
+
+        incoming = parse_markdown(text)
+    else:
+        from paperlab.log.bibtex import parse_bibtex
+
+        incoming = parse_bibtex(text, path.resolve().parent)
+    return apply(lib, incoming, path.name, status, dry_run, progress)
+
+
+@dataclass
+class ImportReport:
+    added: list[tuple[Incoming, Item]] = field(default_factory=list)
+    skipped: list[tuple[Incoming, str]] = field(default_factory=list)  # with the existing item's id
+    merged: list[tuple[str, str]] = field(default_factory=list)  # (existing id, its notes with the new ones)
+    warnings: list[str] = field(default_factory=list)
+    index: IndexReport | None = None
+    dry_run: bool = False
+
+    def summary(self, source: str) -> str:
+        verb = "Would import" if self.dry_run else "Imported"
+        noted = sum(1 for inc, _ in self.added if inc.summary or inc.learnings or inc.entries)
+        pdfs = sum(1 for inc, _ in self.added if inc.pdf)
+        own = sum(1 for inc, _ in self.added if inc.from_notes)
+        attached = sum(inc.attached for inc, _ in self.added)
+        parts = [f"{verb} {len(self.added)} item(s) from {source}: {noted} with notes"]
+        if pdfs:
+            parts.append(f"{pdfs} with a PDF")
+        if attached:
+            parts.append(f"{attached} note(s) under another title attached to their item")
+        if own:
+            parts.append(f"{own} note(s) matching no row added as items")
+        parts.append(f"{len(self.skipped)} already in the library")
+        if self.merged:
+            parts.append(f"new notes {'would be ' if self.dry_run else ''}added to {len(self.merged)} of those")
+        if self.warnings:
+            parts.append(f"{len(self.warnings)} warning(s)")
+        return "; ".join(parts) + "."
+
+
+def notes_text(title: str, inc: Incoming, text: str | None = None) -> str:
+    """The item's notes.md with the incoming summary, learnings and dated notes: a new file, or
+    `text` (the file the item has) with only what it does not hold yet."""
+    text = text if text is not None else notes.template(title)
+    if inc.summary and inc.summary not in text:
+        text = notes.append_to_section(text, notes.SUMMARY, inc.summary)
+    learnings = [x for x in inc.learnings if x not in text]
+    if learnings:
+        bullets = "\n".join("- " + x.replace("\n", "\n  ") for x in learnings)
+        text = notes.append_to_section(text, notes.LEARNINGS, bullets)
+    for day, entry in inc.entries:
+        if entry.strip() not in text:
+            text = notes.append_to_section(text, notes.NOTES, f"### {day}\n\n{entry.strip()}")
+    return text
+
+
+class _Seen:
+    """What the library (and the file so far) holds, by every key that makes two items the same."""
+
+    def __init__(self, existing: list[Item]) -> None:
+        self.keys: dict[str, str] = {}
+        for item in existing:
+            self.add(item.id, item.title, item.arxiv_id, item.link, item.doi, item.pdf_sha256)
+
+    @staticmethod
+    def _keys(title: str, arxiv_id: str | None, link: str, doi: str, sha: str) -> list[str]:
+        keys = [f"title:{normal_title(title)}"]
+        keys += [f"arxiv:{arxiv_id}"] if arxiv_id else []
+        keys += [f"link:{link.rstrip('/')}"] if link else []
+        keys += [f"doi:{doi.lower()}"] if doi else []
+        return keys + ([f"sha:{sha}"] if sha else [])
+
+    def add(self, item_id: str, *key_parts: Any) -> None:
+        for key in self._keys(*key_parts):
+            self.keys.setdefault(key, item_id)
+
+    def find(self, *key_parts: Any) -> str | None:
+        return next((self.keys[k] for k in self._keys(*key_parts) if k in self.keys), None)
+
+
+def apply(
+    lib: Library, incoming: list[Incoming], source: str, status: str, dry_run: bool = False,
+    progress: StageProgress | None = None,
+) -> ImportReport:
+    """Add the incoming items the library does not have yet, with their notes, log entries and
+    PDFs, in one transaction (files written on the way are removed if it fails); then index them."""
+    check_status(status)
+    report = ImportReport(dry_run=dry_run, warnings=[w for inc in incoming for w in inc.warnings])
+    seen = _Seen(store.list_items(lib.db))
+    taken: set[str] = set()
+    for inc in incoming:
+        sha = sha256_file(inc.pdf) if inc.pdf else ""
+        existing = seen.find(inc.title, inc.arxiv_id, inc.link, inc.doi, sha)
+        if existing:
+            report.skipped.append((inc, existing))
+            _merge_notes(lib, inc, existing, report)
+            continue
+        item = _item(lib, inc, status, taken, sha)
+        seen.add(item.id, inc.title, inc.arxiv_id, inc.link, inc.doi, sha)
+        report.added.append((inc, item))
+    if dry_run or not (report.added or report.merged):
+        return report
+    _write(lib, report, source)
+    from paperlab.retrieval.ingest import index_new_items
+
+    to_index = [item.id for inc, item in report.added if inc.pdf or inc.summary or inc.learnings or inc.entries]
+    to_index += [item_id for item_id, _ in report.merged]
+    if to_index:
+        report.index = index_new_items(lib, to_index, progress)
+    return report
+
+
+def _merge_notes(lib: Library, inc: Incoming, item_id: str, report: ImportReport) -> None:
+    """Notes for an item the library already has are added to its notes.md, never dropped; what the
+    file already says is not repeated (so importing the same log twice changes nothing)."""
+    if not (inc.summary or inc.learnings or inc.entries) or item_id in (i for i, _ in report.merged):
+        return
+    earlier = next((first for first, item in report.added if item.id == item_id), None)
+    if earlier is not None:  # the same item twice in one file: one item, both notes
+        earlier.summary = "\n\n".join(p for p in (earlier.summary, inc.summary) if p and p not in earlier.summary)
+        earlier.learnings += [x for x in inc.learnings if x not in earlier.learnings]
+        earlier.entries += [e for e in inc.entries if e not in earlier.entries]
+        return
+    path = lib.notes_path(item_id)
+    current = path.read_text(encoding="utf-8") if path.exists() else None
+    merged = notes_text(store.get_item(lib.db, item_id).title, inc, current)
+    if merged != current and merged != notes.template(store.get_item(lib.db, item_id).title):
+        report.merged.append((item_id, merged))
+
+
+def _item(lib: Library, inc: Incoming, status: str, taken: set[str], sha: str) -> Item:
+    if inc.arxiv_id:
+        item_id = inc.arxiv_id
+    else:
+        base = slugify(inc.title)
+        item_id, n = base, 2
+        while item_id in taken or store.item_exists(lib.db, item_id) or lib.item_dir(item_id).exists():
+            item_id, n = f"{base}-{n}", n + 1
+    taken.add(item_id)
+    item = Item(id=item_id, title=inc.title, type=inc.type, status=status, rating=inc.rating,
+                tags=sorted(set(inc.tags)), added_at=stamp(inc.day), authors=inc.authors,
+                abstract=inc.abstract, arxiv_id=inc.arxiv_id, published=inc.published, doi=inc.doi,
+                venue=inc.venue, text_status="pending" if inc.pdf else "none",
+                link=f"https://arxiv.org/abs/{inc.arxiv_id}" if inc.arxiv_id else inc.link)
+    if inc.day and status in ("reading", "read"):
+        item.started_at = inc.day.isoformat()
+        item.finished_at = inc.day.isoformat() if status == "read" else None
+    if inc.pdf:
+        item.pdf_path, item.pdf_sha256 = lib.relative(lib.pdf_path(item_id)), sha
+    return item
+
+
+def _write(lib: Library, report: ImportReport, source: str) -> None:
+    written: list[Path] = []
+    restore: dict[Path, str | None] = {}
+    try:
+        with transaction(lib.db):
+            for item_id, text in report.merged:
+                path = lib.notes_path(item_id)
+                restore[path] = path.read_text(encoding="utf-8") if path.exists() else None
+                atomic_write_text(path, text)
+                store.add_log(lib.db, item_id, "note", f"imported from {source}")
+            for inc, item in report.added:
+                at = stamp(inc.day)
+                store.insert_item(lib.db, item)
+                store.add_log(lib.db, item.id, "added", f"imported from {source}", at=at)
+                if item.status != "to-read":
+                    store.add_log(lib.db, item.id, "status", f"to-read -> {item.status}", at=at)
+                if item.rating:
+                    store.add_log(lib.db, item.id, "rated", str(item.rating), at=at)
+                for day, _ in inc.entries:
+                    if day != UNDATED:
+                        store.add_log(lib.db, item.id, "note", "imported", at=stamp(parse_written(day)))
+                if inc.pdf:
+                    dest = lib.pdf_path(item.id)
+                    written.append(dest)
+                    atomic_copy(inc.pdf, dest)
+                if inc.summary or inc.learnings or inc.entries:
+                    path = lib.notes_path(item.id)
+                    written.append(path)
+                    atomic_write_text(path, notes_text(item.title, inc))
+    except BaseException as exc:
+        for path in written:
+            path.unlink(missing_ok=True)
+            remove_empty_dir(path.parent)
+        for path, old in restore.items():
+            if old is None:
+                path.unlink(missing_ok=True)
+            else:
+                atomic_write_text(path, old)
+        if isinstance(exc, OSError):
+            raise PaperlabError(f"cannot write into {lib.papers_dir}: {exc.strerror or exc}; nothing was "
+                                "imported") from exc
+        raise
