@@ -147,7 +147,7 @@ def library_state(home: Path) -> dict[str, object]:
     files = {
         str(p.relative_to(home)): p.stat().st_size
         for p in sorted(home.rglob("*"))
-        if p.is_file() and not p.name.startswith("paperlab.db")
+        if p.is_file() and not p.name.startswith("paperlab.db") and p.name != ".paperlab.lock"
     }
     conn = sqlite3.connect(home / "paperlab.db")
     tables = ("items", "log_entries", "notes", "chunks", "embeddings", "replications", "runs")

@@ -179,3 +179,14 @@ def test_snippet_shows_the_window_with_the_most_distinct_terms():
     assert out.startswith("...") and out.endswith("...")
     assert "grokking needs weight decay and delay" in out
     assert snippet("no terms here", ["absent"]) == "no terms here"
+
+
+def test_an_index_saved_empty_takes_vectors_later(lib, cli):
+    """`index` on a library with nothing to embed saves an empty FAISS file; the first notes added
+    afterwards must go into it (found by the kill -9 tests: it used to fail on the vectors' width)."""
+    cli("add", "https://a.org", "--title", "Alpha", "--type", "blog")
+    assert cli("index").exit_code == 0
+    result = cli("note", "alpha", "-m", "Width mismatch no more.")
+    assert result.exit_code == 0 and "Warning" not in result.stderr, result.stderr
+    hits = json.loads(cli("search", "width mismatch", "--json").stdout)
+    assert hits and hits[0]["item_id"] == "alpha"

@@ -40,6 +40,7 @@ class Settings:
     chunk_tokens: int = 256
     chunk_overlap: int = 32
     approx_index_above: int = 200_000
+    lock_timeout_s: float = 600.0  # how long a writer waits for another one to finish
     user_agent: str = "paperlab/0.1 (+https://github.com/paperlab/paperlab)"
 
     @classmethod
@@ -67,9 +68,9 @@ class Settings:
             try:
                 kwargs[key] = kind(raw)
             except (TypeError, ValueError) as exc:
-                raise InvalidInput(
-                    f"setting '{key}' in {origin} must be a {kind.__name__}, got {raw!r}"
-                ) from exc
+                what = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(
+                    kind.__name__, "text")
+                raise InvalidInput(f"setting '{key}' in {origin} must be {what}, got {raw!r}") from exc
         return replace(cls(), **kwargs)
 
 
@@ -105,4 +106,5 @@ http_retries = 4
 chunk_tokens = 256         # word pieces per chunk (the model's input length)
 chunk_overlap = 32
 approx_index_above = 200000  # vectors; above this an IVF index replaces exact search
+lock_timeout_s = 600.0     # how long a command that writes waits for another one to finish
 """

@@ -38,6 +38,10 @@ class NoSuchArxivPaper(PaperlabError):
         self.arxiv_id = arxiv_id
 
 
+class LockError(PaperlabError):
+    """The writer lock could not be taken: a read-only library, or another writer that did not finish."""
+
+
 class PdfError(PaperlabError):
     pass
 
@@ -48,3 +52,35 @@ class ClaimsError(PaperlabError):
 
 class ReplicationError(PaperlabError):
     pass
+
+
+def environment_error(exc: BaseException) -> str | None:
+    """What to tell the user about a failure of their machine rather than of paperlab; None for a bug."""
+    import errno
+
+    sqlite_kinds = {c.__name__ for c in type(exc).__mro__ if c.__module__ == "sqlite3"}
+    if "OperationalError" in sqlite_kinds:
+        text = str(exc)
+        if "readonly" in text or "read-only" in text:
+            return "the library's database is read-only; make the folder writable (or work on a copy)"
+        if "locked" in text or "busy" in text:
+            return "the library's database is locked by another program; retry when it is done"
+        if "disk is full" in text or "disk I/O" in text:
+            return f"the disk holding the library failed or is full ({text}); free some space and retry"
+        return f"the library's database cannot be used ({text}); run `paperlab doctor`"
+    if "DatabaseError" in sqlite_kinds:
+        return f"the library's database is damaged ({exc}); run `paperlab doctor`"
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return f"permission denied{where}: {exc.strerror}; make it writable or choose another place"
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            return f"no space left on the disk{where}; free some space and retry"
+        if exc.errno == errno.ENOENT and isinstance(exc, FileNotFoundError):
+            return f"not found{where}; check the path, or install the program it names"
+        if exc.errno is not None:
+            return f"{exc.strerror or exc}{where}"
+    module = type(exc).__module__
+    if module.startswith(("requests", "urllib3", "http.client")):
+        return f"network error ({type(exc).__name__}: {exc}); check your connection and retry"
+    return None

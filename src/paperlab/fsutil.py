@@ -1,4 +1,5 @@
-"""Atomic file writes: a temp file in the same folder, fsync, then rename over the target."""
+"""Atomic file writes (a temp file in the same folder, fsync, then rename over the target) that keep
+the user's umask, and the library's writer lock."""
 
 from __future__ import annotations
 
@@ -6,12 +7,31 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from paperlab.errors import LockError
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def temp_file(folder: Path, prefix: str, suffix: str = ".tmp") -> tuple[int, Path]:
+    """A new temp file in `folder` with the permissions a normal file gets (mkstemp makes 0600)."""
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=suffix, dir=folder)
+    os.fchmod(fd, 0o666 & ~_umask())
+    return fd, Path(name)
+
+
+def atomic_write_bytes(path: Path, data: bytes, make_parents: bool = True) -> None:
+    if make_parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = temp_file(path.parent, f".{path.name}.")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -23,13 +43,13 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: Path, text: str, make_parents: bool = True) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"), make_parents)
 
 
 def atomic_copy(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".tmp", dir=dest.parent)
+    fd, tmp = temp_file(dest.parent, f".{dest.name}.")
     os.close(fd)
     try:
         shutil.copyfile(src, tmp)
@@ -57,3 +77,126 @@ def remove_empty_dir(folder: Path) -> None:
         folder.rmdir()
     except OSError:
         pass
+
+
+# --- the writer lock ------------------------------------------------------------------------------
+
+LOCK_NAME = ".paperlab.lock"
+_held: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth): re-entrant within a process
+on_wait: Callable[[str], None] | None = None  # the CLI prints the "waiting" line through this
+
+
+@contextmanager
+def writer_lock(home: Path, what: str, timeout_s: float = 600.0) -> Iterator[None]:
+    """Hold the library's writer lock (`<home>/.paperlab.lock`, flock) while `what` writes. A second
+    writer waits, saying who holds it, and then sees what the first one wrote; readers never take it."""
+    import fcntl
+
+    path = home / LOCK_NAME
+    key = str(path)
+    if key in _held:
+        fd, depth = _held[key]
+        _held[key] = (fd, depth + 1)
+        try:
+            yield
+        finally:
+            _held[key] = (fd, _held[key][1] - 1)
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    except OSError as exc:
+        raise LockError(f"cannot write to the library at {home} ({exc.strerror}); "
+                        "make it writable, or work on a copy") from exc
+    try:
+        _acquire(fd, path, what, timeout_s)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()} {what}\n".encode())
+        _held[key] = (fd, 1)
+        for leftover in half_written(home):  # no writer is mid-write now: these were killed ones'
+            leftover.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            del _held[key]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def _acquire(fd: int, path: Path, what: str, timeout_s: float) -> None:
+    import fcntl
+
+    deadline = time.monotonic() + timeout_s
+    told = False
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            holder = _holder(path)
+            if not told and on_wait is not None:
+                on_wait(f"another paperlab {holder[1] or 'command'} is running (pid {holder[0]}); "
+                        f"waiting for it to finish before this {what}")
+                told = True
+            if time.monotonic() > deadline:
+                raise LockError(f"gave up after {timeout_s:.0f} s waiting for paperlab {holder[1]} "
+                                f"(pid {holder[0]}) to finish; retry when it is done") from None
+            time.sleep(0.2)
+
+
+def _holder(path: Path) -> tuple[str, str]:
+    try:
+        pid, _, what = path.read_text().strip().partition(" ")
+        return pid or "?", what
+    except OSError:
+        return "?", ""
+
+
+@contextmanager
+def process_lock(path: Path, busy: str) -> Iterator[None]:
+    """Hold an exclusive flock on `path` while a long job (a replication's runs) lives; the kernel
+    drops it when the process dies, so `is_locked` tells a live job from one that was killed."""
+    import fcntl
+
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise LockError(busy) from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        os.close(fd)
+
+
+def is_locked(path: Path) -> bool:
+    import fcntl
+
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+
+
+TEMP_PATTERNS = (".fetch-*.pdf", ".add-*.pdf", ".*.tmp", ".*.tmp.npz", ".paper.pdf.bak")
+
+
+def half_written(home: Path) -> list[Path]:
+    """Temp files a killed writer left in papers/ and index/ (each writer makes them in the folder it
+    then renames into, so nothing else matches these names)."""
+    found: list[Path] = []
+    for folder in (home / "papers", home / "index"):
+        if folder.is_dir():
+            for pattern in TEMP_PATTERNS:
+                found += folder.glob(pattern)
+                found += folder.glob(f"*/{pattern}")
+    return sorted(set(found))

@@ -172,6 +172,7 @@ class IndexReport:
     vectors: int = 0
     errors: dict[str, str] = field(default_factory=dict)  # item id -> why its text was not indexed
     stopped: str = ""  # why indexing stopped before the end, if it did
+    warnings: list[str] = field(default_factory=list)  # what worked, but not as well as it should
 
 
 @dataclass

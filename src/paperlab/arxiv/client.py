@@ -7,6 +7,7 @@ package turns each response into `arxiv.Result`s.
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import hashlib
 import time
@@ -81,8 +82,13 @@ class ArxivClient:
             try:
                 return min(MAX_WAIT_S, max(0.0, float(retry_after)))
             except ValueError:
-                when = email.utils.parsedate_to_datetime(retry_after)
+                try:
+                    when = email.utils.parsedate_to_datetime(retry_after)
+                except (TypeError, ValueError, IndexError):  # neither seconds nor a date: back off
+                    when = None
                 if when is not None:
+                    if when.tzinfo is None:
+                        when = when.replace(tzinfo=datetime.timezone.utc)
                     return min(MAX_WAIT_S, max(0.0, when.timestamp() - time.time()))
         return float(min(MAX_WAIT_S, self.settings.backoff_s * 2**attempt))
 

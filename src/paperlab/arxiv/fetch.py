@@ -8,14 +8,13 @@ removes what this paper's fetch created, so the library is as it was.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from paperlab.arxiv.client import ArxivClient, Metadata
 from paperlab.arxiv.ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.errors import PaperlabError, PdfError
-from paperlab.fsutil import remove_empty_dir
+from paperlab.fsutil import remove_empty_dir, temp_file, writer_lock
 from paperlab.library import Library
 from paperlab.models import ByteProgress, FetchOutcome, IndexReport, Item, StageProgress
 from paperlab.store import items as store
@@ -39,9 +38,8 @@ def _download_validated(
     from paperlab.retrieval.pdf import validate_pdf
 
     lib.papers_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".fetch-", suffix=".pdf", dir=lib.papers_dir)
+    fd, tmp = temp_file(lib.papers_dir, ".fetch-", ".pdf")
     os.close(fd)
-    tmp = Path(name)
     try:
         sha = client.download(meta.pdf_url, tmp, progress)
         try:
@@ -99,11 +97,12 @@ def fetch(
     carries it as `index_error`). Returns the outcomes and the indexing report, if it ran."""
     from paperlab.retrieval.ingest import index_new_items
 
-    outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
-    new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
-    if not (index and with_pdf and new_ids):
-        return outcomes, None
-    report = index_new_items(lib, new_ids, index_progress)
+    with writer_lock(lib.home, "fetch", lib.settings.lock_timeout_s):
+        outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
+        new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
+        if not (index and with_pdf and new_ids):
+            return outcomes, None
+        report = index_new_items(lib, new_ids, index_progress)
     for o in outcomes:
         o.index_error = report.errors.get(o.item_id or "")
     return outcomes, report

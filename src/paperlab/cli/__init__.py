@@ -13,22 +13,39 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from paperlab.errors import PaperlabError
+from paperlab.errors import PaperlabError, environment_error
+
+# Click's UsageError as Typer ships it (Typer vendors Click; BadParameter is its public subclass).
+_USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
 
 
 class ErrorBoundary(TyperGroup):
-    """Domain errors become one `Error: ...` line and a non-zero exit; bugs keep their traceback."""
+    """Domain errors and what the machine does (a read-only or full disk, a locked or damaged
+    database, a missing program, the network) become one `Error: ...` line and a non-zero exit;
+    bugs keep their traceback."""
 
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except PaperlabError as exc:
-            message = " ".join(str(exc).split())
-            print(f"Error: {message}", file=sys.stderr)
-            raise typer.Exit(exc.exit_code) from None
+            raise _fail(str(exc), exc.exit_code) from None
         except KeyboardInterrupt:
-            print("Error: interrupted; nothing half-written was kept", file=sys.stderr)
-            raise typer.Exit(130) from None
+            raise _fail("interrupted; nothing half-written was kept", 130) from None
+        except _USAGE_ERROR as exc:  # a bad option or argument: one line, and where help is
+            ctx_ = getattr(exc, "ctx", None)
+            where = ctx_.command_path if ctx_ is not None else "paperlab"
+            message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+            raise _fail(f"{message} (see `{where} -h`)", 2) from None
+        except Exception as exc:
+            message = environment_error(exc)
+            if message is None:
+                raise
+            raise _fail(message, 1) from None
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    print(f"Error: {' '.join(message.split())}", file=sys.stderr)
+    return typer.Exit(code)
 
 
 def _plain_argument_help() -> None:
@@ -79,18 +96,27 @@ def root(
     _version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                            help="Print the version and exit.")] = False,
 ) -> None:
-    from paperlab.cli.render import follow_terminal
+    from paperlab.cli.render import start_command
 
-    follow_terminal()
+    start_command()
     ctx.obj = {"home": home}
 
 
 def _register() -> None:
-    from paperlab.cli import export_cmds, fetch_cmds, import_cmds, log_cmds, replicate_cmds, search_cmds
+    from paperlab.cli import (
+        doctor_cmds,
+        export_cmds,
+        fetch_cmds,
+        import_cmds,
+        log_cmds,
+        replicate_cmds,
+        search_cmds,
+    )
 
     log_cmds.register(app)
     fetch_cmds.register(app)
     search_cmds.register(app)
+    doctor_cmds.register(app)
     app.add_typer(import_cmds.app, name="import")
     app.add_typer(export_cmds.app, name="export")
     app.add_typer(replicate_cmds.app, name="replicate")

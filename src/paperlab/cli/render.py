@@ -23,11 +23,15 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-def follow_terminal() -> None:
-    """Measure the terminal (or $COLUMNS) when a command starts, not when this module was imported:
-    Rich fixes a console's width at creation if $COLUMNS is set then."""
+def start_command() -> None:
+    """Before each command: measure the terminal (or $COLUMNS) now, not when this module was
+    imported (Rich fixes a console's width at creation if $COLUMNS is set then), and say so on
+    stderr when a writer has to wait for the library's lock."""
+    from paperlab import fsutil
+
     for each in (console, err_console):
         each.width = None  # type: ignore[assignment]  # None: ask the terminal on every render
+    fsutil.on_wait = lambda message: err_console.print(message, soft_wrap=True, markup=False)
 
 
 def library(ctx: typer.Context) -> Library:
@@ -50,13 +54,16 @@ def table(columns: Iterable[str], rows: Iterable[Iterable[str]], **options: Any)
 
 
 def write_or_print(text: str, output: Path | None) -> None:
+    """Print, or write `output` atomically; a folder that does not exist is an error, not made."""
     if output is None:
         sys.stdout.write(text)
         return
     from paperlab.fsutil import atomic_write_text
 
+    if not output.parent.is_dir():
+        raise InvalidInput(f"cannot write {output}: the folder {output.parent} does not exist")
     try:
-        atomic_write_text(output, text)
+        atomic_write_text(output, text, make_parents=False)
     except OSError as exc:
         raise InvalidInput(f"cannot write {output}: {exc.strerror}") from exc
     err_console.print(f"Wrote {output}")
@@ -129,6 +136,8 @@ def index_summary(report: IndexReport | None) -> None:
     """One line saying what indexing did; nothing when it did not run or stopped early."""
     if report is None or report.stopped:
         return
+    for warning in report.warnings:
+        err_console.print(f"Warning: {warning}", soft_wrap=True, markup=False)
     err_console.print(
         f"Indexed {report.items} item(s): {report.extracted} PDF(s) and {report.notes} notes "
         f"file(s) read, {report.chunks_added} chunk(s) added, {report.chunks_removed} removed, "

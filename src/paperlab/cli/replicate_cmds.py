@@ -135,19 +135,24 @@ def run(
 
     lib = get_library(ctx)
     step_re = re.compile(r"^step\s+(\d+)")
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[last]}"),
-                  TimeElapsedColumn(), console=err_console, transient=True, disable=as_json) as bars:
-        tasks: dict[int, TaskID] = {}
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[last]}"),
+                    TimeElapsedColumn(), console=err_console, transient=True, disable=as_json)
+    tasks: dict[int, TaskID] = {}
 
-        def on_line(seed: int, line: str) -> None:
-            if seed not in tasks:
-                tasks[seed] = bars.add_task(f"seed {seed}", total=None, last="")
-            match = step_re.match(line)
-            bars.update(tasks[seed], completed=int(match.group(1)) if match else None,
-                        last=line.strip()[:70])
+    def on_line(seed: int, line: str) -> None:
+        if not tasks:
+            bars.start()  # on the first line of output: an early error is not drawn over
+        if seed not in tasks:
+            tasks[seed] = bars.add_task(f"seed {seed}", total=None, last="")
+        match = step_re.match(line)
+        bars.update(tasks[seed], completed=int(match.group(1)) if match else None, last=line.strip()[:70])
 
+    try:
         results = run_runs(lib, item_id, config=config, seeds=seeds, nproc=nproc,
                            executor=executor, overrides=list(ctx.args), on_line=on_line)
+    finally:
+        if tasks:
+            bars.stop()
     if as_json:
         print_json([asdict(r) for r in results])
     else:

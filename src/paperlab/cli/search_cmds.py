@@ -32,7 +32,7 @@ def index(
 def search(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(metavar="QUERY", help="What to look for.")],
-    k: Annotated[int, typer.Option("-k", help="Number of results.")] = 10,
+    k: Annotated[int, typer.Option("-k", min=1, max=1000, help="Number of results.")] = 10,
     mode: Annotated[str, typer.Option(help="hybrid, keyword or semantic.")] = "hybrid",
     paper: Annotated[str | None, typer.Option(help="Only this item.")] = None,
     notes: Annotated[bool, typer.Option("--notes", help="Only your notes.")] = False,
@@ -74,7 +74,7 @@ def search(
 def similar(
     ctx: typer.Context,
     item_id: Annotated[str, typer.Argument(metavar="ID")],
-    k: Annotated[int, typer.Option("-k", help="Number of papers.")] = 5,
+    k: Annotated[int, typer.Option("-k", min=1, max=1000, help="Number of papers.")] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The papers closest to this one."""

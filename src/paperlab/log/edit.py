@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from paperlab.errors import InvalidInput, PaperlabError
+from paperlab.fsutil import writer_lock
 from paperlab.library import Library, folder_name
 from paperlab.log.items import check_type
 from paperlab.models import Item
@@ -90,6 +91,11 @@ def rename(lib: Library, old: str, new: str) -> None:
     for _src, dest in moves:
         if dest.exists():
             raise InvalidInput(f"{lib.relative(dest)} already exists; move it away first")
+    with writer_lock(lib.home, "edit", lib.settings.lock_timeout_s):
+        _rename(lib, old, new, moves)
+
+
+def _rename(lib: Library, old: str, new: str, moves: list[tuple[Path, Path]]) -> None:
     done: list[tuple[Path, Path]] = []
     try:
         for src, dest in moves:
@@ -119,7 +125,11 @@ def remove(lib: Library, ref: str) -> Removed:
     notes.md) go to `papers/.trash/`, never deleted; a replication project stays where it is.
     The rows go first: an interruption after that leaves a folder no item owns, never an item
     without its files."""
-    item = store.get_item(lib.db, lib.resolve_id(ref))
+    with writer_lock(lib.home, "rm", lib.settings.lock_timeout_s):
+        return _remove(lib, store.get_item(lib.db, lib.resolve_id(ref)))
+
+
+def _remove(lib: Library, item: Item) -> Removed:
     folder = lib.item_dir(item.id)
     store.delete_item(lib.db, item.id)
     trash: Path | None = None

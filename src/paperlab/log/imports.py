@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, atomic_write_text, remove_empty_dir, sha256_file
+from paperlab.fsutil import atomic_copy, atomic_write_text, remove_empty_dir, sha256_file, writer_lock
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import parse_written, stamp
@@ -138,7 +138,8 @@ def apply(
         report.added.append((inc, item))
     if dry_run or not (report.added or report.merged):
         return report
-    _write(lib, report, source)
+    with writer_lock(lib.home, "import", lib.settings.lock_timeout_s):
+        _write(lib, report, source)
     from paperlab.retrieval.ingest import index_new_items
 
     to_index = [item.id for inc, item in report.added if inc.pdf or inc.summary or inc.learnings or inc.entries]

@@ -13,7 +13,7 @@ from typing import Any
 
 from paperlab.arxiv.ids import ArxivId
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file
+from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file, temp_file, writer_lock
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import stamp
@@ -93,6 +93,14 @@ def add(
     reading = reading or Reading()
     reading.check()
     check_type(type_)
+    with writer_lock(lib.home, "add", lib.settings.lock_timeout_s):
+        return _add(lib, target, title, type_, reading, lookup, force, confirm, progress)
+
+
+def _add(
+    lib: Library, target: str, title: str | None, type_: str, reading: Reading, lookup: bool | None,
+    force: bool, confirm: Callable[[str], bool] | None, progress: StageProgress | None,
+) -> Added:
     path = Path(target).expanduser()
     if is_url(target) and type_ == "paper" and (not title or _url_is_pdf(target)):
         tmp = _download(lib, target.strip())
@@ -123,15 +131,12 @@ def _url_is_pdf(url: str) -> bool:
 def _download(lib: Library, url: str) -> Path:
     """The PDF at `url` in a temp file inside the library, validated; the same client, retries and
     checks as `fetch`."""
-    import tempfile
-
     from paperlab.arxiv.client import ArxivClient
     from paperlab.retrieval.pdf import validate_pdf
 
     lib.papers_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix=".add-", suffix=".pdf", dir=lib.papers_dir)
+    fd, tmp = temp_file(lib.papers_dir, ".add-", ".pdf")
     os.close(fd)
-    tmp = Path(name)
     try:
         ArxivClient(lib.settings).download(url, tmp)
         try:

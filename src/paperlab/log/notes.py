@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_write_text, sha256_file
+from paperlab.fsutil import atomic_write_text, sha256_file, writer_lock
 from paperlab.models import NoteResult
 
 if TYPE_CHECKING:
@@ -117,7 +117,8 @@ def write_note(
     lib: Library, ref: str, message: str | None = None, summary: str | None = None,
     learned: list[str] | None = None, editor: bool = False, day: date | None = None,
 ) -> NoteResult:
-    """Append to an item's notes (or open $EDITOR on them), log it, and index the notes again."""
+    """Append to an item's notes (or open $EDITOR on them), log it, and index the notes again. The
+    appends hold the writer lock; an editor session does not (it may stay open for hours)."""
     from paperlab.log.dates import stamp
     from paperlab.store.items import add_log, get_item
 
@@ -125,25 +126,26 @@ def write_note(
     path = lib.notes_path(item.id)
     before = sha256_file(path) if path.exists() else None
     try:
-        if summary:
-            add_summary(path, item.title, summary)
-        for learning in learned or []:
-            add_learning(path, item.title, learning)
-        if message:
-            add_entry(path, item.title, message, day)
         if editor:
             ensure(path, item.title)
             open_editor(path)
+        with writer_lock(lib.home, "note", lib.settings.lock_timeout_s):
+            if summary:
+                add_summary(path, item.title, summary)
+            for learning in learned or []:
+                add_learning(path, item.title, learning)
+            if message:
+                add_entry(path, item.title, message, day)
+            changed = (sha256_file(path) if path.exists() else None) != before
+            result = NoteResult(path, changed)
+            if changed:
+                from paperlab.retrieval.ingest import index_new_items
+
+                kinds = [k for k, v in (("summary", summary), ("learned", learned), ("note", message)) if v]
+                add_log(lib.db, item.id, "note", ", ".join(kinds) or "edited", at=stamp(day))
+                result.index_error = index_new_items(lib, [item.id]).errors.get(item.id)
     except OSError as exc:
         raise PaperlabError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    changed = (sha256_file(path) if path.exists() else None) != before
-    result = NoteResult(path, changed)
-    if changed:
-        from paperlab.retrieval.ingest import index_new_items
-
-        kinds = [k for k, v in (("summary", summary), ("learned", learned), ("note", message)) if v]
-        add_log(lib.db, item.id, "note", ", ".join(kinds) or "edited", at=stamp(day))
-        result.index_error = index_new_items(lib, [item.id]).errors.get(item.id)
     return result
 
 

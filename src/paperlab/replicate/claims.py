@@ -42,7 +42,7 @@ def _field_line(text: str, header_line: int, name: str) -> int:
 def load(path: Path) -> list[Claim]:
     if not path.exists():
         raise ClaimsError(f"{path} does not exist; scaffold the project with "
-                          "`paperlab replicate scaffold ID`")
+                          f"`paperlab replicate scaffold {path.parent.name}`")
     return parse(path.read_text(encoding="utf-8"), path)
 
 

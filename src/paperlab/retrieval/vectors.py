@@ -12,6 +12,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from paperlab.errors import PaperlabError
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -92,8 +94,15 @@ class VectorIndex:
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         import numpy as np
 
-        if len(ids):
-            self.index.add_with_ids(vectors, ids.astype(np.int64))
+        if not len(ids):
+            return
+        if self.index is None or (self.index.ntotal == 0 and self.index.d != vectors.shape[1]):
+            self.build(ids, vectors)  # an empty index saved before any vector existed has no real width
+            return
+        if self.index.d != vectors.shape[1]:
+            raise PaperlabError(f"the vector index holds {self.index.d}-dimensional vectors, not "
+                                f"{vectors.shape[1]}; rebuild it with `paperlab index --rebuild`")
+        self.index.add_with_ids(vectors, ids.astype(np.int64))
 
     def remove(self, ids: list[int]) -> None:
         import numpy as np

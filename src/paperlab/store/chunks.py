@@ -40,6 +40,10 @@ def delete_orphan_chunks(db: Database) -> list[int]:
     return ids
 
 
+def orphan_chunk_count(db: Database) -> int:
+    return int(db.execute("SELECT count(*) FROM chunks WHERE item_id NOT IN (SELECT id FROM items)").fetchone()[0])
+
+
 def texts_missing_embedding(db: Database, model: str) -> list[tuple[str, str]]:
     sql = """SELECT content_hash, min(text) FROM chunks
              WHERE content_hash NOT IN (SELECT content_hash FROM embeddings WHERE model = ?)

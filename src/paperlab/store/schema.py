@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -147,18 +147,40 @@ def now() -> str:
 
 
 def connect(path: Path) -> Database:
-    """Open (and migrate) the library database."""
+    """Open (and migrate) the library database. A library the user cannot write to still opens for
+    reading (a read-only mount, a synced folder); its writes then fail with a clear message."""
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
-        migrate(db)
+        migrate(db, path.parent)
     except sqlite3.OperationalError as exc:
+        if "readonly" in str(exc) or "unable to open" in str(exc):
+            read_only = _open_read_only(path)
+            if read_only is not None:
+                return read_only
+            raise PaperlabError(f"the library at {path.parent} is read-only and cannot be opened ({exc}); "
+                                "make it writable, or work on a copy") from exc
         raise PaperlabError(f"cannot open {path}: {exc}; check the folder's permissions") from exc
     except sqlite3.DatabaseError as exc:
         raise PaperlabError(f"{path} is not a paperlab database: {exc}") from exc
     return db
+
+
+def _open_read_only(path: Path) -> Database | None:
+    """The database opened for reading only, if its schema is current (nothing can migrate it)."""
+    for flags in ("mode=ro", "immutable=1"):
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None)
+            db = sqlite_utils.Database(conn)
+            if schema_version(db) >= len(MIGRATIONS):
+                return db
+            conn.close()
+            return None
+        except sqlite3.OperationalError:
+            continue
+    return None
 
 
 def schema_version(db: Database) -> int:
@@ -168,11 +190,14 @@ def schema_version(db: Database) -> int:
     return int(row[0] or 0)
 
 
-def migrate(db: Database) -> int:
-    """Apply the pending migrations in one transaction; returns the schema version."""
+def migrate(db: Database, home: Path | None = None) -> int:
+    """Apply the pending migrations in one transaction under the library's writer lock (so a second
+    process waits, then finds the version it needs); returns the schema version."""
     if schema_version(db) >= len(MIGRATIONS):
         return len(MIGRATIONS)
-    with transaction(db):
+    from paperlab.fsutil import writer_lock
+
+    with writer_lock(home, "migration") if home is not None else nullcontext(), transaction(db):
         db.execute("CREATE TABLE IF NOT EXISTS _migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
         version = schema_version(db)  # again, under the write lock: another process may have migrated
         for number, step in enumerate(MIGRATIONS, start=1):
@@ -209,6 +234,11 @@ def in_batches(ids: list[int], size: int = 500) -> Iterator[tuple[list[int], str
     for start in range(0, len(ids), size):
         part = ids[start:start + size]
         yield part, ",".join("?" for _ in part)
+
+
+def integrity_check(db: Database) -> str:
+    """SQLite's own check of the file: 'ok', or what is damaged."""
+    return "; ".join(str(r[0]) for r in db.execute("PRAGMA integrity_check").fetchall())
 
 
 def get_meta(db: Database, key: str) -> str | None:
