@@ -23,20 +23,24 @@ from paperlab.samples import ATTENTION, BACKPROP, GROKKING, write_paper_pdf
 from tests.conftest import copy_library
 
 OLD_LOG = Path(__file__).parent / "fixtures" / "old-log" / "reading-log.md"
-KILLS = 3  # per command; the moments are random but seeded, so a failure can be replayed
+KILLS = int(os.environ.get("PAPERLAB_CRASH_KILLS", "3"))  # per command; more: PAPERLAB_CRASH_KILLS=20
+# The moments are random but seeded (PAPERLAB_CRASH_SEED), so a failure can be replayed.
 rng = random.Random(int(os.environ.get("PAPERLAB_CRASH_SEED", "9")))
 
 
-def killed(home: Path, *args: str, after: tuple[float, float]) -> None:
-    """Start `paperlab ARGS`, SIGKILL its whole process group at a random moment in `after`."""
+def killed(home: Path, *args: str, after: tuple[float, float]) -> bool:
+    """Start `paperlab ARGS`, SIGKILL its whole process group at a random moment in `after`; True if
+    it was still at work then (each test asserts that some kills landed mid-work)."""
     proc = subprocess.Popen([sys.executable, "-m", "paperlab", "--home", str(home), *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(rng.uniform(*after))
+    running = proc.poll() is None
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
         pass  # it finished first: that moment is covered too
     proc.wait(timeout=30)
+    return running
 
 
 def then(home: Path, *args: str) -> None:
@@ -73,42 +77,50 @@ def fresh(template: Path, tmp_path: Path, n: int) -> Path:
 
 
 def test_kill_index(template):
+    landed = 0
     for _ in range(KILLS):
-        killed(template, "index", "--rebuild", after=(0.4, 2.5))
+        landed += killed(template, "index", "--rebuild", after=(0.4, 2.5))
         then(template, "index")
         assert_consistent(template)
+    assert landed
 
 
 def test_kill_fetch(lib, arxiv, tmp_path):
     ids = [GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id]
     lib.close()
+    landed = 0
     for n in range(KILLS):
         home = tmp_path / f"f{n}"
         shutil.copytree(lib.home, home)
-        killed(home, "fetch", *ids, after=(0.4, 2.5))
+        landed += killed(home, "fetch", *ids, after=(0.4, 2.5))
         then(home, "index")
         assert_consistent(home)
+    assert landed
 
 
 def test_kill_import(lib, tmp_path):
     lib.close()
+    landed = 0
     for n in range(KILLS):
         home = tmp_path / f"i{n}"
         shutil.copytree(lib.home, home)
-        killed(home, "import", "markdown", str(OLD_LOG), after=(0.4, 2.0))
+        landed += killed(home, "import", "markdown", str(OLD_LOG), after=(0.4, 2.0))
         then(home, "index")
         assert_consistent(home)
         then(home, "import", "markdown", str(OLD_LOG))  # importing again finishes the job
         assert_consistent(home)
+    assert landed
 
 
 def test_kill_rm(template, tmp_path):
+    landed = 0
     for n in range(KILLS):
         home = fresh(template, tmp_path, n)
         then(home, "index")
-        killed(home, "rm", GROKKING.arxiv_id, "--yes", after=(0.3, 1.5))
+        landed += killed(home, "rm", GROKKING.arxiv_id, "--yes", after=(0.3, 1.5))
         then(home, "index")
         assert_consistent(home)
+    assert landed
 
 
 def test_kill_replicate_run(lib, cli, tmp_path):
@@ -124,10 +136,12 @@ def test_kill_replicate_run(lib, cli, tmp_path):
         'metric = "final_val_acc"\nreported = 0.01\nscale = "fraction"\ndirection = "higher"\n'
         'tolerance = 1.0\ntolerance_kind = "absolute"\n')
     lib.close()
+    landed = 0
     for _ in range(KILLS):
-        killed(lib.home, "replicate", "run", GROKKING.arxiv_id, "--config", "quick", after=(1.0, 4.0))
+        landed += killed(lib.home, "replicate", "run", GROKKING.arxiv_id, "--config", "quick", after=(1.0, 4.0))
         then(lib.home, "replicate", "status")
         assert_consistent(lib.home)
+    assert landed
 
 
 def test_doctor_finds_and_fixes_what_a_crash_leaves(lib, cli):

@@ -149,7 +149,7 @@ def test_small_wording_and_bounds(lib, cli):
 
 def test_a_failed_notes_index_is_a_warning_that_reaches_the_user(lib, cli):
     cli("add", "https://a.org", "--title", "A", "--type", "blog")
-    (lib.home / "paperlab.toml").write_text("[paperlab]\nembedding_model = '/no/such/model'\n")
+    (lib.home / "paperlab.toml").write_text("[paperlab]\nembedding_model = 'hash:many'\n")  # fails to load
     result = cli("note", "a", "-m", "Remember this.")
     assert result.exit_code == 0 and "Saved" in result.stdout
     assert "Warning: the notes were saved but not indexed" in result.stderr
