@@ -430,3 +430,17 @@ def test_notes_for_items_already_there_are_added_not_lost(lib, cli, tmp_path):
     assert "Imported 1 item(s)" in cli("import", "markdown", str(twice)).stdout
     same = shown(cli, "same")
     assert same["summary"] == "First." and same["key_learnings"] == ["Second."]
+
+
+def test_fetch_update_completes_an_imported_arxiv_row(lib, cli, arxiv, tmp_path):
+    log = tmp_path / "log.md"
+    log.write_text(f"| Date | Title | Content Type | Link |\n|---|---|---|---|\n"
+                   f"| 2021-05-01 | grokking (my title) | Paper | https://arxiv.org/abs/{GROKKING.arxiv_id} |\n")
+    assert cli("import", "markdown", str(log)).exit_code == 0
+    before = shown(cli, GROKKING.arxiv_id)
+    assert before["pdf_path"] == "" and before["authors"] == []
+    result = cli("fetch", "--update", GROKKING.arxiv_id)
+    assert result.exit_code == 0 and "updated" in result.stdout, result.stdout
+    after = shown(cli, GROKKING.arxiv_id)
+    assert (after["title"], after["authors"]) == (GROKKING.title, GROKKING.authors)
+    assert (lib.home / after["pdf_path"]).is_file() and after["finished_at"] == "2021-05-01"
