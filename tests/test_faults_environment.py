@@ -98,7 +98,7 @@ def test_missing_programs(lib, cli, monkeypatch):
     (lib.replications_dir / "a" / "config").mkdir()
     (lib.replications_dir / "a" / "config" / "default.toml").write_text("")
     result = cli("replicate", "run", "a", "--executor", "slurm")
-    assert "needs a Slurm cluster" in one_error_line(result) or "submitit" in result.stderr
+    assert "needs a Slurm cluster" in one_error_line(result)
 
 
 def test_network_faults(lib, cli, arxiv):
@@ -154,3 +154,19 @@ def test_a_failed_notes_index_is_a_warning_that_reaches_the_user(lib, cli):
     assert result.exit_code == 0 and "Saved" in result.stdout
     assert "Warning: the notes were saved but not indexed" in result.stderr
     assert "`paperlab index a` retries" in result.stderr
+
+
+def test_a_failed_onnx_export_is_reported_not_swallowed(tmp_path, monkeypatch):
+    from paperlab.retrieval.embedding import SentenceTransformerEmbedder, ensure_onnx
+
+    embedder = SentenceTransformerEmbedder("some/model")
+
+    def cannot_trace(path):  # what the exporter does with an architecture it cannot trace
+        raise RuntimeError("unsupported operator aten::foo")
+
+    monkeypatch.setattr(embedder, "export_onnx", cannot_trace)
+    problems: list[str] = []
+    assert ensure_onnx(embedder, tmp_path, problems) is False
+    (problem,) = problems
+    assert "could not be exported for some/model" in problem and "aten::foo" in problem
+    assert "`paperlab doctor`" in problem

@@ -83,11 +83,11 @@ def fitted_table(columns: list[str], rows: list[list[str]], flex: str, drop_orde
     column is ever cut."""
     width = width or console.width
     keep = list(columns)
-
-    def natural(col: str) -> int:
-        i = columns.index(col)
-        longest = max([len(col), *(len(r[i]) for r in rows)])
-        return min(longest, (caps or {}).get(col, longest)) + 3  # cell padding and border
+    widths: dict[str, int] = {}
+    for i, name in enumerate(columns):
+        longest = max([len(name), *(len(r[i]) for r in rows)])
+        widths[name] = min(longest, (caps or {}).get(name, longest)) + 3  # cell padding and border
+    natural = widths.__getitem__
 
     fits = False
     for col in [None, *drop_order]:

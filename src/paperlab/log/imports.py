@@ -14,7 +14,7 @@ from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import parse_written, stamp
 from paperlab.log.incoming import UNDATED, Incoming, normal_title
-from paperlab.log.items import slugify
+from paperlab.log.items import Reading, slugify, unique_slug
 from paperlab.models import IndexReport, Item, StageProgress, check_status
 from paperlab.store import items as store
 from paperlab.store.schema import transaction
@@ -162,19 +162,14 @@ def _merge_notes(lib: Library, inc: Incoming, item_id: str, report: ImportReport
         return
     path = lib.notes_path(item_id)
     current = path.read_text(encoding="utf-8") if path.exists() else None
-    merged = notes_text(store.get_item(lib.db, item_id).title, inc, current)
-    if merged != current and merged != notes.template(store.get_item(lib.db, item_id).title):
+    title = store.get_item(lib.db, item_id).title
+    merged = notes_text(title, inc, current)
+    if merged != current and merged != notes.template(title):
         report.merged.append((item_id, merged))
 
 
 def _item(lib: Library, inc: Incoming, status: str, taken: set[str], sha: str) -> Item:
-    if inc.arxiv_id:
-        item_id = inc.arxiv_id
-    else:
-        base = slugify(inc.title)
-        item_id, n = base, 2
-        while item_id in taken or store.item_exists(lib.db, item_id) or lib.item_dir(item_id).exists():
-            item_id, n = f"{base}-{n}", n + 1
+    item_id = inc.arxiv_id or unique_slug(lib, slugify(inc.title), taken)
     taken.add(item_id)
     item = Item(id=item_id, title=inc.title, type=inc.type, status=status, rating=inc.rating,
                 tags=sorted(set(inc.tags)), added_at=stamp(inc.day), authors=inc.authors,
@@ -200,13 +195,8 @@ def _write(lib: Library, report: ImportReport, source: str) -> None:
                 atomic_write_text(path, text)
                 store.add_log(lib.db, item_id, "note", f"imported from {source}")
             for inc, item in report.added:
-                at = stamp(inc.day)
                 store.insert_item(lib.db, item)
-                store.add_log(lib.db, item.id, "added", f"imported from {source}", at=at)
-                if item.status != "to-read":
-                    store.add_log(lib.db, item.id, "status", f"to-read -> {item.status}", at=at)
-                if item.rating:
-                    store.add_log(lib.db, item.id, "rated", str(item.rating), at=at)
+                Reading(item.status, item.tags, item.rating, inc.day).log(lib, item, f"imported from {source}")
                 for day, _ in inc.entries:
                     if day != UNDATED:
                         store.add_log(lib.db, item.id, "note", "imported", at=stamp(parse_written(day)))

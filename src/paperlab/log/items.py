@@ -30,10 +30,11 @@ def slugify(text: str, max_len: int = 40) -> str:
     return slug.rstrip("-") or "item"
 
 
-def unique_slug(lib: Library, base: str) -> str:
-    """A new item id: free in the database and with no folder of that name in `papers/`."""
+def unique_slug(lib: Library, base: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+    """A new item id: free in the database, in `taken` (a batch's own), and with no folder of that
+    name in `papers/`."""
     slug, n = base, 2
-    while store.item_exists(lib.db, slug) or lib.item_dir(slug).exists():
+    while slug in taken or store.item_exists(lib.db, slug) or lib.item_dir(slug).exists():
         slug = f"{base}-{n}"
         n += 1
     return slug
