@@ -23,7 +23,7 @@ from paperlab.library import Library, init_library
 from paperlab.models import Item
 from paperlab.retrieval import chunking, keywords
 from paperlab.retrieval.embedding import ensure_onnx, get_embedder
-from paperlab.retrieval.ingest import chunk_rows, embed_missing, sync_vectors
+from paperlab.retrieval.ingest import calibrate_floor, chunk_rows, embed_missing, sync_vectors
 from paperlab.retrieval.search import Filters, Searcher, rrf
 from paperlab.store.chunks import chunk_owners, count_chunks, replace_chunks
 from paperlab.store.items import insert_item
@@ -76,6 +76,7 @@ def build_library(folder: Path, model: str, corpus: dict[str, str]) -> Library:
     sync_vectors(lib, model, rebuild=False)
     keywords.sync(database, lib.index_dir)
     ensure_onnx(embedder, lib.index_dir)
+    calibrate_floor(lib, embedder)  # as `paperlab index` does: semantic hits below it are dropped
     return lib
 
 

@@ -95,8 +95,11 @@ def bench_embedding() -> None:
     texts = [t for t in scifact_texts() if len(t) > 1600][:128]  # near the 256 word-piece limit
     embedder.embed(texts[:8])  # warm up
     t0 = time.perf_counter()
-    embedder.embed(texts)
+    ours = embedder.embed(texts)
     rate = len(texts) / (time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    theirs = embedder.model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+    st_rate = len(texts) / (time.perf_counter() - t0)
     folder = CACHE / "onnx"
     folder.mkdir(parents=True, exist_ok=True)
     ensure_onnx(embedder, folder)
@@ -106,16 +109,19 @@ def bench_embedding() -> None:
     t0 = time.perf_counter()
     for q in queries:
         encoder.embed([q])
-    onnx_ms = 1000 * (time.perf_counter() - t0) / len(queries)
+    fast_ms = 1000 * (time.perf_counter() - t0) / len(queries)
     t0 = time.perf_counter()
     for q in queries:
-        embedder.embed([q])
+        embedder.model.encode([q])
     torch_ms = 1000 * (time.perf_counter() - t0) / len(queries)
-    report("index-time embedding, ~250 word pieces", f"{rate:.1f} chunks/s", "sentence-transformers (torch)")
-    report("query embedding, ONNX", f"{onnx_ms:.1f} ms", f"torch {torch_ms:.1f} ms per query")
+    diff = float(abs(ours - theirs).max())
+    report("index-time embedding, ~250 word pieces", f"{rate:.1f} chunks/s",
+           f"sentence-transformers {st_rate:.1f} chunks/s; largest difference {diff:.1e}")
+    report(f"query embedding, {type(encoder).__name__}", f"{fast_ms:.1f} ms",
+           f"sentence-transformers {torch_ms:.1f} ms per query")
 
 
-def synthetic_library(n_chunks: int) -> Path:
+def synthetic_library(n_chunks: int, home: Path | None = None) -> Path:
     """A library of `n_chunks` real scientific passages with random unit vectors: the query path costs
     the same whatever the vectors are, and embedding 100k chunks would take hours on 2 cores."""
     import numpy as np
@@ -131,7 +137,7 @@ def synthetic_library(n_chunks: int) -> Path:
     from paperlab.store.items import insert_item
     from paperlab.store.schema import now, set_meta, transaction
 
-    home = CACHE / f"synthetic-{n_chunks}"
+    home = home or CACHE / f"synthetic-{n_chunks}"
     if (home / "ready").exists():
         keywords.sync(Library(home).db, home / "index")  # caches from before it existed
         return home
@@ -263,7 +269,7 @@ def bench_quality() -> None:
     results = evaluate(SCIFACT)
     results.pop("_meta")
     for mode, r in results.items():
-        goal = "; goal >= 0.70 (published BM25 0.665)" if mode == "hybrid" else ""
+        goal = "; goal >= 0.719 (published BM25 0.665)" if mode == "hybrid" else ""
         report(f"{mode} nDCG@10", f"{r['ndcg@10']:.3f}", f"recall@100 {r['recall@100']:.3f}{goal}")
 
 
@@ -288,13 +294,111 @@ def bench_paper_setup() -> None:
     report("top-10 candidates that are results", f"{top:.0%}", f"goal >= 80%: {verdict(top >= 0.8)}")
 
 
+BASELINE = "d58e9d2"  # main before the search-on-real-papers work (issue 13): the "before" column
+
+
+def baseline_src() -> Path | None:
+    """The baseline's source tree, from git, in the cache (None without git history)."""
+    folder = CACHE / f"baseline-{BASELINE}"
+    if not (folder / "src" / "paperlab").is_dir():
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", BASELINE], capture_output=True)
+        if archive.returncode:
+            shutil.rmtree(folder)
+            return None
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    return folder
+
+
+def _cli(src: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(src), "PAPERLAB_HOME": str(home), "COLUMNS": "120"}
+    return subprocess.run([sys.executable, "-m", "paperlab", *args], capture_output=True, text=True, env=env)
+
+
+def _timed(src: Path, home: Path, *args: str) -> tuple[float, int]:
+    """Wall seconds and peak memory (MB) of one paperlab command."""
+    env = {**os.environ, "PYTHONPATH": str(src), "PAPERLAB_HOME": str(home)}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "paperlab", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if status:
+        raise RuntimeError(f"paperlab {' '.join(args)} failed under {src}")
+    return time.perf_counter() - t0, usage.ru_maxrss // 1024
+
+
+def _real_paper_run(name: str, src: Path) -> dict[str, float]:
+    """One version's figures on the five shared papers and a 10k-chunk library."""
+    import sqlite3
+
+    home = CACHE / f"papers5-{name}"
+    shutil.rmtree(home, ignore_errors=True)
+    _cli(src, home.parent, "init", str(home))
+    for pdf in sorted((SHARED / "data" / "papers").glob("*.pdf")):
+        _cli(src, home, "add", str(pdf), "--no-lookup")
+    with sqlite3.connect(home / "paperlab.db") as conn:
+        conn.execute("DELETE FROM embeddings")
+    seconds, peak = _timed(src, home, "index", "--rebuild")
+    with sqlite3.connect(home / "paperlab.db") as conn:
+        chunks, pieces = conn.execute("SELECT count(*), sum(n_tokens) FROM chunks").fetchone()
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    quality = json.loads(subprocess.run([sys.executable, str(ROOT / "bench" / "search_eval.py"), str(home)],
+                                        capture_output=True, text=True, env=env, check=True).stdout)
+    big = CACHE / f"synthetic-10000-{name}"
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import run; from pathlib import Path; " \
+           f"run.CACHE.mkdir(exist_ok=True); run.synthetic_library(10000, Path({str(big)!r}))"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    cold = statistics.median(_timed(src, big, "search", "vitamin D and bone density", "-k", "5")[0] for _ in range(5))
+    note = statistics.median(_timed(src, big, "note", "paper-00001", "-m", f"bench note {n}")[0] for n in range(3))
+    return {**quality, "index_s": seconds, "index_mb": peak, "chunks/s": chunks / seconds,
+            "pieces/s": pieces / seconds, "cold_s": cold, "note_s": note}
+
+
+def bench_real_papers() -> None:
+    print(f"Search on the five real papers and at 10k chunks: before ({BASELINE}) and after, one run")
+    base = baseline_src()
+    versions = [("after", ROOT / "src")] + ([("before", base / "src")] if base else [])
+    if base is None:
+        print(f"  (no git history: the baseline {BASELINE} cannot be checked out; after only)")
+    got = {name: _real_paper_run(name, src) for name, src in versions}
+    numpy_s = wall([sys.executable, "-c", "import numpy"], 5)
+    after, before = got["after"], got.get("before", {})
+
+    def row(label: str, key: str, fmt: str, goal: str = "") -> None:
+        old = f"before {format(before[key], fmt)}" if key in before else "before n/a"
+        report(label, format(after[key], fmt), f"{old}{'; ' + goal if goal else ''}")
+
+    row("section labels right (hand-listed headings)", "label_accuracy", ".1%")
+    row("listed headings that label a chunk", "headings_found", ".1%")
+    row(f"questions recall@1 ({after['questions']:.0f} questions)", "recall@1", ".3f")
+    row("questions recall@5", "recall@5", ".3f")
+    row("questions MRR@10", "mrr@10", ".3f")
+    row(f"nonsense queries with no results (of {after['nonsense']:.0f})", "nonsense_empty", ".0f")
+    row("index 5 papers, chunks/s", "chunks/s", ".1f", "goal >= 2x before")
+    row("index 5 papers, word pieces/s", "pieces/s", ".0f")
+    row("index 5 papers, seconds", "index_s", ".1f")
+    row("index 5 papers, peak MB", "index_mb", ".0f")
+    row("cold paperlab search, 10k chunks (s)", "cold_s", ".2f",
+        f"goal <= 0.5 s; python -c 'import numpy' {numpy_s:.2f} s: "
+        f"{after['cold_s'] / numpy_s:.1f}x (before {before.get('cold_s', 0) / numpy_s:.1f}x)")
+    row("cold paperlab note, 10k chunks (s)", "note_s", ".2f", "goal < 0.5 s")
+    if base and SCIFACT.exists():
+        out = subprocess.run([sys.executable, str(base / "bench" / "beir_eval.py"), str(SCIFACT)],
+                             capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(base / "src")})
+        for line in out.stdout.splitlines():
+            if line.startswith(("hybrid", "keyword", "semantic")):
+                mode, ndcg, recall, _ = line.split()
+                report(f"before: SciFact {mode} nDCG@10", ndcg, f"recall@100 {recall}")
+
+
 def main() -> None:
     CACHE.mkdir(exist_ok=True)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     random.seed(0)
     steps = [bench_startup, bench_extraction, bench_embedding, bench_queries, bench_reindex]
     if (SHARED / "data" / "papers").exists():
-        steps.append(bench_paper_setup)
+        steps += [bench_paper_setup, bench_real_papers]
     else:
         print(f"(skipping the paper's setup: {SHARED / 'data' / 'papers'} not found)")
     if SCIFACT.exists():

@@ -31,7 +31,7 @@ def test_reading_order_headers_stamp_and_headings(two_column_pdf):
     assert text.index("LEFTCOLUMNMARKER") < text.index("RIGHTCOLUMNMARKER")
     assert "preprint" not in text  # running header dropped
     assert "arXiv:2101.00001v2" not in text  # margin stamp dropped
-    headings = [h for p in pages for _, h in p.headings]
+    headings = [h for p in pages for _, h, _ in p.headings]
     assert "Abstract" in headings and "2 Experiments" in headings
     # the generator hyphenates long words across lines; none may stay split
     assert "regularization" in text and "regulari-\n" not in text
@@ -60,8 +60,8 @@ def test_bad_pdfs_get_clear_messages(name, message):
 
 
 def test_chunks_fit_the_model_and_know_their_place():
-    pages = [(1, "Intro words. " * 200, [(0, "1 Introduction")]),
-             (2, "Method text here. " * 150, [(0, "2 Method")])]
+    pages = [(1, "Intro words. " * 200, [(0, "1 Introduction", "body")]),
+             (2, "Method text here. " * 150, [(0, "2 Method", "body")])]
     doc = chunking.join_pages(pages)
 
     def spans(text):

@@ -1,20 +1,22 @@
-"""The real bundled all-MiniLM-L6-v2: checked by sha256, and the ONNX query path gives the same
-vectors and rankings as sentence-transformers."""
+"""The real bundled all-MiniLM-L6-v2: checked by sha256; paperlab's own BERT (numpy for queries,
+torch for batches) and the ONNX export (for models of other shapes) give the same vectors and
+rankings as sentence-transformers."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import numpy as np
 import pytest
 
 from paperlab.fsutil import sha256_file
+from paperlab.retrieval.bert import NumpyBert
 from paperlab.retrieval.embedding import (
     BUNDLED_SHA256,
     OnnxQueryEncoder,
     SentenceTransformerEmbedder,
     bundled_model_path,
-    ensure_onnx,
     query_encoder,
 )
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
@@ -32,7 +34,6 @@ QUERIES = ["backprop", "why does validation accuracy jump long after training ac
 def real(tmp_path_factory):
     embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
     folder = tmp_path_factory.mktemp("index")
-    assert ensure_onnx(embedder, folder)
     return embedder, folder
 
 
@@ -40,33 +41,52 @@ def test_bundled_weights_match_the_published_sha256():
     assert sha256_file(bundled_model_path() / "model.safetensors") == BUNDLED_SHA256
 
 
-def test_onnx_equals_sentence_transformers(real):
+def _same_rankings(a: np.ndarray, b: np.ndarray, docs: np.ndarray) -> None:
+    np.testing.assert_allclose(a, b, atol=1e-5)
+    for x, y in zip(a @ docs.T, b @ docs.T, strict=True):
+        assert list(np.argsort(-x)) == list(np.argsort(-y))
+
+
+def test_own_bert_equals_sentence_transformers(real):
     embedder, folder = real
+    assert embedder.spec is not None  # the bundled model is plain BERT + mean pooling + normalise
+    reference = embedder.model.encode(QUERIES + CORPUS, batch_size=32, normalize_embeddings=True,
+                                      convert_to_numpy=True)
+    queries, docs = reference[:len(QUERIES)], reference[len(QUERIES):]
     encoder = query_encoder("all-MiniLM-L6-v2", folder)
-    assert isinstance(encoder, OnnxQueryEncoder)
-    onnx_vecs = encoder.embed(QUERIES)
-    st_vecs = embedder.embed(QUERIES)
-    assert onnx_vecs.shape == (len(QUERIES), 384)
-    np.testing.assert_allclose(onnx_vecs, st_vecs, atol=1e-5)
-    docs = embedder.embed(CORPUS)
-    for a, b in zip(onnx_vecs @ docs.T, st_vecs @ docs.T, strict=True):
-        assert list(np.argsort(-a)) == list(np.argsort(-b))
+    assert isinstance(encoder, NumpyBert)
+    assert encoder.embed(QUERIES).shape == (len(QUERIES), 384)
+    _same_rankings(encoder.embed(QUERIES), queries, docs)  # numpy, one text at a time
+    _same_rankings(embedder.embed(QUERIES + CORPUS)[:len(QUERIES)], queries, docs)  # torch, batched
+    np.testing.assert_allclose(embedder.embed(CORPUS), docs, atol=1e-5)
+
+
+def test_onnx_export_for_other_models_equals_sentence_transformers(real):
+    embedder, folder = real
+    embedder.export_onnx(folder / "query-encoder.onnx")
+    encoder = OnnxQueryEncoder(folder / "query-encoder.onnx", embedder.spec.folder, embedder.name)
+    reference = embedder.model.encode(QUERIES + CORPUS, normalize_embeddings=True, convert_to_numpy=True)
+    _same_rankings(encoder.embed(QUERIES), reference[:len(QUERIES)], reference[len(QUERIES):])
 
 
 def test_search_with_the_real_model(lib, cli, arxiv):
     toml = lib.config_path.read_text().replace('"hash:256"', '"all-MiniLM-L6-v2"')
     lib.config_path.write_text(toml)
     assert cli("fetch", GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id).exit_code == 0
-    assert (lib.index_dir / "query-encoder.onnx").exists()
     hits = json.loads(cli("search", "delayed generalization long after overfitting",
                           "--mode", "semantic", "--json").stdout)
     assert hits[0]["item_id"] == GROKKING.arxiv_id
     hits = json.loads(cli("search", "machine translation quality", "--mode", "semantic",
                           "--json").stdout)
     assert hits[0]["item_id"] == ATTENTION.arxiv_id
+    floor = float(sqlite3.connect(lib.home / "paperlab.db").execute(
+        "SELECT value FROM meta WHERE key = 'semantic_floor'").fetchone()[0].split()[0])
+    assert 0.05 < floor < 0.6  # measured for MiniLM: random letters score about 0.3 at best
+    for mode in ("semantic", "hybrid"):
+        assert json.loads(cli("search", "zzzqqq", "--mode", mode, "--json").stdout) == []
 
 
-def test_notes_embedded_by_onnx_match_sentence_transformers(lib, cli, arxiv):
+def test_notes_embedded_without_torch_match_sentence_transformers(lib, cli, arxiv):
     import sqlite3
 
     toml = lib.config_path.read_text().replace('"hash:256"', '"all-MiniLM-L6-v2"')
@@ -78,5 +98,5 @@ def test_notes_embedded_by_onnx_match_sentence_transformers(lib, cli, arxiv):
         "SELECT c.text, e.vector FROM chunks c JOIN embeddings e ON e.content_hash = c.content_hash "
         "WHERE c.source = 'notes'").fetchone()
     stored = np.frombuffer(blob, dtype=np.float32)
-    expected = SentenceTransformerEmbedder("all-MiniLM-L6-v2").embed([text])[0]
+    expected = SentenceTransformerEmbedder("all-MiniLM-L6-v2").model.encode([text], normalize_embeddings=True)[0]
     np.testing.assert_allclose(stored, expected, atol=1e-5)

@@ -64,7 +64,7 @@ def test_filters(indexed, cli):
     cli("tag", ATTENTION.arxiv_id, "+nlp")
     hits = json.loads(cli("search", "training", "--status", "read", "--json").stdout)
     assert {h["item_id"] for h in hits} == {BACKPROP.arxiv_id}
-    hits = json.loads(cli("search", "training", "--tag", "nlp", "--json").stdout)
+    hits = json.loads(cli("search", "attention", "--tag", "nlp", "--json").stdout)
     assert {h["item_id"] for h in hits} == {ATTENTION.arxiv_id}
 
 

@@ -91,7 +91,7 @@ def _stuck_runs(lib: Library) -> Finding:
 
 def _model_checks(lib: Library) -> list[Finding]:
     from paperlab.errors import PaperlabError
-    from paperlab.retrieval.embedding import BUNDLED_NAMES, ONNX_NAME, bundled_model_path
+    from paperlab.retrieval.embedding import BUNDLED_NAMES, ONNX_NAME, bundled_model_path, query_encoder
 
     name = lib.settings.embedding_model
     out = []
@@ -103,6 +103,9 @@ def _model_checks(lib: Library) -> list[Finding]:
     else:
         out.append(Finding("model", True, f"{name} (not bundled: its files are not checked)"))
     if name.startswith("hash:"):
+        return out
+    if type(query_encoder(name, lib.index_dir)).__name__ == "NumpyBert":
+        out.append(Finding("onnx", True, "queries are embedded in numpy from the model's own weights"))
         return out
     onnx, stamp = lib.index_dir / ONNX_NAME, lib.index_dir / f"{ONNX_NAME}.model"
     fresh = onnx.is_file() and stamp.is_file() and stamp.read_text().strip() == name

@@ -81,6 +81,8 @@ class Hit:
     snippet: str
     score: float
     chunk_id: int = 0
+    zone: str = "body"
+    chunk_ids: list[int] = field(default_factory=list)  # adjacent chunks of one passage, merged
 
 
 @dataclass

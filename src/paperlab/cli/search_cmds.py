@@ -38,19 +38,24 @@ def search(
     notes: Annotated[bool, typer.Option("--notes", help="Only your notes.")] = False,
     status: Annotated[str | None, typer.Option(help="Only items with this status.")] = None,
     tag: Annotated[str | None, typer.Option(help="Only items with this tag.")] = None,
+    references: Annotated[bool, typer.Option("--references", help="Include the papers' reference "
+                                             "lists (left out by default).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search papers and notes; shows paper, page, section and a highlighted snippet."""
+    """Search papers and notes; shows paper, pages, section and a highlighted snippet. Passages that
+    match neither a query word nor, semantically, better than nonsense does are not shown."""
     from paperlab.retrieval.search import Filters, query_terms
     from paperlab.retrieval.search import search as run_search
 
-    filters = Filters(paper=paper, notes_only=notes, status=status, tag=tag)
+    filters = Filters(paper=paper, notes_only=notes, status=status, tag=tag, references=references)
     hits = run_search(get_library(ctx), query, k=k, mode=mode, filters=filters)
     if as_json:
         print_json([asdict(h) for h in hits])
         return
     if not hits:
-        console.print("No results.")
+        console.print(f"No results for \"{query}\": no passage holds its words or comes close in "
+                      "meaning." + ("" if references else " (Reference lists were not searched: "
+                                    "--references.)"))
         return
     terms = query_terms(query)
     out = Table(header_style="bold", show_lines=True)
@@ -63,6 +68,8 @@ def search(
         where = Text(f"{hit.title}\n", style="bold")
         where.append(f"{hit.item_id}  ", style="cyan")
         where.append("notes" if hit.source == "notes" else pages, style="magenta")
+        if hit.zone == "references":
+            where.append("  references", style="magenta")
         if hit.section:
             where.append(f"\n{hit.section}", style="dim")
         passage = Text(hit.snippet)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.errors import PaperlabError
+from paperlab.retrieval.bert import NumpyBert, TorchBert, plain_bert
 
 if TYPE_CHECKING:
     import numpy as np
@@ -90,12 +91,20 @@ def load_tokenizer(model_dir: Path) -> Any:
 
 
 class SentenceTransformerEmbedder:
+    """A sentence-transformers model; one of the common BERT shape is run by paperlab.retrieval.bert
+    (the same vectors, without importing sentence-transformers), any other by sentence-transformers."""
+
     def __init__(self, name: str) -> None:
         self.name = name
         self._model: Any = None
         self._tokenizer: Any = None
+        self._bert: Any = None
         self.max_tokens = 256
         self.dim = 0
+        folder = _tokenizer_dir(name)
+        self.spec = plain_bert(folder) if folder.is_dir() else None
+        if self.spec is not None:
+            self.max_tokens, self.dim = self.spec.max_tokens, self.spec.dim
 
     @property
     def model(self) -> Any:
@@ -139,6 +148,12 @@ class SentenceTransformerEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np
 
+        if self.spec is not None:
+            if self._bert is None:
+                if self.name in BUNDLED_NAMES:
+                    bundled_model_path()  # the weights' sha256, checked once per process
+                self._bert = TorchBert(self.spec, self.name)
+            return self._bert.embed(texts)
         vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
@@ -220,9 +235,14 @@ def get_embedder(name: str) -> Embedder:
 
 
 def query_encoder(name: str, index_dir: Path) -> Any:
-    """The fastest way to embed queries for `name`: ONNX when exported, else the embedder itself."""
+    """The fastest way to embed queries for `name`: numpy for a plain BERT model, ONNX when
+    exported, else the embedder itself."""
     if name.startswith(HASH_PREFIX):
         return get_embedder(name)
+    folder = _tokenizer_dir(name)
+    spec = plain_bert(folder) if folder.is_dir() else None
+    if spec is not None:
+        return NumpyBert(spec, name)
     onnx_path = index_dir / ONNX_NAME
     stamp = index_dir / f"{ONNX_NAME}.model"
     if onnx_path.exists() and stamp.exists() and stamp.read_text().strip() == name:
@@ -249,6 +269,8 @@ def ensure_onnx(embedder: Embedder, index_dir: Path, problems: list[str] | None 
     export failed goes into `problems` (search still works, through torch, seconds slower)."""
     if not isinstance(embedder, SentenceTransformerEmbedder):
         return False
+    if embedder.spec is not None:
+        return True  # queries run in numpy (paperlab.retrieval.bert): nothing to export
     onnx_path = index_dir / ONNX_NAME
     stamp = index_dir / f"{ONNX_NAME}.model"
     if onnx_path.exists() and stamp.exists() and stamp.read_text().strip() == embedder.name:

@@ -15,7 +15,16 @@ from paperlab.fsutil import sha256_file, sha256_text, writer_lock
 from paperlab.library import Library
 from paperlab.models import IndexReport, StageProgress
 from paperlab.retrieval import chunking, keywords
-from paperlab.retrieval.embedding import Embedder, OnnxQueryEncoder, ensure_onnx, get_embedder, query_encoder
+from paperlab.retrieval.bert import NumpyBert
+from paperlab.retrieval.embedding import (
+    Embedder,
+    HashEmbedder,
+    OnnxQueryEncoder,
+    ensure_onnx,
+    get_embedder,
+    query_encoder,
+)
+from paperlab.retrieval.search import FLOOR_KEY
 from paperlab.retrieval.vectors import VectorIndex, as_matrix
 from paperlab.store import chunks as store
 from paperlab.store.items import all_item_ids, delete_note_meta, get_item, note_hash, set_note_meta, update_item
@@ -26,17 +35,21 @@ EMBED_BATCH = 64
 SMALL_JOB = 16
 
 
+# Bumped when extraction or chunking changes what a PDF becomes: the next `index` re-chunks it.
+CHUNKER = "layout-2"
+
+
 def chunk_rows(pieces: list[chunking.Piece]) -> list[dict[str, object]]:
     return [
         {"page_start": p.page_start, "page_end": p.page_end, "section": p.section, "text": p.text,
-         "content_hash": sha256_text(p.text), "n_tokens": p.n_tokens}
+         "content_hash": sha256_text(p.text), "n_tokens": p.n_tokens, "zone": p.zone}
         for p in pieces
     ]
 
 
 def _chunk_key(lib: Library, embedder: Embedder, content_sha: str) -> str:
     s = lib.settings
-    return f"{content_sha}:{embedder.name}:{s.chunk_tokens}:{s.chunk_overlap}"
+    return f"{content_sha}:{embedder.name}:{s.chunk_tokens}:{s.chunk_overlap}:{CHUNKER}"
 
 
 def _index_paper(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, report: IndexReport) -> None:
@@ -105,10 +118,10 @@ def embed_missing(
     missing = store.texts_missing_embedding(database, embedder.name)
     embed = embedder.embed
     if missing and len(missing) <= SMALL_JOB and index_dir is not None:
-        # A few chunks (a notes edit): the exported ONNX encoder gives the same vectors (tested to
-        # 1e-5) without importing torch, so `paperlab note` stays fast.
+        # A few chunks (a notes edit): the numpy or ONNX query encoder gives the same vectors (tested
+        # to 1e-5) without importing torch, so `paperlab note` stays fast.
         fast = query_encoder(embedder.name, index_dir)
-        if isinstance(fast, OnnxQueryEncoder):
+        if isinstance(fast, OnnxQueryEncoder | NumpyBert):
             embed = fast.embed
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start:start + EMBED_BATCH]
@@ -141,6 +154,33 @@ def sync_vectors(lib: Library, model: str, rebuild: bool) -> int:
             vi.build(*as_matrix(store.chunk_vectors(database, model)))
     vi.save(chunks_version=version)
     return int(vi.index.ntotal)
+
+
+def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float:
+    """Measure the cosine below which a semantic hit means nothing, for this model on this library,
+    and keep it in the database (search.FLOOR_KEY).
+
+    Strings of random letters (seeded: the same every time) match nothing a paper says, so the best
+    score each gets against the library is what "no match" looks like for this model; models differ
+    widely (MiniLM's unrelated texts score near 0.1-0.3, other models' much higher). The floor is the
+    highest of those best scores: a query must beat every nonsense string to count as a semantic match.
+    """
+    import random
+
+    rng = random.Random(13)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    texts = [" ".join("".join(rng.choice(letters) for _ in range(rng.randint(4, 10)))
+                      for _ in range(rng.randint(1, 3))) for _ in range(probes)]
+    vi = VectorIndex(lib.index_dir, embedder.name, lib.settings.approx_index_above)
+    if not vi.load():
+        return -1.0
+    if isinstance(embedder, HashEmbedder):
+        floor = 0.0  # bag of hashed words: a score above 0 means a shared word; nothing to measure
+    else:
+        best = [hits[0][1] for v in embedder.embed(texts) if (hits := vi.search(v, 1))]
+        floor = max(best) if best else -1.0
+    set_meta(lib.db, FLOOR_KEY, f"{floor:.4f} {embedder.name}")
+    return floor
 
 
 def forget_removed(lib: Library) -> None:
@@ -192,6 +232,8 @@ def _index_library(
     report.vectors = sync_vectors(lib, embedder.name, rebuild)
     keywords.sync(database, lib.index_dir, progress)
     set_meta(database, "index_model", embedder.name)
+    if report.vectors and (report.embedded or get_meta(database, FLOOR_KEY) is None):
+        calibrate_floor(lib, embedder)
     if report.vectors:
         ensure_onnx(embedder, lib.index_dir, report.warnings)
     return report

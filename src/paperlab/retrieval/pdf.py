@@ -11,8 +11,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from paperlab.errors import PdfError
+from paperlab.retrieval.frontmatter import smart_title
+from paperlab.retrieval.layout import Block, Heading, Span, body_size, classify, is_bold, opens_paper, zone_after
 
 LIGATURES = {
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
@@ -23,14 +26,6 @@ _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 _ARXIV_STAMP = re.compile(
     r"^\s*arXiv:\s*\S+\s+\[[\w.\-]+\]\s+\d{1,2}\s+\w{3}\s+\d{4}\s*$", re.IGNORECASE
 )
-_HEADING = re.compile(
-    r"^(?:(?:\d{1,2}(?:\.\d{1,2}){0,2}\.?|[A-Z]\.(?:\d{1,2}\.?)?|[IVX]{1,4}\.)\s+[A-Z][^\n]{1,70}"
-    r"|Abstract|Introduction|Related Work|Background|Method(?:s|ology)?|Experiments?|Results"
-    r"|Discussion|Conclusions?|References|Bibliography|Acknowledge?ments?|Appendix(?:\s+[A-Z])?"
-    r"(?:[:.]?\s+[A-Z][^\n]{0,60})?)$"
-)
-
-
 @dataclass
 class PdfInfo:
     pages: int
@@ -41,7 +36,8 @@ class PdfInfo:
 class PageText:
     number: int  # 1-based
     text: str
-    headings: list[tuple[int, str]] = field(default_factory=list)  # (char offset, heading)
+    # (char offset, section label, zone) where a heading opens a section; page 1 starts with one
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
@@ -105,28 +101,40 @@ def clean_text(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", text).strip()
 
 
-def _order_blocks(blocks: list[tuple[float, float, float, float, str]], width: float) -> list[str]:
+def _order_blocks(blocks: list[Block], width: float) -> list[Block]:
     """Reading order for one- and two-column pages."""
     mid = width / 2
-    ordered: list[str] = []
-    band: list[tuple[float, float, float, float, str]] = []
+    ordered: list[Block] = []
+    band: list[Block] = []
 
     def flush() -> None:
-        left = sorted((b for b in band if b[0] < mid), key=lambda b: (b[1], b[0]))
-        right = sorted((b for b in band if b[0] >= mid), key=lambda b: (b[1], b[0]))
-        ordered.extend(b[4] for b in left + right)
+        left = sorted((b for b in band if b.x0 < mid), key=lambda b: (b.y0, b.x0))
+        right = sorted((b for b in band if b.x0 >= mid), key=lambda b: (b.y0, b.x0))
+        ordered.extend(left + right)
         band.clear()
 
-    for block in sorted(blocks, key=lambda b: (b[1], b[0])):
-        x0, _y0, x1, _y1, _text = block
-        spans_both = x0 < mid - 0.05 * width and x1 > mid + 0.05 * width
-        if spans_both:
+    for block in sorted(blocks, key=lambda b: (b.y0, b.x0)):
+        if block.x0 < mid - 0.05 * width and block.x1 > mid + 0.05 * width:  # spans both columns
             flush()
-            ordered.append(block[4])
+            ordered.append(block)
         else:
             band.append(block)
     flush()
     return ordered
+
+
+def _page_blocks(page: Any, flags: int) -> list[Block]:
+    blocks = []
+    for raw in page.get_text("dict", flags=flags)["blocks"]:
+        if raw.get("type") != 0:
+            continue
+        lines = [[Span(s["text"], s["size"], is_bold(s["font"], s["flags"])) for s in line["spans"]]
+                 for line in raw["lines"]]
+        x0, y0, x1, y1 = raw["bbox"]
+        block = Block(x0, y0, x1, y1, lines)
+        if block.text.strip():
+            blocks.append(block)
+    return blocks
 
 
 def _normalise_repeat(line: str) -> str:
@@ -134,51 +142,76 @@ def _normalise_repeat(line: str) -> str:
 
 
 def extract_pages(path: Path) -> list[PageText]:
-    """Per-page text in reading order, cleaned, with recognised section headings."""
+    """Per-page text in reading order, cleaned, with the headings and zones found in the layout."""
     import pymupdf
 
     doc = _open(path)
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP  # ligatures expanded by MuPDF
-    raw_pages: list[list[str]] = []
+    raw_pages: list[list[Block]] = []
     try:
         for page in doc:
-            width = page.rect.width
-            blocks = [
-                (b[0], b[1], b[2], b[3], b[4])
-                for b in page.get_text("blocks", flags=flags)
-                if b[6] == 0 and b[4].strip()
-            ]
-            texts = [t for t in _order_blocks(blocks, width) if not _ARXIV_STAMP.match(t)]
-            raw_pages.append(texts)
+            ordered = _order_blocks(_page_blocks(page, flags), page.rect.width)
+            raw_pages.append([b for b in ordered if not _ARXIV_STAMP.match(b.text)])
     finally:
         doc.close()
     # Running headers and footers: first/last blocks that repeat on at least half of the pages.
     repeats: Counter[str] = Counter()
-    for texts in raw_pages:
-        for t in {*texts[:2], *texts[-2:]}:
+    for blocks in raw_pages:
+        for t in {b.text for b in [*blocks[:2], *blocks[-2:]]}:
             repeats[_normalise_repeat(t)] += 1
     threshold = max(2, (len(raw_pages) + 1) // 2)
     running = {k for k, n in repeats.items() if n >= threshold and len(k) < 120} \
         if len(raw_pages) > 1 else set()
+    kept = [[b for b in blocks if _normalise_repeat(b.text) not in running
+             and not re.fullmatch(r"\s*\d{1,4}\s*", b.text)] for blocks in raw_pages]
+    pages = _structure(kept)
+    if not any(p.text.strip() for p in pages):
+        raise PdfError(f"{path.name} has no text layer (blank or scanned images); "
+                       "run OCR on it (e.g. ocrmypdf) and add the result")
+    return pages
+
+
+def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
+    """Page texts with (offset, section label, zone) marks where headings open sections."""
+    body = body_size(pages_blocks)
+    found = [[classify(b, body) for b in blocks] for blocks in pages_blocks]
+    full = [h for page in found for h in page if h and not h.run_in]
+    capitals = sum(sum(c.isupper() for c in h.text) >= 0.8 * sum(c.isalpha() for c in h.text) for h in full)
+    all_caps = len(full) >= 3 and capitals >= 0.6 * len(full)
+    has_front = any(h is not None and opens_paper(h) for h in found[0]) if found else False
+    zone = "front" if has_front else "body"
+    section = ""
+    previous: Heading | None = None  # the heading block just before, for headings set on two blocks
     pages: list[PageText] = []
-    for number, texts in enumerate(raw_pages, start=1):
-        kept = [t for t in texts if _normalise_repeat(t) not in running
-                and not re.fullmatch(r"\s*\d{1,4}\s*", t)]
+    for number, (blocks, headings) in enumerate(zip(pages_blocks, found, strict=True), start=1):
         page = PageText(number=number, text="")
         parts: list[str] = []
         offset = 0
-        for block in kept:
-            cleaned = clean_text(block)
+        previous = None
+        if number == 1:
+            page.headings.append((0, "", zone))
+        for block, heading in zip(blocks, headings, strict=True):
+            cleaned = clean_text(block.text)
             if not cleaned:
                 continue
-            one_line = " ".join(cleaned.split())
-            if "\n" not in cleaned and _HEADING.match(one_line):
-                page.headings.append((offset, one_line))
+            if heading is not None and zone == "front" and not opens_paper(heading):
+                heading = None  # the title, authors and affiliations of page 1
+            if heading is not None:
+                label = smart_title(heading.text) if all_caps else heading.text
+                if heading.run_in:
+                    label = f"{section} \u203a {label}" if section else label
+                elif previous is not None and not heading.numbered \
+                        and abs(previous.size - heading.size) < 0.3:
+                    label = f"{section} {label}"  # one heading set as two blocks
+                    page.headings.pop()
+                zone = zone_after(heading, zone)
+                if not heading.run_in:
+                    section = label
+                page.headings.append((offset, label, zone))
+            # a heading continues only in the next block of the same page
+            previous = heading if heading is not None and not heading.run_in else None
             parts.append(cleaned)
             offset += len(cleaned) + 2
         page.text = "\n\n".join(parts)
         pages.append(page)
-    if not any(p.text.strip() for p in pages):
-        raise PdfError(f"{path.name} has no text layer (blank or scanned images); "
-                       "run OCR on it (e.g. ocrmypdf) and add the result")
     return pages

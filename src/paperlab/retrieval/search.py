@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.library import Library
@@ -15,6 +16,7 @@ from paperlab.store.schema import get_meta
 from paperlab.store.terms import chunks_version, query_term_ids
 
 MODES = ("hybrid", "keyword", "semantic")
+FLOOR_KEY = "semantic_floor"  # meta: "<cosine> <model>", measured by calibrate_floor at index time
 RRF_K = 60
 CANDIDATES = 50
 
@@ -34,6 +36,7 @@ class Filters:
     notes_only: bool = False
     status: str | None = None
     tag: str | None = None
+    references: bool = False  # reference-list chunks are left out unless asked for
 
     def ids(self, lib: Library) -> set[int] | None:
         return store.filtered_chunk_ids(lib.db, self.paper, self.notes_only, self.status, self.tag)
@@ -43,7 +46,7 @@ class Filters:
         if self.status:
             check_status(self.status)
         paper = lib.resolve_id(self.paper) if self.paper else None
-        return Filters(paper, self.notes_only, self.status, self.tag)
+        return Filters(paper, self.notes_only, self.status, self.tag, self.references)
 
 
 def query_terms(query: str) -> list[str]:
@@ -94,6 +97,9 @@ class SemanticSearcher:
         self.encoder = query_encoder(model, lib.index_dir)
         self.database = lib.db
         self.model = model
+        floor = get_meta(lib.db, FLOOR_KEY)
+        # a floor is only valid for the model it was measured with
+        self.floor = float(floor.split(" ", 1)[0]) if floor and floor.split(" ", 1)[1:] == [model] else -1.0
 
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
         vector = self.encoder.embed([query])[0]
@@ -107,10 +113,12 @@ class SemanticSearcher:
             ids, mat = as_matrix(store.chunk_vectors(self.database, self.model, sorted(allowed)))
             if not len(ids):
                 return []
-            order = np.argsort(-(mat @ vector))[:limit]
-            return [int(ids[i]) for i in order]
+            scores = mat @ vector
+            order = np.argsort(-scores)[:limit]
+            return [int(ids[i]) for i in order if scores[i] > self.floor]
         hits = self.index.search(vector, limit if allowed is None else limit * 20)
-        return [cid for cid, _ in hits if allowed is None or cid in allowed][:limit]
+        return [cid for cid, score in hits
+                if (allowed is None or cid in allowed) and score > self.floor][:limit]
 
 
 class Searcher:
@@ -174,7 +182,7 @@ def search(
     database = lib.db
     if not store.has_chunks(database):
         raise PaperlabError("nothing is indexed yet; fetch or add papers, then run `paperlab index`")
-    depth = max(CANDIDATES, k)
+    depth = 2 * max(CANDIDATES, k)  # room for the reference chunks left out and the hits merged
     searcher = searcher or Searcher(lib)
     allowed = filters.ids(lib)
     rankings: list[list[int]] = []
@@ -182,18 +190,46 @@ def search(
         rankings.append(searcher.keyword.ranking(query, depth, filters, allowed))
     if mode in ("semantic", "hybrid"):
         rankings.append(searcher.semantic.ranking(query, depth, allowed))
-    fused = rrf(rankings)[:k]
+    fused = rrf(rankings)
     details = store.chunk_details(database, [cid for cid, _ in fused])
     terms = query_terms(query)
     hits = []
-    for rank, (cid, score) in enumerate(fused, start=1):
-        row = details[cid]
+    for rank, (ids, score) in enumerate(merge_passages(fused, details, k, filters.references), start=1):
+        rows = [details[cid] for cid in sorted(ids)]
+        best = details[ids[0]]
         hits.append(Hit(
-            rank=rank, item_id=row["item_id"], title=row["title"], source=row["source"],
-            page_start=row["page_start"], page_end=row["page_end"], section=row["section"],
-            snippet=snippet(row["text"], terms), score=round(score, 6), chunk_id=cid,
+            rank=rank, item_id=best["item_id"], title=best["title"], source=best["source"],
+            page_start=min(r["page_start"] for r in rows), page_end=max(r["page_end"] for r in rows),
+            section=best["section"], snippet=snippet("\n".join(r["text"] for r in rows), terms),
+            score=round(score, 6), chunk_id=ids[0], zone=best["zone"], chunk_ids=sorted(ids),
         ))
     return hits
+
+
+def merge_passages(
+    fused: list[tuple[int, float]], details: dict[int, dict[str, Any]], k: int, references: bool,
+) -> list[tuple[list[int], float]]:
+    """The best `k` passages: a hit next to (or overlapping) a better one of the same item and source
+    joins it instead of taking a place of its own. Chunk ids of one item are consecutive in reading
+    order. Reference-list chunks are dropped unless `references`. Each passage: (chunk ids, best
+    first; the best score)."""
+    passages: list[tuple[list[int], float]] = []
+    owner: dict[int, int] = {}  # chunk id -> its passage
+    for position, (cid, score) in enumerate(fused):
+        row = details.get(cid)
+        if row is None or (row["zone"] == "references" and not references):
+            continue
+        near = [owner[n] for n in (cid - 1, cid + 1) if n in owner
+                and details[n]["item_id"] == row["item_id"] and details[n]["source"] == row["source"]]
+        if near and position < 3 * k:
+            passages[near[0]][0].append(cid)
+            owner[cid] = near[0]
+        elif len(passages) < k:
+            owner[cid] = len(passages)
+            passages.append(([cid], score))
+        elif position >= 3 * k:
+            break
+    return passages
 
 
 def similar(lib: Library, ref: str, k: int = 5) -> list[Similar]:

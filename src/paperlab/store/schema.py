@@ -129,7 +129,15 @@ def _m3_venue(db: Database) -> None:
     db.table("items").add_column("venue", str, not_null_default="")
 
 
-MIGRATIONS: list[Callable[[Database], None]] = [_m1_log_chunks_replications, _m2_term_counts, _m3_venue]
+def _m4_chunk_zone(db: Database) -> None:
+    """Where in the paper a chunk lies (front, abstract, body, references, appendix): reference
+    lists are left out of default searches. The next `paperlab index` re-chunks old libraries."""
+    db.table("chunks").add_column("zone", str, not_null_default="body")
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _m1_log_chunks_replications, _m2_term_counts, _m3_venue, _m4_chunk_zone,
+]
 
 
 def _run_script(db: Database, script: str) -> None:

@@ -1,0 +1,248 @@
+"""A BERT sentence encoder read straight from a sentence-transformers folder.
+
+Most sentence-transformers models (all-MiniLM-L6-v2 among them) are a BertModel, mean or CLS pooling
+and an optional normalisation. For that shape this module computes the same vectors (to ~1e-6)
+without sentence-transformers or transformers, whose imports alone take ~8 s here:
+
+- `NumpyBert` embeds queries and small jobs with numpy over the memory-mapped weights: no torch, no
+  onnxruntime session to build, so a cold `paperlab search` or `paperlab note` pays milliseconds.
+- `TorchBert` embeds batches with torch for `paperlab index`, longest-first with the padding cut to
+  each batch's longest text.
+
+Any other shape (another architecture, pooling or module list) returns None from `plain_bert` and
+goes through sentence-transformers as before.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+_TRANSFORMER = "sentence_transformers.models.Transformer"
+_POOLING = "sentence_transformers.models.Pooling"
+_NORMALIZE = "sentence_transformers.models.Normalize"
+_DTYPES = {"F32": "<f4", "F16": "<f2", "I64": "<i8"}
+
+
+@dataclass
+class BertSpec:
+    folder: Path
+    layers: int
+    heads: int
+    eps: float
+    pooling: str  # "mean" or "cls"
+    normalize: bool
+    max_tokens: int
+    dim: int
+
+
+def _json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def plain_bert(folder: Path) -> BertSpec | None:
+    """The spec of a sentence-transformers folder this module can run, or None."""
+    modules = _json(folder / "modules.json")
+    config = _json(folder / "config.json")
+    if not isinstance(modules, list) or not isinstance(config, dict):
+        return None
+    kinds = [m.get("type") for m in modules]
+    if kinds not in ([_TRANSFORMER, _POOLING], [_TRANSFORMER, _POOLING, _NORMALIZE]) \
+            or modules[0].get("path", "") != "":
+        return None
+    if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu" \
+            or config.get("position_embedding_type", "absolute") != "absolute":
+        return None
+    pool = _json(folder / modules[1].get("path", "1_Pooling") / "config.json") or {}
+    modes = [k for k, v in pool.items() if k.startswith("pooling_mode") and v]
+    if modes not in (["pooling_mode_mean_tokens"], ["pooling_mode_cls_token"]):
+        return None
+    if not (folder / "model.safetensors").is_file() or not (folder / "tokenizer.json").is_file():
+        return None
+    st_config = _json(folder / "sentence_bert_config.json") or {}
+    positions = int(config.get("max_position_embeddings", 512))
+    return BertSpec(
+        folder=folder, layers=int(config["num_hidden_layers"]), heads=int(config["num_attention_heads"]),
+        eps=float(config.get("layer_norm_eps", 1e-12)),
+        pooling="mean" if modes == ["pooling_mode_mean_tokens"] else "cls",
+        normalize=len(kinds) == 3, max_tokens=min(int(st_config.get("max_seq_length") or positions), positions),
+        dim=int(config["hidden_size"]),
+    )
+
+
+def load_weights(path: Path) -> dict[str, np.ndarray]:
+    """A safetensors file as read-only numpy arrays over one memory map (nothing is copied)."""
+    import numpy as np
+
+    with path.open("rb") as fh:
+        (size,) = struct.unpack("<Q", fh.read(8))
+        header = json.loads(fh.read(size))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + size)
+    out: dict[str, np.ndarray] = {}
+    for name, info in header.items():
+        if name == "__metadata__" or info["dtype"] not in _DTYPES:
+            continue
+        start, end = info["data_offsets"]
+        array = data[start:end].view(_DTYPES[info["dtype"]]).reshape(info["shape"])
+        out[name.removeprefix("bert.")] = array.astype(np.float32) if info["dtype"] == "F16" else array
+    return out
+
+
+def _tokenizer(spec: BertSpec) -> Any:
+    from tokenizers import Tokenizer
+
+    tok = Tokenizer.from_file(str(spec.folder / "tokenizer.json"))
+    tok.no_padding()
+    tok.enable_truncation(spec.max_tokens)
+    return tok
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """erf to ~1e-7 (Abramowitz and Stegun 7.1.26), so numpy needs no scipy import for GELU."""
+    import numpy as np
+
+    sign = np.sign(x)
+    a = np.abs(x)
+    t = 1.0 / (1.0 + 0.3275911 * a)
+    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
+    return sign * (1.0 - poly * np.exp(-a * a))
+
+
+class NumpyBert:
+    """One text at a time (no padding), in float32 numpy."""
+
+    def __init__(self, spec: BertSpec, name: str) -> None:
+        self.spec = spec
+        self.name = name
+        self.dim = spec.dim
+        self.max_tokens = spec.max_tokens
+        self.w = load_weights(spec.folder / "model.safetensors")
+        self.tokenizer = _tokenizer(spec)
+
+    def _norm(self, x: np.ndarray, prefix: str) -> np.ndarray:
+        import numpy as np
+
+        mean = x.mean(-1, keepdims=True)
+        var = ((x - mean) ** 2).mean(-1, keepdims=True)
+        return (x - mean) / np.sqrt(var + self.spec.eps) * self.w[f"{prefix}.weight"] + self.w[f"{prefix}.bias"]
+
+    def _dense(self, x: np.ndarray, prefix: str) -> np.ndarray:
+        return x @ self.w[f"{prefix}.weight"].T + self.w[f"{prefix}.bias"]
+
+    def encode_one(self, ids: list[int]) -> np.ndarray:
+        import numpy as np
+
+        w, n, heads = self.w, len(ids), self.spec.heads
+        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n] \
+            + w["embeddings.token_type_embeddings.weight"][0]
+        h = self._norm(h, "embeddings.LayerNorm")
+        size = h.shape[1] // heads
+        for layer in range(self.spec.layers):
+            p = f"encoder.layer.{layer}"
+
+            def split(x: np.ndarray) -> np.ndarray:
+                return x.reshape(n, heads, size).transpose(1, 0, 2)
+
+            q = split(self._dense(h, f"{p}.attention.self.query"))
+            k = split(self._dense(h, f"{p}.attention.self.key"))
+            v = split(self._dense(h, f"{p}.attention.self.value"))
+            scores = q @ k.transpose(0, 2, 1) / np.float32(math.sqrt(size))
+            scores = np.exp(scores - scores.max(-1, keepdims=True))
+            context = (scores / scores.sum(-1, keepdims=True)) @ v
+            attended = self._dense(context.transpose(1, 0, 2).reshape(n, -1), f"{p}.attention.output.dense")
+            h = self._norm(h + attended, f"{p}.attention.output.LayerNorm")
+            inner = self._dense(h, f"{p}.intermediate.dense")
+            inner = inner * 0.5 * (1.0 + _erf(inner / np.float32(math.sqrt(2.0))))
+            h = self._norm(h + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+        pooled = h.mean(0) if self.spec.pooling == "mean" else h[0]
+        if self.spec.normalize:
+            pooled = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        return pooled.astype(np.float32)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            out[row] = self.encode_one(self.tokenizer.encode(text).ids)
+        return out
+
+
+class TorchBert:
+    """Batches in torch: texts sorted by length, each batch padded to its own longest text."""
+
+    def __init__(self, spec: BertSpec, name: str, batch_size: int = 32) -> None:
+        import numpy as np
+        import torch
+
+        self.spec = spec
+        self.name = name
+        self.batch_size = batch_size
+        self.tokenizer = _tokenizer(spec)
+        self.w = {k: torch.from_numpy(np.array(v)) for k, v in load_weights(spec.folder / "model.safetensors").items()}
+
+    def _norm(self, x: Any, prefix: str) -> Any:
+        import torch
+
+        return torch.nn.functional.layer_norm(x, x.shape[-1:], self.w[f"{prefix}.weight"],
+                                              self.w[f"{prefix}.bias"], self.spec.eps)
+
+    def _dense(self, x: Any, prefix: str) -> Any:
+        import torch
+
+        return torch.nn.functional.linear(x, self.w[f"{prefix}.weight"], self.w[f"{prefix}.bias"])
+
+    def _forward(self, ids: Any, mask: Any) -> Any:
+        import torch
+
+        w, (b, n), heads = self.w, ids.shape, self.spec.heads
+        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n] \
+            + w["embeddings.token_type_embeddings.weight"][0]
+        h = self._norm(h, "embeddings.LayerNorm")
+        size = h.shape[-1] // heads
+        keep = mask[:, None, None, :].bool()
+        for layer in range(self.spec.layers):
+            p = f"encoder.layer.{layer}"
+            q, k, v = (self._dense(h, f"{p}.attention.self.{x}").view(b, n, heads, size).transpose(1, 2)
+                       for x in ("query", "key", "value"))
+            context = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            attended = self._dense(context.transpose(1, 2).reshape(b, n, -1), f"{p}.attention.output.dense")
+            h = self._norm(h + attended, f"{p}.attention.output.LayerNorm")
+            inner = torch.nn.functional.gelu(self._dense(h, f"{p}.intermediate.dense"))
+            h = self._norm(h + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+        if self.spec.pooling == "mean":
+            weights = mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        else:
+            pooled = h[:, 0]
+        return torch.nn.functional.normalize(pooled, dim=1) if self.spec.normalize else pooled
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+        import torch
+
+        encodings = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        out = np.zeros((len(texts), self.spec.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                width = len(encodings[rows[0]].ids)
+                ids = torch.zeros((len(rows), width), dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for r, i in enumerate(rows):
+                    n = len(encodings[i].ids)
+                    ids[r, :n] = torch.tensor(encodings[i].ids)
+                    mask[r, :n] = 1
+                out[rows] = self._forward(ids, mask).numpy()
+        return out

@@ -1,0 +1,145 @@
+"""Structure from the layout (heading shapes of real LaTeX output, zones), chunks that keep to it, the
+references filter, honest "No results" and merged passages. PDFs are generated with PyMuPDF's HTML
+boxes, which set headings in bold or larger type as LaTeX does."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from paperlab.retrieval import chunking
+from paperlab.retrieval.embedding import HashEmbedder
+from paperlab.retrieval.pdf import extract_pages
+from paperlab.retrieval.search import merge_passages
+
+FILLER = ("The model is trained with care and the results are reported in the tables below, with "
+          "every setting listed so that a reader can run it again. ")
+
+
+def html_pdf(path: Path, pages: list[str], width: float = 260) -> Path:
+    """One narrow column of HTML per page (narrow, so long headings wrap onto two lines)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for html in pages:
+        page = doc.new_page()
+        page.insert_htmlbox(pymupdf.Rect(50, 50, 50 + width, 790), html)
+    doc.save(path)
+    doc.close()
+    return path
+
+
+def marks(pdf: Path) -> list[tuple[int, str, str]]:
+    return [(p.number, label, zone) for p in extract_pages(pdf) for _, label, zone in p.headings]
+
+
+def paper_pages(topic: str = "quokka") -> list[str]:
+    para = f"<p>{FILLER * 2}</p>"
+    return [
+        "<h1>A Study of Things</h1><p>Ada Lovelace</p><h3>Abstract</h3>"
+        f"<p>We study {topic}s. {FILLER}</p><h2>1 Introduction</h2>{para}"
+        "<h3>3.1<br>Encoder and Decoder Stacks</h3>" + para,
+        # page 2 starts without a heading: its text is still under 3.1
+        f"<p>{FILLER * 4}</p>" + "<h3>3.2 Training and Inference with Batch-Normalized Networks</h3>" + para
+        + "<h3>5.4 Regularization</h3>" + para
+        + "<p><b>Label Smoothing</b> During training, we employed label smoothing of value 0.1, which "
+        "hurts perplexity but improves accuracy and BLEU.</p>"
+        "<p><b>Table 2: The Transformer achieves better BLEU scores (28.4 on EN-DE).</b></p>"
+        "<p><b>y = F(x) + x</b></p>",
+        "<h2>References</h2><p>[1] Zyxwvut Author. Attention to detail. In NeurIPS, 2017.</p>"
+        "<p>[2] Q. Person. Another paper about Zyxwvut. arXiv preprint, 2018.</p>"
+        f"<h2>A Proofs of the Main Results</h2>{para}",
+    ]
+
+
+def test_heading_shapes_and_zones(tmp_path):
+    found = marks(html_pdf(tmp_path / "p.pdf", paper_pages()))
+    assert found == [
+        (1, "", "front"),  # title and authors
+        (1, "Abstract", "abstract"),
+        (1, "1 Introduction", "body"),
+        (1, "3.1 Encoder and Decoder Stacks", "body"),  # the number on a line of its own
+        (2, "3.2 Training and Inference with Batch-Normalized Networks", "body"),  # wrapped, hyphen kept
+        (2, "5.4 Regularization", "body"),
+        (2, "5.4 Regularization \u203a Label Smoothing", "body"),  # run-in
+        (3, "References", "references"),
+        (3, "A Proofs of the Main Results", "appendix"),
+    ]  # the bold table caption and the bold formula are not headings
+
+
+def test_all_caps_and_small_caps_headings(tmp_path):
+    pages = ["<h1>ADAM: A METHOD</h1><h3>A<span style='font-size:70%'>BSTRACT</span></h3>"
+             f"<p>{FILLER}</p><h3>1 INTRODUCTION</h3><p>{FILLER}</p>"
+             f"<h3>2.1<br>ADAM'S UPDATE RULE</h3><p>{FILLER}</p><h3>3 EXPERIMENTS</h3><p>{FILLER}</p>"]
+    labels = [label for _, label, _ in marks(html_pdf(tmp_path / "caps.pdf", pages))]
+    assert labels == ["", "Abstract", "1 Introduction", "2.1 Adam's Update Rule", "3 Experiments"]
+
+
+def test_chunks_carry_sections_across_pages_and_never_mix_zones(tmp_path):
+    pages = extract_pages(html_pdf(tmp_path / "p.pdf", paper_pages()))
+    doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])
+    pieces = chunking.chunk(doc, HashEmbedder().token_spans, max_tokens=120, overlap=16)
+    first_on_2 = next(p for p in pieces if p.page_start == 2)
+    assert first_on_2.section == "3.1 Encoder and Decoder Stacks"
+    refs = [p for p in pieces if p.zone == "references"]
+    assert refs and all("Zyxwvut" in p.text or "Person" in p.text for p in refs)
+    assert not any("Zyxwvut" in p.text for p in pieces if p.zone != "references")
+    assert any("28.4" in p.text and "Table 2" in p.text for p in pieces)  # captions are searchable
+    assert {p.zone for p in pieces} == {"front", "abstract", "body", "references", "appendix"}
+
+
+@pytest.fixture
+def structured(lib, cli, tmp_path):
+    pdf = html_pdf(tmp_path / "study.pdf", paper_pages())
+    assert cli("add", str(pdf), "--no-lookup").exit_code == 0
+    return lib
+
+
+def test_reference_lists_are_left_out_unless_asked_for(structured, cli):
+    assert json.loads(cli("search", "Zyxwvut", "--json").stdout) == []
+    hits = json.loads(cli("search", "Zyxwvut", "--json", "--references").stdout)
+    assert hits and {h["zone"] for h in hits} == {"references"} and hits[0]["page_start"] == 3
+    assert "references" in cli("search", "Zyxwvut", "--references").stdout
+
+
+def test_nonsense_gets_no_results_but_real_words_do(structured, cli):
+    from paperlab.store.schema import set_meta
+
+    result = cli("search", "zzzqqq", "--mode", "keyword")
+    assert result.exit_code == 0 and result.stdout.startswith("No results")
+    # a floor as a real model's calibration sets it: semantic hits under it do not count
+    set_meta(structured.db, "semantic_floor", "0.99 hash:256")
+    for mode in ("hybrid", "semantic"):
+        assert cli("search", "zzzqqq", "--mode", mode).stdout.startswith("No results"), mode
+        assert json.loads(cli("search", "zzzqqq", "--mode", mode, "--json").stdout) == []
+    hits = json.loads(cli("search", "label smoothing", "--json").stdout)  # the keyword side still finds it
+    assert hits and "label smoothing" in hits[0]["snippet"].lower()
+
+
+def test_semantic_floor_is_measured_for_the_model(structured):
+    from paperlab.store.schema import get_meta
+
+    value, model = get_meta(structured.db, "semantic_floor").split(" ", 1)
+    assert model == "hash:256" and float(value) == 0.0  # the real model's is tested in test_real_model
+
+
+def test_adjacent_hits_merge_into_one_passage_with_its_page_range(structured, cli):
+    hits = json.loads(cli("search", "quokka reader tables", "-k", "20", "--json").stdout)
+    ids = [set(h["chunk_ids"]) for h in hits]
+    for n, a in enumerate(ids):  # no result is next to another one of the same item
+        for b in ids[n + 1:]:
+            assert not any(x - 1 in b or x + 1 in b for x in a)
+    merged = [h for h in hits if len(h["chunk_ids"]) > 1]
+    assert merged and all(h["chunk_ids"] == list(range(h["chunk_ids"][0], h["chunk_ids"][-1] + 1))
+                          for h in merged)
+
+
+def test_merge_passages_keeps_the_best_rank_and_drops_references():
+    details = {cid: {"item_id": item, "source": "paper", "zone": zone}
+               for cid, item, zone in [(5, "a", "body"), (6, "a", "body"), (7, "b", "body"),
+                                       (9, "a", "references"), (4, "a", "body"), (8, "b", "body")]}
+    fused = [(6, 0.9), (7, 0.8), (9, 0.7), (5, 0.6), (8, 0.5), (4, 0.4)]
+    assert merge_passages(fused, details, k=2, references=False) == [([6, 5, 4], 0.9), ([7, 8], 0.8)]
+    assert merge_passages(fused, details, k=3, references=True)[2] == ([9], 0.7)
