@@ -110,7 +110,7 @@ def test_nonsense_gets_no_results_but_real_words_do(structured, cli):
     result = cli("search", "zzzqqq", "--mode", "keyword")
     assert result.exit_code == 0 and result.stdout.startswith("No results")
     # a floor as a real model's calibration sets it: semantic hits under it do not count
-    set_meta(structured.db, "semantic_floor", "0.99 hash:256")
+    set_meta(structured.db, "semantic_floor", "0.99 1 hash:256")
     for mode in ("hybrid", "semantic"):
         assert cli("search", "zzzqqq", "--mode", mode).stdout.startswith("No results"), mode
         assert json.loads(cli("search", "zzzqqq", "--mode", mode, "--json").stdout) == []
@@ -121,8 +121,9 @@ def test_nonsense_gets_no_results_but_real_words_do(structured, cli):
 def test_semantic_floor_is_measured_for_the_model(structured):
     from paperlab.store.schema import get_meta
 
-    value, model = get_meta(structured.db, "semantic_floor").split(" ", 1)
+    value, vectors, model = get_meta(structured.db, "semantic_floor").split(" ", 2)
     assert model == "hash:256" and float(value) == 0.0  # the real model's is tested in test_real_model
+    assert int(vectors) > 0
 
 
 def test_adjacent_hits_merge_into_one_passage_with_its_page_range(structured, cli):

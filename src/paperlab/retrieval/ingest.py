@@ -8,7 +8,9 @@ model is never loaded.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperlab.errors import PaperlabError
 from paperlab.fsutil import sha256_file, sha256_text, writer_lock
@@ -30,6 +32,9 @@ from paperlab.store import chunks as store
 from paperlab.store.items import all_item_ids, delete_note_meta, get_item, note_hash, set_note_meta, update_item
 from paperlab.store.schema import Database, get_meta, set_meta, transaction
 from paperlab.store.terms import chunks_version
+
+if TYPE_CHECKING:
+    import numpy as np
 
 EMBED_BATCH = 64
 SMALL_JOB = 16
@@ -109,6 +114,13 @@ def _index_notes(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, 
     report.chunks_removed += len(removed)
 
 
+def light_embed(embedder: Embedder, index_dir: Path) -> Callable[[list[str]], np.ndarray]:
+    """For a few texts: the numpy or ONNX query encoder, which gives the same vectors (tested to
+    1e-5) without importing torch; else the embedder itself."""
+    fast = query_encoder(embedder.name, index_dir)
+    return fast.embed if isinstance(fast, OnnxQueryEncoder | NumpyBert) else embedder.embed
+
+
 def embed_missing(
     database: Database, embedder: Embedder, progress: StageProgress | None, index_dir: Path | None = None,
 ) -> int:
@@ -116,13 +128,9 @@ def embed_missing(
     import numpy as np
 
     missing = store.texts_missing_embedding(database, embedder.name)
-    embed = embedder.embed
-    if missing and len(missing) <= SMALL_JOB and index_dir is not None:
-        # A few chunks (a notes edit): the numpy or ONNX query encoder gives the same vectors (tested
-        # to 1e-5) without importing torch, so `paperlab note` stays fast.
-        fast = query_encoder(embedder.name, index_dir)
-        if isinstance(fast, OnnxQueryEncoder | NumpyBert):
-            embed = fast.embed
+    small = missing and len(missing) <= SMALL_JOB and index_dir is not None
+    # a notes edit: `paperlab note` stays fast
+    embed = light_embed(embedder, index_dir) if small and index_dir is not None else embedder.embed
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start:start + EMBED_BATCH]
         vectors = embed([t for _, t in batch]).astype(np.float32)
@@ -156,9 +164,19 @@ def sync_vectors(lib: Library, model: str, rebuild: bool) -> int:
     return int(vi.index.ntotal)
 
 
+def floor_is_current(database: Database, model: str, vectors: int) -> bool:
+    """A floor measured for this model when the library had within 10% of its vectors today: a
+    notes edit does not pay for a new measurement, a library grown by a tenth does."""
+    parts = (get_meta(database, FLOOR_KEY) or "").split(" ", 2)
+    if len(parts) < 3 or parts[2] != model:
+        return False
+    measured = int(parts[1])
+    return 0.9 * measured <= vectors <= 1.1 * measured
+
+
 def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float:
     """Measure the cosine below which a semantic hit means nothing, for this model on this library,
-    and keep it in the database (search.FLOOR_KEY).
+    and keep it in the database (search.FLOOR_KEY: "<floor> <vectors then> <model>").
 
     Strings of random letters (seeded: the same every time) match nothing a paper says, so the best
     score each gets against the library is what "no match" looks like for this model; models differ
@@ -177,9 +195,9 @@ def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float
     if isinstance(embedder, HashEmbedder):
         floor = 0.0  # bag of hashed words: a score above 0 means a shared word; nothing to measure
     else:
-        best = [hits[0][1] for v in embedder.embed(texts) if (hits := vi.search(v, 1))]
+        best = [hits[0][1] for v in light_embed(embedder, lib.index_dir)(texts) if (hits := vi.search(v, 1))]
         floor = max(best) if best else -1.0
-    set_meta(lib.db, FLOOR_KEY, f"{floor:.4f} {embedder.name}")
+    set_meta(lib.db, FLOOR_KEY, f"{floor:.4f} {vi.index.ntotal} {embedder.name}")
     return floor
 
 
@@ -232,7 +250,7 @@ def _index_library(
     report.vectors = sync_vectors(lib, embedder.name, rebuild)
     keywords.sync(database, lib.index_dir, progress)
     set_meta(database, "index_model", embedder.name)
-    if report.vectors and (report.embedded or get_meta(database, FLOOR_KEY) is None):
+    if report.vectors and not floor_is_current(database, embedder.name, report.vectors):
         calibrate_floor(lib, embedder)
     if report.vectors:
         ensure_onnx(embedder, lib.index_dir, report.warnings)

@@ -16,7 +16,7 @@ from paperlab.store.schema import get_meta
 from paperlab.store.terms import chunks_version, query_term_ids
 
 MODES = ("hybrid", "keyword", "semantic")
-FLOOR_KEY = "semantic_floor"  # meta: "<cosine> <model>", measured by calibrate_floor at index time
+FLOOR_KEY = "semantic_floor"  # meta: "<cosine> <vectors then> <model>", by ingest.calibrate_floor
 RRF_K = 60
 CANDIDATES = 50
 
@@ -97,9 +97,9 @@ class SemanticSearcher:
         self.encoder = query_encoder(model, lib.index_dir)
         self.database = lib.db
         self.model = model
-        floor = get_meta(lib.db, FLOOR_KEY)
+        floor = (get_meta(lib.db, FLOOR_KEY) or "").split(" ", 2)
         # a floor is only valid for the model it was measured with
-        self.floor = float(floor.split(" ", 1)[0]) if floor and floor.split(" ", 1)[1:] == [model] else -1.0
+        self.floor = float(floor[0]) if floor[2:] == [model] else -1.0
 
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
         vector = self.encoder.embed([query])[0]
