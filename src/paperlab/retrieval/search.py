@@ -106,6 +106,8 @@ class SemanticSearcher:
         return self.ranking_for_vector(vector, limit, allowed)
 
     def ranking_for_vector(self, vector, limit: int, allowed: set[int] | None) -> list[int]:  # type: ignore[no-untyped-def]
+        """The closest chunks, or none when even the closest scores no better than nonsense does
+        (the floor): the floor says whether the query matches anything, not how deep to rank."""
         import numpy as np
 
         if allowed is not None and len(allowed) <= 20_000:
@@ -115,10 +117,13 @@ class SemanticSearcher:
                 return []
             scores = mat @ vector
             order = np.argsort(-scores)[:limit]
-            return [int(ids[i]) for i in order if scores[i] > self.floor]
-        hits = self.index.search(vector, limit if allowed is None else limit * 20)
-        return [cid for cid, score in hits
-                if (allowed is None or cid in allowed) and score > self.floor][:limit]
+            hits = [(int(ids[i]), float(scores[i])) for i in order]
+        else:
+            found = self.index.search(vector, limit if allowed is None else limit * 20)
+            hits = [(cid, score) for cid, score in found if allowed is None or cid in allowed][:limit]
+        if not hits or hits[0][1] <= self.floor:
+            return []
+        return [cid for cid, _ in hits]
 
 
 class Searcher:
