@@ -143,7 +143,7 @@ def test_small_wording_and_bounds(lib, cli):
     err = one_error_line(cli("add", str(lib.home / "paperlab.toml")))
     assert "not a PDF, not a PDF" not in err and "is not a PDF" in err
     assert "choose one of: paper" in one_error_line(cli("log", "--type", "magazine"), 2)
-    assert "greater than or equal to 1" in one_error_line(cli("similar", "x", "-k", "0"), 2)
+    assert "0 is not in the range 1<=x<=1000" in one_error_line(cli("similar", "x", "-k", "0"), 2)
     assert "see `" in one_error_line(cli("rate", "x", "ten"), 2)
 
 

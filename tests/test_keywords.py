@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import faiss
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,7 @@ from paperlab.models import Item
 from paperlab.retrieval import keywords
 from paperlab.retrieval.keywords import KeywordIndex
 from paperlab.retrieval.search import Filters, KeywordSearcher, fts_expression, query_terms
-from paperlab.retrieval.vectors import VectorIndex
+from paperlab.retrieval.vectors import VectorIndex, read_flat, write_flat
 from paperlab.store.chunks import chunk_owners, count_chunks, fts_search, item_chunk_ids, replace_chunks
 from paperlab.store.items import insert_item
 from paperlab.store.schema import now
@@ -132,9 +133,73 @@ def test_flat_vector_search_equals_faiss(tmp_path):
     vi.build(np.arange(10, 3010), vectors)
     vi.remove(list(range(10, 400)))  # removals shift the storage; ids must follow
     assert vi.kind == "flat"
+    reference = faiss.IndexIDMap2(faiss.IndexFlatIP(32))
+    reference.add_with_ids(vectors[390:], np.arange(400, 3010))
     for query in vectors[[5, 700, 2999]]:
-        scores, ids = vi.index.search(query.reshape(1, -1), 20)
+        scores, ids = reference.search(query.reshape(1, -1), 20)
         mine = vi.search(query, 20)
         assert [c for c, _ in mine] == ids[0].tolist()
         assert [s for _, s in mine] == pytest.approx(scores[0].tolist(), abs=1e-5)
     assert len(vi.search(vectors[0], 10_000)) == 2610
+
+
+@pytest.mark.parametrize("n", [0, 1, 257])
+def test_flat_file_is_faiss_format_both_ways(tmp_path, n):
+    """FAISS reads the file paperlab writes, and paperlab reads the file FAISS writes."""
+    rng = np.random.default_rng(n)
+    vectors = rng.standard_normal((n, 24)).astype(np.float32)
+    ids = rng.permutation(10 * n + 1)[:n].astype(np.int64)
+    write_flat(tmp_path / "ours.faiss", ids, vectors)
+    theirs = faiss.read_index(str(tmp_path / "ours.faiss"))
+    assert theirs.ntotal == n and theirs.d == 24
+    assert faiss.vector_to_array(theirs.id_map).tolist() == ids.tolist()
+    reference = faiss.IndexIDMap2(faiss.IndexFlatIP(24))
+    if n:
+        reference.add_with_ids(vectors, ids)
+    faiss.write_index(reference, str(tmp_path / "theirs.faiss"))
+    assert (tmp_path / "theirs.faiss").read_bytes() == (tmp_path / "ours.faiss").read_bytes()
+    read = read_flat(tmp_path / "theirs.faiss")
+    assert read is not None and read[0].tolist() == ids.tolist() and np.array_equal(read[1], vectors)
+
+
+def test_flat_file_in_another_layout_is_read_by_faiss(tmp_path):
+    index = faiss.IndexIDMap2(faiss.IndexFlatL2(8))  # another metric: a layout read_flat refuses
+    index.add_with_ids(np.eye(8, dtype=np.float32), np.arange(8))
+    faiss.write_index(index, str(tmp_path / "vectors.faiss"))
+    (tmp_path / "vectors.json").write_text('{"model": "m", "kind": "flat"}')
+    assert read_flat(tmp_path / "vectors.faiss") is None
+    vi = VectorIndex(tmp_path, "m")
+    assert vi.load() and vi.count == 8 and vi.search(np.eye(8, dtype=np.float32)[3], 1)[0][0] == 3
+
+
+def _arrays(snapshot: KeywordIndex) -> dict[str, list[int]]:
+    return {name: getattr(snapshot, name).tolist() for name in ("chunk_ids", "lengths", "indptr", "rows", "counts")}
+
+
+def test_patched_snapshot_equals_a_full_build(corpus):
+    """`note` patches the snapshot for the chunks that changed; it must equal what `index` builds."""
+    lib, database = corpus
+    rng = random.Random(3)
+    changes = [
+        lambda: replace_chunks(database, "paper-2", "paper", [_chunk(rng, rng.randint(1, 40)) for _ in range(5)]),
+        lambda: replace_chunks(database, "paper-5", "paper", []),  # the highest ids go
+        lambda: replace_chunks(database, "paper-1", "notes", [{**_chunk(rng, 4), "text": "zygomorphic flowers x"}]),
+        lambda: replace_chunks(database, "paper-1", "notes", [_chunk(rng, 9), _chunk(rng, 2)]),
+        lambda: replace_chunks(database, "paper-0", "paper", [{**_chunk(rng, 1), "text": "", "section": ""}]),
+    ]
+    for change in changes:
+        previous = KeywordIndex.load(lib.index_dir)
+        change()
+        patched = previous.updated(database)
+        assert patched is not None
+        assert _arrays(patched) == _arrays(KeywordIndex.build(database))
+        assert keywords.sync(database, lib.index_dir)
+    assert _arrays(KeywordIndex.load(lib.index_dir)) == _arrays(KeywordIndex.build(database))
+
+
+def test_chunk_ids_are_never_reused(corpus):
+    _, database = corpus
+    last = max(item_chunk_ids(database, "paper-5", "paper"))
+    replace_chunks(database, "paper-5", "paper", [])  # frees the highest ids
+    added, _ = replace_chunks(database, "paper-4", "notes", [_chunk(random.Random(1), 5)])
+    assert added == [last + 1]

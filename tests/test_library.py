@@ -43,7 +43,7 @@ def test_migrations_are_idempotent(tmp_path):
     lib, _ = init_library(tmp_path / "lib")
     database = lib.db
     assert migrate(database) == len(MIGRATIONS)
-    tables = set(database.table_names())
+    tables = {r[0] for r in database.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"items", "log_entries", "notes", "chunks", "replications", "claims", "runs"} <= tables
 
 

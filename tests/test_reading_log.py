@@ -233,7 +233,7 @@ def test_rm_removes_rows_chunks_vectors_and_pdf_and_keeps_notes(lib, cli, tmp_pa
     from paperlab.retrieval.vectors import VectorIndex
 
     vectors = VectorIndex(lib.index_dir, "hash:256")
-    assert vectors.load() and vectors.index.ntotal == chunks == vectors.meta()["count"]
+    assert vectors.load() and vectors.count == chunks == vectors.meta()["count"]
     hits = json.loads(cli("search", "grokking generalisation", "--json").stdout)
     assert all(h["item_id"] != GROKKING.arxiv_id for h in hits)
     assert "no item" in cli("rm", GROKKING.arxiv_id, "--yes").stderr

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,12 +20,14 @@ from paperlab.retrieval.embedding import (
     bundled_model_path,
     query_encoder,
 )
+from paperlab.retrieval.wordpiece import SPECIALS, WordPiece
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
 
 pytestmark = pytest.mark.slow
 
 CORPUS = [body for p in (GROKKING, ATTENTION, BACKPROP) for _, body in p.sections] + [
     p.abstract for p in (GROKKING, ATTENTION, BACKPROP)]
+PAPERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "papers"
 QUERIES = ["backprop", "why does validation accuracy jump long after training accuracy?",
            "scaled dot-product attention", "BLEU on WMT 2014", "normalizing layer inputs",
            "weight decay " * 40]  # the last one is longer than 256 word pieces
@@ -100,3 +103,52 @@ def test_notes_embedded_without_torch_match_sentence_transformers(lib, cli, arxi
     stored = np.frombuffer(blob, dtype=np.float32)
     expected = SentenceTransformerEmbedder("all-MiniLM-L6-v2").model.encode([text], normalize_embeddings=True)[0]
     np.testing.assert_allclose(stored, expected, atol=1e-5)
+
+
+TRICKY = ["Café naïve résumé ΣΑΣ straße İstanbul ﬁne ½ x² 你好世界 東京 a\u0301b \u200bzero\u00adsoft",
+          "\x00ab\ufffdc\x85d\te\u3000f\r\ng", "a" * 150, "é" * 101, "hello—world…(x)“q” ‘it’s’",
+          "🙂 emoji ∑∫√ ≤ ≥ ∈ αβγ", "ε-greedy, L2-norm: 1e-4 (β1=0.9, β2=0.999)", "", "   "]
+
+
+def _texts_of_papers() -> list[str]:
+    import pymupdf
+
+    texts = []
+    for pdf in sorted(PAPERS.glob("*.pdf")):
+        text = "".join(page.get_text() for page in pymupdf.open(pdf))
+        texts += [text[i:i + 700] for i in range(0, len(text), 700)]
+    return [t for t in texts if not any(s in t for s in SPECIALS)]  # those go to `tokenizers`
+
+
+def _check_wordpiece(texts: list[str]) -> int:
+    from tokenizers import Tokenizer
+
+    folder = bundled_model_path()
+    mine = WordPiece.for_folder(folder)
+    assert mine is not None
+    theirs = Tokenizer.from_file(str(folder / "tokenizer.json"))
+    theirs.no_padding()
+    theirs.no_truncation()
+    tokens = 0
+    for text in texts:
+        encoding = theirs.encode(text, add_special_tokens=False)
+        assert mine.pieces(text) == [(i, a, b) for i, (a, b) in zip(encoding.ids, encoding.offsets, strict=True)], text
+        tokens += len(encoding.ids)
+    return tokens
+
+
+def test_python_wordpiece_equals_tokenizers_on_tricky_text():
+    _check_wordpiece(TRICKY + QUERIES + CORPUS)
+
+
+@pytest.mark.skipif(not PAPERS.is_dir(), reason="../shared/data/papers is not here")
+def test_python_wordpiece_equals_tokenizers_on_real_papers():
+    assert _check_wordpiece(_texts_of_papers()) > 50_000
+
+
+def test_a_query_naming_a_special_token_goes_to_tokenizers(real):
+    embedder, folder = real
+    fast = query_encoder(embedder.name, folder)
+    assert isinstance(fast, NumpyBert)
+    ids = fast.token_ids("what is the [CLS] token")
+    assert ids.count(fast.wordpiece.cls) == 2  # [CLS] read as the special token, as BERT's tokenizer does

@@ -190,3 +190,14 @@ def test_an_index_saved_empty_takes_vectors_later(lib, cli):
     assert result.exit_code == 0 and "Warning" not in result.stderr, result.stderr
     hits = json.loads(cli("search", "width mismatch", "--json").stdout)
     assert hits and hits[0]["item_id"] == "alpha"
+
+
+def test_an_edited_note_is_searched_as_it_now_reads(indexed, cli):
+    """The edited note's chunk takes a new id (SQLite would reuse the highest), so the vector file
+    and the keyword snapshot, both synced by id, drop the old text's entries."""
+    for words in ("zygomorphic orchids bloom", "quantum chromodynamics gluons"):
+        assert cli("note", GROKKING.arxiv_id, "-m", words).exit_code == 0
+        for mode in ("semantic", "keyword"):
+            hits = json.loads(cli("search", words, "--json", "--mode", mode).stdout)
+            assert hits[0]["source"] == "notes" and words.split()[0] in hits[0]["snippet"], (mode, words)
+        assert faiss_ids(indexed) == chunk_ids(indexed)

@@ -69,3 +69,19 @@ def test_no_import_cycles():
 
     for module in graph:
         visit(module, [])
+
+
+def test_a_command_line_loads_only_its_command_module():
+    """`main()` imports the one module a command line names: the map must name every command's."""
+    import typer.main
+
+    from paperlab import cli
+
+    group = typer.main.get_command(cli.app)
+    assert set(group.commands) == set(cli.COMMAND_MODULES)
+    for name, command in group.commands.items():
+        callbacks = [c.callback for c in getattr(command, "commands", {}).values()] or [command.callback]
+        assert {f.__module__ for f in callbacks} == {f"paperlab.cli.{cli.COMMAND_MODULES[name]}"}, name
+    assert cli.command_module(["--home", "search", "note", "x"]) == "log_cmds"
+    assert cli.command_module(["--home=lib", "search", "q"]) == "search_cmds"
+    assert cli.command_module(["-h", "search"]) is None and cli.command_module(["serch"]) is None

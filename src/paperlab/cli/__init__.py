@@ -49,23 +49,22 @@ def _fail(message: str, code: int) -> typer.Exit:
 
 
 def _plain_argument_help() -> None:
-    """Typer 0.2x writes a required argument as `{ID}` in the usage line and adds its Python type
-    (`ID <str>`, `<list[str]>`) in the help; paperlab's help says `ID`, as man pages do."""
+    """Typer writes a required argument as `{ID}` in the usage line; paperlab's help says `ID`, as
+    man pages do."""
     from typer.core import TyperArgument
 
-    def usage_name(self: TyperArgument) -> str:
-        name = self.display_name_raw if self.required else f"[{self.display_name_raw}]"
-        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+    typer_metavar = TyperArgument.make_metavar
 
-    if hasattr(TyperArgument, "_usage_display_name"):
-        TyperArgument._usage_display_name = usage_name  # type: ignore[method-assign]
-    if hasattr(TyperArgument, "display_type_rich"):
-        TyperArgument.display_type_rich = lambda self, ctx: None  # type: ignore[method-assign]
+    def make_metavar(self: TyperArgument, ctx: Any, *, usage: bool = False) -> str:
+        name = typer_metavar(self, ctx, usage=usage)
+        return name[1:-1] if name.startswith("{") and name.endswith("}") else name
+
+    TyperArgument.make_metavar = make_metavar  # type: ignore[method-assign]
 
 
 _plain_argument_help()
 
-app = typer.Typer(
+_app = typer.Typer(
     cls=ErrorBoundary,
     help="Read, search and replicate ML papers: a reading log, arXiv fetch, hybrid search, "
     "replication projects.",
@@ -85,7 +84,7 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
+@_app.callback()
 def root(
     ctx: typer.Context,
     home: Annotated[
@@ -102,28 +101,60 @@ def root(
     ctx.obj = {"home": home}
 
 
-def _register() -> None:
-    from paperlab.cli import (
-        doctor_cmds,
-        export_cmds,
-        fetch_cmds,
-        import_cmds,
-        log_cmds,
-        replicate_cmds,
-        search_cmds,
-    )
-
-    log_cmds.register(app)
-    fetch_cmds.register(app)
-    search_cmds.register(app)
-    doctor_cmds.register(app)
-    app.add_typer(import_cmds.app, name="import")
-    app.add_typer(export_cmds.app, name="export")
-    app.add_typer(replicate_cmds.app, name="replicate")
+# The module of each command: a command line imports only the module it names (a cold `search` then
+# skips the other commands' imports and Typer's work on them); help and unknown names load them all.
+COMMAND_MODULES = {
+    **dict.fromkeys(("init", "add", "status", "rate", "tag", "note", "log", "show", "week", "edit", "rm"),
+                    "log_cmds"),
+    "fetch": "fetch_cmds", "index": "search_cmds", "search": "search_cmds", "similar": "search_cmds",
+    "doctor": "doctor_cmds", "import": "import_cmds", "export": "export_cmds", "replicate": "replicate_cmds",
+}
+_registered: set[str] = set()
 
 
-_register()
+def _register(modules: list[str]) -> None:
+    import importlib
+
+    for name in modules:
+        if name in _registered:
+            continue
+        _registered.add(name)
+        module = importlib.import_module(f"paperlab.cli.{name}")
+        if hasattr(module, "register"):
+            module.register(_app)
+        else:  # a group of subcommands: `paperlab import ...`
+            _app.add_typer(module.app, name=name.removesuffix("_cmds"))
+
+
+def _every_module() -> list[str]:
+    return list(dict.fromkeys(COMMAND_MODULES.values()))
+
+
+def command_module(args: list[str]) -> str | None:
+    """The module of the command these arguments name; None for help, --version or a name that is
+    not a command (Click then lists every command, or suggests the nearest)."""
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg == "--home":
+            skip = True
+        elif not arg.startswith("-"):
+            return COMMAND_MODULES.get(arg)
+        elif not arg.startswith("--home="):
+            return None
+    return None
+
+
+def __getattr__(name: str) -> Any:
+    """`paperlab.cli.app`: the root app with every command (tests drive it with CliRunner)."""
+    if name == "app":
+        _register(_every_module())
+        return _app
+    raise AttributeError(name)
 
 
 def main() -> None:
-    app(prog_name="paperlab")
+    module = command_module(sys.argv[1:])
+    _register([module] if module else _every_module())
+    _app(prog_name="paperlab")

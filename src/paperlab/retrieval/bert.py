@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from paperlab.retrieval.wordpiece import SPECIALS, WordPiece
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -107,15 +109,32 @@ def _tokenizer(spec: BertSpec) -> Any:
     return tok
 
 
-def _erf(x: np.ndarray) -> np.ndarray:
-    """erf to ~1e-7 (Abramowitz and Stegun 7.1.26), so numpy needs no scipy import for GELU."""
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, x * (1 + erf(x / sqrt 2)) / 2, in place on x. erf is Abramowitz and
+    Stegun 7.1.26 (error < 1.5e-7), so numpy needs no scipy import; each step writes into one of two
+    buffers: ~3.5 ms for a 160-token layer, against ~7 ms for the formula written out."""
     import numpy as np
 
-    sign = np.sign(x)
     a = np.abs(x)
-    t = 1.0 / (1.0 + 0.3275911 * a)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))))
-    return sign * (1.0 - poly * np.exp(-a * a))
+    a *= np.float32(1 / math.sqrt(2.0))
+    t = a * np.float32(0.3275911)
+    t += 1.0
+    np.reciprocal(t, out=t)
+    poly = t * np.float32(1.061405429)
+    for c in (-1.453152027, 1.421413741, -0.284496736, 0.254829592):
+        poly += np.float32(c)
+        poly *= t
+    np.square(a, out=a)
+    np.negative(a, out=a)
+    np.exp(a, out=a)
+    poly *= a  # 1 - erf(|x| / sqrt 2)
+    # x (1 + erf(x / sqrt 2)) / 2 = (x + |x| - |x| poly) / 2, for either sign of x
+    np.abs(x, out=a)
+    poly *= a
+    a -= poly
+    x += a
+    x *= np.float32(0.5)
+    return x
 
 
 class NumpyBert:
@@ -127,7 +146,17 @@ class NumpyBert:
         self.dim = spec.dim
         self.max_tokens = spec.max_tokens
         self.w = load_weights(spec.folder / "model.safetensors")
-        self.tokenizer = _tokenizer(spec)
+        self.wordpiece = WordPiece.for_folder(spec.folder)
+        self._tokenizer: Any = None
+
+    def token_ids(self, text: str) -> list[int]:
+        """[CLS] ... [SEP], truncated: in Python for a standard BERT vocabulary (no `tokenizers`
+        import), else, or for a text naming a special token, by `tokenizers`."""
+        if self.wordpiece is not None and not any(s in text for s in SPECIALS):
+            return self.wordpiece.ids(text, self.max_tokens)
+        if self._tokenizer is None:
+            self._tokenizer = _tokenizer(self.spec)
+        return list(self._tokenizer.encode(text).ids)
 
     def _norm(self, x: np.ndarray, prefix: str) -> np.ndarray:
         import numpy as np
@@ -162,7 +191,7 @@ class NumpyBert:
             attended = self._dense(context.transpose(1, 0, 2).reshape(n, -1), f"{p}.attention.output.dense")
             h = self._norm(h + attended, f"{p}.attention.output.LayerNorm")
             inner = self._dense(h, f"{p}.intermediate.dense")
-            inner = inner * 0.5 * (1.0 + _erf(inner / np.float32(math.sqrt(2.0))))
+            inner = _gelu(inner)
             h = self._norm(h + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
         pooled = h.mean(0) if self.spec.pooling == "mean" else h[0]
         if self.spec.normalize:
@@ -174,7 +203,7 @@ class NumpyBert:
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
-            out[row] = self.encode_one(self.tokenizer.encode(text).ids)
+            out[row] = self.encode_one(self.token_ids(text))
         return out
 
 

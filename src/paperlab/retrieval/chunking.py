@@ -47,6 +47,7 @@ class Document:
     page_offsets: list[int]  # start offset of each page in `text`
     page_numbers: list[int]
     headings: list[tuple[int, str, str]]  # (offset, section label, zone), sorted
+    by_section: bool = False  # cut at every heading that follows some text (notes)
 
 
 def join_pages(pages: Sequence[tuple[int, str, Sequence[tuple[int, str, str]]]]) -> Document:
@@ -69,9 +70,11 @@ _MD_HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*$", re.MULTILINE)
 
 
 def markdown_document(text: str) -> Document:
-    """A notes file as a document: one 'page' (number 0), Markdown headings as sections."""
+    """A notes file as a document: one 'page' (number 0), Markdown headings as sections, each its
+    own chunk (with any empty sections before it): a dated entry is one thought, and adding one
+    re-embeds only that entry."""
     headings = [(m.start(), m.group(1), "body") for m in _MD_HEADING.finditer(text)]
-    return Document(text, [0], [0], headings)
+    return Document(text, [0], [0], headings, by_section=True)
 
 
 def _snap_end(text: str, spans: Spans, start: int, end: int, pages: set[int]) -> tuple[int, bool]:
@@ -96,9 +99,16 @@ def _zones(doc: Document, spans: Spans) -> list[tuple[int, int]]:
     """(first token, end token) of each run of one zone: a chunk never mixes body and references."""
     starts = [s for s, _ in spans]
     cuts = [0] + [bisect_left(starts, offset) for h, (offset, _, zone) in enumerate(doc.headings)
-                  if h and zone != doc.headings[h - 1][2]]
+                  if h and (zone != doc.headings[h - 1][2] or doc.by_section and _has_text(doc, h - 1))]
     bounds = [*sorted(set(cuts)), len(spans)]
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+
+
+def _has_text(doc: Document, h: int) -> bool:
+    """Whether heading h has text under it before the next heading."""
+    start = doc.text.find("\n", doc.headings[h][0])
+    end = doc.headings[h + 1][0] if h + 1 < len(doc.headings) else len(doc.text)
+    return start != -1 and bool(doc.text[start:end].strip())
 
 
 def _zone(doc: Document, h: int) -> str:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.errors import PaperlabError
 from paperlab.retrieval.bert import NumpyBert, TorchBert, plain_bert
+from paperlab.retrieval.wordpiece import SPECIALS, WordPiece
 
 if TYPE_CHECKING:
     import numpy as np
@@ -94,6 +95,7 @@ class SentenceTransformerEmbedder:
         self.name = name
         self._model: Any = None
         self._tokenizer: Any = None
+        self._wordpiece: WordPiece | bool | None = None  # False: the folder has no standard BERT vocabulary
         self._bert: Any = None
         self.max_tokens = 256
         self.dim = 0
@@ -129,6 +131,10 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
+        if self._wordpiece is None:
+            self._wordpiece = WordPiece.for_folder(_tokenizer_dir(self.name)) or False
+        if isinstance(self._wordpiece, WordPiece) and not any(s in text for s in SPECIALS):
+            return [(start, end) for _, start, end in self._wordpiece.pieces(text)]
         if self._tokenizer is None:
             # the tokenizer alone needs no weights check: that happens when the weights load
             folder = _tokenizer_dir(self.name)

@@ -40,8 +40,9 @@ EMBED_BATCH = 64
 SMALL_JOB = 16
 
 
-# Bumped when extraction or chunking changes what a PDF becomes: the next `index` re-chunks it.
-CHUNKER = "layout-2"
+# Bumped when extraction or chunking changes what a PDF or a notes file becomes: the next `index`
+# re-chunks it.
+CHUNKER = "layout-3"  # 3: notes are chunked by section
 
 
 def chunk_rows(pieces: list[chunking.Piece]) -> list[dict[str, object]]:
@@ -157,11 +158,11 @@ def sync_vectors(lib: Library, model: str, rebuild: bool) -> int:
         have = vi.ids()
         vi.remove(sorted(have - wanted))
         vi.add(*as_matrix(store.chunk_vectors(database, model, sorted(wanted - have))))
-        too_big = vi.kind == "flat" and vi.index.ntotal > lib.settings.approx_index_above
+        too_big = vi.kind == "flat" and vi.count > lib.settings.approx_index_above
         if too_big:
             vi.build(*as_matrix(store.chunk_vectors(database, model)))
     vi.save(chunks_version=version)
-    return int(vi.index.ntotal)
+    return vi.count
 
 
 def floor_is_current(database: Database, model: str, vectors: int) -> bool:
@@ -197,7 +198,7 @@ def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float
     else:
         best = [hits[0][1] for v in light_embed(embedder, lib.index_dir)(texts) if (hits := vi.search(v, 1))]
         floor = max(best) if best else -1.0
-    set_meta(lib.db, FLOOR_KEY, f"{floor:.4f} {vi.index.ntotal} {embedder.name}")
+    set_meta(lib.db, FLOOR_KEY, f"{floor:.4f} {vi.count} {embedder.name}")
     return floor
 
 

@@ -7,7 +7,8 @@ sparse column snapshot of the (chunk, term, count) table costs a few numpy opera
 The snapshot is built from `chunk_terms`, whose tokens come from FTS5's own tokenizer, so its
 scores equal bm25()'s (a test checks this). It lives in `index/keywords.npz` with the value of the
 `chunks_version` counter it was built at; when chunks have changed since, callers use FTS5 itself
-until the next `paperlab index` rebuilds it.
+until the next `paperlab index` or `note` brings it up to date (`updated` patches a snapshot for a
+few changed chunks; `build` makes one from scratch).
 """
 
 from __future__ import annotations
@@ -50,19 +51,49 @@ class KeywordIndex:
 
         version = store.chunks_version(database)
         records = store.all_chunk_terms(database)
-        chunk_ids = np.array([r[0] for r in records], dtype=np.int64)
-        lengths = np.array([r[1] for r in records], dtype=np.int64)
-        pairs = [np.frombuffer(r[2], dtype=np.uint32) for r in records]  # term ids, then counts
-        empty = np.zeros(0, dtype=np.uint32)
-        terms = np.concatenate([p[:len(p) // 2] for p in pairs] or [empty])
-        counts = np.concatenate([p[len(p) // 2:] for p in pairs] or [empty])
+        chunk_ids, lengths, terms, counts, per_chunk = _unpack(records)
         indptr = np.zeros(len(records) + 1, dtype=np.int64)
-        np.cumsum([len(p) // 2 for p in pairs], out=indptr[1:])
+        np.cumsum(per_chunk, out=indptr[1:])
         # chunk-major to term-major: scipy's CSR -> CSC transpose is one linear pass in C
         n_terms = int(terms.max()) + 1 if len(terms) else 0
         by_term = csr_matrix((counts, terms, indptr), shape=(len(records), n_terms)).tocsc()
         return cls(version, chunk_ids, lengths, by_term.indptr.astype(np.int64),
                    by_term.indices.astype(np.int32), by_term.data)
+
+    def updated(self, database: Database) -> KeywordIndex | None:
+        """This snapshot with the chunks removed and added since it was built: the same arrays
+        `build` would give (a test checks), in ~0.05 s instead of ~0.3 s at 10k chunks, without
+        reading every chunk's terms or importing scipy. None when a full build is the better way:
+        many chunks changed, or new chunk ids are not all above the old ones."""
+        import numpy as np
+
+        now = np.array(store.chunk_term_ids(database), dtype=np.int64)
+        keep = np.isin(self.chunk_ids, now)
+        added = now[~np.isin(now, self.chunk_ids)]
+        changed = len(added) + int((~keep).sum())
+        if changed > max(200, len(self.chunk_ids) // 20) \
+                or (len(added) and len(self.chunk_ids) and added[0] <= self.chunk_ids[-1]):
+            return None
+        new_ids, new_lengths, add_terms, add_counts, per_chunk = _unpack(
+            store.chunk_terms_of(database, added.tolist()))
+        # the postings kept, renumbered to the chunks' new positions; still sorted by (term, row)
+        post_terms = np.repeat(np.arange(len(self.indptr) - 1, dtype=np.int64), np.diff(self.indptr))
+        kept = keep[self.rows]
+        position = (np.cumsum(keep) - 1).astype(np.int32)
+        terms, rows, counts = post_terms[kept], position[self.rows[kept]], self.counts[kept]
+        # the new chunks' postings, sorted the same way and inserted after each term's old ones
+        add_rows = np.repeat(np.arange(len(new_ids), dtype=np.int32) + int(keep.sum()), per_chunk)
+        order = np.lexsort((add_rows, add_terms))
+        add_terms = add_terms[order].astype(np.int64)
+        at = np.searchsorted(terms, add_terms, side="right")
+        terms = np.insert(terms, at, add_terms)
+        rows = np.insert(rows, at, add_rows[order])
+        counts = np.insert(counts, at, add_counts[order])
+        n_terms = int(terms[-1]) + 1 if len(terms) else 0
+        indptr = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(terms, minlength=n_terms), out=indptr[1:])
+        return KeywordIndex(store.chunks_version(database), np.concatenate([self.chunk_ids[keep], new_ids]),
+                            np.concatenate([self.lengths[keep], new_lengths]), indptr, rows, counts)
 
     def save(self, index_dir: Path) -> None:
         import numpy as np
@@ -132,5 +163,19 @@ def sync(database: Database, index_dir: Path, progress: StageProgress | None = N
                 progress("keywords", min(start + 2000, len(missing)), len(missing))
     if saved_version(index_dir) == store.chunks_version(database):
         return False
-    KeywordIndex.build(database).save(index_dir)
+    previous = KeywordIndex.load(index_dir)
+    snapshot = previous.updated(database) if previous is not None else None
+    (snapshot or KeywordIndex.build(database)).save(index_dir)
     return True
+
+
+def _unpack(records: list[tuple[int, int, bytes]]) -> tuple[np.ndarray, ...]:
+    """chunk ids, lengths, every posting's term and count (chunk by chunk), postings per chunk."""
+    import numpy as np
+
+    pairs = [np.frombuffer(r[2], dtype=np.uint32) for r in records]  # term ids, then counts
+    empty = np.zeros(0, dtype=np.uint32)
+    return (np.array([r[0] for r in records], dtype=np.int64), np.array([r[1] for r in records], dtype=np.int64),
+            np.concatenate([p[:len(p) // 2] for p in pairs] or [empty]),
+            np.concatenate([p[len(p) // 2:] for p in pairs] or [empty]),
+            np.array([len(p) // 2 for p in pairs], dtype=np.int64))

@@ -1,7 +1,13 @@
 """The FAISS vector index in `index/`: a cache of the vectors in paperlab.db, ids = chunk ids.
 
-Exact inner-product search (IndexFlatIP) up to `approx_index_above` vectors, an IVF index above.
-Both sit in an id map, so removed chunks leave no stale vectors. Saved atomically.
+Exact inner-product search up to `approx_index_above` vectors, an IVF index above; both are FAISS
+files (an IndexIDMap2 over an IndexFlatIP or IndexIVFFlat), so removed chunks leave no stale vectors,
+and both are saved atomically.
+
+The exact one is held as numpy arrays and its file is written and read in FAISS's own layout
+(`write_flat`, `read_flat`; `faiss.read_index` reads it, a test checks both ways): a cold `search`
+or `note` then never imports FAISS (~0.06 s), and a query is one BLAS matrix-vector product on all
+cores. A flat file in any other layout (another FAISS version) is read by FAISS.
 """
 
 from __future__ import annotations
@@ -36,7 +42,8 @@ class VectorIndex:
         self.dir = index_dir
         self.model = model
         self.approx_above = approx_above
-        self.index: Any = None
+        self.index: Any = None  # the FAISS index, for kind "ivf"
+        self.flat: tuple[np.ndarray, np.ndarray] | None = None  # (ids, vectors), for kind "flat"
         self.kind = "flat"  # or "ivf"; set by load() and build()
 
     @property
@@ -51,102 +58,185 @@ class VectorIndex:
 
     def load(self) -> bool:
         """Load the saved index if it was built for this model; False if it must be rebuilt."""
-        import faiss
-
         meta = self.meta()
         if not self.path.exists() or meta.get("model") != self.model:
             return False
-        self.index = faiss.read_index(str(self.path))
         self.kind = str(meta.get("kind", "flat"))
-        if self.kind == "ivf":
-            faiss.extract_index_ivf(self.index).nprobe = int(meta.get("nprobe", 16))
+        if self.kind == "flat":
+            self.flat = read_flat(self.path) or _flat_from_faiss(self.path)
+            return True
+        import faiss
+
+        self.index = faiss.read_index(str(self.path))
+        faiss.extract_index_ivf(self.index).nprobe = int(meta.get("nprobe", 16))
         return True
 
+    @property
+    def count(self) -> int:
+        if self.kind == "flat":
+            return 0 if self.flat is None else len(self.flat[0])
+        return int(self.index.ntotal)
+
+    @property
+    def dim(self) -> int:
+        if self.kind == "flat":
+            return 0 if self.flat is None else int(self.flat[1].shape[1])
+        return int(self.index.d)
+
     def ids(self) -> set[int]:
+        if self.kind == "flat":
+            return set() if self.flat is None else set(self.flat[0].tolist())
         import faiss
 
-        if self.index is None or self.index.ntotal == 0:
-            return set()
-        return set(faiss.vector_to_array(self.index.id_map).tolist())
+        return set(faiss.vector_to_array(self.index.id_map).tolist()) if self.index.ntotal else set()
 
     def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        import faiss
         import numpy as np
 
-        dim = vectors.shape[1] if len(vectors) else int(self.meta().get("dim", 0) or 1)
-        if len(vectors) > self.approx_above:
-            # about 4 sqrt(n) lists, but at least 39 training points per list, as FAISS wants
-            nlist = max(1, min(int(4 * math.sqrt(len(vectors))), len(vectors) // 39))
-            quantizer = faiss.IndexFlatIP(dim)
-            inner: Any = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
-            rng = np.random.default_rng(0)
-            sample = vectors[rng.choice(len(vectors), min(len(vectors), nlist * 64), replace=False)]
-            inner.train(sample)
-            inner.nprobe = 16
-            self.kind = "ivf"
-        else:
-            inner = faiss.IndexFlatIP(dim)
-            self.kind = "flat"
+        ids = ids.astype(np.int64)
+        if len(vectors) <= self.approx_above:
+            self.kind, self.index = "flat", None
+            self.flat = ids, np.ascontiguousarray(vectors, dtype=np.float32)
+            return
+        import faiss
+
+        dim = vectors.shape[1]
+        # about 4 sqrt(n) lists, but at least 39 training points per list, as FAISS wants
+        nlist = max(1, min(int(4 * math.sqrt(len(vectors))), len(vectors) // 39))
+        quantizer = faiss.IndexFlatIP(dim)
+        inner: Any = faiss.IndexIVFFlat(quantizer, dim, nlist, faiss.METRIC_INNER_PRODUCT)
+        rng = np.random.default_rng(0)
+        inner.train(vectors[rng.choice(len(vectors), min(len(vectors), nlist * 64), replace=False)])
+        inner.nprobe = 16
+        self.kind, self.flat = "ivf", None
         self.index = faiss.IndexIDMap2(inner)
-        if len(vectors):
-            self.index.add_with_ids(vectors, ids.astype(np.int64))
+        self.index.add_with_ids(vectors, ids)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         import numpy as np
 
         if not len(ids):
             return
-        if self.index is None or (self.index.ntotal == 0 and self.index.d != vectors.shape[1]):
+        if self.count == 0:
             self.build(ids, vectors)  # an empty index saved before any vector existed has no real width
             return
-        if self.index.d != vectors.shape[1]:
-            raise PaperlabError(f"the vector index holds {self.index.d}-dimensional vectors, not "
+        if self.dim != vectors.shape[1]:
+            raise PaperlabError(f"the vector index holds {self.dim}-dimensional vectors, not "
                                 f"{vectors.shape[1]}; rebuild it with `paperlab index --rebuild`")
-        self.index.add_with_ids(vectors, ids.astype(np.int64))
+        if self.kind == "flat" and self.flat is not None:
+            have_ids, have = self.flat
+            self.flat = (np.concatenate([have_ids, ids.astype(np.int64)]),
+                         np.concatenate([have, vectors.astype(np.float32, copy=False)]))
+        else:
+            self.index.add_with_ids(vectors, ids.astype(np.int64))
 
     def remove(self, ids: list[int]) -> None:
         import numpy as np
 
-        if ids and self.index is not None and self.index.ntotal:
+        if not ids or self.count == 0:
+            return
+        if self.kind == "flat" and self.flat is not None:
+            have_ids, have = self.flat
+            keep = ~np.isin(have_ids, np.asarray(ids, dtype=np.int64))
+            self.flat = have_ids[keep], have[keep]
+        else:
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
 
     def save(self, chunks_version: int) -> None:
         """Write the index and, beside it, what it was built from (the chunks_version counter)."""
-        import faiss
-
-        if self.index is None:
+        if self.flat is None and self.index is None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".{INDEX_NAME}.tmp"
-        faiss.write_index(self.index, str(tmp))
+        if self.kind == "flat" and self.flat is not None:
+            write_flat(tmp, *self.flat)
+        else:
+            import faiss
+
+            faiss.write_index(self.index, str(tmp))
         os.replace(tmp, self.path)
-        meta = {"model": self.model, "kind": self.kind, "count": int(self.index.ntotal),
-                "dim": int(self.index.d), "nprobe": 16, "chunks_version": chunks_version}
+        meta = {"model": self.model, "kind": self.kind, "count": self.count, "dim": self.dim,
+                "nprobe": 16, "chunks_version": chunks_version}
         from paperlab.fsutil import atomic_write_text
 
         atomic_write_text(self.dir / META_NAME, json.dumps(meta, indent=2) + "\n")
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        if self.index is None or self.index.ntotal == 0:
-            return []
-        k = min(k, self.index.ntotal)
-        if self.kind == "flat":
-            return self._flat_search(vector, k)
-        scores, ids = self.index.search(vector.reshape(1, -1), k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-
-    def _flat_search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Exact search as IndexFlatIP does it, but as one BLAS matrix-vector product over the
-        index's own storage: FAISS runs a single query on one core, BLAS uses all of them (at 100k
-        vectors on 2 cores, ~9 ms instead of ~16)."""
-        import faiss
+        """The k best (chunk id, inner product); exact for a flat index, as IndexFlatIP computes it
+        but as one BLAS product (FAISS runs a single query on one core: at 100k vectors on 2 cores
+        ~16 ms instead of ~9)."""
         import numpy as np
 
-        flat: Any = faiss.downcast_index(self.index.index)
-        n, d = flat.ntotal, flat.d
-        stored = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)  # a view, no copy
-        scores = stored @ vector.astype(np.float32, copy=False)
-        top = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
-        top = top[np.argsort(-scores[top], kind="stable")]
-        ids = faiss.vector_to_array(self.index.id_map)
-        return [(int(ids[i]), float(scores[i])) for i in top]
+        k = min(k, self.count)
+        if k == 0:
+            return []
+        if self.kind == "flat" and self.flat is not None:
+            ids, stored = self.flat
+            scores = stored @ vector.astype(np.float32, copy=False)
+            top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+            top = top[np.argsort(-scores[top], kind="stable")]
+            return [(int(ids[i]), float(scores[i])) for i in top]
+        found, where = self.index.search(vector.reshape(1, -1), k)
+        return [(int(i), float(s)) for i, s in zip(where[0], found[0], strict=True) if i >= 0]
+
+
+# FAISS's file of an IndexIDMap2 over an IndexFlatIP: "IxM2" + index header, "IxFI" + index header,
+# the float count and the vectors, the id count and the ids. A header is d (int32), ntotal (int64),
+# two int64 placeholders, is_trained (uint8) and the metric (int32; 0 is inner product).
+_HEADER = 4 + 8 + 8 + 8 + 1 + 4
+
+
+def read_flat(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(ids, vectors) of a flat FAISS file, mapped from disk without FAISS; None when the file is
+    not exactly that layout (another FAISS version, another index type): FAISS then reads it."""
+    import numpy as np
+
+    try:
+        raw = np.memmap(path, dtype=np.uint8, mode="r")
+    except (OSError, ValueError):
+        return None
+
+    def header(at: int, magic: bytes) -> tuple[int, int] | None:
+        if raw[at:at + 4].tobytes() != magic:
+            return None
+        fields = raw[at + 4:at + 4 + _HEADER].tobytes()
+        d, ntotal = int.from_bytes(fields[0:4], "little"), int.from_bytes(fields[4:12], "little")
+        metric = int.from_bytes(fields[29:33], "little")
+        return (d, ntotal) if metric == 0 and fields[28] == 1 else None
+
+    outer, inner = header(0, b"IxM2"), header(4 + _HEADER, b"IxFI")
+    if outer is None or outer != inner:
+        return None
+    d, n = outer
+    at = 2 * (4 + _HEADER)
+    floats = int.from_bytes(raw[at:at + 8].tobytes(), "little")
+    ids_at = at + 8 + 4 * floats
+    if floats != n * d or len(raw) != ids_at + 8 + 8 * n \
+            or int.from_bytes(raw[ids_at:ids_at + 8].tobytes(), "little") != n:
+        return None
+    vectors = raw[at + 8:ids_at].view(np.float32).reshape(n, d)
+    return raw[ids_at + 8:].view(np.int64), vectors
+
+
+def write_flat(path: Path, ids: np.ndarray, vectors: np.ndarray) -> None:
+    """The file `faiss.write_index` writes for these vectors in an IndexIDMap2 over an IndexFlatIP."""
+    import numpy as np
+
+    n, d = vectors.shape
+    header = (d.to_bytes(4, "little") + n.to_bytes(8, "little") + (1 << 20).to_bytes(8, "little") * 2
+              + b"\x01" + (0).to_bytes(4, "little"))
+    with path.open("wb") as fh:
+        fh.write(b"IxM2" + header + b"IxFI" + header + (n * d).to_bytes(8, "little"))
+        fh.write(np.ascontiguousarray(vectors, dtype="<f4").tobytes())
+        fh.write(n.to_bytes(8, "little"))
+        fh.write(np.ascontiguousarray(ids, dtype="<i8").tobytes())
+
+
+def _flat_from_faiss(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, vectors) of a flat index file in a layout `read_flat` does not know, read by FAISS."""
+    import faiss
+
+    index: Any = faiss.read_index(str(path))
+    inner: Any = faiss.downcast_index(index.index)
+    vectors = faiss.rev_swig_ptr(inner.get_xb(), inner.ntotal * inner.d).reshape(inner.ntotal, inner.d)
+    return faiss.vector_to_array(index.id_map).astype("int64"), vectors.copy()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from paperlab.store.schema import Database, in_batches, transaction, where
+from paperlab.store.schema import Database, get_meta, in_batches, set_meta, transaction, where
 from paperlab.store.terms import store_chunk_terms
 
 
@@ -18,14 +18,24 @@ def _ids_of(db: Database, item_id: str, source: str) -> list[int]:
     return [r[0] for r in db.execute(sql, [item_id, source]).fetchall()]
 
 
+# meta: the id the next chunk gets. Ids are never reused (SQLite would give a deleted highest id to
+# the next row): the FAISS file and the keyword snapshot are synced by id, so an id must always
+# name the same text.
+NEXT_ID = "next_chunk_id"
+
+
 def replace_chunks(
     db: Database, item_id: str, source: str, chunks: list[dict[str, Any]]
 ) -> tuple[list[int], list[int]]:
-    """Swap an item's chunks of one source for new ones; returns (added ids, removed ids)."""
+    """Swap an item's chunks of one source for new ones, with new ids; returns (added, removed)."""
     with transaction(db):
         removed = _ids_of(db, item_id, source)
+        first = max(int(get_meta(db, NEXT_ID) or 0),
+                    int(db.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1)
         db.table("chunks").delete_where("item_id = ? AND source = ?", [item_id, source])
-        db.table("chunks").insert_all([{"item_id": item_id, "source": source, **c} for c in chunks])
+        db.table("chunks").insert_all([{"id": first + n, "item_id": item_id, "source": source, **c}
+                                       for n, c in enumerate(chunks)])
+        set_meta(db, NEXT_ID, str(first + len(chunks)))
         added = _ids_of(db, item_id, source)
         store_chunk_terms(db, added)
     return added, removed

@@ -3,42 +3,107 @@
 Each migration is a function of the database, applied once, in order, inside one transaction that
 also re-reads the schema version, so two processes opening a new library never both migrate it.
 Released migrations are never edited: a change to the schema is the next function in MIGRATIONS,
-written with sqlite-utils' table API (`create`, `add_column`, `transform`) where it can say it.
+in SQL. (Migrations 3 and 4 were written with sqlite-utils' `add_column` and still call it.)
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 import sqlite3
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from paperlab.errors import PaperlabError
 
 
-def _import_sqlite_utils():  # type: ignore[no-untyped-def]
-    """sqlite-utils imports numpy (~90 ms) only to register adapters paperlab never uses: vectors
-    are stored as bytes. Hide numpy while it loads so light commands stay fast."""
-    if "numpy" in sys.modules:
+class Database:
+    """The library's connection, in autocommit mode (`transaction()` groups writes), with the few
+    table operations paperlab needs written as plain SQL. sqlite-utils, whose table API wrote the
+    released migrations, costs ~0.1 s to import: it is loaded only when a migration runs."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> sqlite3.Cursor:
+        return self.conn.execute(sql) if parameters is None else self.conn.execute(sql, parameters)
+
+    def query(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of a SELECT as dicts (the statement runs now; rows are read as iterated)."""
+        cursor = self.execute(sql, parameters)
+        keys = [d[0] for d in cursor.description]
+        return (dict(zip(keys, row, strict=True)) for row in cursor)
+
+    def table(self, name: str) -> Table:
+        return Table(self, name)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _value(value: Any) -> Any:
+    """Lists and dicts are stored as JSON, as sqlite-utils stores them."""
+    return json.dumps(value) if isinstance(value, (list, dict)) else value
+
+
+class Table:
+    def __init__(self, db: Database, name: str) -> None:
+        self.db, self.name = db, name
+
+    def exists(self) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                               [self.name]).fetchone() is not None
+
+    def insert(self, row: dict[str, Any], replace: bool = False) -> None:
+        self.insert_all([row], replace=replace)
+
+    def insert_all(self, rows: Iterable[dict[str, Any]], replace: bool = False) -> None:
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return
+        columns = list(first)
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        sql = (f"{verb} INTO {_quote(self.name)} ({', '.join(map(_quote, columns))}) "
+               f"VALUES ({', '.join('?' for _ in columns)})")
+        self.db.conn.executemany(sql, ([_value(r[c]) for c in columns] for r in itertools.chain([first], rows)))
+
+    def upsert(self, row: dict[str, Any], pk: str) -> None:
+        """Insert the row, or update the columns it names where its primary key `pk` exists."""
+        columns = list(row)
+        updates = ", ".join(f"{_quote(c)} = excluded.{_quote(c)}" for c in columns if c != pk)
+        self.db.execute(
+            f"INSERT INTO {_quote(self.name)} ({', '.join(map(_quote, columns))}) "
+            f"VALUES ({', '.join('?' for _ in columns)}) ON CONFLICT({_quote(pk)}) DO UPDATE SET {updates}",
+            [_value(row[c]) for c in columns])
+
+    def update(self, key: Any, changes: dict[str, Any]) -> None:
+        """Set `changes` on the row whose (single-column) primary key is `key`."""
+        if not changes:
+            return
+        pk = next((r[1] for r in self.db.execute(f"PRAGMA table_info({_quote(self.name)})") if r[5] == 1),
+                  "rowid")
+        assignments = ", ".join(f"{_quote(c)} = ?" for c in changes)
+        self.db.execute(f"UPDATE {_quote(self.name)} SET {assignments} WHERE {_quote(pk)} = ?",
+                        [*map(_value, changes.values()), key])
+
+    def delete_where(self, condition: str, parameters: Sequence[Any] = ()) -> None:
+        self.db.execute(f"DELETE FROM {_quote(self.name)} WHERE {condition}", parameters)
+
+    def add_column(self, name: str, col_type: type, not_null_default: Any) -> None:
+        """For the released migrations, which sqlite-utils wrote: they stay exactly as shipped."""
         import sqlite_utils
-        return sqlite_utils
-    sys.modules["numpy"] = None  # type: ignore[assignment]  # makes `import numpy` fail
-    try:
-        import sqlite_utils
-    finally:
-        del sys.modules["numpy"]
-    return sqlite_utils
 
+        sqlite_utils.Database(self.db.conn).table(self.name).add_column(
+            name, col_type, not_null_default=not_null_default)
 
-if TYPE_CHECKING:
-    import sqlite_utils
-else:
-    sqlite_utils = _import_sqlite_utils()
-
-Database = sqlite_utils.Database
 
 # chunks_fts's tokenizer (migration 1); the scratch table that reads tokens back must use the same.
 FTS_TOKENIZER = "porter unicode61"
@@ -159,7 +224,7 @@ def connect(path: Path) -> Database:
     reading (a read-only mount, a synced folder); its writes then fail with a clear message."""
     try:
         conn = sqlite3.connect(path, isolation_level=None, timeout=30)
-        db = sqlite_utils.Database(conn)
+        db = Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         migrate(db, path.parent)
@@ -181,7 +246,7 @@ def _open_read_only(path: Path) -> Database | None:
     for flags in ("mode=ro", "immutable=1"):
         try:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None)
-            db = sqlite_utils.Database(conn)
+            db = Database(conn)
             if schema_version(db) >= len(MIGRATIONS):
                 return db
             conn.close()

@@ -61,6 +61,19 @@ def all_chunk_terms(db: Database) -> list[tuple[int, int, bytes]]:
     return [(r[0], r[1], r[2]) for r in db.execute(sql).fetchall()]
 
 
+def chunk_terms_of(db: Database, ids: list[int]) -> list[tuple[int, int, bytes]]:
+    """What all_chunk_terms gives, for these chunks only."""
+    out: list[tuple[int, int, bytes]] = []
+    for part, marks in in_batches(ids):
+        out += db.execute(f"SELECT chunk_id, length, counts FROM chunk_terms WHERE chunk_id IN ({marks})",
+                          part).fetchall()
+    return sorted(out)
+
+
+def chunk_term_ids(db: Database) -> list[int]:
+    return [r[0] for r in db.execute("SELECT chunk_id FROM chunk_terms ORDER BY chunk_id").fetchall()]
+
+
 def chunks_version(db: Database) -> int:
     """A counter that moves whenever a chunk is added or removed (triggers of migration 2)."""
     return int(get_meta(db, "chunks_version") or 0)
