@@ -79,7 +79,8 @@ def test_chunks_fit_the_model_and_know_their_place():
 
 def test_chunks_counted_in_real_word_pieces(two_column_pdf):
     """Counted with the bundled model's own tokenizer, every chunk fits in 256 word pieces."""
-    from paperlab.retrieval.embedding import _bundled_dir_unchecked, load_tokenizer
+    from paperlab.retrieval.bert import load_tokenizer
+    from paperlab.retrieval.embedding import _bundled_dir_unchecked
 
     tok = load_tokenizer(_bundled_dir_unchecked())
     pages = extract_pages(two_column_pdf)

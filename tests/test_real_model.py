@@ -20,7 +20,7 @@ from paperlab.retrieval.embedding import (
     bundled_model_path,
     query_encoder,
 )
-from paperlab.retrieval.wordpiece import SPECIALS, WordPiece
+from paperlab.retrieval.wordpiece import SPECIALS, wordpiece_for
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
 
 pytestmark = pytest.mark.slow
@@ -124,7 +124,7 @@ def _check_wordpiece(texts: list[str]) -> int:
     from tokenizers import Tokenizer
 
     folder = bundled_model_path()
-    mine = WordPiece.for_folder(folder)
+    mine = wordpiece_for(folder)
     assert mine is not None
     theirs = Tokenizer.from_file(str(folder / "tokenizer.json"))
     theirs.no_padding()

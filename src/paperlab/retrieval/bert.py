@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from paperlab.retrieval.wordpiece import SPECIALS, WordPiece
+from paperlab.retrieval.wordpiece import wordpiece_for
 
 if TYPE_CHECKING:
     import numpy as np
@@ -100,12 +100,16 @@ def load_weights(path: Path) -> dict[str, np.ndarray]:
     return out
 
 
-def _tokenizer(spec: BertSpec) -> Any:
+def load_tokenizer(folder: Path, max_tokens: int | None = None) -> Any:
+    """A folder's tokenizer.json through `tokenizers`: no padding, truncated to max_tokens if given."""
     from tokenizers import Tokenizer
 
-    tok = Tokenizer.from_file(str(spec.folder / "tokenizer.json"))
+    tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
     tok.no_padding()
-    tok.enable_truncation(spec.max_tokens)
+    if max_tokens is None:
+        tok.no_truncation()
+    else:
+        tok.enable_truncation(max_tokens)
     return tok
 
 
@@ -146,16 +150,16 @@ class NumpyBert:
         self.dim = spec.dim
         self.max_tokens = spec.max_tokens
         self.w = load_weights(spec.folder / "model.safetensors")
-        self.wordpiece = WordPiece.for_folder(spec.folder)
+        self.wordpiece = wordpiece_for(spec.folder)
         self._tokenizer: Any = None
 
     def token_ids(self, text: str) -> list[int]:
         """[CLS] ... [SEP], truncated: in Python for a standard BERT vocabulary (no `tokenizers`
         import), else, or for a text naming a special token, by `tokenizers`."""
-        if self.wordpiece is not None and not any(s in text for s in SPECIALS):
+        if self.wordpiece is not None and self.wordpiece.handles(text):
             return self.wordpiece.ids(text, self.max_tokens)
         if self._tokenizer is None:
-            self._tokenizer = _tokenizer(self.spec)
+            self._tokenizer = load_tokenizer(self.spec.folder, self.spec.max_tokens)
         return list(self._tokenizer.encode(text).ids)
 
     def _norm(self, x: np.ndarray, prefix: str) -> np.ndarray:
@@ -218,7 +222,7 @@ class TorchBert:
         self.spec = spec
         self.name = name
         self.batch_size = batch_size
-        self.tokenizer = _tokenizer(spec)
+        self.tokenizer = load_tokenizer(spec.folder, spec.max_tokens)
         self.w = {k: torch.from_numpy(np.array(v)) for k, v in load_weights(spec.folder / "model.safetensors").items()}
 
     def _norm(self, x: Any, prefix: str) -> Any:

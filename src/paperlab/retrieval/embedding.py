@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.errors import PaperlabError
-from paperlab.retrieval.bert import NumpyBert, TorchBert, plain_bert
-from paperlab.retrieval.wordpiece import SPECIALS, WordPiece
+from paperlab.retrieval.bert import NumpyBert, TorchBert, load_tokenizer, plain_bert
+from paperlab.retrieval.wordpiece import wordpiece_for
 
 if TYPE_CHECKING:
     import numpy as np
@@ -78,15 +78,6 @@ def model_location(name: str) -> str:
     return str(bundled_model_path()) if name in BUNDLED_NAMES else name
 
 
-def load_tokenizer(model_dir: Path) -> Any:
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
-    tok.no_padding()
-    tok.no_truncation()
-    return tok
-
-
 class SentenceTransformerEmbedder:
     """A sentence-transformers model; one of the common BERT shape is run by paperlab.retrieval.bert
     (the same vectors, without importing sentence-transformers), any other by sentence-transformers."""
@@ -95,7 +86,6 @@ class SentenceTransformerEmbedder:
         self.name = name
         self._model: Any = None
         self._tokenizer: Any = None
-        self._wordpiece: WordPiece | bool | None = None  # False: the folder has no standard BERT vocabulary
         self._bert: Any = None
         self.max_tokens = 256
         self.dim = 0
@@ -131,10 +121,9 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        if self._wordpiece is None:
-            self._wordpiece = WordPiece.for_folder(_tokenizer_dir(self.name)) or False
-        if isinstance(self._wordpiece, WordPiece) and not any(s in text for s in SPECIALS):
-            return [(start, end) for _, start, end in self._wordpiece.pieces(text)]
+        wordpiece = wordpiece_for(_tokenizer_dir(self.name))
+        if wordpiece is not None and wordpiece.handles(text):
+            return [(start, end) for _, start, end in wordpiece.pieces(text)]
         if self._tokenizer is None:
             # the tokenizer alone needs no weights check: that happens when the weights load
             folder = _tokenizer_dir(self.name)
@@ -208,8 +197,7 @@ class OnnxQueryEncoder:
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = ort.InferenceSession(str(onnx_path), options,
                                             providers=["CPUExecutionProvider"])
-        self.tokenizer = load_tokenizer(tokenizer_dir)
-        self.tokenizer.enable_truncation(max_tokens)
+        self.tokenizer = load_tokenizer(tokenizer_dir, max_tokens)
         self.name = name
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -10,12 +10,13 @@ by character, so each token keeps the span of the original text it came from:
 5. split each word into the longest pieces found in vocab.txt, continuations prefixed "##"; a word
    that cannot be split (or is over 100 characters) is one [UNK].
 
-`for_folder` returns one only for a folder whose tokenizer_config.json says it is a standard BERT
-tokenizer; `tests/test_real_model.py` checks ids and spans against `tokenizers` on real text.
+`wordpiece_for` returns one (read once per process) only for a folder whose tokenizer_config.json
+says it is a standard BERT tokenizer; `tests/test_real_model.py` checks ids and spans against `tokenizers` on real text.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import unicodedata
 from pathlib import Path
@@ -35,27 +36,10 @@ class WordPiece:
         self.cls, self.sep = vocab["[CLS]"], vocab["[SEP]"]
         self._chars: dict[str, str] = {}
 
-    @classmethod
-    def for_folder(cls, folder: Path) -> WordPiece | None:
-        """The tokenizer of a model folder holding a standard (uncased or cased) BERT vocabulary."""
-        try:
-            config = json.loads((folder / "tokenizer_config.json").read_text())
-            lines = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
-        except (OSError, ValueError):
-            return None
-        if not isinstance(config, dict) or config.get("tokenizer_class") not in ("BertTokenizer", "BertTokenizerFast") \
-                or config.get("tokenize_chinese_chars", True) is not True \
-                or config.get("do_basic_tokenize", True) is not True or config.get("never_split"):
-            return None
-        lowercase = config.get("do_lower_case", True)
-        if not isinstance(lowercase, bool) or config.get("strip_accents") not in (None, lowercase):
-            return None
-        if lines and lines[-1] == "":
-            lines.pop()
-        vocab = {token: i for i, token in enumerate(lines)}
-        if not all(s in vocab for s in SPECIALS):
-            return None
-        return cls(vocab, lowercase)
+    def handles(self, text: str) -> bool:
+        """False for a text naming a special token ([CLS], [MASK], ...), which BERT's tokenizer reads
+        as that token: `tokenizers` must tokenize it."""
+        return not any(s in text for s in SPECIALS)
 
     def _normal(self, ch: str) -> str:
         """What one character of the input becomes (possibly nothing, possibly several)."""
@@ -133,3 +117,26 @@ class WordPiece:
     def ids(self, text: str, max_tokens: int) -> list[int]:
         """[CLS], the first max_tokens - 2 tokens, [SEP]: what the model reads."""
         return [self.cls, *(t for t, _, _ in self.pieces(text)[:max_tokens - 2]), self.sep]
+
+
+@functools.lru_cache(maxsize=4)
+def wordpiece_for(folder: Path) -> WordPiece | None:
+    """The tokenizer of a model folder holding a standard (uncased or cased) BERT vocabulary."""
+    try:
+        config = json.loads((folder / "tokenizer_config.json").read_text())
+        lines = (folder / "vocab.txt").read_text(encoding="utf-8").split("\n")
+    except (OSError, ValueError):
+        return None
+    if not isinstance(config, dict) or config.get("tokenizer_class") not in ("BertTokenizer", "BertTokenizerFast") \
+            or config.get("tokenize_chinese_chars", True) is not True \
+            or config.get("do_basic_tokenize", True) is not True or config.get("never_split"):
+        return None
+    lowercase = config.get("do_lower_case", True)
+    if not isinstance(lowercase, bool) or config.get("strip_accents") not in (None, lowercase):
+        return None
+    if lines and lines[-1] == "":
+        lines.pop()
+    vocab = {token: i for i, token in enumerate(lines)}
+    if not all(s in vocab for s in SPECIALS):
+        return None
+    return WordPiece(vocab, lowercase)
