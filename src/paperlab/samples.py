@@ -44,7 +44,9 @@ def _wrap(text: str, width: int) -> list[str]:
 
 
 def write_paper_pdf(paper: SamplePaper, path: Path, pages_of_filler: int = 0) -> Path:
-    import pymupdf
+    from paperlab.retrieval import mupdf
+
+    pymupdf = mupdf.load()
 
     doc = pymupdf.open()
     width, height = 612, 792

@@ -273,7 +273,9 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
 
 def suggest_pdf(pdf: Path, version: int | None = None) -> list[Suggestion]:
     """Ranked candidate claims from a PDF's tables and sentences."""
-    import pymupdf
+    from paperlab.retrieval import mupdf
+
+    pymupdf = mupdf.load()
 
     found: list[Found] = []
     with pymupdf.open(pdf) as doc:

@@ -215,7 +215,7 @@ class NumpyBert:
 class TorchBert:
     """Batches in torch: texts sorted by length, each batch padded to its own longest text."""
 
-    def __init__(self, spec: BertSpec, name: str, batch_size: int = 32) -> None:
+    def __init__(self, spec: BertSpec, name: str, batch_size: int = 8) -> None:
         import numpy as np
         import torch
 

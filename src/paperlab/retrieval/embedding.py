@@ -23,6 +23,7 @@ BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 HASH_PREFIX = "hash:"  # "hash:256": a deterministic bag-of-words embedder for tests and debugging
 ONNX_NAME = "query-encoder.onnx"
+LONG_TEXT = 20_000  # characters: token spans of a longer text come from `tokenizers`
 
 
 class Embedder(Protocol):
@@ -121,7 +122,9 @@ class SentenceTransformerEmbedder:
         return self._model
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        wordpiece = wordpiece_for(_tokenizer_dir(self.name))
+        # The same spans either way; Python costs ~3 us a character and loading `tokenizers`
+        # ~0.1 s, so a note or a query goes through Python and a paper's text through Rust.
+        wordpiece = wordpiece_for(_tokenizer_dir(self.name)) if len(text) < LONG_TEXT else None
         if wordpiece is not None and wordpiece.handles(text):
             return [(start, end) for _, start, end in wordpiece.pieces(text)]
         if self._tokenizer is None:

@@ -138,7 +138,9 @@ def _authors(lines: list[tuple[float, float, float, float, str]], below: float) 
 
 def read_front_matter(path: Path) -> FrontMatter:
     """Title and authors of the PDF at `path` (empty when they cannot be told)."""
-    import pymupdf
+    from paperlab.retrieval import mupdf
+
+    pymupdf = mupdf.load()
 
     try:
         doc = pymupdf.open(path, filetype="pdf")

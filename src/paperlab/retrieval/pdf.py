@@ -42,7 +42,9 @@ class PageText:
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
-    import pymupdf
+    from paperlab.retrieval import mupdf
+
+    pymupdf = mupdf.load()
 
     try:
         doc = pymupdf.open(path, filetype="pdf")
@@ -144,7 +146,9 @@ def _normalise_repeat(line: str) -> str:
 
 def extract_pages(path: Path) -> list[PageText]:
     """Per-page text in reading order, cleaned, with the headings and zones found in the layout."""
-    import pymupdf
+    from paperlab.retrieval import mupdf
+
+    pymupdf = mupdf.load()
 
     doc = _open(path)
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP  # ligatures expanded by MuPDF
