@@ -14,7 +14,7 @@ from paperlab.models import Item
 from paperlab.retrieval import keywords
 from paperlab.retrieval.keywords import KeywordIndex
 from paperlab.retrieval.search import Filters, KeywordSearcher, fts_expression, query_terms
-from paperlab.retrieval.vectors import VectorIndex, read_flat, write_flat
+from paperlab.retrieval.vectors import DELTA_NAME, VectorIndex, read_flat, write_flat
 from paperlab.store.chunks import chunk_owners, count_chunks, fts_search, item_chunk_ids, replace_chunks
 from paperlab.store.items import insert_item
 from paperlab.store.schema import now
@@ -143,6 +143,62 @@ def test_flat_vector_search_equals_faiss(tmp_path):
     assert len(vi.search(vectors[0], 10_000)) == 2610
 
 
+def test_a_few_changed_vectors_go_into_a_delta(tmp_path):
+    """A few removed and added chunks are saved as a delta beside the flat file, which is not
+    rewritten; loading gives the arrays, in the order, that changing and saving the whole index
+    gives; many changes are refused (the caller then writes the whole file)."""
+    rng = np.random.default_rng(1)
+    store = {i: rng.standard_normal(16).astype(np.float32) for i in range(600)}
+
+    def vectors_of(ids):
+        return np.array(ids, dtype=np.int64), np.array([store[i] for i in ids], dtype=np.float32).reshape(-1, 16)
+
+    whole = VectorIndex(tmp_path / "whole", "m")
+    whole.build(*vectors_of(list(range(600))))
+    whole.save(chunks_version=1)
+    vi = VectorIndex(tmp_path, "m")
+    vi.build(*vectors_of(list(range(600))))
+    vi.save(chunks_version=1)
+    written = (tmp_path / "vectors.faiss").read_bytes()
+    next_id = 600
+    for step in range(4):
+        gone = [int(i) for i in rng.choice(sorted(store), 5, replace=False)]
+        new = list(range(next_id, next_id + 7))
+        next_id += 7
+        for i in gone:
+            del store[i]
+        store.update({i: rng.standard_normal(16).astype(np.float32) for i in new})
+        assert vi.save_delta(sorted(store), vectors_of, chunks_version=2 + step)
+        whole.remove(gone)
+        whole.add(*vectors_of(new))
+        mine = VectorIndex(tmp_path, "m")
+        assert mine.load()
+        assert mine.flat[0].tolist() == whole.flat[0].tolist() and np.array_equal(mine.flat[1], whole.flat[1])
+        assert mine.meta()["count"] == mine.count == len(store)
+        assert mine.meta()["chunks_version"] == 2 + step
+        assert mine.search(store[new[0]], 10) == whole.search(store[new[0]], 10)
+    assert (tmp_path / "vectors.faiss").read_bytes() == written and (tmp_path / DELTA_NAME).exists()
+    assert not vi.save_delta(list(range(300, 600)), vectors_of, chunks_version=9)  # half the file
+    mine.remove(list(range(0, 300)))
+    mine.save(chunks_version=9)  # written whole: the delta goes
+    assert not (tmp_path / DELTA_NAME).exists()
+    again = VectorIndex(tmp_path, "m")
+    assert again.load() and again.flat[0].tolist() == mine.flat[0].tolist()
+
+
+def test_a_vector_delta_of_another_file_is_ignored(tmp_path):
+    vi = VectorIndex(tmp_path, "m")
+    vi.build(np.arange(300), np.eye(300, 8, dtype=np.float32))
+    vi.save(chunks_version=1)
+    assert vi.save_delta(list(range(1, 300)), lambda ids: (np.array(ids), np.zeros((0, 8))), chunks_version=2)
+    delta = (tmp_path / DELTA_NAME).read_bytes()
+    vi.build(np.arange(1000, 1300), np.eye(300, 8, dtype=np.float32))
+    vi.save(chunks_version=3)
+    (tmp_path / DELTA_NAME).write_bytes(delta)
+    again = VectorIndex(tmp_path, "m")
+    assert again.load() and again.flat[0].tolist() == list(range(1000, 1300))
+
+
 @pytest.mark.parametrize("n", [0, 1, 257])
 def test_flat_file_is_faiss_format_both_ways(tmp_path, n):
     """FAISS reads the file paperlab writes, and paperlab reads the file FAISS writes."""
@@ -172,12 +228,13 @@ def test_flat_file_in_another_layout_is_read_by_faiss(tmp_path):
     assert vi.load() and vi.count == 8 and vi.search(np.eye(8, dtype=np.float32)[3], 1)[0][0] == 3
 
 
-def _arrays(snapshot: KeywordIndex) -> dict[str, list[int]]:
-    return {name: getattr(snapshot, name).tolist() for name in ("chunk_ids", "lengths", "indptr", "rows", "counts")}
+QUERIES = [["train", "network"], ["zygomorphic", "flowers"], ["the", "of", "and"], ["grok", "grok", "delay"],
+           ["x2", "97", "2017", "absent"], WORDS]
 
 
-def test_patched_snapshot_equals_a_full_build(corpus):
-    """`note` patches the snapshot for the chunks that changed; it must equal what `index` builds."""
+def test_snapshot_with_its_delta_ranks_exactly_as_a_full_build(corpus):
+    """`note` writes the changed chunks into a delta beside the snapshot; ranking snapshot + delta
+    must give a full build's scores, bit for bit, and the same order."""
     lib, database = corpus
     rng = random.Random(3)
     changes = [
@@ -187,14 +244,49 @@ def test_patched_snapshot_equals_a_full_build(corpus):
         lambda: replace_chunks(database, "paper-1", "notes", [_chunk(rng, 9), _chunk(rng, 2)]),
         lambda: replace_chunks(database, "paper-0", "paper", [{**_chunk(rng, 1), "text": "", "section": ""}]),
     ]
+    snapshot_bytes = (lib.index_dir / keywords.FILE_NAME).read_bytes()
     for change in changes:
-        previous = KeywordIndex.load(lib.index_dir)
         change()
-        patched = previous.updated(database)
-        assert patched is not None
-        assert _arrays(patched) == _arrays(KeywordIndex.build(database))
+        assert keywords.saved_version(lib.index_dir) != chunks_version(database)
         assert keywords.sync(database, lib.index_dir)
-    assert _arrays(KeywordIndex.load(lib.index_dir)) == _arrays(KeywordIndex.build(database))
+        assert (lib.index_dir / keywords.DELTA_NAME).exists()
+        assert keywords.saved_version(lib.index_dir) == chunks_version(database)
+        mine, full = KeywordIndex.load(lib.index_dir), KeywordIndex.build(database)
+        assert mine is not None and mine.version == full.version and mine.live == len(full.chunk_ids)
+        for words in QUERIES:
+            term_ids = query_term_ids(database, words)
+            assert term_ids is not None
+            for allowed in (None, set(item_chunk_ids(database, "paper-1", "notes"))):
+                assert mine.rank(term_ids, 1000, allowed) == full.rank(term_ids, 1000, allowed)
+            assert mine.rank(term_ids, 3) == full.rank(term_ids, 3)
+    assert (lib.index_dir / keywords.FILE_NAME).read_bytes() == snapshot_bytes  # only deltas were written
+    assert snapshot_scores(lib, database, ["zygomorphic"]) == pytest.approx(fts_scores(database, ["zygomorphic"]))
+
+
+def test_many_changed_chunks_make_a_new_snapshot(corpus):
+    lib, database = corpus
+    rng = random.Random(5)
+    replace_chunks(database, "paper-3", "notes", [_chunk(rng, 3)])
+    keywords.sync(database, lib.index_dir)
+    assert (lib.index_dir / keywords.DELTA_NAME).exists()
+    for p in range(6):  # every chunk replaced: past the delta's limit (200 chunks or 5%)
+        replace_chunks(database, f"paper-{p}", "paper", [_chunk(rng, 5) for _ in range(40)])
+    assert keywords.sync(database, lib.index_dir)
+    assert not (lib.index_dir / keywords.DELTA_NAME).exists()
+    assert KeywordIndex.load(lib.index_dir).segments[1:] == []
+    assert snapshot_scores(lib, database, ["train"]) == pytest.approx(fts_scores(database, ["train"]))
+
+
+def test_a_delta_of_another_snapshot_is_ignored(corpus):
+    lib, database = corpus
+    replace_chunks(database, "paper-3", "notes", [_chunk(random.Random(2), 3)])
+    keywords.sync(database, lib.index_dir)
+    delta = (lib.index_dir / keywords.DELTA_NAME).read_bytes()
+    replace_chunks(database, "paper-2", "notes", [_chunk(random.Random(4), 3)])
+    KeywordIndex.build(database).save(lib.index_dir)
+    (lib.index_dir / keywords.DELTA_NAME).write_bytes(delta)  # its base_version is not this snapshot's
+    assert keywords.saved_version(lib.index_dir) == chunks_version(database)
+    assert snapshot_scores(lib, database, ["train"]) == pytest.approx(fts_scores(database, ["train"]))
 
 
 def test_chunk_ids_are_never_reused(corpus):

@@ -8,6 +8,11 @@ The exact one is held as numpy arrays and its file is written and read in FAISS'
 (`write_flat`, `read_flat`; `faiss.read_index` reads it, a test checks both ways): a cold `search`
 or `note` then never imports FAISS (~0.06 s), and a query is one BLAS matrix-vector product on all
 cores. A flat file in any other layout (another FAISS version) is read by FAISS.
+
+A few changed vectors (a `note`) do not rewrite the flat file: `vectors.delta.npz` beside it holds
+the file's ids that are gone and the vectors added since (always the database against that file,
+so a new delta replaces the old one), and `load` applies it: the same arrays, in the same order
+(chunk ids only grow), as writing the whole file.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +31,7 @@ if TYPE_CHECKING:
 
 INDEX_NAME = "vectors.faiss"
 META_NAME = "vectors.json"
+DELTA_NAME = "vectors.delta.npz"
 
 
 def as_matrix(rows: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
@@ -64,6 +71,7 @@ class VectorIndex:
         self.kind = str(meta.get("kind", "flat"))
         if self.kind == "flat":
             self.flat = read_flat(self.path) or _flat_from_faiss(self.path)
+            self._apply_delta()
             return True
         import faiss
 
@@ -143,10 +151,13 @@ class VectorIndex:
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
 
     def save(self, chunks_version: int) -> None:
-        """Write the index and, beside it, what it was built from (the chunks_version counter)."""
+        """Write the whole index and, beside it, what it was built from (the chunks_version counter)."""
         if self.flat is None and self.index is None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
+        # the old delta first: it belongs to the old file (a crash in between leaves an older index,
+        # whose chunks_version in the metadata sends the next `index` or `note` to sync it)
+        (self.dir / DELTA_NAME).unlink(missing_ok=True)
         tmp = self.dir / f".{INDEX_NAME}.tmp"
         if self.kind == "flat" and self.flat is not None:
             write_flat(tmp, *self.flat)
@@ -155,11 +166,63 @@ class VectorIndex:
 
             faiss.write_index(self.index, str(tmp))
         os.replace(tmp, self.path)
-        meta = {"model": self.model, "kind": self.kind, "count": self.count, "dim": self.dim,
+        self._write_meta(self.count, self.dim, chunks_version)
+
+    def _write_meta(self, count: int, dim: int, chunks_version: int) -> None:
+        meta = {"model": self.model, "kind": self.kind, "count": count, "dim": dim,
                 "nprobe": 16, "chunks_version": chunks_version}
         from paperlab.fsutil import atomic_write_text
 
         atomic_write_text(self.dir / META_NAME, json.dumps(meta, indent=2) + "\n")
+
+    def save_delta(self, wanted: list[int], vectors_of: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
+                   chunks_version: int) -> bool:
+        """Bring the saved flat index to the chunks `wanted` (sorted) by writing only a delta: the
+        file's ids that are gone, and the vectors (from `vectors_of`) of the chunks it lacks. The
+        file's vectors are not even read. False, writing nothing, when it is not a flat file of this
+        model or many vectors changed: then load, change and save the whole index."""
+        import numpy as np
+
+        meta = self.meta()
+        if meta.get("model") != self.model or meta.get("kind", "flat") != "flat":
+            return False
+        file_ids = read_flat_ids(self.path)
+        if file_ids is None:
+            return False
+        now = np.asarray(wanted, dtype=np.int64)
+        removed = file_ids[~np.isin(file_ids, now)]
+        added = now[~np.isin(now, file_ids)]
+        if len(removed) + len(added) > max(256, len(file_ids) // 20):
+            return False
+        ids, vectors = vectors_of(added.tolist())
+        dim = int(meta.get("dim", 0))
+        if len(ids) and (not len(file_ids) or vectors.shape[1] != dim):
+            return False
+        tmp = self.dir / f".{DELTA_NAME}.tmp.npz"
+        np.savez(tmp, file_count=np.int64(len(file_ids)), file_id_sum=np.int64(file_ids.sum()), removed=removed,
+                 ids=ids.astype(np.int64), vectors=vectors.astype(np.float32).reshape(len(ids), dim))
+        os.replace(tmp, self.dir / DELTA_NAME)
+        self._write_meta(len(file_ids) - len(removed) + len(ids), dim, chunks_version)
+        return True
+
+    def _apply_delta(self) -> None:
+        import numpy as np
+
+        if self.flat is None:
+            return
+        ids, vectors = self.flat
+        try:
+            with np.load(self.dir / DELTA_NAME) as f:
+                if int(f["file_count"]) != len(ids) or int(f["file_id_sum"]) != int(ids.sum()):
+                    return  # written for another file
+                removed, new_ids, new_vectors = f["removed"], f["ids"], f["vectors"]
+        except (OSError, KeyError, ValueError):
+            return
+        if len(new_vectors) and new_vectors.shape[1] != vectors.shape[1]:
+            return
+        keep = ~np.isin(ids, removed)
+        self.flat = (np.concatenate([ids[keep], new_ids.astype(np.int64)]),
+                     np.concatenate([vectors[keep], new_vectors.astype(np.float32)]))
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The k best (chunk id, inner product); exact for a flat index, as IndexFlatIP computes it
@@ -186,12 +249,9 @@ class VectorIndex:
 _HEADER = 4 + 8 + 8 + 8 + 1 + 4
 
 
-def read_flat(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    """(ids, vectors) of a flat FAISS file, read without FAISS; None when the file is not exactly
-    that layout (another FAISS version, another index type): FAISS then reads it. The arrays are
-    read into fresh memory: in the file they sit at offsets BLAS cannot use (4x slower searches)."""
-    import numpy as np
-
+def _flat_layout(path: Path) -> tuple[int, int, int, int] | None:
+    """(n, d, where the vectors start, where the ids start) of a flat FAISS file in exactly the
+    layout `write_flat` writes; None for any other file."""
     try:
         size = path.stat().st_size
         with path.open("rb") as fh:
@@ -220,8 +280,29 @@ def read_flat(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
         fh.seek(ids_at)
         if int.from_bytes(fh.read(8), "little") != n:
             return None
-    vectors = np.fromfile(path, dtype="<f4", count=n * d, offset=at + 8).reshape(n, d)
-    return np.fromfile(path, dtype="<i8", count=n, offset=ids_at + 8), vectors
+    return n, d, at + 8, ids_at + 8
+
+
+def read_flat(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(ids, vectors) of a flat FAISS file, read without FAISS; None when the file is not exactly
+    that layout (another FAISS version, another index type): FAISS then reads it. The arrays are
+    read into fresh memory: in the file they sit at offsets BLAS cannot use (4x slower searches)."""
+    import numpy as np
+
+    layout = _flat_layout(path)
+    if layout is None:
+        return None
+    n, d, vectors_at, ids_at = layout
+    vectors = np.fromfile(path, dtype="<f4", count=n * d, offset=vectors_at).reshape(n, d)
+    return np.fromfile(path, dtype="<i8", count=n, offset=ids_at), vectors
+
+
+def read_flat_ids(path: Path) -> np.ndarray | None:
+    """The ids of a flat FAISS file, without reading its vectors; None as for read_flat."""
+    import numpy as np
+
+    layout = _flat_layout(path)
+    return None if layout is None else np.fromfile(path, dtype="<i8", count=layout[0], offset=layout[3])
 
 
 def write_flat(path: Path, ids: np.ndarray, vectors: np.ndarray) -> None:

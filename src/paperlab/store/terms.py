@@ -70,10 +70,6 @@ def chunk_terms_of(db: Database, ids: list[int]) -> list[tuple[int, int, bytes]]
     return sorted(out)
 
 
-def chunk_term_ids(db: Database) -> list[int]:
-    return [r[0] for r in db.execute("SELECT chunk_id FROM chunk_terms ORDER BY chunk_id").fetchall()]
-
-
 def chunks_version(db: Database) -> int:
     """A counter that moves whenever a chunk is added or removed (triggers of migration 2)."""
     return int(get_meta(db, "chunks_version") or 0)
