@@ -269,3 +269,16 @@ def test_slugs_are_short_and_cut_at_words():
     assert slugify("Deep Learning (Goodfellow, Bengio, Courville)") == "deep-learning-goodfellow-bengio"
     assert slugify("../../etc/passwd") == "etc-passwd"
     assert slugify("???") == "item"
+
+
+def test_pymupdf_is_loaded_without_its_layout_model():
+    """paperlab opens PDFs without the ONNX layout model and pymupdf4llm that `import pymupdf`
+    loads (~1 s); importing them afterwards still works."""
+    code = (
+        "import sys\nfrom paperlab.retrieval import mupdf\npymupdf = mupdf.load()\n"
+        "print('LOADED', pymupdf._get_layout is None, 'pymupdf4llm' in sys.modules, 'pymupdf.layout' in sys.modules)\n"
+        "print('UNBLOCKED', all(sys.modules.get(m, 0) is not None for m in ('pymupdf.layout', 'pymupdf4llm')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert "LOADED True False False" in proc.stdout, proc.stderr
+    assert "UNBLOCKED True" in proc.stdout  # a later import of either is not refused
