@@ -316,16 +316,29 @@ def _cli(src: Path, home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "paperlab", *args], capture_output=True, text=True, env=env)
 
 
-def _timed(src: Path, home: Path, *args: str) -> tuple[float, int]:
+def _timed(src: Path, home: Path, *args: str) -> float:
+    """Wall seconds of one paperlab command."""
+    env = {**os.environ, "PYTHONPATH": str(src), "PAPERLAB_HOME": str(home)}
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "paperlab", *args], env=env, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+# Peak memory of a command, read by a small Python that runs it: Linux counts in a child's peak the
+# memory of the process it was forked from, so measured from this (large) process every command
+# would show this process's size (the same 1358 MB for both versions in an earlier run).
+_PEAK = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, "
+         "stderr=subprocess.DEVNULL); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)")
+
+
+def _timed_with_peak(src: Path, home: Path, *args: str) -> tuple[float, int]:
     """Wall seconds and peak memory (MB) of one paperlab command."""
     env = {**os.environ, "PYTHONPATH": str(src), "PAPERLAB_HOME": str(home)}
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "paperlab", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    if status:
-        raise RuntimeError(f"paperlab {' '.join(args)} failed under {src}")
-    return time.perf_counter() - t0, usage.ru_maxrss // 1024
+    out = subprocess.run([sys.executable, "-c", _PEAK, sys.executable, "-m", "paperlab", *args], env=env,
+                         capture_output=True, text=True, check=True)
+    return time.perf_counter() - t0, int(out.stdout.split()[-1])
 
 
 def _real_paper_run(name: str, src: Path) -> dict[str, float]:
@@ -339,7 +352,7 @@ def _real_paper_run(name: str, src: Path) -> dict[str, float]:
         _cli(src, home, "add", str(pdf), "--no-lookup")
     with sqlite3.connect(home / "paperlab.db") as conn:
         conn.execute("DELETE FROM embeddings")
-    seconds, peak = _timed(src, home, "index", "--rebuild")
+    seconds, peak = _timed_with_peak(src, home, "index", "--rebuild")
     with sqlite3.connect(home / "paperlab.db") as conn:
         chunks, pieces = conn.execute("SELECT count(*), sum(n_tokens) FROM chunks").fetchone()
     env = {**os.environ, "PYTHONPATH": str(src)}
@@ -350,8 +363,8 @@ def _real_paper_run(name: str, src: Path) -> dict[str, float]:
            f"run.CACHE.mkdir(exist_ok=True); run.synthetic_library(10000, Path({str(big)!r}))"
     subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
     _timed(src, big, "search", "warm-up")  # the first run of a tree writes its bytecode cache
-    cold = statistics.median(_timed(src, big, "search", "vitamin D and bone density", "-k", "5")[0] for _ in range(5))
-    note = statistics.median(_timed(src, big, "note", "paper-00001", "-m", f"bench note {n}")[0] for n in range(5))
+    cold = statistics.median(_timed(src, big, "search", "vitamin D and bone density", "-k", "5") for _ in range(5))
+    note = statistics.median(_timed(src, big, "note", "paper-00001", "-m", f"bench note {n}") for n in range(5))
     return {**quality, "index_s": seconds, "index_mb": peak, "chunks/s": chunks / seconds,
             "pieces/s": pieces / seconds, "cold_s": cold, "note_s": note}
 
