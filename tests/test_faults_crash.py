@@ -76,10 +76,15 @@ def fresh(template: Path, tmp_path: Path, n: int) -> Path:
     return home
 
 
-def test_kill_index(template):
+def duration(home: Path, *args: str) -> float:
+    """Seconds a whole `paperlab ARGS` takes on this machine: kill moments are drawn inside it."""
     started = time.perf_counter()
-    then(template, "index", "--rebuild")  # how long a whole run takes on this machine
-    spent = time.perf_counter() - started
+    then(home, *args)
+    return time.perf_counter() - started
+
+
+def test_kill_index(template):
+    spent = duration(template, "index", "--rebuild")
     landed = 0
     for _ in range(KILLS):
         landed += killed(template, "index", "--rebuild", after=(0.2 * spent, 0.9 * spent))
@@ -91,11 +96,13 @@ def test_kill_index(template):
 def test_kill_fetch(lib, arxiv, tmp_path):
     ids = [GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id]
     lib.close()
+    shutil.copytree(lib.home, tmp_path / "timed")
+    spent = duration(tmp_path / "timed", "fetch", *ids)
     landed = 0
     for n in range(KILLS):
         home = tmp_path / f"f{n}"
         shutil.copytree(lib.home, home)
-        landed += killed(home, "fetch", *ids, after=(0.4, 2.5))
+        landed += killed(home, "fetch", *ids, after=(0.2 * spent, 0.9 * spent))
         then(home, "index")
         assert_consistent(home)
     assert landed
@@ -103,11 +110,13 @@ def test_kill_fetch(lib, arxiv, tmp_path):
 
 def test_kill_import(lib, tmp_path):
     lib.close()
+    shutil.copytree(lib.home, tmp_path / "timed")
+    spent = duration(tmp_path / "timed", "import", "markdown", str(OLD_LOG))
     landed = 0
     for n in range(KILLS):
         home = tmp_path / f"i{n}"
         shutil.copytree(lib.home, home)
-        landed += killed(home, "import", "markdown", str(OLD_LOG), after=(0.4, 2.0))
+        landed += killed(home, "import", "markdown", str(OLD_LOG), after=(0.2 * spent, 0.9 * spent))
         then(home, "index")
         assert_consistent(home)
         then(home, "import", "markdown", str(OLD_LOG))  # importing again finishes the job
@@ -116,11 +125,14 @@ def test_kill_import(lib, tmp_path):
 
 
 def test_kill_rm(template, tmp_path):
+    timed = fresh(template, tmp_path, KILLS)
+    then(timed, "index")
+    spent = duration(timed, "rm", GROKKING.arxiv_id, "--yes")
     landed = 0
     for n in range(KILLS):
         home = fresh(template, tmp_path, n)
         then(home, "index")
-        landed += killed(home, "rm", GROKKING.arxiv_id, "--yes", after=(0.3, 1.5))
+        landed += killed(home, "rm", GROKKING.arxiv_id, "--yes", after=(0.2 * spent, 0.9 * spent))
         then(home, "index")
         assert_consistent(home)
     assert landed
