@@ -230,7 +230,7 @@ def bench_keyword_snapshot(queries: list[str]) -> None:
     t0 = time.perf_counter()
     KeywordIndex.build(database)
     report("snapshot rebuild (after chunks change)", f"{time.perf_counter() - t0:.2f} s",
-           "paid by `paperlab index`; search uses FTS5 until then")
+           "paid by `paperlab index` after many changes; `note` writes a delta instead")
 
 
 def bench_reindex() -> None:
