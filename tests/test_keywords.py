@@ -295,3 +295,13 @@ def test_chunk_ids_are_never_reused(corpus):
     replace_chunks(database, "paper-5", "paper", [])  # frees the highest ids
     added, _ = replace_chunks(database, "paper-4", "notes", [_chunk(random.Random(1), 5)])
     assert added == [last + 1]
+
+
+def test_a_delta_that_would_pass_the_exact_limit_is_refused(tmp_path):
+    """Past `approx_index_above` the whole index is rebuilt (as IVF), not patched with a delta."""
+    vi = VectorIndex(tmp_path, "m", approx_above=300)
+    vi.build(np.arange(300), np.eye(300, 8, dtype=np.float32))
+    vi.save(chunks_version=1)
+    more = lambda ids: (np.array(ids), np.ones((len(ids), 8), dtype=np.float32))  # noqa: E731
+    assert not vi.save_delta(list(range(301)), more, chunks_version=2)
+    assert vi.save_delta(list(range(1, 301)), more, chunks_version=2)

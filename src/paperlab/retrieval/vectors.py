@@ -192,7 +192,8 @@ class VectorIndex:
         now = np.asarray(wanted, dtype=np.int64)
         removed = file_ids[~np.isin(file_ids, now)]
         added = now[~np.isin(now, file_ids)]
-        if len(removed) + len(added) > max(256, len(file_ids) // 20):
+        if len(removed) + len(added) > max(256, len(file_ids) // 20) \
+                or len(file_ids) - len(removed) + len(added) > self.approx_above:  # time for IVF
             return False
         ids, vectors = vectors_of(added.tolist())
         dim = int(meta.get("dim", 0))
