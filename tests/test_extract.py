@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from paperlab.errors import PdfError
@@ -96,4 +98,13 @@ def test_notes_are_chunked_with_markdown_sections():
     pieces = chunking.chunk(doc, lambda t: [(i, i + 1) for i, c in enumerate(t) if not c.isspace()],
                             max_tokens=16, overlap=2)
     assert all(p.page_start == p.page_end == 0 for p in pieces)
-    assert pieces[0].section == "T" and pieces[-1].section == "Key learnings"
+    # the title has no text of its own: the first chunk's text is under Summary
+    assert pieces[0].section == "Summary" and pieces[-1].section == "Key learnings"
+
+
+def test_a_notes_chunk_is_labelled_with_the_heading_over_its_text():
+    """A new notes file holds empty template sections before the first dated entry; the chunk that
+    takes them in is labelled with the entry's heading, not the title."""
+    text = "# Grokking\n\n## Summary\n\n## Key learnings\n\n## Notes\n\n### 2026-11-20\n\nWeight decay matters.\n"
+    pieces = chunking.chunk(chunking.markdown_document(text), lambda t: [m.span() for m in re.finditer(r"\S+", t)])
+    assert [p.section for p in pieces] == ["2026-11-20"]

@@ -138,6 +138,10 @@ def chunk(doc: Document, spans_fn: SpanFn, max_tokens: int = 256, overlap: int =
             reach = min(spans[min(start + 48, end - 1)][0], a + (b - a) // 4)
             while h + 1 < len(heading_offsets) and heading_offsets[h + 1] < reach:
                 h += 1
+            # headings with nothing under them ("# Title", "## Notes") label no text: the chunk's
+            # section is the first heading inside it that has some
+            while 0 <= h < len(heading_offsets) - 1 and heading_offsets[h + 1] < b and not _has_text(doc, h):
+                h += 1
             section = doc.headings[h][1] if h >= 0 else ""
             pieces.append(Piece(
                 text=text[a:b].strip(),

@@ -42,7 +42,7 @@ SMALL_JOB = 16
 
 # Bumped when extraction or chunking changes what a PDF or a notes file becomes: the next `index`
 # re-chunks it.
-CHUNKER = "layout-3"  # 3: notes are chunked by section
+CHUNKER = "layout-4"  # 3: notes are chunked by section; 4: empty headings label no chunk
 
 
 def chunk_rows(pieces: list[chunking.Piece]) -> list[dict[str, object]]:
