@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 _BOLD_FONT = re.compile(r"bold|black|heavy|semibold|demi|medi|\bbx|cmbx|-bx", re.IGNORECASE)
 _NUMBERED = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[A-Z](?:\.\d{1,2}){0,2}\.?|[IVX]{1,4}\.)\s+\S")
@@ -61,6 +61,7 @@ class Heading:
     numbered: bool
 
 
+@lru_cache(maxsize=512)  # a paper sets thousands of spans in a dozen fonts
 def is_bold(font: str, flags: int) -> bool:
     return bool(flags & 16) or bool(_BOLD_FONT.search(font))
 

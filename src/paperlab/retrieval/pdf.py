@@ -22,8 +22,12 @@ LIGATURES = {
     "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
     "\ufb05": "st", "\ufb06": "st",
 }
-_LIGATURE_RE = re.compile("|".join(LIGATURES))
+_LIGATURES = str.maketrans(LIGATURES)
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
+_SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # what is not already one plain space
+_BLANK_LINES = re.compile(r"\n{3,}")
+_DIGITS = re.compile(r"\d+")
+_PAGE_NUMBER = re.compile(r"\s*\d{1,4}\s*")
 _ARXIV_STAMP = re.compile(
     r"^\s*arXiv:\s*\S+\s+\[[\w.\-]+\]\s+\d{1,2}\s+\w{3}\s+\d{4}\s*$", re.IGNORECASE
 )
@@ -97,11 +101,16 @@ def first_page_text(path: Path) -> str:
 
 def clean_text(text: str) -> str:
     """Ligatures expanded, words split by an end-of-line hyphen joined, whitespace tidied."""
-    text = _LIGATURE_RE.sub(lambda m: LIGATURES[m.group(0)], text)
-    text = text.replace("\u00ad\n", "").replace("\u00ad", "")
-    text = _HYPHEN_BREAK.sub(r"\1\2", text)
-    text = re.sub(r"[ \t\u00a0]+", " ", text)
-    return re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = text.translate(_LIGATURES)
+    if "\u00ad" in text:
+        text = text.replace("\u00ad\n", "").replace("\u00ad", "")
+    if "-\n" in text:
+        text = _HYPHEN_BREAK.sub(r"\1\2", text)
+    if "  " in text or "\t" in text or "\u00a0" in text:
+        text = _SPACES.sub(" ", text)
+    if "\n\n\n" in text:
+        text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
 
 
 def _order_blocks(blocks: list[Block], width: float) -> list[Block]:
@@ -141,7 +150,7 @@ def _page_blocks(page: Any, flags: int) -> list[Block]:
 
 
 def _normalise_repeat(line: str) -> str:
-    return re.sub(r"\d+", "#", line.strip().lower())
+    return _DIGITS.sub("#", line.strip().lower())
 
 
 def extract_pages(path: Path) -> list[PageText]:
@@ -167,8 +176,8 @@ def extract_pages(path: Path) -> list[PageText]:
     threshold = max(2, (len(raw_pages) + 1) // 2)
     running = {k for k, n in repeats.items() if n >= threshold and len(k) < 120} \
         if len(raw_pages) > 1 else set()
-    kept = [[b for b in blocks if _normalise_repeat(b.text) not in running
-             and not re.fullmatch(r"\s*\d{1,4}\s*", b.text)] for blocks in raw_pages]
+    kept = [[b for b in blocks if not (running and _normalise_repeat(b.text) in running)
+             and not _PAGE_NUMBER.fullmatch(b.text)] for blocks in raw_pages]
     pages = _structure(kept)
     if not any(p.text.strip() for p in pages):
         raise PdfError(f"{path.name} has no text layer (blank or scanned images); "
