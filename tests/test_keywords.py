@@ -305,3 +305,15 @@ def test_a_delta_that_would_pass_the_exact_limit_is_refused(tmp_path):
     more = lambda ids: (np.array(ids), np.ones((len(ids), 8), dtype=np.float32))  # noqa: E731
     assert not vi.save_delta(list(range(301)), more, chunks_version=2)
     assert vi.save_delta(list(range(1, 301)), more, chunks_version=2)
+
+
+def test_numpy_and_scipy_make_the_same_postings(corpus):
+    from paperlab.retrieval.keywords import Segment
+    from paperlab.store.terms import all_chunk_terms
+
+    _, database = corpus
+    records = all_chunk_terms(database)
+    by_sort, by_scipy = Segment.of(records, by_sort=True), Segment.of(records, by_sort=False)
+    for name in ("chunk_ids", "lengths", "indptr", "rows", "counts"):
+        mine, theirs = getattr(by_sort, name), getattr(by_scipy, name)
+        assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist(), name
