@@ -77,6 +77,23 @@ def test_all_caps_and_small_caps_headings(tmp_path):
     assert labels == ["", "Abstract", "1 Introduction", "2.1 Adam's Update Rule", "3 Experiments"]
 
 
+def test_ieee_roman_numbered_small_caps_headings(tmp_path):
+    """IEEE sets section headings in small capitals at the body's size, neither larger nor bold."""
+
+    def heading(number: str, words: str) -> str:  # each word's first capital full size, the rest smaller
+        caps = " ".join(f"{w[0]}<span style='font-size:80%'>{w[1:]}</span>" for w in words.split())
+        return f"<p style='text-align:center'>{number}. {caps}</p>"
+
+    pages = ["<h1>Deep Things for Signals</h1><p>Ada Lovelace</p>"
+             f"<p><b><i>Abstract</i></b>\u2014{FILLER}</p>" + heading("I", "INTRODUCTION") + f"<p>{FILLER * 2}</p>"
+             + heading("II", "RELATED WORK") + f"<p>{FILLER * 2}</p><p><i>A. Convolutional Filters</i></p>"
+             f"<p>{FILLER}</p>" + heading("III", "PROPOSED METHOD") + f"<p>{FILLER * 2}</p>"
+             + heading("IV", "EXPERIMENTS") + f"<p>{FILLER}</p>"]
+    labels = [label for _, label, _ in marks(html_pdf(tmp_path / "ieee.pdf", pages))]
+    assert labels == ["", "Abstract", "I. Introduction", "II. Related Work", "A. Convolutional Filters",
+                      "III. Proposed Method", "IV. Experiments"]
+
+
 def test_chunks_carry_sections_across_pages_and_never_mix_zones(tmp_path):
     pages = extract_pages(html_pdf(tmp_path / "p.pdf", paper_pages()))
     doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])

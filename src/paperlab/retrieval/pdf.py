@@ -185,6 +185,12 @@ def extract_pages(path: Path) -> list[PageText]:
     return pages
 
 
+def _title_case(heading: Heading) -> str:
+    """A heading set in capitals, in title case; its number as printed (II, not Ii)."""
+    number, _, rest = heading.text.partition(" ")
+    return f"{number} {smart_title(rest)}" if heading.numbered and rest else smart_title(heading.text)
+
+
 def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
     """Page texts with (offset, section label, zone) marks where headings open sections."""
     body = body_size(pages_blocks)
@@ -211,7 +217,7 @@ def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
             if heading is not None and zone == "front" and not opens_paper(heading):
                 heading = None  # the title, authors and affiliations of page 1
             if heading is not None:
-                label = smart_title(heading.text) if all_caps else heading.text
+                label = _title_case(heading) if all_caps else heading.text
                 if heading.run_in:
                     label = f"{section} \u203a {label}" if section else label
                 elif previous is not None and not heading.numbered \
