@@ -88,10 +88,14 @@ def test_ieee_roman_numbered_small_caps_headings(tmp_path):
              f"<p><b><i>Abstract</i></b>\u2014{FILLER}</p>" + heading("I", "INTRODUCTION") + f"<p>{FILLER * 2}</p>"
              + heading("II", "RELATED WORK") + f"<p>{FILLER * 2}</p><p><i>A. Convolutional Filters</i></p>"
              f"<p>{FILLER}</p>" + heading("III", "PROPOSED METHOD") + f"<p>{FILLER * 2}</p>"
-             + heading("IV", "EXPERIMENTS") + f"<p>{FILLER}</p>"]
-    labels = [label for _, label, _ in marks(html_pdf(tmp_path / "ieee.pdf", pages))]
-    assert labels == ["", "Abstract", "I. Introduction", "II. Related Work", "A. Convolutional Filters",
-                      "III. Proposed Method", "IV. Experiments"]
+             + heading("IV", "EXPERIMENTS") + f"<p>{FILLER}</p>",
+             "<p style='text-align:center'>R<span style='font-size:80%'>EFERENCES</span></p>"
+             "<p>[1] A. Zyxwvut, \u201cAttention to detail,\u201d in <i>Proc. NeurIPS</i>, 2017.</p>"]
+    found = [(label, zone) for _, label, zone in marks(html_pdf(tmp_path / "ieee.pdf", pages))]
+    assert [label for label, _ in found] == [
+        "", "Abstract", "I. Introduction", "II. Related Work", "A. Convolutional Filters", "III. Proposed Method",
+        "IV. Experiments", "References"]
+    assert found[-1] == ("References", "references")
 
 
 def test_chunks_carry_sections_across_pages_and_never_mix_zones(tmp_path):

@@ -31,7 +31,8 @@ _OPENS_PAPER = re.compile(r"^(?:abstract|(?:1\.?|I\.)?\s*introduction)[.:]?$|^1\
 # A plain single line can still be a heading when it is numbered like one (generated PDFs, some styles;
 # IEEE sets "II. RELATED WORK" in small capitals at the body's size, neither larger nor bold).
 _PLAIN_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,2}\.?|[A-Z]\.\d{0,2}\.?|[IVX]{1,4}\.)\s+[A-Z][^.;:=]{1,70}$"
-                            r"|^(?:Abstract|References|Bibliography|Acknowledge?ments?|Appendix)$")
+                            r"|^(?:Abstract|References|Bibliography|Acknowledge?ments?|Appendix"
+                            r"|ABSTRACT|REFERENCES|BIBLIOGRAPHY|ACKNOWLEDGE?MENTS?|APPENDIX)$")
 
 
 @dataclass
