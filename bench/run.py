@@ -255,7 +255,8 @@ def bench_reindex() -> None:
         subprocess.run([str(BIN / "paperlab"), "--home", str(home), "index"], check=True, capture_output=True)
         (home / "ready").write_text("ok")
     cmd = [str(BIN / "paperlab"), "--home", str(home), "index"]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stderr
+    subprocess.run(cmd, check=True, capture_output=True)  # re-chunks once after a chunker change
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stderr  # what a timed run reports
     seconds = wall(cmd, 3)
     report("paperlab index, nothing changed", f"{seconds:.2f} s", f"goal < 1 s per 1,000 papers; "
            f"reported: {out.strip().split(': ', 1)[-1][:60]}")
