@@ -9,15 +9,17 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from paperlab.errors import InvalidInput
 from paperlab.library import Library, open_library
 from paperlab.models import IndexReport, StageProgress
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -45,6 +47,8 @@ def print_json(data: Any) -> None:
 
 def table(columns: Iterable[str], rows: Iterable[Iterable[str]], **options: Any) -> Table:
     """A table whose cells fold rather than get cut."""
+    from rich.table import Table
+
     out = Table(header_style="bold", **options)
     for column in columns:
         out.add_column(column, overflow="fold")
@@ -96,6 +100,8 @@ def fitted_table(columns: list[str], rows: list[list[str]], flex: str, drop_orde
         if sum(natural(c) for c in keep if c != flex) + min(flex_min, natural(flex)) + 1 <= width:
             fits = True
             break
+    from rich.table import Table
+
     out = Table(header_style="bold", width=min(width, sum(natural(c) for c in keep) + 1))
     budget = width - 1 - 3 * len(keep)  # what the cells can have after padding and borders
     others = [c for c in keep if c != flex]
