@@ -128,7 +128,8 @@ def embed_missing(
     """Embed every chunk text that has no vector for this model yet; returns how many."""
     import numpy as np
 
-    missing = store.texts_missing_embedding(database, embedder.name)
+    # longest first, so each batch of EMBED_BATCH holds texts of about one length (less padding)
+    missing = sorted(store.texts_missing_embedding(database, embedder.name), key=lambda m: -len(m[1]))
     small = missing and len(missing) <= SMALL_JOB and index_dir is not None
     # a notes edit: `paperlab note` stays fast
     embed = light_embed(embedder, index_dir) if small and index_dir is not None else embedder.embed
