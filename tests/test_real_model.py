@@ -87,6 +87,21 @@ def test_search_with_the_real_model(lib, cli, arxiv):
     assert 0.05 < floor < 0.6  # measured for MiniLM: random letters score about 0.3 at best
     for mode in ("semantic", "hybrid"):
         assert json.loads(cli("search", "zzzqqq", "--mode", mode, "--json").stdout) == []
+    # a searcher asked twice moves to ONNX Runtime, with the same results
+    from paperlab.config import Settings
+    from paperlab.library import Library
+    from paperlab.retrieval.bert_onnx import OnnxBert
+    from paperlab.retrieval.search import Searcher, search
+
+    real_lib = Library(lib.home, Settings.load(lib.config_path))
+    searcher = Searcher(real_lib)
+    first = search(real_lib, "attention heads", mode="semantic", searcher=searcher)
+    assert isinstance(searcher.semantic.encoder, NumpyBert)
+    again = search(real_lib, "attention heads", mode="semantic", searcher=searcher)
+    assert isinstance(searcher.semantic.encoder, OnnxBert)
+    assert [h.chunk_ids for h in again] == [h.chunk_ids for h in first]
+    assert [h.score for h in again] == [h.score for h in first]
+    real_lib.close()
 
 
 def test_notes_embedded_without_torch_match_sentence_transformers(lib, cli, arxiv):
