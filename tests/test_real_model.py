@@ -64,6 +64,17 @@ def test_own_bert_equals_sentence_transformers(real):
     np.testing.assert_allclose(embedder.embed(CORPUS), docs, atol=1e-5)
 
 
+def test_onnx_runtime_bert_equals_numpy(real):
+    """The session built from the weights (no torch, no export) gives NumpyBert's vectors."""
+    from paperlab.retrieval.bert_onnx import OnnxBert
+
+    _, folder = real
+    numpy_bert = query_encoder("all-MiniLM-L6-v2", folder)
+    assert isinstance(numpy_bert, NumpyBert)
+    docs = numpy_bert.embed(CORPUS)
+    _same_rankings(OnnxBert(numpy_bert).embed(QUERIES), numpy_bert.embed(QUERIES), docs)
+
+
 def test_onnx_export_for_other_models_equals_sentence_transformers(real):
     embedder, folder = real
     embedder.export_onnx(folder / "query-encoder.onnx")
