@@ -1,10 +1,11 @@
 """The same BERT sentence encoder as paperlab.retrieval.bert's NumpyBert, as an ONNX Runtime session.
 
-NumpyBert needs no session, so a one-query `paperlab search` starts in milliseconds; but each
-matrix product then repacks its weights (~15 ms a query). ONNX Runtime packs them once, when the
-session is built (~0.5 s, from the safetensors weights: no torch, no export step) and then embeds a
-query in ~5 ms. A searcher that answers many queries moves to it after its first
-(paperlab.retrieval.search). One text at a time, no padding, as NumpyBert; the vectors agree to ~1e-6.
+NumpyBert needs no session, so a one-query `paperlab search` starts in milliseconds; but BLAS,
+called product by product on a handful of tokens, is slow at it (~12-15 ms a query). ONNX Runtime
+pre-packs the constant weights once, when the session is built (0.6-1 s with its imports, from the
+safetensors weights: no torch, no export step), and then embeds a query in ~5-8 ms. A searcher that
+answers many queries moves to it after its first (paperlab.retrieval.search). One text at a time,
+no padding, as NumpyBert; the vectors agree to ~1e-6.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from paperlab.retrieval.bert import BertSpec, NumpyBert
+from paperlab.retrieval.bert import NumpyBert
 
 if TYPE_CHECKING:
     import numpy as np
@@ -107,10 +108,6 @@ class OnnxBert:
         self.session = ort.InferenceSession(_graph(bert), options, providers=["CPUExecutionProvider"])
         self.bert = bert
         self.name, self.dim, self.max_tokens = bert.name, bert.dim, bert.max_tokens
-
-    @classmethod
-    def of(cls, spec: BertSpec, name: str) -> OnnxBert:
-        return cls(NumpyBert(spec, name))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np
