@@ -260,6 +260,8 @@ def test_snapshot_with_its_delta_ranks_exactly_as_a_full_build(corpus):
                 assert mine.rank(term_ids, 1000, allowed) == full.rank(term_ids, 1000, allowed)
             assert mine.rank(term_ids, 3) == full.rank(term_ids, 3)
     assert (lib.index_dir / keywords.FILE_NAME).read_bytes() == snapshot_bytes  # only deltas were written
+    with pytest.raises(ValueError):
+        mine.save(lib.index_dir)  # a snapshot read with its delta is not a new keywords.npz
     assert snapshot_scores(lib, database, ["zygomorphic"]) == pytest.approx(fts_scores(database, ["zygomorphic"]))
 
 

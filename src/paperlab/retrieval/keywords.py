@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from paperlab.models import StageProgress
 from paperlab.store import terms as store
@@ -45,6 +45,15 @@ class Segment:
     indptr: np.ndarray
     rows: np.ndarray  # posting -> position in chunk_ids
     counts: np.ndarray  # posting -> occurrences of the term in that chunk
+
+    FIELDS: ClassVar[tuple[str, ...]] = ("chunk_ids", "lengths", "indptr", "rows", "counts")
+
+    def arrays(self) -> dict[str, Any]:  # Any: for np.savez(**...), whose stubs type one keyword as bool
+        return {name: getattr(self, name) for name in self.FIELDS}
+
+    @classmethod
+    def read(cls, npz: Any) -> Segment:
+        return cls(*(npz[name] for name in cls.FIELDS))
 
     @classmethod
     def of(cls, records: list[tuple[int, int, bytes]], by_sort: bool | None = None) -> Segment:
@@ -93,17 +102,17 @@ class KeywordIndex:
         return cls(store.chunks_version(database), Segment.of(store.all_chunk_terms(database)))
 
     def save(self, index_dir: Path) -> None:
-        """Write this snapshot (without a delta) as the new keywords.npz."""
+        """Write this snapshot, built whole (without a delta), as the new keywords.npz."""
         import numpy as np
 
+        if len(self.segments) > 1:
+            raise ValueError("a snapshot read with its delta is saved by `sync`, not as a new keywords.npz")
         index_dir.mkdir(parents=True, exist_ok=True)
         # first the delta, which belongs to the old snapshot: a crash in between leaves an older
         # snapshot, which `sync` brings up to date
         (index_dir / DELTA_NAME).unlink(missing_ok=True)
         tmp = index_dir / f".{FILE_NAME}.tmp.npz"
-        base = self.base
-        np.savez(tmp, version=np.int64(self.version), chunk_ids=base.chunk_ids, lengths=base.lengths,
-                 indptr=base.indptr, rows=base.rows, counts=base.counts)
+        np.savez(tmp, version=np.int64(self.version), **self.base.arrays())
         os.replace(tmp, index_dir / FILE_NAME)
 
     @classmethod
@@ -112,15 +121,14 @@ class KeywordIndex:
 
         try:
             with np.load(index_dir / FILE_NAME) as f:
-                version = int(f["version"])
-                base = Segment(f["chunk_ids"], f["lengths"], f["indptr"], f["rows"], f["counts"])
+                version, base = int(f["version"]), Segment.read(f)
         except (OSError, KeyError, ValueError):
             return None
         delta = _read_delta(index_dir, version)
         if delta is None:
             return cls(version, base)
-        delta_version, removed, records = delta
-        return cls(delta_version, base, Segment.of(records), removed)
+        delta_version, removed, added = delta
+        return cls(delta_version, base, added, removed)
 
     def rank(self, term_ids: list[int], limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         """(chunk id, score: higher is better) of the best chunks for an OR of these terms.
@@ -158,8 +166,8 @@ class KeywordIndex:
         return [(int(self.chunk_ids[i]), float(scores[i])) for i in hits]
 
 
-def _read_delta(index_dir: Path, base_version: int) -> tuple[int, np.ndarray, list[tuple[int, int, bytes]]] | None:
-    """(version, removed chunk ids, added chunks' records) of the delta over the snapshot built at
+def _read_delta(index_dir: Path, base_version: int) -> tuple[int, np.ndarray, Segment] | None:
+    """(version, removed chunk ids, the added chunks) of the delta over the snapshot built at
     base_version; None when there is none (or it belongs to another snapshot)."""
     import numpy as np
 
@@ -167,31 +175,34 @@ def _read_delta(index_dir: Path, base_version: int) -> tuple[int, np.ndarray, li
         with np.load(index_dir / DELTA_NAME) as f:
             if int(f["base_version"]) != base_version:
                 return None
-            ids, lengths, packed = f["ids"].tolist(), f["lengths"].tolist(), f["packed"]
-            ends = np.cumsum(f["sizes"]).tolist()
-            records = [(i, n, packed[end - size:end].tobytes())
-                       for i, n, end, size in zip(ids, lengths, ends, f["sizes"].tolist(), strict=True)]
-            return int(f["version"]), f["removed"], records
+            return int(f["version"]), f["removed"], Segment.read(f)
     except (OSError, KeyError, ValueError):
         return None
 
 
-def saved_version(index_dir: Path) -> int | None:
-    """The chunks_version the saved snapshot and its delta stand for (reads those fields), or None."""
+def _saved(index_dir: Path) -> tuple[int, int, np.ndarray] | None:
+    """(the chunks_version the snapshot and its delta stand for, the snapshot's own, its chunk ids),
+    reading only those fields; None without a readable snapshot."""
     import numpy as np
 
     try:
         with np.load(index_dir / FILE_NAME) as f:
-            version = int(f["version"])
+            base_version, base_ids = int(f["version"]), f["chunk_ids"]
     except (OSError, KeyError, ValueError):
         return None
     try:
-        with np.load(index_dir / DELTA_NAME) as f:
-            if int(f["base_version"]) == version:
-                return int(f["version"])
+        with np.load(index_dir / DELTA_NAME) as f:  # valid as `load` reads it: for this snapshot, whole
+            if int(f["base_version"]) == base_version and set(Segment.FIELDS) <= set(f.files):
+                return int(f["version"]), base_version, base_ids
     except (OSError, KeyError, ValueError):
         pass
-    return version
+    return base_version, base_version, base_ids
+
+
+def saved_version(index_dir: Path) -> int | None:
+    """The chunks_version the saved snapshot and its delta stand for, or None."""
+    saved = _saved(index_dir)
+    return None if saved is None else saved[0]
 
 
 def sync(database: Database, index_dir: Path, progress: StageProgress | None = None) -> bool:
@@ -206,36 +217,22 @@ def sync(database: Database, index_dir: Path, progress: StageProgress | None = N
             if progress:
                 progress("keywords", min(start + 2000, len(missing)), len(missing))
     version = store.chunks_version(database)
-    if saved_version(index_dir) == version:
-        return False
-    try:
-        with np.load(index_dir / FILE_NAME) as f:
-            base_version, base_ids = int(f["version"]), f["chunk_ids"]
-    except (OSError, KeyError, ValueError):
-        base_ids = None
-    if base_ids is not None:
+    saved = _saved(index_dir)
+    if saved is not None:
+        current, base_version, base_ids = saved
+        if current == version:
+            return False
         now = np.array(all_chunk_ids(database), dtype=np.int64)  # each has its terms, as filled in above
         removed = base_ids[~np.isin(base_ids, now)]
         added = now[~np.isin(now, base_ids)]
         if len(removed) + len(added) <= max(200, len(base_ids) // 20):
-            _write_delta(index_dir, version, base_version, removed, store.chunk_terms_of(database, added.tolist()))
+            tmp = index_dir / f".{DELTA_NAME}.tmp.npz"
+            np.savez(tmp, version=np.int64(version), base_version=np.int64(base_version), removed=removed,
+                     **Segment.of(store.chunk_terms_of(database, added.tolist())).arrays())
+            os.replace(tmp, index_dir / DELTA_NAME)
             return True
     KeywordIndex.build(database).save(index_dir)
     return True
-
-
-def _write_delta(index_dir: Path, version: int, base_version: int, removed: np.ndarray,
-                 records: list[tuple[int, int, bytes]]) -> None:
-    import numpy as np
-
-    tmp = index_dir / f".{DELTA_NAME}.tmp.npz"
-    packed = [np.frombuffer(r[2], dtype=np.uint8) for r in records]
-    np.savez(tmp, version=np.int64(version), base_version=np.int64(base_version), removed=removed,
-             ids=np.array([r[0] for r in records], dtype=np.int64),
-             lengths=np.array([r[1] for r in records], dtype=np.int64),
-             sizes=np.array([len(p) for p in packed], dtype=np.int64),
-             packed=np.concatenate(packed) if packed else np.zeros(0, dtype=np.uint8))
-    os.replace(tmp, index_dir / DELTA_NAME)
 
 
 def _unpack(records: list[tuple[int, int, bytes]]) -> tuple[np.ndarray, ...]:
