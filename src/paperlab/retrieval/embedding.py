@@ -7,13 +7,14 @@ any other sentence-transformers name or local path is loaded as sentence-transfo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.errors import PaperlabError
-from paperlab.retrieval.bert import NumpyBert, TorchBert, load_tokenizer, plain_bert
+from paperlab.retrieval.bert import BertSpec, NumpyBert, TorchBert, load_tokenizer, plain_bert
 from paperlab.retrieval.wordpiece import wordpiece_for
 
 if TYPE_CHECKING:
@@ -90,8 +91,7 @@ class SentenceTransformerEmbedder:
         self._bert: Any = None
         self.max_tokens = 256
         self.dim = 0
-        folder = _tokenizer_dir(name)
-        self.spec = plain_bert(folder) if folder.is_dir() else None
+        self.spec = bert_spec(name)
         if self.spec is not None:
             self.max_tokens, self.dim = self.spec.max_tokens, self.spec.dim
 
@@ -192,14 +192,9 @@ class OnnxQueryEncoder:
     """Embeds one query at a time with onnxruntime + tokenizers: no torch import, ~0.3 s cold."""
 
     def __init__(self, onnx_path: Path, tokenizer_dir: Path, name: str, max_tokens: int = 256) -> None:
-        import onnxruntime as ort
+        from paperlab.retrieval.bert_onnx import session
 
-        options = ort.SessionOptions()
-        options.log_severity_level = 3
-        # idle ORT threads otherwise spin for a while after each run and steal the core FAISS needs
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self.session = ort.InferenceSession(str(onnx_path), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = session(str(onnx_path))
         self.tokenizer = load_tokenizer(tokenizer_dir, max_tokens)
         self.name = name
 
@@ -232,8 +227,7 @@ def query_encoder(name: str, index_dir: Path) -> Any:
     exported, else the embedder itself."""
     if name.startswith(HASH_PREFIX):
         return get_embedder(name)
-    folder = _tokenizer_dir(name)
-    spec = plain_bert(folder) if folder.is_dir() else None
+    spec = bert_spec(name)
     if spec is not None:
         return NumpyBert(spec, name)
     onnx_path = index_dir / ONNX_NAME
@@ -243,6 +237,14 @@ def query_encoder(name: str, index_dir: Path) -> Any:
         if (tokenizer_dir / "tokenizer.json").exists():
             return OnnxQueryEncoder(onnx_path, tokenizer_dir, name)
     return get_embedder(name)
+
+
+@functools.lru_cache(maxsize=8)
+def bert_spec(name: str) -> BertSpec | None:
+    """The plain-BERT spec of a model paperlab runs itself (read once per process: `note` asks for it
+    when it chunks, embeds and measures), or None."""
+    folder = _tokenizer_dir(name)
+    return plain_bert(folder) if folder.is_dir() else None
 
 
 def _tokenizer_dir(name: str) -> Path:
