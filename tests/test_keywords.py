@@ -168,7 +168,7 @@ def test_a_few_changed_vectors_go_into_a_delta(tmp_path):
         for i in gone:
             del store[i]
         store.update({i: rng.standard_normal(16).astype(np.float32) for i in new})
-        assert vi.save_delta(sorted(store), vectors_of, chunks_version=2 + step)
+        assert vi.save_delta(sorted(store), vectors_of, chunks_version=2 + step) == len(store)
         whole.remove(gone)
         whole.add(*vectors_of(new))
         mine = VectorIndex(tmp_path, "m")
@@ -178,7 +178,7 @@ def test_a_few_changed_vectors_go_into_a_delta(tmp_path):
         assert mine.meta()["chunks_version"] == 2 + step
         assert mine.search(store[new[0]], 10) == whole.search(store[new[0]], 10)
     assert (tmp_path / "vectors.faiss").read_bytes() == written and (tmp_path / DELTA_NAME).exists()
-    assert not vi.save_delta(list(range(300, 600)), vectors_of, chunks_version=9)  # half the file
+    assert vi.save_delta(list(range(300, 600)), vectors_of, chunks_version=9) is None  # half the file
     mine.remove(list(range(0, 300)))
     mine.save(chunks_version=9)  # written whole: the delta goes
     assert not (tmp_path / DELTA_NAME).exists()
@@ -190,7 +190,7 @@ def test_a_vector_delta_of_another_file_is_ignored(tmp_path):
     vi = VectorIndex(tmp_path, "m")
     vi.build(np.arange(300), np.eye(300, 8, dtype=np.float32))
     vi.save(chunks_version=1)
-    assert vi.save_delta(list(range(1, 300)), lambda ids: (np.array(ids), np.zeros((0, 8))), chunks_version=2)
+    assert vi.save_delta(list(range(1, 300)), lambda ids: (np.array(ids), np.zeros((0, 8))), chunks_version=2) == 299
     delta = (tmp_path / DELTA_NAME).read_bytes()
     vi.build(np.arange(1000, 1300), np.eye(300, 8, dtype=np.float32))
     vi.save(chunks_version=3)
@@ -305,8 +305,8 @@ def test_a_delta_that_would_pass_the_exact_limit_is_refused(tmp_path):
     vi.build(np.arange(300), np.eye(300, 8, dtype=np.float32))
     vi.save(chunks_version=1)
     more = lambda ids: (np.array(ids), np.ones((len(ids), 8), dtype=np.float32))  # noqa: E731
-    assert not vi.save_delta(list(range(301)), more, chunks_version=2)
-    assert vi.save_delta(list(range(1, 301)), more, chunks_version=2)
+    assert vi.save_delta(list(range(301)), more, chunks_version=2) is None
+    assert vi.save_delta(list(range(1, 301)), more, chunks_version=2) == 300
 
 
 def test_numpy_and_scipy_make_the_same_postings(corpus):

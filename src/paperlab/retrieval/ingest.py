@@ -153,9 +153,11 @@ def sync_vectors(lib: Library, model: str, rebuild: bool) -> int:
             and meta.get("chunks_version") == version:
         return int(meta.get("count", 0))
     all_ids = store.all_chunk_ids(database)
-    if not rebuild and vi.save_delta(all_ids, lambda ids: as_matrix(store.chunk_vectors(database, model, ids)),
-                                     chunks_version=version):
-        return int(vi.meta().get("count", 0))
+    if not rebuild:
+        count = vi.save_delta(all_ids, lambda ids: as_matrix(store.chunk_vectors(database, model, ids)),
+                              chunks_version=version)
+        if count is not None:
+            return count
     wanted = set(all_ids)
     if rebuild or not vi.load():
         vi.build(*as_matrix(store.chunk_vectors(database, model)))

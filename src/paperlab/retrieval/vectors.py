@@ -176,35 +176,37 @@ class VectorIndex:
         atomic_write_text(self.dir / META_NAME, json.dumps(meta, indent=2) + "\n")
 
     def save_delta(self, wanted: list[int], vectors_of: Callable[[list[int]], tuple[np.ndarray, np.ndarray]],
-                   chunks_version: int) -> bool:
+                   chunks_version: int) -> int | None:
         """Bring the saved flat index to the chunks `wanted` (sorted) by writing only a delta: the
         file's ids that are gone, and the vectors (from `vectors_of`) of the chunks it lacks. The
-        file's vectors are not even read. False, writing nothing, when it is not a flat file of this
-        model or many vectors changed: then load, change and save the whole index."""
+        file's vectors are not even read. Returns the index's size; None, writing nothing, when it
+        is not a flat file of this model or many vectors changed: then load, change and save the
+        whole index."""
         import numpy as np
 
         meta = self.meta()
         if meta.get("model") != self.model or meta.get("kind", "flat") != "flat":
-            return False
+            return None
         file_ids = read_flat_ids(self.path)
         if file_ids is None:
-            return False
+            return None
         now = np.asarray(wanted, dtype=np.int64)
         removed = file_ids[~np.isin(file_ids, now)]
         added = now[~np.isin(now, file_ids)]
         if len(removed) + len(added) > max(256, len(file_ids) // 20) \
                 or len(file_ids) - len(removed) + len(added) > self.approx_above:  # time for IVF
-            return False
+            return None
         ids, vectors = vectors_of(added.tolist())
         dim = int(meta.get("dim", 0))
         if len(ids) and (not len(file_ids) or vectors.shape[1] != dim):
-            return False
+            return None
         tmp = self.dir / f".{DELTA_NAME}.tmp.npz"
         np.savez(tmp, file_count=np.int64(len(file_ids)), file_id_sum=np.int64(file_ids.sum()), removed=removed,
                  ids=ids.astype(np.int64), vectors=vectors.astype(np.float32).reshape(len(ids), dim))
         os.replace(tmp, self.dir / DELTA_NAME)
-        self._write_meta(len(file_ids) - len(removed) + len(ids), dim, chunks_version)
-        return True
+        count = len(file_ids) - len(removed) + len(ids)
+        self._write_meta(count, dim, chunks_version)
+        return count
 
     def _apply_delta(self) -> None:
         import numpy as np
