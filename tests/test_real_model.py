@@ -112,6 +112,13 @@ def test_search_with_the_real_model(lib, cli, arxiv):
     assert isinstance(searcher.semantic.encoder, OnnxBert)
     assert [h.chunk_ids for h in again] == [h.chunk_ids for h in first]
     assert [h.score for h in again] == [h.score for h in first]
+    # after a batch job the floor is measured in torch, in one batch: the same floor
+    from paperlab.retrieval.ingest import calibrate_floor
+
+    embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
+    embedder.embed(["loads torch and the weights"])
+    assert embedder.batches_ready
+    assert calibrate_floor(real_lib, embedder) == pytest.approx(floor, abs=1e-4)
     real_lib.close()
 
 

@@ -121,6 +121,11 @@ class SentenceTransformerEmbedder:
             self.dim = int(dim_of() or 0)
         return self._model
 
+    @property
+    def batches_ready(self) -> bool:
+        """Whether `embed` runs without loading anything first (torch or the model is in memory)."""
+        return self._bert is not None or self._model is not None
+
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         # The same spans either way; Python costs ~3 us a character and loading `tokenizers`
         # ~0.1 s, so a note or a query goes through Python and a paper's text through Rust.
