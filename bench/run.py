@@ -356,32 +356,68 @@ def _timed_with_peak(src: Path, home: Path, *args: str) -> tuple[float, int]:
     return time.perf_counter() - t0, int(out.stdout.split()[-1])
 
 
-def _real_paper_run(name: str, src: Path) -> dict[str, float]:
-    """One version's figures on the five shared papers and a 10k-chunk library."""
-    import sqlite3
-
-    home = CACHE / f"papers5-{name}"
+def _papers5(name: str, src: Path) -> Path:
+    """A library of the five shared papers, added and not yet indexed, by this version."""
+    home = CACHE / f"papers5-{name}-added"
     shutil.rmtree(home, ignore_errors=True)
     _cli(src, home.parent, "init", str(home))
     for pdf in sorted((SHARED / "data" / "papers").glob("*.pdf")):
         _cli(src, home, "add", str(pdf), "--no-lookup")
+    return home
+
+
+def _index_run(name: str, src: Path, added: Path) -> dict[str, float]:
+    """`index --rebuild` of the five papers with no vectors kept: every PDF is read and every chunk embedded."""
+    import sqlite3
+
+    home = CACHE / f"papers5-{name}"
+    shutil.rmtree(home, ignore_errors=True)
+    shutil.copytree(added, home)
     with sqlite3.connect(home / "paperlab.db") as conn:
-        conn.execute("DELETE FROM embeddings")
+        conn.execute("DELETE FROM embeddings")  # `add` indexed each paper: all are embedded again
     seconds, peak = _timed_with_peak(src, home, "index", "--rebuild")
     with sqlite3.connect(home / "paperlab.db") as conn:
         chunks, pieces = conn.execute("SELECT count(*), sum(n_tokens) FROM chunks").fetchone()
+    return {"index_s": seconds, "index_mb": peak, "chunks/s": chunks / seconds, "pieces/s": pieces / seconds}
+
+
+def _quality(name: str, src: Path) -> dict[str, float]:
     env = {**os.environ, "PYTHONPATH": str(src)}
-    quality = json.loads(subprocess.run([sys.executable, str(ROOT / "bench" / "search_eval.py"), str(home)],
-                                        capture_output=True, text=True, env=env, check=True).stdout)
+    return json.loads(subprocess.run([sys.executable, str(ROOT / "bench" / "search_eval.py"),
+                                      str(CACHE / f"papers5-{name}")],
+                                     capture_output=True, text=True, env=env, check=True).stdout)
+
+
+def _big_library(name: str, src: Path) -> Path:
     big = CACHE / f"synthetic-10000-{name}"
     code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import run; from pathlib import Path; " \
            f"run.CACHE.mkdir(exist_ok=True); run.synthetic_library(10000, Path({str(big)!r}))"
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONPATH": str(src)}, check=True,
+                   capture_output=True)
     _timed(src, big, "search", "warm-up")  # the first run of a tree writes its bytecode cache
-    cold = statistics.median(_timed(src, big, "search", "vitamin D and bone density", "-k", "5") for _ in range(5))
-    note = statistics.median(_timed(src, big, "note", "paper-00001", "-m", f"bench note {n}") for n in range(5))
-    return {**quality, "index_s": seconds, "index_mb": peak, "chunks/s": chunks / seconds,
-            "pieces/s": pieces / seconds, "cold_s": cold, "note_s": note}
+    return big
+
+
+def _side_by_side(versions: list[tuple[str, Path]]) -> dict[str, dict[str, float]]:
+    """Each version's figures on the five shared papers and a 10k-chunk library. Timings alternate
+    between the versions (this machine's speed drifts over minutes): indexing best of 2, `search`
+    and `note` median of 5."""
+    added = {name: _papers5(name, src) for name, src in versions}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name, _ in versions}
+    for _ in range(2):
+        for name, src in versions:
+            runs[name].append(_index_run(name, src, added[name]))
+    got = {name: {**min(runs[name], key=lambda r: r["index_s"]), **_quality(name, src)} for name, src in versions}
+    big = {name: _big_library(name, src) for name, src in versions}
+    cold: dict[str, list[float]] = {name: [] for name, _ in versions}
+    note: dict[str, list[float]] = {name: [] for name, _ in versions}
+    for n in range(5):
+        for name, src in versions:
+            cold[name].append(_timed(src, big[name], "search", "vitamin D and bone density", "-k", "5"))
+            note[name].append(_timed(src, big[name], "note", "paper-00001", "-m", f"bench note {n}"))
+    for name, _ in versions:
+        got[name].update(cold_s=statistics.median(cold[name]), note_s=statistics.median(note[name]))
+    return got
 
 
 def bench_real_papers() -> None:
@@ -390,7 +426,7 @@ def bench_real_papers() -> None:
     versions = [("after", ROOT / "src")] + ([("before", base / "src")] if base else [])
     if base is None:
         print(f"  (no git history: the baseline {BASELINE} cannot be checked out; after only)")
-    got = {name: _real_paper_run(name, src) for name, src in versions}
+    got = _side_by_side(versions)
     numpy_s = wall([sys.executable, "-c", "import numpy"], 5)
     after, before = got["after"], got.get("before", {})
 
@@ -404,8 +440,10 @@ def bench_real_papers() -> None:
     row("questions recall@5", "recall@5", ".3f")
     row("questions MRR@10", "mrr@10", ".3f")
     row(f"nonsense queries with no results (of {after['nonsense']:.0f})", "nonsense_empty", ".0f")
-    row("index 5 papers, chunks/s", "chunks/s", ".1f", "goal >= 2x before")
-    row("index 5 papers, word pieces/s", "pieces/s", ".0f")
+    row("index 5 papers, chunks/s (best of 2)", "chunks/s", ".1f",
+        f"goal >= 2x before: {after['chunks/s'] / before.get('chunks/s', float('nan')):.2f}x")
+    row("index 5 papers, word pieces/s", "pieces/s", ".0f",
+        f"{after['pieces/s'] / before.get('pieces/s', float('nan')):.2f}x")
     row("index 5 papers, seconds", "index_s", ".1f")
     row("index 5 papers, peak MB", "index_mb", ".0f")
     row("cold paperlab search, 10k chunks (s)", "cold_s", ".2f",

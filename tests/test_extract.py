@@ -8,7 +8,7 @@ import pytest
 
 from paperlab.errors import PdfError
 from paperlab.retrieval import chunking
-from paperlab.retrieval.pdf import clean_text, extract_pages, validate_pdf
+from paperlab.retrieval.pdf import PdfReader, clean_text, extract_pages, validate_pdf
 from paperlab.samples import SamplePaper, write_paper_pdf
 from tests.conftest import BAD_PDFS
 
@@ -59,6 +59,47 @@ def test_bad_pdfs_get_clear_messages(name, message):
     with pytest.raises(PdfError, match=message):
         validate_pdf(BAD_PDFS / name)
         extract_pages(BAD_PDFS / name)
+
+
+def test_a_worker_reads_the_pdfs_ahead_and_gives_what_this_process_would(two_column_pdf):
+    paths = [two_column_pdf, BAD_PDFS / "truncated.pdf", two_column_pdf]
+    with PdfReader(paths, ahead=True) as ahead, PdfReader(paths, ahead=False) as here:
+        got = [ahead.read() for _ in paths]
+        want = [here.read() for _ in paths]
+    assert got[0] == want[0] == extract_pages(two_column_pdf) and got[2] == want[0]
+    assert isinstance(got[1], PdfError) and str(got[1]) == str(want[1])
+    assert "truncated" in str(got[1])
+
+
+# a worker that dies (as MuPDF can on a damaged file) on a PDF whose name says so
+_DYING_WORKER = """
+import os, pickle, sys
+from paperlab.retrieval.pdf import pages_or_error
+for path in pickle.load(sys.stdin.buffer):
+    if "dies" in path:
+        os._exit(3)
+    pickle.dump(pages_or_error(path), sys.stdout.buffer)
+    sys.stdout.buffer.flush()
+"""
+
+
+def test_a_pdf_that_ends_the_worker_is_reported_and_the_rest_are_still_read(two_column_pdf, tmp_path):
+    import sys
+
+    dies = tmp_path / "dies.pdf"
+    dies.write_bytes(two_column_pdf.read_bytes())
+    paths = [two_column_pdf, dies, two_column_pdf, dies, two_column_pdf]
+    with PdfReader(paths, ahead=True, worker=[sys.executable, "-c", _DYING_WORKER]) as reader:
+        got = [reader.read() for _ in paths]
+    pages = extract_pages(two_column_pdf)
+    assert got[0] == got[2] == got[4] == pages
+    for bad in (got[1], got[3]):
+        assert isinstance(bad, PdfError) and "dies.pdf stopped the PDF reader" in str(bad)
+
+
+def test_without_a_worker_the_pdfs_are_read_here(two_column_pdf, tmp_path):
+    with PdfReader([two_column_pdf], ahead=True, worker=[str(tmp_path / "no-such-python")]) as reader:
+        assert reader.read() == extract_pages(two_column_pdf)
 
 
 def test_chunks_fit_the_model_and_know_their_place():

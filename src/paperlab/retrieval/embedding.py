@@ -144,14 +144,20 @@ class SentenceTransformerEmbedder:
         enc = self._tokenizer.encode(text, add_special_tokens=False)
         return [tuple(o) for o in enc.offsets]  # type: ignore[misc]
 
+    def prepare_batches(self) -> None:
+        """Load what `embed` needs (torch and the weights: seconds), ahead of the first batch."""
+        if self.spec is None:
+            self.model  # noqa: B018 (the property loads it)
+        elif self._bert is None:
+            if self.name in BUNDLED_NAMES:
+                bundled_model_path()  # the weights' sha256, checked once per process
+            self._bert = TorchBert(self.spec, self.name)
+
     def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np
 
         if self.spec is not None:
-            if self._bert is None:
-                if self.name in BUNDLED_NAMES:
-                    bundled_model_path()  # the weights' sha256, checked once per process
-                self._bert = TorchBert(self.spec, self.name)
+            self.prepare_batches()
             return self._bert.embed(texts)
         vectors = self.model.encode(texts, batch_size=32, normalize_embeddings=True,
                                     convert_to_numpy=True, show_progress_bar=False)

@@ -9,10 +9,11 @@ model is never loaded.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paperlab.errors import PaperlabError
+from paperlab.errors import PaperlabError, PdfError
 from paperlab.fsutil import sha256_file, sha256_text, writer_lock
 from paperlab.library import Library
 from paperlab.models import IndexReport, StageProgress
@@ -37,6 +38,8 @@ from paperlab.store.terms import chunks_version
 if TYPE_CHECKING:
     import numpy as np
 
+    from paperlab.retrieval.pdf import PageText
+
 EMBED_BATCH = 64
 SMALL_JOB = 16
 
@@ -59,36 +62,45 @@ def _chunk_key(lib: Library, embedder: Embedder, content_sha: str) -> str:
     return f"{content_sha}:{embedder.name}:{s.chunk_tokens}:{s.chunk_overlap}:{CHUNKER}"
 
 
-def _index_paper(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, report: IndexReport) -> None:
-    from paperlab.retrieval.pdf import extract_pages
+@dataclass
+class _PaperJob:
+    item_id: str
+    pdf: Path
+    key: str
 
-    database = lib.db
-    item = get_item(database, item_id)
+
+def _paper_job(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, report: IndexReport) -> _PaperJob | None:
+    """The PDF of this item to extract, unless it is missing or its chunks are current."""
+    item = get_item(lib.db, item_id)
     pdf = lib.home / item.pdf_path if item.pdf_path else None
     if pdf is None or not pdf.exists():
         if item.pdf_path:
             report.errors[item_id] = f"{item.pdf_path} is missing; fetch or add the PDF again"
-        return
+        return None
     key = _chunk_key(lib, embedder, item.pdf_sha256 or sha256_file(pdf))
-    if not rebuild and get_meta(database, f"extract:{item_id}") == key:
-        return
-    try:
-        pages = extract_pages(pdf)
-    except PaperlabError as exc:
-        _, removed = store.replace_chunks(database, item_id, "paper", [])
+    if not rebuild and get_meta(lib.db, f"extract:{item_id}") == key:
+        return None
+    return _PaperJob(item_id, pdf, key)
+
+
+def _store_paper(lib: Library, embedder: Embedder, job: _PaperJob, pages: list[PageText] | PdfError,
+                 report: IndexReport) -> None:
+    database = lib.db
+    if isinstance(pages, PdfError):
+        _, removed = store.replace_chunks(database, job.item_id, "paper", [])
         report.chunks_removed += len(removed)
         with transaction(database):
-            update_item(database, item_id, text_status="no-text", text_error=str(exc))
-            set_meta(database, f"extract:{item_id}", key)
-        report.errors[item_id] = str(exc)
+            update_item(database, job.item_id, text_status="no-text", text_error=str(pages))
+            set_meta(database, f"extract:{job.item_id}", job.key)
+        report.errors[job.item_id] = str(pages)
         return
     doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])
     pieces = chunking.chunk(doc, embedder.token_spans, lib.settings.chunk_tokens,
                             lib.settings.chunk_overlap)
-    added, removed = store.replace_chunks(database, item_id, "paper", chunk_rows(pieces))
+    added, removed = store.replace_chunks(database, job.item_id, "paper", chunk_rows(pieces))
     with transaction(database):
-        update_item(database, item_id, text_status="ok", text_error="")
-        set_meta(database, f"extract:{item_id}", key)
+        update_item(database, job.item_id, text_status="ok", text_error="")
+        set_meta(database, f"extract:{job.item_id}", job.key)
     report.extracted += 1
     report.chunks_added += len(added)
     report.chunks_removed += len(removed)
@@ -246,6 +258,8 @@ def _index_library(
     lib: Library, item_ids: list[str] | None, rebuild: bool, progress: StageProgress | None,
     embedder: Embedder | None,
 ) -> IndexReport:
+    from paperlab.retrieval.pdf import PdfReader
+
     database = lib.db
     embedder = embedder or get_embedder(lib.settings.embedding_model)
     report = IndexReport()
@@ -253,11 +267,19 @@ def _index_library(
         rebuild = True  # a model change re-embeds everything
     report.chunks_removed += len(store.delete_orphan_chunks(database))
     ids = item_ids if item_ids is not None else all_item_ids(database)
-    for n, item_id in enumerate(ids, start=1):
-        _index_paper(lib, embedder, item_id, rebuild, report)
-        _index_notes(lib, embedder, item_id, rebuild, report)
-        if progress:
-            progress("extracting", n, len(ids))
+    jobs = {i: job for i in ids if (job := _paper_job(lib, embedder, i, rebuild, report))}
+    # New text is embedded next: a worker extracts the PDFs while this process loads the model
+    loading = embedder if isinstance(embedder, SentenceTransformerEmbedder) and jobs \
+        and not embedder.batches_ready else None
+    with PdfReader([job.pdf for job in jobs.values()], ahead=loading is not None) as reader:
+        if loading is not None:
+            _prepare(loading, progress)
+        for n, item_id in enumerate(ids, start=1):
+            if item_id in jobs:
+                _store_paper(lib, embedder, jobs[item_id], reader.read(), report)
+            _index_notes(lib, embedder, item_id, rebuild, report)
+            if progress:
+                progress("extracting", n, len(ids))
     report.items = len(ids)
     report.embedded = embed_missing(database, embedder, progress, lib.index_dir)
     report.vectors = sync_vectors(lib, embedder.name, rebuild)
@@ -268,6 +290,17 @@ def _index_library(
     if report.vectors:
         ensure_onnx(embedder, lib.index_dir, report.warnings)
     return report
+
+
+def _prepare(embedder: SentenceTransformerEmbedder, progress: StageProgress | None) -> None:
+    if progress:
+        progress("loading", 0, 1)
+    try:
+        embedder.prepare_batches()
+    except PaperlabError:
+        pass  # raised again where the model is needed, after the text is stored
+    if progress:
+        progress("loading", 1, 1)
 
 
 def index(
