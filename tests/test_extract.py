@@ -8,7 +8,8 @@ import pytest
 
 from paperlab.errors import PdfError
 from paperlab.retrieval import chunking
-from paperlab.retrieval.pdf import PdfReader, clean_text, extract_pages, validate_pdf
+from paperlab.retrieval.pdf import clean_text, extract_pages, validate_pdf
+from paperlab.retrieval.reader import PdfReader
 from paperlab.samples import SamplePaper, write_paper_pdf
 from tests.conftest import BAD_PDFS
 
@@ -74,7 +75,7 @@ def test_a_worker_reads_the_pdfs_ahead_and_gives_what_this_process_would(two_col
 # a worker that dies (as MuPDF can on a damaged file) on a PDF whose name says so
 _DYING_WORKER = """
 import os, pickle, sys
-from paperlab.retrieval.pdf import pages_or_error
+from paperlab.retrieval.reader import pages_or_error
 for path in pickle.load(sys.stdin.buffer):
     if "dies" in path:
         os._exit(3)

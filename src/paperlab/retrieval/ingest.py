@@ -28,6 +28,7 @@ from paperlab.retrieval.embedding import (
     get_embedder,
     query_encoder,
 )
+from paperlab.retrieval.reader import PdfReader
 from paperlab.retrieval.search import FLOOR_KEY
 from paperlab.retrieval.vectors import VectorIndex, as_matrix
 from paperlab.store import chunks as store
@@ -258,8 +259,6 @@ def _index_library(
     lib: Library, item_ids: list[str] | None, rebuild: bool, progress: StageProgress | None,
     embedder: Embedder | None,
 ) -> IndexReport:
-    from paperlab.retrieval.pdf import PdfReader
-
     database = lib.db
     embedder = embedder or get_embedder(lib.settings.embedding_model)
     report = IndexReport()
