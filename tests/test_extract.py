@@ -98,6 +98,18 @@ def test_a_pdf_that_ends_the_worker_is_reported_and_the_rest_are_still_read(two_
         assert isinstance(bad, PdfError) and "dies.pdf stopped the PDF reader" in str(bad)
 
 
+def test_a_worker_whose_caller_is_gone_ends_quietly(two_column_pdf):
+    import pickle
+    import subprocess
+    import sys
+
+    worker = subprocess.Popen([sys.executable, "-c", "from paperlab.retrieval.reader import serve; serve()"],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    worker.stdout.close()  # the caller stopped reading (it was killed)
+    _, err = worker.communicate(pickle.dumps([str(two_column_pdf)] * 3), timeout=60)
+    assert worker.returncode == 0 and err == b""
+
+
 def test_without_a_worker_the_pdfs_are_read_here(two_column_pdf, tmp_path):
     with PdfReader([two_column_pdf], ahead=True, worker=[str(tmp_path / "no-such-python")]) as reader:
         assert reader.read() == extract_pages(two_column_pdf)

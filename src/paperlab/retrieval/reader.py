@@ -31,13 +31,19 @@ def pages_or_error(path: str) -> list[PageText] | PdfError:
 def serve() -> None:
     """PdfReader's worker: a pickled list of paths on stdin; each one's pages_or_error, pickled, on
     stdout as soon as it is read."""
+    import os
     import pickle
+    import signal
     import sys
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole group: the caller ends us
     out = sys.stdout.buffer
-    for path in pickle.load(sys.stdin.buffer):
-        pickle.dump(pages_or_error(path), out)
-        out.flush()
+    try:
+        for path in pickle.load(sys.stdin.buffer):
+            pickle.dump(pages_or_error(path), out)
+            out.flush()
+    except (BrokenPipeError, EOFError):  # the caller is gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())  # the flush at exit must not fail too
 
 
 def _collect(stream: IO[bytes], results: SimpleQueue[Any]) -> None:
@@ -86,8 +92,12 @@ class PdfReader:
         except OSError:
             return
         assert self._proc.stdin is not None and self._proc.stdout is not None
-        self._proc.stdin.write(pickle.dumps([str(p) for p in self._paths[first:]]))
-        self._proc.stdin.close()
+        try:
+            self._proc.stdin.write(pickle.dumps([str(p) for p in self._paths[first:]]))
+            self._proc.stdin.close()
+        except OSError:  # it ended at once
+            self.close()
+            return
         self._results = SimpleQueue()
         # read as results come: the pipe holds 64 KB, less than one paper's pages
         threading.Thread(target=_collect, args=(self._proc.stdout, self._results), daemon=True).start()
