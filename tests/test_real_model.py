@@ -138,6 +138,36 @@ def test_notes_embedded_without_torch_match_sentence_transformers(lib, cli, arxi
     np.testing.assert_allclose(stored, expected, atol=1e-5)
 
 
+def _add_and_report_torch(home: Path, pdf: Path) -> tuple[str, bool]:
+    """`paperlab add PDF` in a new process: what it printed, and whether it imported torch."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom paperlab.cli import main\n"
+            f"sys.argv = ['paperlab', '--home', {str(home)!r}, 'add', {str(pdf)!r}, '--no-lookup']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('TORCH', 'torch' in sys.modules, file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    return done.stderr, "TORCH True" in done.stderr
+
+
+def test_a_short_paper_is_embedded_without_torch_and_a_long_one_loads_it(lib, tmp_path):
+    from paperlab.samples import write_paper_pdf
+
+    toml = lib.config_path.read_text().replace('"hash:256"', '"all-MiniLM-L6-v2"')
+    lib.config_path.write_text(toml)
+    short = write_paper_pdf(GROKKING, tmp_path / "short.pdf")
+    long = write_paper_pdf(ATTENTION, tmp_path / "long.pdf", pages_of_filler=30)
+    said, torch = _add_and_report_torch(lib.home, short)
+    assert "Indexed 1 item(s)" in said and not torch, said  # a few chunks: numpy, no torch
+    said, torch = _add_and_report_torch(lib.home, long)
+    embedded = int(said.split(" embedded")[0].rsplit(" ", 1)[-1])
+    assert embedded > 16 and torch, said  # loaded while the worker read the PDF
+    with sqlite3.connect(lib.home / "paperlab.db") as conn:
+        assert conn.execute("SELECT count(*) FROM chunks c LEFT JOIN embeddings e ON "
+                            "e.content_hash = c.content_hash WHERE e.vector IS NULL").fetchone()[0] == 0
+
+
 TRICKY = ["Café naïve résumé ΣΑΣ straße İstanbul ﬁne ½ x² 你好世界 東京 a\u0301b \u200bzero\u00adsoft",
           "\x00ab\ufffdc\x85d\te\u3000f\r\ng", "a" * 150, "é" * 101, "hello—world…(x)“q” ‘it’s’",
           "🙂 emoji ∑∫√ ≤ ≥ ∈ αβγ", "ε-greedy, L2-norm: 1e-4 (β1=0.9, β2=0.999)", "", "   "]

@@ -85,7 +85,8 @@ def _paper_job(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, re
 
 
 def _store_paper(lib: Library, embedder: Embedder, job: _PaperJob, pages: list[PageText] | PdfError,
-                 report: IndexReport) -> None:
+                 report: IndexReport) -> list[int]:
+    """Chunk the pages and store the chunks; returns the new chunks' ids."""
     database = lib.db
     if isinstance(pages, PdfError):
         _, removed = store.replace_chunks(database, job.item_id, "paper", [])
@@ -94,7 +95,7 @@ def _store_paper(lib: Library, embedder: Embedder, job: _PaperJob, pages: list[P
             update_item(database, job.item_id, text_status="no-text", text_error=str(pages))
             set_meta(database, f"extract:{job.item_id}", job.key)
         report.errors[job.item_id] = str(pages)
-        return
+        return []
     doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])
     pieces = chunking.chunk(doc, embedder.token_spans, lib.settings.chunk_tokens,
                             lib.settings.chunk_overlap)
@@ -105,6 +106,7 @@ def _store_paper(lib: Library, embedder: Embedder, job: _PaperJob, pages: list[P
     report.extracted += 1
     report.chunks_added += len(added)
     report.chunks_removed += len(removed)
+    return added
 
 
 def _index_notes(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, report: IndexReport) -> None:
@@ -267,15 +269,20 @@ def _index_library(
     report.chunks_removed += len(store.delete_orphan_chunks(database))
     ids = item_ids if item_ids is not None else all_item_ids(database)
     jobs = {i: job for i in ids if (job := _paper_job(lib, embedder, i, rebuild, report))}
-    # New text is embedded next: a worker extracts the PDFs while this process loads the model
+    # A worker reads the PDFs ahead. Once the text stored so far is more than a small job (which
+    # numpy embeds without torch), this process loads the model while the worker reads the rest.
     loading = embedder if isinstance(embedder, SentenceTransformerEmbedder) and jobs \
         and not embedder.batches_ready else None
+    unembedded = 0
     with PdfReader([job.pdf for job in jobs.values()], ahead=loading is not None) as reader:
-        if loading is not None:
-            _prepare(loading, progress)
         for n, item_id in enumerate(ids, start=1):
             if item_id in jobs:
-                _store_paper(lib, embedder, jobs[item_id], reader.read(), report)
+                added = _store_paper(lib, embedder, jobs[item_id], reader.read(), report)
+                if loading is not None:
+                    unembedded += store.unembedded_count(database, embedder.name, added)
+                    if unembedded > SMALL_JOB:
+                        _prepare(loading, progress)
+                        loading = None
             _index_notes(lib, embedder, item_id, rebuild, report)
             if progress:
                 progress("extracting", n, len(ids))

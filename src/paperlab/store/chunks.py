@@ -61,6 +61,14 @@ def texts_missing_embedding(db: Database, model: str) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in db.execute(sql, [model]).fetchall()]
 
 
+def unembedded_count(db: Database, model: str, ids: list[int]) -> int:
+    """How many of these chunks have no vector for `model` yet."""
+    sql = """SELECT count(*) FROM chunks c WHERE c.id IN ({marks}) AND NOT EXISTS
+             (SELECT 1 FROM embeddings e WHERE e.model = ? AND e.content_hash = c.content_hash)"""
+    return sum(int(db.execute(sql.format(marks=marks), [*part, model]).fetchone()[0])
+               for part, marks in in_batches(ids))
+
+
 def put_embeddings(db: Database, model: str, rows: list[tuple[str, bytes]]) -> None:
     with transaction(db):
         db.table("embeddings").insert_all(
