@@ -319,3 +319,26 @@ def test_numpy_and_scipy_make_the_same_postings(corpus):
     for name in ("chunk_ids", "lengths", "indptr", "rows", "counts"):
         mine, theirs = getattr(by_sort, name), getattr(by_scipy, name)
         assert mine.dtype == theirs.dtype and mine.tolist() == theirs.tolist(), name
+
+
+def test_texts_missing_a_vector_are_found_once_per_text_and_model_and_orphans_go(corpus):
+    from paperlab.store.chunks import delete_orphan_chunks, put_embeddings, texts_missing_embedding
+
+    lib, database = corpus
+    replace_chunks(database, "paper-1", "notes", [  # the same text twice: one row
+        {"page_start": 1, "page_end": 1, "section": "", "text": "twice", "content_hash": "h-twice", "n_tokens": 1}
+        for _ in range(2)])
+    rows = database.execute("SELECT content_hash, text FROM chunks").fetchall()
+    texts = dict(rows)
+    hashes = sorted(texts)
+    put_embeddings(database, "model-a", [(h, b"v") for h in hashes[::2]])
+    put_embeddings(database, "model-b", [(h, b"v") for h in hashes[1::2]])
+    assert sorted(texts_missing_embedding(database, "model-a")) == [(h, texts[h]) for h in hashes[1::2]]
+    assert sorted(texts_missing_embedding(database, "model-b")) == [(h, texts[h]) for h in hashes[::2]]
+    assert sorted(texts_missing_embedding(database, "model-c")) == sorted(texts.items())
+    # chunks whose item is gone go, and only those
+    assert delete_orphan_chunks(database) == []
+    ids = item_chunk_ids(database, "paper-4")
+    database.execute("PRAGMA foreign_keys=OFF")
+    database.execute("DELETE FROM items WHERE id = 'paper-4'")
+    assert sorted(delete_orphan_chunks(database)) == ids and not item_chunk_ids(database, "paper-4")
