@@ -257,6 +257,20 @@ def test_light_commands_import_no_heavy_modules(lib):
         assert "HEAVY []" in proc.stderr, (args, proc.stderr)
 
 
+def test_a_note_imports_no_rich_torch_or_pymupdf(lib, cli):
+    cli("add", "https://www.deeplearningbook.org", "--title", "Deep Learning", "--type", "book")
+    code = (
+        "import sys, runpy; sys.argv = ['paperlab'] + sys.argv[1:];\n"
+        "try:\n    runpy.run_module('paperlab', run_name='__main__')\n"
+        "except SystemExit:\n    pass\n"
+        "print('LOADED', [m for m in ('rich', 'torch', 'pymupdf') if m in sys.modules], file=sys.stderr)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code, "note", "deep-learning", "-m", "Chapter 6 done."],
+                          capture_output=True, text=True, check=False)
+    assert proc.stdout == "Saved papers/deep-learning/notes.md\n", proc.stderr
+    assert "LOADED []" in proc.stderr, proc.stderr
+
+
 def test_python_dash_m_works(lib):
     proc = subprocess.run([sys.executable, "-m", "paperlab", "--help"], capture_output=True,
                           text=True, check=False)

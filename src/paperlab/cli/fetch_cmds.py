@@ -34,7 +34,7 @@ def fetch(
     lib = get_library(ctx)
     with Progress(
         TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=err_console, transient=True, disable=as_json,
+        TimeRemainingColumn(), console=err_console.rich, transient=True, disable=as_json,
     ) as bars, stage_bars(show=not as_json) as stage_progress:
 
         def progress_for(arxiv_id: str):  # type: ignore[no-untyped-def]

@@ -16,6 +16,7 @@ from paperlab.cli.render import (
     index_summary,
     parse_date,
     print_json,
+    say,
     stage_bars,
     write_or_print,
 )
@@ -119,7 +120,7 @@ def note(
     use_editor = not (message or summary or learned)
     result = write_note(lib, item_id, message=message, summary=summary, learned=learned, editor=use_editor,
                         day=parse_date(day))
-    console.print(f"{'Saved' if result.changed else 'No change to'} {lib.relative(result.path)}")
+    say(f"{'Saved' if result.changed else 'No change to'} {lib.relative(result.path)}")
     if result.index_error:
         err_console.print(f"Warning: the notes were saved but not indexed for search ({result.index_error}); "
                           f"`paperlab index {item_id}` retries.", soft_wrap=True)

@@ -12,27 +12,58 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 from paperlab.errors import InvalidInput
 from paperlab.library import Library, open_library
 from paperlab.models import IndexReport, StageProgress
 
 if TYPE_CHECKING:
+    from rich.console import Console
     from rich.table import Table
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+class LazyConsole:
+    """A Rich console, made when first used: a command that prints nothing or only plain lines
+    (`say`) never imports Rich, about 0.06 s of a `paperlab note`."""
+
+    def __init__(self, stderr: bool = False) -> None:
+        self._stderr = stderr
+        self._console: Console | None = None
+
+    @property
+    def rich(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False)
+        return self._console
+
+    def measure_again(self) -> None:
+        """Ask the terminal (or $COLUMNS) for the width on every render: Rich fixes it at creation
+        if $COLUMNS is set then, and one process (a test) runs many commands."""
+        if self._console is not None:
+            self._console.width = None  # type: ignore[assignment]
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.rich, name)
+
+
+console = LazyConsole()
+err_console = LazyConsole(stderr=True)
+
+
+def say(line: str) -> None:
+    """A plain line on stdout, without Rich."""
+    sys.stdout.write(line + "\n")
 
 
 def start_command() -> None:
-    """Before each command: measure the terminal (or $COLUMNS) now, not when this module was
-    imported (Rich fixes a console's width at creation if $COLUMNS is set then), and say so on
-    stderr when a writer has to wait for the library's lock."""
+    """Before each command: measure the terminal again, and say so on stderr when a writer has to
+    wait for the library's lock."""
     from paperlab import fsutil
 
     for each in (console, err_console):
-        each.width = None  # type: ignore[assignment]  # None: ask the terminal on every render
+        each.measure_again()
     fsutil.on_wait = lambda message: err_console.print(message, soft_wrap=True, markup=False)
 
 
@@ -121,7 +152,7 @@ def stage_bars(show: bool = True) -> Iterator[StageProgress]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
     bars = Progress(TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console, transient=True, disable=not show)
+                    TimeElapsedColumn(), console=err_console.rich, transient=True, disable=not show)
     tasks: dict[str, TaskID] = {}
 
     def progress(stage: str, done: int, total: int) -> None:

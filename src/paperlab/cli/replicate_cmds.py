@@ -136,7 +136,7 @@ def run(
     lib = get_library(ctx)
     step_re = re.compile(r"^step\s+(\d+)")
     bars = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[last]}"),
-                    TimeElapsedColumn(), console=err_console, transient=True, disable=as_json)
+                    TimeElapsedColumn(), console=err_console.rich, transient=True, disable=as_json)
     tasks: dict[int, TaskID] = {}
 
     def on_line(seed: int, line: str) -> None:
