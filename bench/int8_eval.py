@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -79,6 +78,8 @@ def speed_and_agreement(home: Path) -> dict[str, float]:
 
 def questions(source: Path, work: Path) -> dict[str, float]:
     """The 32 questions, with every chunk of a copy of the library embedded in int8."""
+    from context_eval import questions, reembed
+
     from paperlab.retrieval.bert import TorchBert
     from paperlab.retrieval.embedding import bert_spec
 
@@ -88,18 +89,8 @@ def questions(source: Path, work: Path) -> dict[str, float]:
     assert spec is not None
     bert = TorchBert(spec, "all-MiniLM-L6-v2")
     bert._dense = int8_dense(bert)
-    with sqlite3.connect(home / "paperlab.db") as conn:
-        rows = conn.execute("SELECT content_hash, text FROM chunks").fetchall()
-        vectors = bert.embed([t for _, t in rows])
-        conn.executemany("UPDATE embeddings SET vector = ? WHERE content_hash = ?",
-                         [(v.tobytes(), h) for (h, _), v in zip(rows, vectors, strict=True)])
-    for path in (home / "index").glob("vectors*"):
-        path.unlink()
-    subprocess.run([sys.executable, "-m", "paperlab", "--home", str(home), "index"], check=True, capture_output=True)
-    out = subprocess.run([sys.executable, str(BENCH / "search_eval.py"), str(home)], capture_output=True,
-                         text=True, check=True).stdout
-    got = json.loads(out)
-    return {k: round(got[k], 3) for k in ("recall@1", "recall@5", "mrr@10", "nonsense_empty")}
+    reembed(home, lambda rows: bert.embed([text for text, _, _ in rows]))
+    return questions(home)
 
 
 def scifact(folder: Path, work: Path) -> dict[str, dict[str, float]]:
