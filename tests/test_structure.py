@@ -11,6 +11,7 @@ import pytest
 
 from paperlab.retrieval import chunking
 from paperlab.retrieval.embedding import HashEmbedder
+from paperlab.retrieval.layout import looks_like_references
 from paperlab.retrieval.pdf import extract_pages
 from paperlab.retrieval.search import merge_passages
 
@@ -111,6 +112,72 @@ def test_chunks_carry_sections_across_pages_and_never_mix_zones(tmp_path):
     assert {p.zone for p in pieces} == {"front", "abstract", "body", "references", "appendix"}
 
 
+ENTRIES = {  # one reference list per common style, each entry made up
+    "IEEE": "[1] A. Zyxwvut, B. Quill, and C. Moss, \u201cAttention to detail,\u201d in Proc. NeurIPS, vol. 30, "
+            "pp. 1-9, 2017.\n[2] D. Zyxwvut, \u201cDeep residual things,\u201d IEEE Trans. Pattern Anal., vol. 4, "
+            "no. 2, pp. 7-19, 2016.\n[3] E. Quill and F. Moss, \u201cA third paper,\u201d arXiv:1607.06450, 2016.",
+    "ACL": "Ada Zyxwvut, Bo Quill, and Cy Moss. 2017. Attention to detail. In Proceedings of the 55th Annual "
+           "Meeting of the Association for Computational Linguistics, pages 1-9.\nDee Zyxwvut. 2016. Deep "
+           "residual things. Transactions of the ACL, 4:7-19.\nEve Quill and Fay Moss. 2016. A third paper. "
+           "arXiv preprint arXiv:1607.06450.",
+    "APA": "Zyxwvut, A., Quill, B., & Moss, C. (2017). Attention to detail. Advances in Neural Information "
+           "Processing Systems, 30, 1-9.\nZyxwvut, D. (2016). Deep residual things. Journal of Machine Learning "
+           "Research, 4, 7-19.\nQuill, E., & Moss, F. (2016). A third paper. arXiv:1607.06450.",
+    "Nature": "1. Zyxwvut, A., Quill, B. & Moss, C. Attention to detail. Nature 521, 436-444 (2017).\n2. Zyxwvut, D. "
+              "Deep residual things. Science 313, 504-507 (2016).\n3. Quill, E. & Moss, F. A third paper. "
+              "Nat. Methods 9, 1-9 (2016).",
+    "LNCS": "1. Zyxwvut, A., Quill, B., Moss, C.: Attention to detail. In: Smith, J. (ed.) NeurIPS. LNCS, vol. 30, "
+            "pp. 1-9. Springer, Heidelberg (2017)\n2. Zyxwvut, D.: Deep residual things. In: ICML. LNCS, vol. 4, "
+            "pp. 7-19. Springer, Cham (2016)\n3. Quill, E., Moss, F.: A third paper. In: ECCV. LNCS, vol. 9, "
+            "pp. 1-9. Springer, Cham (2016)",
+}
+CITING = [  # running text that cites papers, in each way of citing
+    "Residual learning was introduced by He et al. (2016) and extended by Zagoruyko and Komodakis (2016). "
+    "Attention (Bahdanau et al., 2015; Vaswani et al., 2017) has since replaced recurrence in most "
+    "translation systems, and pre-training (Devlin et al., 2019) in most understanding tasks.",
+    "Batch normalization [12] and dropout [31] are used throughout, as in [7, 9]. The dataset was released "
+    "in 2012. We train for 90 epochs, following the schedule of [12], and report the error on the 50k "
+    "validation images of ILSVRC 2012, as is standard since 2014.",
+]
+
+
+@pytest.mark.parametrize("style", sorted(ENTRIES))
+def test_reference_lists_are_told_by_their_text_in_each_common_style(style):
+    assert looks_like_references(ENTRIES[style])
+
+
+@pytest.mark.parametrize("text", CITING)
+def test_text_that_cites_papers_is_not_a_reference_list(text):
+    assert not looks_like_references(text)
+
+
+def test_a_reference_list_without_a_heading_found_is_in_the_references_zone(tmp_path):
+    entries = "".join(f"<p>{line}</p>" for style in ("IEEE", "ACL") for line in ENTRIES[style].split("\n"))
+    pages = ["<h1>A Study of Things</h1><p>Ada Lovelace</p><h3>Abstract</h3>"
+             f"<p>{FILLER}</p><h2>1 Introduction</h2><p>{CITING[0]} {FILLER}</p><p>{CITING[1]} {FILLER}</p>",
+             # the list's heading set in plain body type, as a line of the first paragraph
+             f"<p>{FILLER * 3}</p><p>Bibliographie</p>" + entries * 2]
+    pages_text = extract_pages(html_pdf(tmp_path / "p.pdf", pages))
+    doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages_text])
+    assert not any(zone == "references" for _, _, zone in doc.headings)  # no heading opened the list
+    pieces = chunking.chunk(doc, HashEmbedder().token_spans, max_tokens=96, overlap=16)
+    listed = [p for p in pieces if p.text.count("Zyxwvut") >= 2]
+    assert listed and all(p.zone == "references" and p.section == "References" for p in listed)
+    assert all(p.zone != "references" for p in pieces if "Zyxwvut" not in p.text)
+
+
+def test_references_in_bold_at_the_head_of_the_first_entry_open_the_list(tmp_path):
+    pages = ["<h1>A Study of Things</h1><p>Ada Lovelace</p><h3>Abstract</h3>"
+             f"<p>{FILLER}</p><h2>1 Introduction</h2><p>{FILLER * 2}</p>"
+             "<p><b>References</b> [1] Zyxwvut Author. Attention to detail. In NeurIPS, 2017.</p>"]
+    assert marks(html_pdf(tmp_path / "p.pdf", pages))[-1] == (1, "References", "references")
+
+
+def test_notes_are_never_taken_for_a_reference_list():
+    notes = chunking.markdown_document("# Reading list\n\n" + ENTRIES["ACL"])
+    assert {p.zone for p in chunking.chunk(notes, HashEmbedder().token_spans)} == {"body"}
+
+
 @pytest.fixture
 def structured(lib, cli, tmp_path):
     pdf = html_pdf(tmp_path / "study.pdf", paper_pages())
@@ -166,3 +233,34 @@ def test_merge_passages_keeps_the_best_rank_and_drops_references():
     fused = [(6, 0.9), (7, 0.8), (9, 0.7), (5, 0.6), (8, 0.5), (4, 0.4)]
     assert merge_passages(fused, details, k=2, references=False) == [([6, 5, 4], 0.9), ([7, 8], 0.8)]
     assert merge_passages(fused, details, k=3, references=True)[2] == ([9], 0.7)
+
+
+PAPERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "papers"
+
+
+@pytest.mark.skipif(not PAPERS.is_dir(), reason="../shared/data/papers is not here")
+def test_real_reference_lists_are_found_by_their_text_alone(monkeypatch):
+    """On the five shared papers, the lists that their References headings open are found again, chunk
+    for chunk, when no heading is taken for a References heading; and no other text is taken for one."""
+    import re
+
+    from paperlab.retrieval import layout
+
+    def zones() -> dict[str, list[tuple[str, str]]]:
+        out = {}
+        for pdf in sorted(PAPERS.glob("*.pdf")):
+            pages = extract_pages(pdf)
+            doc = chunking.join_pages([(p.number, p.text, p.headings) for p in pages])
+            out[pdf.name] = [(p.zone, p.text) for p in chunking.chunk(doc, HashEmbedder().token_spans)]
+            found.append(bool(chunking.reference_lists(doc)))
+        return out
+
+    found: list[bool] = []
+    with_headings = zones()
+    assert found == [False] * 5  # the headings opened every list: the text found none elsewhere
+    assert all(any(zone == "references" for zone, _ in pieces) for pieces in with_headings.values())
+    monkeypatch.setattr(layout, "_REFERENCES", re.compile("(?!)"))
+    by_text = zones()
+    for name, pieces in with_headings.items():
+        listed = [text for zone, text in pieces if zone == "references"]
+        assert [text for zone, text in by_text[name] if zone == "references"] == listed, name

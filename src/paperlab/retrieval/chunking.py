@@ -1,9 +1,10 @@
 """Cut a document into chunks that follow its structure and fit the embedding model. Pure: no
 third-party imports.
 
-A chunk never mixes zones (the body and the reference list are chunked apart). A chunk ends at a
-paragraph break when one lies in its second half (the next chunk then starts there, with no
-overlap), else at a sentence end, and overlaps the next by `overlap` word pieces. Its section is
+A chunk never mixes zones (the body and the reference list are chunked apart; a reference list
+whose heading was not found is told by its text, `reference_lists`). A chunk ends at a paragraph
+break when one lies in its second half (the next chunk then starts there, with no overlap), else at
+a sentence end, and overlaps the next by `overlap` word pieces. Its section is
 the heading it falls under, carried across pages, or one inside its first quarter (at most 48
 word pieces).
 
@@ -21,7 +22,9 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from paperlab.retrieval.layout import looks_like_references
 
 Spans = list[tuple[int, int]]
 SpanFn = Callable[[str], Spans]
@@ -77,6 +80,67 @@ def markdown_document(text: str) -> Document:
     return Document(text, [0], [0], headings, by_section=True)
 
 
+_PARAGRAPH = re.compile(r"\n\n+")
+_AHEAD = 700  # characters: about 100 words, room for 3-7 entries of a reference list
+
+
+def _prose(paragraph: str) -> bool:
+    """Running text: six words or more, mostly in lower case (an entry's author line is mostly
+    capitalised names), with no entry of a reference list in it."""
+    words = paragraph.split()
+    if len(words) < 6:
+        return False
+    capitals = sum(w[:1].isupper() for w in words)
+    return capitals < 0.45 * len(words) and not looks_like_references(paragraph, at_least=1)
+
+
+def reference_lists(doc: Document) -> list[tuple[int, int]]:
+    """(start, end) of each reference list in the body or appendix, told by its text where its
+    heading was not found: from the first paragraph that is not prose and whose next 100 words are a
+    list (`layout.looks_like_references`), to the next heading, or the first paragraph after which
+    neither the next nor the last 100 words are a list, or which is prose followed by no list."""
+    text, lists = doc.text, []
+    starts = [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
+    offsets = [h[0] for h in doc.headings]
+    begun = -1
+    for i, a in enumerate(starts):
+        h = bisect_right(offsets, a) - 1
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        prose = _prose(text[a:end])
+        # the windows stay inside the section: a list does not start in the one before its heading
+        section_start = offsets[h] if h >= 0 else 0
+        section_end = offsets[h + 1] if h + 1 < len(offsets) else len(text)
+        ahead = looks_like_references(text[a:min(a + _AHEAD, section_end)])
+        if begun >= 0 and (section_start > begun or not ahead and (
+                prose or not looks_like_references(text[max(section_start, end - _AHEAD):end]))):
+            lists.append((begun, min(a, section_start) if section_start > begun else a))
+            begun = -1
+        open_zone = (doc.headings[h][2] if h >= 0 else "body") in ("body", "appendix")
+        if begun < 0 and ahead and not prose and open_zone:
+            begun = a
+    if begun >= 0:
+        lists.append((begun, len(text)))
+    return lists
+
+
+def _with_reference_lists(doc: Document) -> Document:
+    """The document with a heading where each reference list found by its text starts, and one where
+    it ends (unless a heading of the paper's own ends it) that goes back to the section it interrupted."""
+    found = reference_lists(doc)
+    if not found:
+        return doc
+    offsets = [h[0] for h in doc.headings]
+    added = []
+    for start, end in found:
+        before = bisect_right(offsets, start) - 1
+        label, zone = (doc.headings[before][1], doc.headings[before][2]) if before >= 0 else ("", "body")
+        added.append((start, "References", "references"))  # in place of a heading found at its start
+        if end < len(doc.text) and end not in offsets:
+            added.append((end, label, zone))
+    replaced = {start for start, _ in found}
+    return replace(doc, headings=sorted([h for h in doc.headings if h[0] not in replaced] + added))
+
+
 def _snap_end(text: str, spans: Spans, start: int, end: int, pages: set[int]) -> tuple[int, bool]:
     """Move a window end back to a paragraph break in its second half (a page break is not one),
     else to a sentence end, else to a word boundary, within reach; and whether it is a paragraph
@@ -116,6 +180,8 @@ def _zone(doc: Document, h: int) -> str:
 
 
 def chunk(doc: Document, spans_fn: SpanFn, max_tokens: int = 256, overlap: int = 32) -> list[Piece]:
+    if not doc.by_section:  # a paper, not notes
+        doc = _with_reference_lists(doc)
     text = doc.text
     spans = spans_fn(text)
     if not spans:
