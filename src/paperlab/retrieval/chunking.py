@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from paperlab.retrieval.layout import looks_like_references
+from paperlab.retrieval.layout import ListText
 
 Spans = list[tuple[int, int]]
 SpanFn = Callable[[str], Spans]
@@ -84,35 +84,30 @@ _PARAGRAPH = re.compile(r"\n\n+")
 _AHEAD = 700  # characters: about 100 words, room for 3-7 entries of a reference list
 
 
-def _prose(paragraph: str) -> bool:
-    """Running text: six words or more, mostly in lower case (an entry's author line is mostly
-    capitalised names), with no entry of a reference list in it."""
-    words = paragraph.split()
-    if len(words) < 6:
-        return False
-    capitals = sum(w[:1].isupper() for w in words)
-    return capitals < 0.45 * len(words) and not looks_like_references(paragraph, at_least=1)
-
-
 def reference_lists(doc: Document) -> list[tuple[int, int]]:
     """(start, end) of each reference list in the body or appendix, told by its text where its
     heading was not found: from the first paragraph that is not prose and whose next 100 words are a
-    list (`layout.looks_like_references`), to the next heading, or the first paragraph after which
-    neither the next nor the last 100 words are a list, or which is prose followed by no list."""
+    list (`layout.ListText.is_list`), to the next heading, or the first paragraph after which neither
+    the next nor the last 100 words are a list, or which is prose followed by no list. Prose: six
+    words or more, mostly in lower case (an entry's author line is mostly capitalised names), and no
+    entry in it."""
     text, lists = doc.text, []
+    judge = ListText(text)
     starts = [0] + [m.end() for m in _PARAGRAPH.finditer(text)]
     offsets = [h[0] for h in doc.headings]
     begun = -1
     for i, a in enumerate(starts):
         h = bisect_right(offsets, a) - 1
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        prose = _prose(text[a:end])
+        words = text[a:end].split()
+        prose = len(words) >= 6 and sum(w[:1].isupper() for w in words) < 0.45 * len(words) \
+            and not judge.is_list(a, end, at_least=1)
         # the windows stay inside the section: a list does not start in the one before its heading
         section_start = offsets[h] if h >= 0 else 0
         section_end = offsets[h + 1] if h + 1 < len(offsets) else len(text)
-        ahead = looks_like_references(text[a:min(a + _AHEAD, section_end)])
+        ahead = judge.is_list(a, min(a + _AHEAD, section_end))
         if begun >= 0 and (section_start > begun or not ahead and (
-                prose or not looks_like_references(text[max(section_start, end - _AHEAD):end]))):
+                prose or not judge.is_list(max(section_start, end - _AHEAD), end))):
             lists.append((begun, min(a, section_start) if section_start > begun else a))
             begun = -1
         open_zone = (doc.headings[h][2] if h >= 0 else "body") in ("body", "appendix")
