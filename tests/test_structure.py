@@ -109,7 +109,9 @@ def test_chunks_carry_sections_across_pages_and_never_mix_zones(tmp_path):
     assert refs and all("Zyxwvut" in p.text or "Person" in p.text for p in refs)
     assert not any("Zyxwvut" in p.text for p in pieces if p.zone != "references")
     assert any("28.4" in p.text and "Table 2" in p.text for p in pieces)  # captions are searchable
-    assert {p.zone for p in pieces} == {"front", "abstract", "body", "references", "appendix"}
+    assert {p.zone for p in pieces} == {"abstract", "body", "references", "appendix"}
+    # the title block is chunked with the abstract, not alone
+    assert "A Study of Things" in pieces[0].text and "We study quokkas" in pieces[0].text
 
 
 ENTRIES = {  # one reference list per common style, each entry made up

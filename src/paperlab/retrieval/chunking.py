@@ -2,7 +2,9 @@
 third-party imports.
 
 A chunk never mixes zones (the body and the reference list are chunked apart; a reference list
-whose heading was not found is told by its text, `reference_lists`). A chunk ends at a paragraph
+whose heading was not found is told by its text, `reference_lists`), except that the title block
+(title, authors) is chunked with the abstract: alone, its few words of pure topic outranked the
+passage that answers a question about the paper. A chunk ends at a paragraph
 break when one lies in its second half (the next chunk then starts there, with no overlap), else at
 a sentence end, and overlaps the next by `overlap` word pieces. Its section is
 the heading it falls under, carried across pages, or one inside its first quarter (at most 48
@@ -155,10 +157,12 @@ def _snap_end(text: str, spans: Spans, start: int, end: int, pages: set[int]) ->
 
 
 def _zones(doc: Document, spans: Spans) -> list[tuple[int, int]]:
-    """(first token, end token) of each run of one zone: a chunk never mixes body and references."""
+    """(first token, end token) of each run of one zone (the title block and the abstract count as
+    one): a chunk never mixes body and references."""
     starts = [s for s, _ in spans]
-    cuts = [0] + [bisect_left(starts, offset) for h, (offset, _, zone) in enumerate(doc.headings)
-                  if h and (zone != doc.headings[h - 1][2] or doc.by_section and _has_text(doc, h - 1))]
+    zones = [{"front": "abstract"}.get(zone, zone) for _, _, zone in doc.headings]
+    cuts = [0] + [bisect_left(starts, offset) for h, (offset, _, _) in enumerate(doc.headings)
+                  if h and (zones[h] != zones[h - 1] or doc.by_section and _has_text(doc, h - 1))]
     bounds = [*sorted(set(cuts)), len(spans)]
     return [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 

@@ -47,7 +47,8 @@ SMALL_JOB = 16
 
 # Bumped when extraction or chunking changes what a PDF or a notes file becomes: the next `index`
 # re-chunks it.
-CHUNKER = "layout-5"  # 3: notes by section; 4: empty headings label no chunk; 5: lists told by their text
+CHUNKER = "layout-6"  # 3: notes by section; 4: empty headings label no chunk; 5: lists told by their text;
+# 6: the title block is chunked with the abstract
 
 
 def chunk_rows(pieces: list[chunking.Piece]) -> list[dict[str, object]]:
