@@ -41,6 +41,35 @@ def test_reading_order_headers_stamp_and_headings(two_column_pdf):
     assert "optimisation" in text
 
 
+def test_a_review_copys_line_numbers_are_dropped_and_a_tables_numbers_kept(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    number = 1
+    for step in (1, 5):  # lineno numbers every line, or every fifth
+        page = doc.new_page()
+        for row in range(30):
+            y = 72 + 14 * row
+            words = " ".join(["quokka", "training", "wombat", "data", "loss", "runs"][(row + k) % 6] for k in range(4))
+            page.insert_text((72, y), f"Left {words} {step}.", fontsize=9)
+            page.insert_text((320, y), f"Right {words} {step}.", fontsize=9)
+            if step == 1 or row % 5 == 0:
+                page.insert_text((40, y), str(number), fontsize=7)  # left margin
+                page.insert_text((560, y), str(number + 1000), fontsize=7)  # right margin
+            number += 1
+    page = doc.new_page()  # a table whose columns hold integers
+    page.insert_text((72, 72), "Table 3: Layers and widths of the models we trained.", fontsize=9)
+    for row, (layers, width) in enumerate([(6, 512), (12, 768), (24, 1024)]):
+        page.insert_text((72, 90 + 12 * row), str(layers), fontsize=9)
+        page.insert_text((120, 90 + 12 * row), str(width), fontsize=9)
+    doc.save(tmp_path / "review.pdf")
+    pages = extract_pages(tmp_path / "review.pdf")
+    for page_text in pages[:2]:
+        assert "quokka" in page_text.text and "wombat" in page_text.text
+        assert not re.search(r"(?m)^\s*\d+\s*$", page_text.text), page_text.text[:300]
+    assert all(n in pages[2].text.split() for n in ("6", "512", "12", "768", "24", "1024"))
+
+
 def test_clean_text_ligatures_and_hyphens():
     raw = "The \ufb01rst e\ufb00ect of ﬂow on the repre-\nsentation   is   clear"
     assert clean_text(raw) == "The first effect of flow on the representation is clear"

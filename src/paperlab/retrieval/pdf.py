@@ -135,13 +135,35 @@ def _order_blocks(blocks: list[Block], width: float) -> list[Block]:
     return ordered
 
 
+def _line_numbers(raws: list[dict[str, Any]]) -> set[tuple[int, int]]:
+    """(block, line) of each of a review copy's line numbers (`lineno`) on a page: integers set in
+    the page's outer margins, clear of all its text, that count up down the page in equal steps of
+    1, 2, 5 or 10 (at least three on a side)."""
+    numbers: list[tuple[int, int, tuple[float, ...], int]] = []
+    left, right = float("inf"), float("-inf")
+    for b, raw in enumerate(raws):
+        for n, line in enumerate(raw["lines"]):
+            text = "".join(s["text"] for s in line["spans"]).strip()
+            if text.isdigit() and len(text) <= 4:
+                numbers.append((b, n, line["bbox"], int(text)))
+            elif text:
+                left, right = min(left, line["bbox"][0]), max(right, line["bbox"][2])
+    dropped: set[tuple[int, int]] = set()
+    for side in ([x for x in numbers if x[2][2] <= left + 1], [x for x in numbers if x[2][0] >= right - 1]):
+        values = [value for *_, value in sorted(side, key=lambda x: x[2][1])]
+        steps = {later - earlier for earlier, later in zip(values, values[1:], strict=False)}
+        if len(values) >= 3 and len(steps) == 1 and steps <= {1, 2, 5, 10}:
+            dropped.update((b, n) for b, n, _, _ in side)
+    return dropped
+
+
 def _page_blocks(page: Any, flags: int) -> list[Block]:
     blocks = []
-    for raw in page.get_text("dict", flags=flags)["blocks"]:
-        if raw.get("type") != 0:
-            continue
+    raws = [raw for raw in page.get_text("dict", flags=flags)["blocks"] if raw.get("type") == 0]
+    dropped = _line_numbers(raws)
+    for b, raw in enumerate(raws):
         lines = [[Span(s["text"], s["size"], is_bold(s["font"], s["flags"])) for s in line["spans"]]
-                 for line in raw["lines"]]
+                 for n, line in enumerate(raw["lines"]) if (b, n) not in dropped]
         x0, y0, x1, y1 = raw["bbox"]
         block = Block(x0, y0, x1, y1, lines)
         if block.text.strip():
