@@ -249,12 +249,14 @@ def test_light_commands_import_no_heavy_modules(lib):
         "except SystemExit:\n    pass\n"
         "heavy = [m for m in ('torch', 'sentence_transformers', 'faiss', 'pymupdf', 'fitz', "
         "'numpy', 'onnxruntime', 'transformers', 'requests', 'arxiv') if m in sys.modules]\n"
-        "print('HEAVY', heavy, file=sys.stderr)"
+        "print('HEAVY', heavy, 'rich' in sys.modules, file=sys.stderr)"
     )
     for args in (["--help"], ["log"], ["show", "--help"]):
         proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
                               check=False)
         assert "HEAVY []" in proc.stderr, (args, proc.stderr)
+        if args == ["--help"]:  # help loads every command module: none may import Rich at its top
+            assert "HEAVY [] False" in proc.stderr, proc.stderr
 
 
 def test_a_note_imports_no_rich_torch_or_pymupdf(lib, cli):

@@ -5,14 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
 
 from paperlab.cli.render import console, err_console, index_summary, print_json, stage_bars, table
 from paperlab.cli.render import library as get_library
@@ -29,6 +21,15 @@ def fetch(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
 ) -> None:
     """Fetch arXiv metadata and PDFs into the library and record them in the log."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
     from paperlab.arxiv.fetch import fetch as run_fetch
 
     lib = get_library(ctx)

@@ -7,7 +7,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from paperlab.cli.render import console, err_console, print_json, table
 from paperlab.cli.render import library as get_library
@@ -131,6 +130,8 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Run train.py once per seed and record each run. Extra --key=value pass to train.py."""
+    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
     from paperlab.replicate.runs import run as run_runs
 
     lib = get_library(ctx)

@@ -6,8 +6,6 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
 from paperlab.cli.render import console, err_console, index_summary, print_json, stage_bars, table
 from paperlab.cli.render import library as get_library
@@ -57,6 +55,9 @@ def search(
                       "meaning." + ("" if references else " (Reference lists were not searched: "
                                     "--references.)"))
         return
+    from rich.table import Table
+    from rich.text import Text
+
     terms = query_terms(query)
     out = Table(header_style="bold", show_lines=True)
     out.add_column("#", justify="right")
