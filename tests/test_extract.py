@@ -22,6 +22,9 @@ PAPER = SamplePaper(
 )
 
 
+FILLER_TEXT = "We train small models on algorithmic data and report what they learn. " * 12
+
+
 @pytest.fixture(scope="module")
 def two_column_pdf(tmp_path_factory):
     return write_paper_pdf(PAPER, tmp_path_factory.mktemp("x") / "paper.pdf", pages_of_filler=8)
@@ -68,6 +71,26 @@ def test_a_review_copys_line_numbers_are_dropped_and_a_tables_numbers_kept(tmp_p
         assert "quokka" in page_text.text and "wombat" in page_text.text
         assert not re.search(r"(?m)^\s*\d+\s*$", page_text.text), page_text.text[:300]
     assert all(n in pages[2].text.split() for n in ("6", "512", "12", "768", "24", "1024"))
+
+
+def test_running_headers_on_odd_and_even_pages_are_dropped(tmp_path):
+    """The title on odd pages and the authors on even ones, none on page 1: each is on fewer than
+    half of the pages."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    topics = ["quokka", "wombat", "numbat", "bilby", "dingo", "emu", "kiwi", "tuatara", "possum"]
+    for number, topic in enumerate(topics, start=1):
+        page = doc.new_page()
+        if number > 1:
+            header = "Grokking on Small Datasets" if number % 2 else "A. Power and Y. Burda"
+            page.insert_text((72, 40), header, fontsize=8)
+        page.insert_textbox(pymupdf.Rect(72, 72, 520, 700), f"The {topic} section. " + FILLER_TEXT, fontsize=10)
+        page.insert_text((300, 780), str(number), fontsize=8)
+    doc.save(tmp_path / "headers.pdf")
+    text = "\n".join(p.text for p in extract_pages(tmp_path / "headers.pdf"))
+    assert all(f"The {topic} section." in text for topic in topics)
+    assert "Grokking on Small" not in text and "Power and Y. Burda" not in text
 
 
 def test_clean_text_ligatures_and_hyphens():

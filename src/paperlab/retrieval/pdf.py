@@ -190,12 +190,13 @@ def extract_pages(path: Path) -> list[PageText]:
             raw_pages.append([b for b in ordered if not _ARXIV_STAMP.match(b.text)])
     finally:
         doc.close()
-    # Running headers and footers: first/last blocks that repeat on at least half of the pages.
+    # Running headers and footers: first/last blocks that repeat on at least 40% of the pages (not
+    # half: many styles set the title on odd pages and the authors on even ones, and none on page 1).
     repeats: Counter[str] = Counter()
     for blocks in raw_pages:
         for t in {b.text for b in [*blocks[:2], *blocks[-2:]]}:
             repeats[_normalise_repeat(t)] += 1
-    threshold = max(2, (len(raw_pages) + 1) // 2)
+    threshold = max(2, -(-2 * len(raw_pages) // 5))
     running = {k for k, n in repeats.items() if n >= threshold and len(k) < 120} \
         if len(raw_pages) > 1 else set()
     kept = [[b for b in blocks if not (running and _normalise_repeat(b.text) in running)
