@@ -4,16 +4,15 @@ third-party imports.
 A chunk never mixes zones (the body and the reference list are chunked apart; a reference list
 whose heading was not found is told by its text, `reference_lists`), except that the title block
 (title, authors) is chunked with the abstract: alone, its few words of pure topic outranked the
-passage that answers a question about the paper. A chunk ends at a paragraph
-break when one lies in its second half (the next chunk then starts there, with no overlap), else at
-a sentence end, and overlaps the next by `overlap` word pieces. Its section is
-the heading it falls under, carried across pages, or one inside its first quarter (at most 48
-word pieces).
+passage that answers a question about the paper. A chunk ends at a paragraph break when one lies in
+its second half (the next chunk then starts there, with no overlap), else at a sentence end, and
+overlaps the next by `overlap` word pieces. Its section is the heading it falls under, carried
+across pages, or one inside its first quarter (at most 48 word pieces).
 
-Measured on the real-paper questions of `make bench` (hybrid, all-MiniLM-L6-v2), two ideas were
-left out: embedding each chunk with its title and section as context (MRR@10 0.77 with both, 0.83
-with the section alone, 0.88 with neither: every chunk of a paper came to look alike), and cutting
-at every section heading (0.82 against 0.86 when only zones cut: many small chunks).
+Two ideas were measured on the real-paper questions of `make bench` and left out: embedding each
+chunk with its title and section as context (`bench/context_eval.py`; the figures are in the
+README), and cutting at every section heading (MRR@10 0.82 against 0.86 when only zones cut, at the
+time: many small chunks).
 
 Lengths are counted in the model's own word pieces (a tokenizer's character spans are passed in), not
 in words: a 200-word chunk of a paper is often over 256 word pieces and would be cut silently.
