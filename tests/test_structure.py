@@ -140,6 +140,9 @@ CITING = [  # running text that cites papers, in each way of citing
     "Batch normalization [12] and dropout [31] are used throughout, as in [7, 9]. The dataset was released "
     "in 2012. We train for 90 epochs, following the schedule of [12], and report the error on the 50k "
     "validation images of ILSVRC 2012, as is standard since 2014.",
+    # a two-column page's short lines, some starting with a citation
+    "Residual connections were first studied by\n[12] and later by [13], while highway\nnetworks [31] gate "
+    "them. Deeper models\n[7] and [9] train well with normalization,\n[14] shows, and with good initialization.",
 ]
 
 

@@ -202,8 +202,9 @@ def opens_paper(heading: Heading) -> bool:
 _ENTRY_END = re.compile(r"[,.]\s*(?:[A-Z][a-z]+\.?\s+)?(?:1[89]|20)\d\d[a-z]?\.(?=\s|$)"
                         r"|(?<=[A-Z]\.\s)\((?:1[89]|20)\d\d[a-z]?\)[.,]"
                         r"|(?<=\d\s)\((?:1[89]|20)\d\d[a-z]?\)\.")
-# Where a numbered entry starts: "[12] A. Author" or LNCS's "12. Author, A.:".
-_ENTRY_START = re.compile(r"(?:^|\n)\s*(?:\[\d{1,3}\]\s+\S|\d{1,3}\.\s+[A-Z][\w'\-]+,\s+[A-Z]\.)")
+# Where a numbered entry starts: "[12] A. Author" or LNCS's "12. Author, A.:" (a citation that a line
+# of running text starts with goes on in lower case: "[12] showed", "[12] and [13]").
+_ENTRY_START = re.compile(r"(?:^|\n)\s*(?:\[\d{1,3}\]\s+(?![a-z])\w|\d{1,3}\.\s+[A-Z][\w'\-]+,\s+[A-Z]\.)")
 
 
 _WORD = re.compile(r"\S+")
