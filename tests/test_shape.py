@@ -82,6 +82,7 @@ def test_a_command_line_loads_only_its_command_module():
     for name, command in group.commands.items():
         callbacks = [c.callback for c in getattr(command, "commands", {}).values()] or [command.callback]
         assert {f.__module__ for f in callbacks} == {f"paperlab.cli.{cli.COMMAND_MODULES[name]}"}, name
-    assert cli.command_module(["--home", "search", "note", "x"]) == "log_cmds"
-    assert cli.command_module(["--home=lib", "search", "q"]) == "search_cmds"
-    assert cli.command_module(["-h", "search"]) is None and cli.command_module(["serch"]) is None
+    assert cli.command_name(["--home", "search", "note", "x"]) == "note"
+    assert cli.command_name(["--home=lib", "search", "q"]) == "search"
+    assert cli.command_name(["-h", "search"]) is None and cli.command_name(["serch"]) is None
+    assert all(cli._name_of(c) in group.commands for c in cli.app.registered_commands)

@@ -130,9 +130,9 @@ def _every_module() -> list[str]:
     return list(dict.fromkeys(COMMAND_MODULES.values()))
 
 
-def command_module(args: list[str]) -> str | None:
-    """The module of the command these arguments name; None for help, --version or a name that is
-    not a command (Click then lists every command, or suggests the nearest)."""
+def command_name(args: list[str]) -> str | None:
+    """The command these arguments name; None for help, --version or a name that is not a command
+    (Click then lists every command, or suggests the nearest)."""
     skip = False
     for arg in args:
         if skip:
@@ -140,7 +140,7 @@ def command_module(args: list[str]) -> str | None:
         elif arg == "--home":
             skip = True
         elif not arg.startswith("-"):
-            return COMMAND_MODULES.get(arg)
+            return arg if arg in COMMAND_MODULES else None
         elif not arg.startswith("--home="):
             return None
     return None
@@ -155,6 +155,15 @@ def __getattr__(name: str) -> Any:
 
 
 def main() -> None:
-    module = command_module(sys.argv[1:])
-    _register([module] if module else _every_module())
+    name = command_name(sys.argv[1:])
+    _register([COMMAND_MODULES[name]] if name else _every_module())
+    if name:
+        # Typer builds a Click command from the signature of every registered function before it
+        # runs one: keep only the one named (`note` then skips ten others' signatures)
+        _app.registered_commands = [c for c in _app.registered_commands if _name_of(c) == name]
     _app(prog_name="paperlab")
+
+
+def _name_of(info: Any) -> str:
+    """A registered command's name as Typer gives it: its own, else its function's."""
+    return str(info.name or info.callback.__name__.replace("_", "-"))
