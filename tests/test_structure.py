@@ -11,7 +11,7 @@ import pytest
 
 from paperlab.retrieval import chunking
 from paperlab.retrieval.embedding import HashEmbedder
-from paperlab.retrieval.layout import looks_like_references
+from paperlab.retrieval.layout import ListText
 from paperlab.retrieval.pdf import extract_pages
 from paperlab.retrieval.search import merge_passages
 
@@ -144,6 +144,10 @@ CITING = [  # running text that cites papers, in each way of citing
     "Residual connections were first studied by\n[12] and later by [13], while highway\nnetworks [31] gate "
     "them. Deeper models\n[7] and [9] train well with normalization,\n[14] shows, and with good initialization.",
 ]
+
+
+def looks_like_references(text: str) -> bool:
+    return ListText(text).is_list(0, len(text))
 
 
 @pytest.mark.parametrize("style", sorted(ENTRIES))

@@ -9,7 +9,7 @@ UPDATE RULE` (all caps), `Training and Inference with Batch-\\nNormalized Networ
 Zones: `front` (title, authors: page 1 before the first heading), `abstract`, `body`, `references`
 (after a References heading) and `appendix` (an Appendix or lettered heading, or any heading after
 the references). A reference list whose heading is not found is still told by its text
-(`looks_like_references`): entries that end with their year, or numbered entries.
+(`ListText`): entries that end with their year, or numbered entries.
 """
 
 from __future__ import annotations
@@ -158,10 +158,10 @@ def classify(block: Block, body: float) -> Heading | None:
     for span, n in spans[:cut]:
         by_line[n] = by_line.get(n, "") + span.text
     text = join_lines([by_line[n] for n in sorted(by_line)])
-    if _REFERENCES.match(text.rstrip(" .:")):
-        # also in bold at the head of the list's first entry: it opens the list all the same
-        return Heading(text.rstrip(" .:"), False, max(s.size for s, _ in lead), False)
-    run_in = cut < len(spans)
+    references = bool(_REFERENCES.match(text.rstrip(" .:")))
+    if references:  # also in bold at the head of the list's first entry: it opens the list all the same
+        text = text.rstrip(" .:")
+    run_in = cut < len(spans) and not references
     if run_in:
         rest = "".join(s.text for s, _ in spans[cut:]).strip()
         text = text.rstrip(" .:\u2014\u2013-")
@@ -227,8 +227,3 @@ class ListText:
         entries = max(bisect_right(self.ends, b) - bisect_right(self.ends, a),
                       bisect_right(self.starts, b) - bisect_right(self.starts, a))
         return entries >= at_least and entries * 50 >= bisect_left(self.words, b) - bisect_left(self.words, a)
-
-
-def looks_like_references(text: str, at_least: int = 2) -> bool:
-    """Whether a passage is part of a reference list (`ListText.is_list`)."""
-    return ListText(text).is_list(0, len(text), at_least)
