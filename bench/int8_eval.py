@@ -22,9 +22,87 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from paperlab.retrieval.bert import BertSpec
 
 BENCH = Path(__file__).resolve().parent
+
+
+class TorchBert:
+    """The float32 encoder in torch, batches of 8 longest first (paperlab indexed with it until ONNX
+    Runtime replaced it), whose linear layers `int8_dense` swaps for int8 ones."""
+
+    def __init__(self, spec: BertSpec, name: str, batch_size: int = 8) -> None:
+        import numpy as np
+        import torch
+
+        from paperlab.retrieval.bert import load_tokenizer, load_weights
+
+        self.spec = spec
+        self.name = name
+        self.batch_size = batch_size
+        self.tokenizer = load_tokenizer(spec.folder, spec.max_tokens)
+        self.w = {k: torch.from_numpy(np.array(v)) for k, v in load_weights(spec.folder / "model.safetensors").items()}
+
+    def _norm(self, x: Any, prefix: str) -> Any:
+        import torch
+
+        return torch.nn.functional.layer_norm(x, x.shape[-1:], self.w[f"{prefix}.weight"],
+                                              self.w[f"{prefix}.bias"], self.spec.eps)
+
+    def _dense(self, x: Any, prefix: str) -> Any:
+        import torch
+
+        return torch.nn.functional.linear(x, self.w[f"{prefix}.weight"], self.w[f"{prefix}.bias"])
+
+    def _forward(self, ids: Any, mask: Any) -> Any:
+        import torch
+
+        w, (b, n), heads = self.w, ids.shape, self.spec.heads
+        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n] \
+            + w["embeddings.token_type_embeddings.weight"][0]
+        h = self._norm(h, "embeddings.LayerNorm")
+        size = h.shape[-1] // heads
+        keep = mask[:, None, None, :].bool()
+        for layer in range(self.spec.layers):
+            p = f"encoder.layer.{layer}"
+            q, k, v = (self._dense(h, f"{p}.attention.self.{x}").view(b, n, heads, size).transpose(1, 2)
+                       for x in ("query", "key", "value"))
+            context = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+            attended = self._dense(context.transpose(1, 2).reshape(b, n, -1), f"{p}.attention.output.dense")
+            h = self._norm(h + attended, f"{p}.attention.output.LayerNorm")
+            inner = torch.nn.functional.gelu(self._dense(h, f"{p}.intermediate.dense"))
+            h = self._norm(h + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
+        if self.spec.pooling == "mean":
+            weights = mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+        else:
+            pooled = h[:, 0]
+        return torch.nn.functional.normalize(pooled, dim=1) if self.spec.normalize else pooled
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        import numpy as np
+        import torch
+
+        encodings = self.tokenizer.encode_batch(texts)
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        out = np.zeros((len(texts), self.spec.dim), dtype=np.float32)
+        with torch.inference_mode():
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start:start + self.batch_size]
+                width = len(encodings[rows[0]].ids)
+                ids = torch.zeros((len(rows), width), dtype=torch.long)
+                mask = torch.zeros((len(rows), width), dtype=torch.long)
+                for r, i in enumerate(rows):
+                    n = len(encodings[i].ids)
+                    ids[r, :n] = torch.tensor(encodings[i].ids)
+                    mask[r, :n] = 1
+                out[rows] = self._forward(ids, mask).numpy()
+        return out
 
 
 def int8_dense(bert: Any) -> Any:
@@ -51,7 +129,6 @@ def int8_dense(bert: Any) -> Any:
 
 
 def speed_and_agreement(home: Path) -> dict[str, float]:
-    from paperlab.retrieval.bert import TorchBert
     from paperlab.retrieval.embedding import bert_spec
 
     with sqlite3.connect(home / "paperlab.db") as conn:
@@ -80,7 +157,6 @@ def questions(source: Path, work: Path) -> dict[str, float]:
     """The 32 questions, with every chunk of a copy of the library embedded in int8."""
     from context_eval import questions, reembed
 
-    from paperlab.retrieval.bert import TorchBert
     from paperlab.retrieval.embedding import bert_spec
 
     home = work / "int8"
@@ -97,15 +173,14 @@ def scifact(folder: Path, work: Path) -> dict[str, dict[str, float]]:
     """BEIR nDCG@10 and recall@100 with documents embedded in int8 (in a fresh library)."""
     import beir_eval
 
-    from paperlab.retrieval.bert import TorchBert
+    from paperlab.retrieval.embedding import SentenceTransformerEmbedder
 
-    plain_init = TorchBert.__init__
+    def prepare(self: Any) -> None:
+        if self._bert is None:
+            self._bert = TorchBert(self.spec, self.name)
+            self._bert._dense = int8_dense(self._bert)
 
-    def init(self: Any, *args: Any, **kwargs: Any) -> None:
-        plain_init(self, *args, **kwargs)
-        self._dense = int8_dense(self)
-
-    TorchBert.__init__ = init  # type: ignore[method-assign]
+    SentenceTransformerEmbedder.prepare_batches = prepare  # type: ignore[method-assign]
     beir_eval.CACHE = work
     got = beir_eval.evaluate(folder)
     got.pop("_meta")

@@ -1,6 +1,6 @@
 """The real bundled all-MiniLM-L6-v2: checked by sha256; paperlab's own BERT (numpy for queries,
-torch for batches) and the ONNX export (for models of other shapes) give the same vectors and
-rankings as sentence-transformers."""
+ONNX Runtime over the same weights for batches and a searcher's later queries) and the ONNX export
+(for models of other shapes) give the same vectors and rankings as sentence-transformers."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def test_own_bert_equals_sentence_transformers(real):
     assert isinstance(encoder, NumpyBert)
     assert encoder.embed(QUERIES).shape == (len(QUERIES), 384)
     _same_rankings(encoder.embed(QUERIES), queries, docs)  # numpy, one text at a time
-    _same_rankings(embedder.embed(QUERIES + CORPUS)[:len(QUERIES)], queries, docs)  # torch, batched
+    _same_rankings(embedder.embed(QUERIES + CORPUS)[:len(QUERIES)], queries, docs)  # ONNX Runtime, texts in parallel
     np.testing.assert_allclose(embedder.embed(CORPUS), docs, atol=1e-5)
 
 
@@ -112,11 +112,11 @@ def test_search_with_the_real_model(lib, cli, arxiv):
     assert isinstance(searcher.semantic.encoder, OnnxBert)
     assert [h.chunk_ids for h in again] == [h.chunk_ids for h in first]
     assert [h.score for h in again] == [h.score for h in first]
-    # after a batch job the floor is measured in torch, in one batch: the same floor
+    # after a batch job the floor is measured by the batch session, texts in parallel: the same floor
     from paperlab.retrieval.ingest import calibrate_floor
 
     embedder = SentenceTransformerEmbedder("all-MiniLM-L6-v2")
-    embedder.embed(["loads torch and the weights"])
+    embedder.embed(["builds the session", "over the weights"])
     assert embedder.batches_ready
     assert calibrate_floor(real_lib, embedder) == pytest.approx(floor, abs=1e-4)
     real_lib.close()
@@ -138,31 +138,32 @@ def test_notes_embedded_without_torch_match_sentence_transformers(lib, cli, arxi
     np.testing.assert_allclose(stored, expected, atol=1e-5)
 
 
-def _add_and_report_torch(home: Path, pdf: Path) -> tuple[str, bool]:
-    """`paperlab add PDF` in a new process: what it printed, and whether it imported torch."""
+def _add_and_report_modules(home: Path, pdf: Path) -> tuple[str, bool, bool]:
+    """`paperlab add PDF` in a new process: what it printed, and whether it imported torch and
+    onnxruntime."""
     import subprocess
     import sys
 
     code = ("import sys\nfrom paperlab.cli import main\n"
             f"sys.argv = ['paperlab', '--home', {str(home)!r}, 'add', {str(pdf)!r}, '--no-lookup']\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "print('TORCH', 'torch' in sys.modules, file=sys.stderr)")
+            "print('TORCH', 'torch' in sys.modules, 'ORT', 'onnxruntime' in sys.modules, file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
-    return done.stderr, "TORCH True" in done.stderr
+    return done.stderr, "TORCH True" in done.stderr, "ORT True" in done.stderr
 
 
-def test_a_short_paper_is_embedded_without_torch_and_a_long_one_loads_it(lib, tmp_path):
+def test_a_short_paper_is_embedded_in_numpy_and_a_long_one_in_onnx_runtime(lib, tmp_path):
     from paperlab.samples import write_paper_pdf
 
     toml = lib.config_path.read_text().replace('"hash:256"', '"all-MiniLM-L6-v2"')
     lib.config_path.write_text(toml)
     short = write_paper_pdf(GROKKING, tmp_path / "short.pdf")
     long = write_paper_pdf(ATTENTION, tmp_path / "long.pdf", pages_of_filler=30)
-    said, torch = _add_and_report_torch(lib.home, short)
-    assert "Indexed 1 item(s)" in said and not torch, said  # a few chunks: numpy, no torch
-    said, torch = _add_and_report_torch(lib.home, long)
+    said, torch, ort = _add_and_report_modules(lib.home, short)
+    assert "Indexed 1 item(s)" in said and not torch and not ort, said  # a few chunks: numpy alone
+    said, torch, ort = _add_and_report_modules(lib.home, long)
     embedded = int(said.split(" embedded")[0].rsplit(" ", 1)[-1])
-    assert embedded > 16 and torch, said  # loaded while the worker read the PDF
+    assert embedded > 16 and ort and not torch, said  # a session built while the worker read the PDF
     with sqlite3.connect(lib.home / "paperlab.db") as conn:
         assert conn.execute("SELECT count(*) FROM chunks c LEFT JOIN embeddings e ON "
                             "e.content_hash = c.content_hash WHERE e.vector IS NULL").fetchone()[0] == 0
@@ -215,3 +216,29 @@ def test_a_query_naming_a_special_token_goes_to_tokenizers(real):
     assert isinstance(fast, NumpyBert)
     ids = fast.token_ids("what is the [CLS] token")
     assert ids.count(fast.wordpiece.cls) == 2  # [CLS] read as the special token, as BERT's tokenizer does
+
+
+def test_a_broken_onnx_runtime_is_one_error_and_the_text_is_kept(lib, cli, tmp_path, monkeypatch):
+    import sys
+
+    from paperlab.samples import write_paper_pdf
+
+    toml = lib.config_path.read_text().replace('"hash:256"', '"all-MiniLM-L6-v2"')
+    lib.config_path.write_text(toml)
+    long = write_paper_pdf(ATTENTION, tmp_path / "long.pdf", pages_of_filler=30)
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # `import onnxruntime` fails
+    added = cli("add", str(long), "--no-lookup")
+    result = cli("index")
+    assert result.exit_code != 0, result.stdout
+    said = result.stdout + result.stderr
+    error = [line for line in said.splitlines() if line.startswith("Error:")]
+    assert len(error) == 1 and "cannot start ONNX Runtime" in error[0] and "pip install" in error[0], said
+    assert "Traceback" not in said + added.stdout + added.stderr
+    assert added.exit_code == 0 and "was added but not indexed for search (cannot start ONNX Runtime" in added.stderr
+    with sqlite3.connect(lib.home / "paperlab.db") as conn:  # the text is stored, to embed later
+        assert conn.execute("SELECT count(*) FROM chunks").fetchone()[0] > 16
+    monkeypatch.delitem(sys.modules, "onnxruntime")
+    assert cli("index").exit_code == 0
+    with sqlite3.connect(lib.home / "paperlab.db") as conn:
+        assert conn.execute("SELECT count(*) FROM chunks c LEFT JOIN embeddings e ON "
+                            "e.content_hash = c.content_hash WHERE e.vector IS NULL").fetchone()[0] == 0

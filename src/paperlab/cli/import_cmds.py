@@ -45,7 +45,7 @@ def _render(report: ImportReport) -> None:
                           soft_wrap=True, markup=False)
     for warning in report.warnings:
         err_console.print(f"Warning: {warning}", soft_wrap=True, markup=False)
-    index_summary(report.index)
+    index_summary(report.index, "the imported items were saved but not indexed for search")
 
 
 @app.command()

@@ -69,7 +69,7 @@ def add(
     console.print(f"Added {item.id}: {item.title}")
     if item.arxiv_id and not item.abstract:
         err_console.print(f"arXiv metadata not looked up; `paperlab fetch --update {item.id}` fills it in.")
-    index_summary(added.index)
+    index_summary(added.index, f"{item.id} was added but not indexed for search")
 
 
 def status(

@@ -169,9 +169,15 @@ def stage_bars(show: bool = True) -> Iterator[StageProgress]:
             bars.stop()
 
 
-def index_summary(report: IndexReport | None) -> None:
-    """One line saying what indexing did; nothing when it did not run or stopped early."""
-    if report is None or report.stopped:
+def index_summary(report: IndexReport | None, stopped_warning: str = "") -> None:
+    """One line saying what indexing did; nothing when it did not run, and when it stopped early,
+    `stopped_warning` (if given) followed by why."""
+    if report is None:
+        return
+    if report.stopped:
+        if stopped_warning:
+            err_console.print(f"Warning: {stopped_warning} ({report.stopped}); `paperlab index` finishes "
+                              "it once that is fixed.", soft_wrap=True, markup=False)
         return
     for warning in report.warnings:
         err_console.print(f"Warning: {warning}", soft_wrap=True, markup=False)

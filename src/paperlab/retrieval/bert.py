@@ -6,8 +6,8 @@ without sentence-transformers or transformers, whose imports alone take ~8 s her
 
 - `NumpyBert` embeds queries and small jobs with numpy over the memory-mapped weights: no torch, no
   onnxruntime session to build, so a cold `paperlab search` or `paperlab note` pays milliseconds.
-- `TorchBert` embeds batches with torch for `paperlab index`, longest-first with the padding cut to
-  each batch's longest text.
+- `paperlab.retrieval.bert_onnx.OnnxBert` runs the same weights in ONNX Runtime, for a searcher's
+  later queries and for `paperlab index`'s batches.
 
 Any other shape (another architecture, pooling or module list) returns None from `plain_bert` and
 goes through sentence-transformers as before.
@@ -209,74 +209,4 @@ class NumpyBert:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for row, text in enumerate(texts):
             out[row] = self.encode_one(self.token_ids(text))
-        return out
-
-
-class TorchBert:
-    """Batches in torch: texts sorted by length, each batch padded to its own longest text."""
-
-    def __init__(self, spec: BertSpec, name: str, batch_size: int = 8) -> None:
-        import numpy as np
-        import torch
-
-        self.spec = spec
-        self.name = name
-        self.batch_size = batch_size
-        self.tokenizer = load_tokenizer(spec.folder, spec.max_tokens)
-        self.w = {k: torch.from_numpy(np.array(v)) for k, v in load_weights(spec.folder / "model.safetensors").items()}
-
-    def _norm(self, x: Any, prefix: str) -> Any:
-        import torch
-
-        return torch.nn.functional.layer_norm(x, x.shape[-1:], self.w[f"{prefix}.weight"],
-                                              self.w[f"{prefix}.bias"], self.spec.eps)
-
-    def _dense(self, x: Any, prefix: str) -> Any:
-        import torch
-
-        return torch.nn.functional.linear(x, self.w[f"{prefix}.weight"], self.w[f"{prefix}.bias"])
-
-    def _forward(self, ids: Any, mask: Any) -> Any:
-        import torch
-
-        w, (b, n), heads = self.w, ids.shape, self.spec.heads
-        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n] \
-            + w["embeddings.token_type_embeddings.weight"][0]
-        h = self._norm(h, "embeddings.LayerNorm")
-        size = h.shape[-1] // heads
-        keep = mask[:, None, None, :].bool()
-        for layer in range(self.spec.layers):
-            p = f"encoder.layer.{layer}"
-            q, k, v = (self._dense(h, f"{p}.attention.self.{x}").view(b, n, heads, size).transpose(1, 2)
-                       for x in ("query", "key", "value"))
-            context = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
-            attended = self._dense(context.transpose(1, 2).reshape(b, n, -1), f"{p}.attention.output.dense")
-            h = self._norm(h + attended, f"{p}.attention.output.LayerNorm")
-            inner = torch.nn.functional.gelu(self._dense(h, f"{p}.intermediate.dense"))
-            h = self._norm(h + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
-        if self.spec.pooling == "mean":
-            weights = mask.unsqueeze(-1).to(h.dtype)
-            pooled = (h * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        else:
-            pooled = h[:, 0]
-        return torch.nn.functional.normalize(pooled, dim=1) if self.spec.normalize else pooled
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        import numpy as np
-        import torch
-
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        out = np.zeros((len(texts), self.spec.dim), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start:start + self.batch_size]
-                width = len(encodings[rows[0]].ids)
-                ids = torch.zeros((len(rows), width), dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for r, i in enumerate(rows):
-                    n = len(encodings[i].ids)
-                    ids[r, :n] = torch.tensor(encodings[i].ids)
-                    mask[r, :n] = 1
-                out[rows] = self._forward(ids, mask).numpy()
         return out

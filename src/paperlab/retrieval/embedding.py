@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.errors import PaperlabError
-from paperlab.retrieval.bert import BertSpec, NumpyBert, TorchBert, load_tokenizer, plain_bert
+from paperlab.retrieval.bert import BertSpec, NumpyBert, load_tokenizer, plain_bert
 from paperlab.retrieval.wordpiece import wordpiece_for
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def batches_ready(self) -> bool:
-        """Whether `embed` runs without loading anything first (torch or the model is in memory)."""
+        """Whether `embed` runs without loading anything first (a session or the model is in memory)."""
         return self._bert is not None or self._model is not None
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
@@ -145,13 +145,21 @@ class SentenceTransformerEmbedder:
         return [tuple(o) for o in enc.offsets]  # type: ignore[misc]
 
     def prepare_batches(self) -> None:
-        """Load what `embed` needs (torch and the weights: seconds), ahead of the first batch."""
+        """Load what `embed` needs ahead of the first batch: for plain BERT an ONNX Runtime session
+        over the weights (~0.4 s), for any other model sentence-transformers and torch (seconds)."""
         if self.spec is None:
             self.model  # noqa: B018 (the property loads it)
         elif self._bert is None:
+            from paperlab.retrieval.bert_onnx import OnnxBert, cores
+
             if self.name in BUNDLED_NAMES:
                 bundled_model_path()  # the weights' sha256, checked once per process
-            self._bert = TorchBert(self.spec, self.name)
+            try:
+                self._bert = OnnxBert(NumpyBert(self.spec, self.name), parallel=cores())
+            except Exception as exc:  # a broken install raises many kinds of errors
+                raise PaperlabError(f"cannot start ONNX Runtime to embed with '{self.name}' "
+                                    f"({type(exc).__name__}: {str(exc)[:120]}); reinstall it: "
+                                    "pip install --force-reinstall onnxruntime onnx") from exc
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np

@@ -136,7 +136,7 @@ def _index_notes(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, 
 
 def light_embed(embedder: Embedder, index_dir: Path) -> Callable[[list[str]], np.ndarray]:
     """For a few texts: the numpy or ONNX query encoder, which gives the same vectors (tested to
-    1e-5) without importing torch; else the embedder itself."""
+    1e-5) with nothing to load first; else the embedder itself."""
     fast = query_encoder(embedder.name, index_dir)
     return fast.embed if isinstance(fast, OnnxQueryEncoder | NumpyBert) else embedder.embed
 
@@ -222,8 +222,8 @@ def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float
     if isinstance(embedder, HashEmbedder):
         floor = 0.0  # bag of hashed words: a score above 0 means a shared word; nothing to measure
     else:
-        # after a batch job torch holds the model: 64 texts in one batch take ~0.1 s, one by one in
-        # numpy ~0.9 s (the vectors agree to ~1e-7, far below what moves a floor)
+        # after a batch job its session is built: 64 texts take ~0.25 s there, ~0.65 s in numpy
+        # (the vectors agree to ~1e-7, far below what moves a floor)
         ready = isinstance(embedder, SentenceTransformerEmbedder) and embedder.batches_ready
         embed = embedder.embed if ready else light_embed(embedder, lib.index_dir)
         best = [hits[0][1] for v in embed(texts) if (hits := vi.search(v, 1))]
@@ -273,7 +273,7 @@ def _index_library(
     ids = item_ids if item_ids is not None else all_item_ids(database)
     jobs = {i: job for i in ids if (job := _paper_job(lib, embedder, i, rebuild, report))}
     # A worker reads the PDFs ahead. Once the text stored so far is more than a small job (which
-    # numpy embeds without torch), this process loads the model while the worker reads the rest.
+    # numpy embeds with nothing to load), this process loads the model while the worker reads the rest.
     loading = embedder if isinstance(embedder, SentenceTransformerEmbedder) and jobs \
         and not embedder.batches_ready else None
     unembedded = 0

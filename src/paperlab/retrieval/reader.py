@@ -61,11 +61,12 @@ class PdfReader:
     """Extracts a list of PDFs, one at a time and in order (`read`).
 
     With `ahead`, a worker process extracts them while the caller does other work: `index` loads
-    the embedding model meanwhile, and torch's import and PyMuPDF's extraction each keep one core
-    busy for seconds. A PDF that ends the worker (MuPDF crashing on a damaged file, memory running
-    out) is reported as unreadable, and a new worker reads the ones after it. Where no process can
-    be started, PDFs are read in this process. (A plain subprocess, not multiprocessing: that
-    would run the caller's main script again in the worker.)
+    the embedding model meanwhile (for a model sentence-transformers runs, torch's import keeps one
+    core busy for seconds, as PyMuPDF's extraction does). A PDF that ends the worker (MuPDF
+    crashing on a damaged file, memory running out) is reported as unreadable, and a new worker
+    reads the ones after it. Where no process can be started, PDFs are read in this process. (A
+    plain subprocess, not multiprocessing: that would run the caller's main script again in the
+    worker.)
     """
 
     def __init__(self, paths: list[Path], ahead: bool, worker: list[str] | None = None) -> None:
