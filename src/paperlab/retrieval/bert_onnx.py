@@ -127,6 +127,7 @@ def session(model: str | bytes, weights: dict[str, np.ndarray] | None = None, th
 
 
 def cores() -> int:
+    """The cores this process may run on."""
     import os
 
     try:
