@@ -242,3 +242,35 @@ def test_a_broken_onnx_runtime_is_one_error_and_the_text_is_kept(lib, cli, tmp_p
     with sqlite3.connect(lib.home / "paperlab.db") as conn:
         assert conn.execute("SELECT count(*) FROM chunks c LEFT JOIN embeddings e ON "
                             "e.content_hash = c.content_hash WHERE e.vector IS NULL").fetchone()[0] == 0
+
+
+def test_a_cls_pooled_half_precision_model_equals_sentence_transformers(tmp_path):
+    """Another shape of plain BERT that paperlab runs itself, in numpy and in ONNX Runtime: CLS
+    pooling, no normalisation, float16 weights (a copy of the bundled model, so changed)."""
+    import shutil
+
+    from safetensors.numpy import load_file, save_file
+
+    folder = tmp_path / "cls-f16"
+    shutil.copytree(bundled_model_path(), folder)
+    weights = load_file(folder / "model.safetensors")
+    save_file({k: v.astype(np.float16) if v.dtype == np.float32 else v for k, v in weights.items()},
+              folder / "model.safetensors")
+    pooling = folder / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.write_text(json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
+    modules = json.loads((folder / "modules.json").read_text())
+    (folder / "modules.json").write_text(json.dumps([m for m in modules if "Normalize" not in m["type"]]))
+
+    embedder = SentenceTransformerEmbedder(str(folder))
+    assert embedder.spec is not None and embedder.spec.pooling == "cls" and not embedder.spec.normalize
+    ours = embedder.embed(QUERIES + CORPUS)  # ONNX Runtime, texts in parallel
+    in_numpy = NumpyBert(embedder.spec, str(folder)).embed(QUERIES)
+    reference = embedder.model.float().encode(QUERIES + CORPUS, convert_to_numpy=True)  # the same weights, upcast
+    assert not np.allclose(np.linalg.norm(reference, axis=1), 1.0)  # not normalised: the copy is what it claims
+    scale = float(np.abs(reference).max())
+    assert float(np.abs(ours - reference).max()) < 1e-5 * scale
+    assert float(np.abs(in_numpy - reference[:len(QUERIES)]).max()) < 1e-5 * scale
+    docs = reference[len(QUERIES):]
+    for x, y in zip(ours[:len(QUERIES)] @ docs.T, reference[:len(QUERIES)] @ docs.T, strict=True):
+        assert list(np.argsort(-x)) == list(np.argsort(-y))
