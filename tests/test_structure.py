@@ -132,6 +132,10 @@ ENTRIES = {  # one reference list per common style, each entry made up
             "pp. 1-9. Springer, Heidelberg (2017)\n2. Zyxwvut, D.: Deep residual things. In: ICML. LNCS, vol. 4, "
             "pp. 7-19. Springer, Cham (2016)\n3. Quill, E., Moss, F.: A third paper. In: ECCV. LNCS, vol. 9, "
             "pp. 1-9. Springer, Cham (2016)",
+    "LNCS, unnumbered": "Moss, C., Quill, B.: A third paper. In: ECCV. LNCS, vol. 9, pp. 1-9. Springer, Cham "
+                        "(2016)\nQuill, E.: Attention to detail. In: Smith, J. (ed.) NeurIPS. LNCS, vol. 30, "
+                        "pp. 1-9. Springer, Heidelberg (2017)\nZyxwvut, A., Moss, F.: Deep residual things. "
+                        "In: ICML. LNCS, vol. 4, pp. 7-19. Springer, Cham (2016)",
 }
 CITING = [  # running text that cites papers, in each way of citing
     "Residual learning was introduced by He et al. (2016) and extended by Zagoruyko and Komodakis (2016). "
@@ -143,6 +147,10 @@ CITING = [  # running text that cites papers, in each way of citing
     # a two-column page's short lines, some starting with a citation
     "Residual connections were first studied by\n[12] and later by [13], while highway\nnetworks [31] gate "
     "them. Deeper models\n[7] and [9] train well with normalization,\n[14] shows, and with good initialization.",
+    # author-year citations whose years end short lines
+    "Residual learning was introduced by He et al. (2016)\nand extended by Zagoruyko (2016)\nwhile "
+    "attention replaced recurrence (Vaswani\net al., 2017). Later, Devlin et al. (2019)\nand Liu et al. "
+    "(2019)\npre-trained models that Brown et al. (2020)\nscaled up.",
 ]
 
 

@@ -49,8 +49,8 @@ SMALL_JOB = 16
 # re-chunks it.
 # 3: notes by section; 4: empty headings label no chunk; 5: reference lists told by their text;
 # 6: the title block chunked with the abstract; 7: a review copy's line numbers dropped;
-# 8: running headers found on 40% of the pages, not half
-CHUNKER = "layout-8"
+# 8: running headers found on 40% of the pages, not half; 9: unnumbered LNCS entries end a reference
+CHUNKER = "layout-9"
 
 
 def chunk_rows(pieces: list[chunking.Piece]) -> list[dict[str, object]]:

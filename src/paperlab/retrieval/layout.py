@@ -197,11 +197,14 @@ def opens_paper(heading: Heading) -> bool:
 
 # Where a reference entry ends: its year and a full stop after a comma or a full stop ("..., 2016.",
 # "..., July 2011.", ACL's "Ba. 2016. Layer normalization"), or a year in brackets after an initial or
-# page numbers (APA's "Ba, J. (2016).", Nature's "436-444 (2015)."). Running text that cites papers
-# ("Ba et al. (2016) show", "(Ba et al., 2016).", "released in 2016.") rarely has one.
+# page numbers (APA's "Ba, J. (2016).", Nature's "436-444 (2015)."), or, with no full stop, a year in
+# brackets that ends a line whose next line starts with an author ("Springer, Cham (2016)\nBa, J.:",
+# LNCS unnumbered). Running text that cites papers ("Ba et al. (2016) show", "(Ba et al., 2016).",
+# "released in 2016.") rarely has one.
 _ENTRY_END = re.compile(r"[,.]\s*(?:[A-Z][a-z]+\.?\s+)?(?:1[89]|20)\d\d[a-z]?\.(?=\s|$)"
                         r"|(?<=[A-Z]\.\s)\((?:1[89]|20)\d\d[a-z]?\)[.,]"
-                        r"|(?<=\d\s)\((?:1[89]|20)\d\d[a-z]?\)\.")
+                        r"|(?<=\d\s)\((?:1[89]|20)\d\d[a-z]?\)\."
+                        r"|\((?:1[89]|20)\d\d[a-z]?\)(?=[ \t]*\n[ \t]*[A-Z][\w'\-]+,\s+[A-Z]\.)")
 # Where a numbered entry starts: "[12] A. Author" or LNCS's "12. Author, A.:" (a citation that a line
 # of running text starts with goes on in lower case: "[12] showed", "[12] and [13]").
 _ENTRY_START = re.compile(r"(?:^|\n)\s*(?:\[\d{1,3}\]\s+(?![a-z])\w|\d{1,3}\.\s+[A-Z][\w'\-]+,\s+[A-Z]\.)")
