@@ -1,7 +1,8 @@
 """A BERT sentence encoder read straight from a sentence-transformers folder.
 
 Most sentence-transformers models (all-MiniLM-L6-v2 among them) are a BertModel, mean or CLS pooling
-and an optional normalisation. For that shape this module computes the same vectors (to ~1e-6)
+and an optional normalisation. For that shape this module computes the vectors that paperlab asks
+sentence-transformers for, L2-normalised whether or not the model has a Normalize module (to ~1e-6),
 without sentence-transformers or transformers, whose imports alone take ~8 s here:
 
 - `NumpyBert` embeds queries and small jobs with numpy over the memory-mapped weights: no torch, no
@@ -40,7 +41,6 @@ class BertSpec:
     heads: int
     eps: float
     pooling: str  # "mean" or "cls"
-    normalize: bool
     max_tokens: int
     dim: int
 
@@ -77,7 +77,7 @@ def plain_bert(folder: Path) -> BertSpec | None:
         folder=folder, layers=int(config["num_hidden_layers"]), heads=int(config["num_attention_heads"]),
         eps=float(config.get("layer_norm_eps", 1e-12)),
         pooling="mean" if modes == ["pooling_mode_mean_tokens"] else "cls",
-        normalize=len(kinds) == 3, max_tokens=min(int(st_config.get("max_seq_length") or positions), positions),
+        max_tokens=min(int(st_config.get("max_seq_length") or positions), positions),
         dim=int(config["hidden_size"]),
     )
 
@@ -199,8 +199,7 @@ class NumpyBert:
             inner = _gelu(inner)
             h = self._norm(h + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
         pooled = h.mean(0) if self.spec.pooling == "mean" else h[0]
-        if self.spec.normalize:
-            pooled = pooled / max(float(np.linalg.norm(pooled)), 1e-12)
+        pooled = pooled / max(float(np.linalg.norm(pooled)), 1e-12)  # with or without a Normalize module
         return pooled.astype(np.float32)
 
     def embed(self, texts: list[str]) -> np.ndarray:

