@@ -82,7 +82,7 @@ class TorchBert:
             pooled = (h * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
         else:
             pooled = h[:, 0]
-        return torch.nn.functional.normalize(pooled, dim=1) if self.spec.normalize else pooled
+        return torch.nn.functional.normalize(pooled, dim=1)
 
     def embed(self, texts: list[str]) -> np.ndarray:
         import numpy as np
