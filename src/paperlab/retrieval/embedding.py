@@ -148,7 +148,8 @@ class SentenceTransformerEmbedder:
 
     def prepare_batches(self) -> None:
         """Load what `embed` needs ahead of the first batch: for plain BERT an ONNX Runtime session
-        over the weights (~0.4 s), for any other model sentence-transformers and torch (seconds)."""
+        over the weights (0.7-1.1 s in `index` with the weights' sha256 check and the imports), for
+        any other model sentence-transformers and torch (seconds)."""
         if self.spec is None:
             self.model  # noqa: B018 (the property loads it)
         elif self._bert is None:
