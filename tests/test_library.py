@@ -35,7 +35,7 @@ def test_init_creates_library(tmp_path, cli):
     for name in ("paperlab.toml", "paperlab.db", "papers", "index", "replications"):
         assert (home / name).exists(), name
     assert rows(home, "PRAGMA journal_mode") == [("wal",)]
-    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,), (3,), (4,)]
+    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,), (3,), (4,), (5,)]
     assert "already exists" in cli("init", str(home)).stdout
 
 

@@ -102,10 +102,11 @@ def test_scale_direction_and_source_of_accepted_claims(candidates, tmp_path):
     from paperlab.replicate.suggest import rank
 
     (claim_bleu,) = claims_mod.parse(claims_mod.claim_toml(rank(bleu)[0], 1), tmp_path / "c.toml")
-    assert claim_bleu.scale == "raw" and claim_bleu.direction == "higher"
+    assert claim_bleu.unit == "raw" and claim_bleu.kind == "bleu" and claim_bleu.direction == "higher"
     cell = next(c for c in candidates if c.value == 6.61 and c.source.startswith("Table"))
     (claim,) = claims_mod.parse(claims_mod.claim_toml(cell, 2), tmp_path / "c.toml")
-    assert claim.scale == "percent" and claim.direction == "lower" and claim.reported_std == 0.16
+    assert claim.unit == "percent" and claim.direction == "lower" and claim.reported_std == 0.16
+    assert claim.kind == "error" and claim.model == "ResNet-110"
     assert claim.source.startswith("Table 6, row 'ResNet-110', column 'error (%)', p. 2, arXiv v2")
 
 

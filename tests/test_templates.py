@@ -45,14 +45,16 @@ def test_smoke_config_runs_offline_and_never_counts(lib, cli, name):
     check = cli("replicate", "check", "a-paper")
     assert check.exit_code == 1 and "no claims yet" in check.stderr and "MATCH" not in check.stdout
     assert status(lib) == "scaffolded"
-    # with a claim, smoke runs still do not count
+    # with a claim about the paper's data, the smoke run is set aside: it trained on a stand-in
     project = lib.replications_dir / "a-paper"
     metric = templates()[name].example_metric
-    (project / "claims.toml").write_text(f'[[claim]]\nname = "x"\nmetric = "{metric}"\nreported = 0.5\n')
-    check = cli("replicate", "check", "a-paper")
-    assert check.exit_code == 1 and "1 smoke run(s) do not count" in check.stderr
-    assert cli("replicate", "check", "a-paper", "--config", "smoke").exit_code == 2
-    assert status(lib) == "scaffolded"
+    (project / "claims.toml").write_text(f'[[claim]]\nname = "x"\nmetric = "{metric}"\nreported = 0.5\n'
+                                         'dataset = "the paper\'s"\n')
+    assert status(lib) == "scaffolded"  # a pipeline test moves nothing
+    check = cli("replicate", "check", "a-paper", "--explain")
+    assert check.exit_code == 1 and "UNTESTED" in check.stdout and "MATCH" not in check.stdout
+    assert "fake data" in check.stdout or "trained on 'add mod 11'" in check.stdout
+    assert status(lib) == "inconclusive"
 
 
 def test_every_project_carries_the_one_harness(lib, cli):

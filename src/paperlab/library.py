@@ -6,12 +6,13 @@ connected (and migrated) the first time something asks for `lib.db`, once per co
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.config import CONFIG_NAME, DB_NAME, DEFAULT_CONFIG, Settings, find_home
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_write_text
+from paperlab.fsutil import atomic_write_text, writer_lock
 
 if TYPE_CHECKING:
     from paperlab.store.schema import Database
@@ -88,6 +89,10 @@ class Library:
             return str(path)
 
     # --- items -----------------------------------------------------------------------------------
+
+    def writing(self, what: str) -> AbstractContextManager[None]:
+        """The library's writer lock, held while `what` writes (another writer waits; readers never do)."""
+        return writer_lock(self.home, what, self.settings.lock_timeout_s)
 
     def resolve_id(self, ref: str) -> str:
         """The item id for what a user typed: the id, its folder name, or any arXiv form of it."""

@@ -11,7 +11,7 @@ from paperlab.errors import InvalidInput
 
 STATUSES = ("to-read", "reading", "read", "abandoned")
 CONTENT_TYPES = ("paper", "book", "tutorial", "podcast", "course", "blog", "video")
-REPLICATION_STATUSES = ("scaffolded", "running", "reproduced", "partial", "failed")
+REPLICATION_STATUSES = ("scaffolded", "running", "reproduced", "partial", "failed", "inconclusive")
 
 
 def check_status(status: str) -> None:
@@ -87,44 +87,57 @@ class Hit:
 
 @dataclass
 class Claim:
+    """A number the paper reports, with what it measures: the quantity (kind, unit, direction), the
+    data (dataset, split) and the table row (model) it belongs to, and where the paper says it."""
+
     name: str
-    metric: str
+    metric: str  # the key train.py writes to metrics.json
     reported: float
-    scale: str = "fraction"  # "fraction", "percent" or "raw" (BLEU, perplexity: as written)
-    direction: str = "higher"  # "higher" or "lower" is better
-    tolerance: float = 0.0
+    unit: str = ""  # fraction | percent | count | nats | bits | raw; "" : the metric's own unit
+    direction: str = "higher"  # "higher", "lower" or "equal" is better
+    tolerance: float = 0.0  # in the claim's own unit
     tolerance_kind: str = "absolute"  # absolute | relative | std
     reported_std: float | None = None
     source: str = ""
-
-    # Claims are written in the paper's scale (72.2 for 72.2%); train.py reports fractions (0.722).
-    @property
-    def factor(self) -> float:
-        return 100.0 if self.scale == "percent" else 1.0
-
-    @property
-    def unit(self) -> str:
-        return "%" if self.scale == "percent" else ""
+    kind: str = ""  # error, accuracy, log_likelihood, perplexity, bleu, ... ("" : not stated)
+    dataset: str = ""  # the benchmark the number is on ("CIFAR-10"); a claim without one is never judged
+    split: str = ""  # test | val | train ("" : not stated)
+    model: str = ""  # the paper's table row or setting ("ResNet-110"); runs of another model are set aside
+    compare: str = "value"  # value (two-sided) | at-least | at-most (the paper states a bound)
+    of: float | None = None  # a count's denominator (errors of 10000 test images): compared as a fraction
 
     @property
-    def reported_value(self) -> float:
-        """The reported number in the metric's own (fraction) scale."""
-        return self.reported / self.factor
+    def suffix(self) -> str:
+        return "%" if self.unit == "percent" else ""
 
-    def shown(self, value: float | None) -> str:
-        """A metric value in the paper's scale, for tables."""
-        return "-" if value is None else f"{value * self.factor:.4g}"
+    @property
+    def stated(self) -> str:
+        """The reported number as the paper states it: `8.75%`, `>= 2`, `160 of 10000`."""
+        bound = {"at-least": ">= ", "at-most": "<= "}.get(self.compare, "")
+        of = f" of {self.of:g}" if self.of else ""
+        return f"{bound}{self.reported:g}{self.suffix}{of}"
+
+
+def shown(value: float | None) -> str:
+    """A number for a verdict table (four significant digits)."""
+    return "-" if value is None else f"{value:.4g}"
 
 
 @dataclass
 class Verdict:
+    """One claim judged: every number in the claim's own unit; `notes` say which runs were set
+    aside and why, or what is missing for a verdict."""
+
     claim: Claim
     obtained: float | None
     obtained_std: float | None
     n_runs: int
     difference: float | None
     allowed: float
-    verdict: str  # MATCH, CLOSE, MISS, MISSING
+    verdict: str  # MATCH, BETTER, CLOSE, MISS, INCOMPLETE, MISSING, UNTESTED
+    used: list[str] = field(default_factory=list)  # the ids of the runs compared
+    notes: list[str] = field(default_factory=list)
+    factor: float = 1.0  # a metric value (in its own unit) x factor = the claim's unit
 
 
 @dataclass
@@ -148,6 +161,9 @@ class Suggestion:
     std: float | None = None  # the paper's ± when it gives one
     lower: bool = False  # lower is better (error, loss, perplexity, FID, WER)
     raw: bool = False  # a score compared as written (BLEU, perplexity), not a percentage or fraction
+    dataset: str = ""  # the one benchmark named beside it ("" when none, or several)
+    split: str = ""  # test, val or train, when its context says which
+    model: str = ""  # its table row (the model or setting the number belongs to)
 
 
 @dataclass
@@ -193,6 +209,7 @@ class RunResult:
     run_dir: str
     metrics: dict[str, Any] = field(default_factory=dict)
     device: str = ""
+    trained: dict[str, Any] = field(default_factory=dict)  # run.json: data, model, budget, metrics' meaning
 
 
 @dataclass
@@ -201,8 +218,11 @@ class CheckResult:
 
     verdicts: list[Verdict]
     status: str
-    runs: list[dict[str, Any]]
+    runs: list[dict[str, Any]]  # the runs of the config, the latest per seed
     config: str | None
+    set_aside: dict[str, str] = field(default_factory=dict)  # run id -> why no claim can use it
+    why: str = ""  # why the status is not `reproduced`, when it is not
+    budget: dict[str, Any] | None = None  # the paper's training budget (config/paper.toml), when known
 
 
 @dataclass

@@ -63,6 +63,8 @@ def claims(
     ctx: typer.Context, item_id: ItemArg,
     suggest: Annotated[bool, typer.Option("--suggest", help="Propose numbers from the paper's text.")] = False,
     accept: Annotated[str | None, typer.Option(help="Add suggestions by number, e.g. 2,5.")] = None,
+    metric: Annotated[str | None, typer.Option(help="With --accept: the metrics.json key to check them "
+                                               "against (default: the template's key for their metric).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Show claims.toml, or suggest claims from the paper's extracted text and accept some."""
@@ -74,10 +76,10 @@ def claims(
             wanted = sorted({int(x) for x in re.split(r"[,\s]+", accept.strip()) if x})
         except ValueError as exc:
             raise InvalidInput(f"--accept takes suggestion numbers like 2,5, got '{accept}'") from exc
-        path, added = claims_mod.accept(lib, item_id, wanted)
+        path, added = claims_mod.accept(lib, item_id, wanted, metric)
         skipped = f" ({len(wanted) - added} already there)" if added < len(wanted) else ""
-        console.print(f"Added {added} claim(s) to {lib.relative(path)}{skipped}; set each "
-                      "metric to the key your train.py writes.", soft_wrap=True)
+        console.print(f"Added {added} claim(s) to {lib.relative(path)}{skipped}. Read each one: its dataset, "
+                      "split and row decide which runs it is judged on.", soft_wrap=True)
         return
     if suggest:
         item, found = claims_mod.suggest_for(lib, item_id)
@@ -85,8 +87,8 @@ def claims(
             print_json([asdict(s) for s in found])
             return
         rows = [(str(s.number), s.metric, f"{s.value:g}{s.unit}" + (f" ± {s.std:g}" if s.std is not None else ""),
-                 str(s.page), s.source, s.context) for s in found]
-        console.print(table(("#", "Metric", "Value", "Page", "Source", "Context"), rows,
+                 str(s.page), s.dataset or "?", s.source, s.context) for s in found]
+        console.print(table(("#", "Metric", "Value", "Page", "Dataset", "Source", "Context"), rows,
                             title=f"Candidate claims in {item.title}")
                       if found else "No numbers next to metric words were found.")
         if found:
@@ -97,9 +99,9 @@ def claims(
     if as_json:
         print_json([asdict(c) for c in current])
         return
-    console.print(table(("Name", "Metric", "Reported", "Direction", "Tolerance", "Source"), [
-        (c.name, c.metric, f"{c.reported:g}{c.unit}", c.direction, f"{c.tolerance:g} ({c.tolerance_kind})", c.source)
-        for c in current]))
+    console.print(table(("Name", "Metric", "Reported", "Dataset", "Direction", "Tolerance", "Source"), [
+        (c.name, c.metric, c.stated, c.dataset or "(none)", c.direction, f"{c.tolerance:g} ({c.tolerance_kind})",
+         c.source) for c in current]))
 
 
 @app.command()
@@ -161,11 +163,12 @@ def run(
             (r.run_id, str(r.seed), str(r.exit_status), f"{r.duration_s:.1f}", r.device,
              ", ".join(f"{k}={v:.4g}" for k, v in r.metrics.items() if isinstance(v, float) and k.startswith("final_")))
             for r in results]))
-    from paperlab.replicate.runs import is_smoke
+    from paperlab.replicate.check import pipeline_test
 
-    if is_smoke(config) and not as_json:
-        err_console.print(f"'{config}' is a smoke config: these runs test the pipeline and are never checked "
-                          "against the paper's numbers.", soft_wrap=True)
+    tests = {why for r in results if r.exit_status == 0 and (why := pipeline_test(r.trained))}
+    if tests and not as_json:
+        err_console.print(f"These runs test the pipeline, not the paper ({'; '.join(sorted(tests))}): "
+                          "no claim is judged on them.", soft_wrap=True)
     failed = [r for r in results if r.exit_status != 0]
     if failed:
         log_path = lib.replication_dir(lib.resolve_id(item_id)) / failed[0].run_dir / "train.log"
@@ -178,32 +181,57 @@ def check(
     ctx: typer.Context, item_id: ItemArg,
     config: Annotated[str | None, typer.Option(help="Only runs of this config (default: the latest "
                                                "run's).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Per claim: the runs compared, the runs set "
+                                          "aside and why.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Compare the runs with each claim; exit code 0 only when every claim matches."""
-    from paperlab.replicate.check import VERDICT_COLUMNS, verdict_rows
+    """Compare the runs with each claim; exit code 0 only when the paper is reproduced (every claim
+    MATCH on every seed run)."""
+    from paperlab.replicate.check import VERDICT_COLUMNS, rechecked, verdict_rows
     from paperlab.replicate.check import check as run_check
+    from paperlab.replicate.check import explain as explain_lines
 
-    result = run_check(get_library(ctx), item_id, config)
+    lib = get_library(ctx)
+    _say_rechecked(rechecked(lib))
+    result = run_check(lib, item_id, config)
     if as_json:
-        print_json({"status": result.status, "runs": [r["id"] for r in result.runs],
+        print_json({"status": result.status, "why": result.why, "config": result.config,
+                    "runs": [r["id"] for r in result.runs], "set_aside": result.set_aside,
                     "claims": [{**asdict(v.claim), "obtained": v.obtained, "obtained_std": v.obtained_std,
                                 "n_runs": v.n_runs, "difference": v.difference, "allowed": v.allowed,
-                                "verdict": v.verdict} for v in result.verdicts]})
+                                "verdict": v.verdict, "compared": v.used, "notes": v.notes}
+                               for v in result.verdicts]})
     else:
-        colours = {"MATCH": "green", "CLOSE": "yellow", "MISS": "red", "MISSING": "magenta"}
+        colours = {"MATCH": "green", "BETTER": "cyan", "CLOSE": "yellow", "MISS": "red", "INCOMPLETE": "magenta",
+                   "MISSING": "magenta", "UNTESTED": "magenta"}
         rows = [[*row[:-1], f"[{colours[row[-1]]}]{row[-1]}[/]"] for row in verdict_rows(result.verdicts)]
         console.print(table(VERDICT_COLUMNS, rows, title=f"{len(result.runs)} run(s): {result.status}"))
-    if any(v.verdict != "MATCH" for v in result.verdicts):
+        if explain:
+            console.print("\n".join(explain_lines(result)), markup=False, highlight=False, soft_wrap=True)
+        elif result.why:
+            console.print(f"Not reproduced: {result.why}. `--explain` says which runs were compared and why "
+                          "others were set aside.", markup=False, soft_wrap=True)
+    if result.status != "reproduced":
         raise typer.Exit(1)
+
+
+def _say_rechecked(changed: dict[str, str]) -> None:
+    """The one-time notice (on stderr, so --json stays clean) that an upgrade re-judged replications."""
+    for item_id, was in changed.items():
+        err_console.print(f"Note: {item_id} was '{was}' under the earlier rules; its runs do not record what "
+                          "they trained on, so it is now 'inconclusive' until runs of the current train.py "
+                          "are checked.", soft_wrap=True)
 
 
 @app.command()
 def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List every replication with its status and number of runs."""
+    from paperlab.replicate.check import rechecked
     from paperlab.replicate.runs import replications
 
-    reps = replications(get_library(ctx))
+    lib = get_library(ctx)
+    _say_rechecked(rechecked(lib))
+    reps = replications(lib)
     if as_json:
         print_json(reps)
         return

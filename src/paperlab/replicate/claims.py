@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import tomllib
 
@@ -13,14 +14,17 @@ from paperlab.errors import ClaimsError, InvalidInput
 from paperlab.fsutil import atomic_write_text
 from paperlab.library import Library
 from paperlab.models import Claim, Item, Suggestion
+from paperlab.replicate.measures import KINDS, SPLITS, UNITS, better, kind_of
 from paperlab.store.chunks import paper_pages
 from paperlab.store.items import get_item
 
-FIELDS = {"name": str, "metric": str, "reported": float, "scale": str, "direction": str,
-          "tolerance": float, "tolerance_kind": str, "reported_std": float, "source": str}
+FIELDS = {"name": str, "metric": str, "reported": float, "unit": str, "scale": str, "direction": str,
+          "tolerance": float, "tolerance_kind": str, "reported_std": float, "source": str, "kind": str,
+          "dataset": str, "split": str, "model": str, "compare": str, "of": float}
 REQUIRED = ("name", "metric", "reported")
-CHOICES = {"scale": ("fraction", "percent", "raw"), "direction": ("higher", "lower", "equal"),
-           "tolerance_kind": ("absolute", "relative", "std")}
+CHOICES = {"unit": ("", *UNITS), "scale": ("fraction", "percent", "raw"), "direction": ("higher", "lower", "equal"),
+           "tolerance_kind": ("absolute", "relative", "std"), "split": ("", *SPLITS),
+           "compare": ("value", "at-least", "at-most")}
 
 
 def _claim_lines(text: str) -> list[int]:
@@ -76,15 +80,35 @@ def parse(text: str, path: Path) -> list[Claim]:
                 raise ClaimsError(f"{where}: field '{name}' must be one of "
                                   f"{', '.join(CHOICES[name])}, got {value!r}")
             values[name] = kind(value)
-        if values.get("tolerance", 0.0) < 0:
-            raise ClaimsError(f"{path.name} line {line}: tolerance cannot be negative")
-        if values.get("tolerance_kind") == "std" and "reported_std" not in values:
-            raise ClaimsError(f"{path.name} line {line}: tolerance_kind 'std' needs reported_std")
-        if values.get("scale") == "percent" and not 0 <= values["reported"] <= 100:
-            raise ClaimsError(f"{path.name} line {line}: a percentage must be within 0-100, "
-                              f"got {values['reported']}")
-        claims.append(Claim(**values))
+        claims.append(_checked(values, f"{path.name} line {line}"))
     return claims
+
+
+def _checked(values: dict, where: str) -> Claim:
+    """A claim from its parsed fields, refusing what cannot be judged as written."""
+    scale = values.pop("scale", None)  # the older name of `unit`
+    if scale is not None:
+        if values.get("unit", scale) != scale:
+            raise ClaimsError(f"{where}: 'scale' and 'unit' disagree; keep 'unit'")
+        values["unit"] = scale
+    if values.get("tolerance", 0.0) < 0:
+        raise ClaimsError(f"{where}: tolerance cannot be negative")
+    if values.get("tolerance_kind") == "std" and "reported_std" not in values:
+        raise ClaimsError(f"{where}: tolerance_kind 'std' needs reported_std")
+    if values.get("unit") == "percent" and not 0 <= values["reported"] <= 100:
+        raise ClaimsError(f"{where}: a percentage must be within 0-100, got {values['reported']}")
+    if "of" in values and (values.get("unit") != "count" or values["of"] <= 0):
+        raise ClaimsError(f"{where}: 'of' (what a count is out of) needs unit = \"count\" and a positive number")
+    kind = values.get("kind", "")
+    if kind and not kind_of(kind):
+        raise ClaimsError(f"{where}: unknown kind {kind!r}; known: {', '.join(KINDS)}")
+    expected = better(kind) if kind else None
+    if expected and values.setdefault("direction", expected) != expected:
+        raise ClaimsError(f"{where}: direction {values['direction']!r} for {kind.replace('_', ' ')}, "
+                          f"which is better when {expected}")
+    if values.get("compare", "value") != "value" and values.get("direction") == "equal":
+        raise ClaimsError(f"{where}: compare = {values['compare']!r} states a bound; direction cannot be 'equal'")
+    return Claim(**values)
 
 
 def claim_name(s: Suggestion) -> str:
@@ -93,26 +117,95 @@ def claim_name(s: Suggestion) -> str:
     return f"{s.metric.replace('_', ' ')} {s.value:g}{s.unit} ({where}, p. {s.page})"
 
 
+SHARES = {"accuracy", "error", "top1_accuracy", "top1_error", "top5_accuracy", "top5_error", "f1",
+          "exact_match", "ndcg", "map", "auc", "wer"}
+
+
+def claim_unit(s: Suggestion) -> tuple[str, str]:
+    """The unit of a candidate's number, and how it was read when the paper did not print it."""
+    if s.unit == "%":
+        return "percent", ""
+    if s.metric == "bits_per_character":
+        return "bits", ""
+    if s.metric == "log_likelihood" or s.metric == "loss":
+        named = re.search(r"\b(nats|bits)\b", s.context, re.IGNORECASE)
+        return (named.group(1).lower(), "") if named else ("raw", "")
+    if s.metric not in SHARES:
+        return "raw", ""
+    if s.value <= 1:
+        return "fraction", "a share written without a % sign, at most 1: read as a fraction"
+    if s.value > 100 or re.search(r"#|\bnumber of\b|\berrors\b", s.context, re.IGNORECASE):
+        return "count", "a count (of errors or examples), not a share"
+    return "percent", "a share above 1 written without a % sign: read as a percentage"
+
+
+def claim_fields(s: Suggestion, version: int | None, metric: str) -> tuple[dict[str, Any], list[str]]:
+    """The claim a candidate makes, with the comments that say what was read and what was not."""
+    unit, how = claim_unit(s)
+    kind = kind_of(s.metric) or "other"
+    tolerance = {"percent": 1.0, "fraction": 0.01}.get(unit, 0.0)
+    where = f"{s.source}, p. {s.page}" + (f", arXiv v{version}" if version else "")
+    fields: dict[str, Any] = {"name": claim_name(s), "metric": metric, "reported": s.value, "unit": unit,
+                              "kind": kind, "direction": better(kind) or ("lower" if s.lower else "higher"),
+                              "dataset": s.dataset, "split": s.split, "model": s.model}
+    if s.std is not None:
+        fields["reported_std"] = s.std
+    fields.update(tolerance=tolerance or (0.05 if s.value else 0.0),
+                  tolerance_kind="absolute" if tolerance else "relative", source=f"{where}: {s.context}")
+    notes = [f"unit: {how}"] if how else []
+    if not s.dataset:
+        notes.append("dataset: not named beside the number; until you say which, the check sets this claim aside")
+    return fields, notes
+
+
 def claim_toml(s: Suggestion, version: int | None, metric: str | None = None) -> str:
     """A [[claim]] for a candidate; `metric` is the key the project's train.py writes, when known."""
-    scale = "percent" if s.unit == "%" else "raw" if s.raw or s.value > 1 else "fraction"
-    tolerance = {"percent": 1.0, "raw": 0.5, "fraction": 0.01}[scale]
-    std = f"reported_std = {s.std:g}\n" if s.std is not None else ""
-    where = f"{s.source}, p. {s.page}" + (f", arXiv v{version}" if version else "")
-    note = f"{s.metric}, as this project's train.py names it" if metric else \
-        "rename to the key your train.py writes to metrics.json"
-    return (
-        "\n[[claim]]\n"
-        f"name = {_toml_string(claim_name(s))}\n"
-        f"metric = {_toml_string(metric or s.metric)}  # {note}\n"
-        f"reported = {s.value:g}\n"
-        f"{std}"
-        f'scale = "{scale}"\n'
-        f'direction = "{"lower" if s.lower else "higher"}"\n'
-        f"tolerance = {tolerance:g}\n"
-        'tolerance_kind = "absolute"\n'
-        f"source = {_toml_string(f'{where}: {s.context}')}\n"
-    )
+    fields, notes = claim_fields(s, version, metric or s.metric)
+    if metric is None:
+        notes.append("metric: no key of this project measures it; name the key your task.py writes")
+    lines = ["", "[[claim]]", *(f"# {n}" for n in notes)]
+    for key, value in fields.items():
+        lines.append(f"{key} = {_toml_string(value) if isinstance(value, str) else f'{value:g}'}")
+    return "\n".join(lines) + "\n"
+
+
+def declared_metrics(folder: Path) -> dict[str, tuple[str, str, str]]:
+    """What each metrics.json key of a project measures, (kind, unit, split), as its task.py
+    declares in METRICS (read without running it), plus the harness's own `steps`."""
+    import ast
+
+    out = {"steps": ("steps", "count", "")}
+    try:
+        tree = ast.parse((folder / "task.py").read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return out
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "METRICS" for t in node.targets):
+            try:
+                value = ast.literal_eval(node.value)
+            except ValueError:
+                return out
+            out.update({k: tuple(v) for k, v in value.items() if isinstance(v, (tuple, list)) and len(v) == 3})
+    return out
+
+
+def comparable(claim: Claim, key: str, declared: tuple[str, str, str] | None) -> str | None:
+    """None when `claim` can be judged on metric `key` as declared; else why not, and what would fix it."""
+    from paperlab.replicate.measures import Incomparable, factor, same_kind
+
+    if declared is None:
+        return f"{key} is not declared in task.py's METRICS (what it measures, in which unit): declare it"
+    kind, unit, split = declared
+    problem = same_kind(claim.kind, kind)
+    if problem:
+        return f"{problem} ({key}): have task.py write {claim.kind.replace('_', ' ')} under a key of its own"
+    if claim.split and split and claim.split != split:
+        return f"the claim is on the {claim.split} split and {key} on the {split} split"
+    try:
+        factor(claim.unit or unit, unit, claim.of)
+    except Incomparable as exc:
+        return f"{key}: {exc}"
+    return None
 
 
 def _project_metrics(claims_text: str) -> dict[str, str]:
@@ -153,10 +246,11 @@ def suggest_for(lib: Library, ref: str) -> tuple[Item, list[Suggestion]]:
     return item, rank([f for page, text in pages for f in from_sentences(page, text, False)], item.version)
 
 
-def accept(lib: Library, ref: str, numbers: list[int]) -> tuple[Path, int]:
+def accept(lib: Library, ref: str, numbers: list[int], metric: str | None = None) -> tuple[Path, int]:
     """Append the numbered suggestions not already there to `claims.toml` in one atomic write,
-    refusing a file that does not load before or would not after; returns its path and how many
-    were added."""
+    refusing a file that does not load before or would not after, and a claim whose number cannot
+    be put on the project's metric (another kind, unit or split); returns its path and how many
+    were added. `metric` maps them onto that key instead of the template's choice."""
     item, found = suggest_for(lib, ref)
     by_number = {s.number: s for s in found}
     missing = [n for n in numbers if n not in by_number]
@@ -166,7 +260,17 @@ def accept(lib: Library, ref: str, numbers: list[int]) -> tuple[Path, int]:
     have = {c.name for c in load(path)}  # refuse to append to a malformed file; never add one twice
     new = [by_number[n] for n in numbers if claim_name(by_number[n]) not in have]
     text = path.read_text(encoding="utf-8")
-    text += "".join(claim_toml(s, item.version, _project_metrics(text).get(s.metric)) for s in new)
+    keys, declared = _project_metrics(text), declared_metrics(path.parent)
+    for s in new:
+        key = metric or keys.get(s.metric)
+        if key is None:
+            continue  # written with the paper's name for it: MISSING until task.py writes it
+        fields, _ = claim_fields(s, item.version, key)
+        problem = comparable(_checked(dict(fields), "claims.toml"), key, declared.get(key))
+        if problem:
+            raise InvalidInput(f"suggestion {s.number} ({s.value:g}{s.unit} {s.metric.replace('_', ' ')}) cannot be "
+                               f"checked against {key}: {problem}; nothing was added")
+    text += "".join(claim_toml(s, item.version, metric or keys.get(s.metric)) for s in new)
     parse(text, path)  # what is written must load: checked before the file changes
     atomic_write_text(path, text)
     return path, len(new)

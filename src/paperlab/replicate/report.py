@@ -8,7 +8,7 @@ from pathlib import Path
 
 from paperlab.fsutil import atomic_write_text
 from paperlab.library import Library
-from paperlab.replicate.check import load_and_evaluate, markdown_table
+from paperlab.replicate.check import explain, load_and_evaluate, markdown_table
 from paperlab.store.items import get_item
 
 
@@ -50,7 +50,7 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
                 ax.plot([r["step"] for r in rows], [r[key] for r in rows], label=run_id, lw=1.2)
             for v in verdicts:
                 if v.claim.metric.removeprefix("final_") == key:
-                    ax.axhline(v.claim.reported_value, color="black", ls="--", lw=1,
+                    ax.axhline(v.claim.reported / v.factor, color="black", ls="--", lw=1,
                                label=f"reported: {v.claim.name}")
             ax.set_xscale("log")
             ax.set_xlabel("step")
@@ -63,16 +63,17 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
     if measured:
         fig, axes = plt.subplots(1, len(measured), figsize=(3 * len(measured), 3.2), squeeze=False)
         for ax, v in zip(axes[0], measured, strict=True):
-            factor = v.claim.factor
-            ax.bar(["reported", "obtained"], [v.claim.reported, (v.obtained or 0.0) * factor],
-                   yerr=[0, (v.obtained_std or 0) * factor], color=["#888", "#3a7"])
+            ax.bar(["reported", "obtained"], [v.claim.reported, v.obtained or 0.0],
+                   yerr=[0, v.obtained_std or 0], color=["#888", "#3a7"])
             ax.set_title(f"{v.claim.name[:28]}\n{v.verdict}", fontsize=8)
         _save(fig, folder / "claims.png")
         plt.close(fig)
         images.append(("Reported vs obtained", "claims.png"))
     lines = [f"# Replication report: {item.title}", "",
              f"arXiv {item.arxiv_id or item.id} · status **{status}** · {len(used)} run(s)", "",
-             "## Claims", "", markdown_table(verdicts), "", "## Runs", "",
+             *([f"Not reproduced: {result.why}.", ""] if result.why else []),
+             "## Claims", "", markdown_table(verdicts), "", "## Why each run was compared or set aside", "",
+             "```", *explain(result), "```", "", "## Runs", "",
              "| Run | Seed | Device | Duration (s) | Exit |", "|---|---|---|---|---|"]
     lines += [f"| {r['id']} | {r['seed']} | {r['device']} | {r['duration_s']} | {r['exit_status']} |"
               for r in used]

@@ -17,6 +17,7 @@ from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
 from paperlab.fsutil import is_locked, process_lock, remove_empty_dir
 from paperlab.library import Library
 from paperlab.models import REPLICATION_STATUSES, RunResult
+from paperlab.replicate.check import pipeline_test
 from paperlab.store.items import add_log
 from paperlab.store.replications import get_replication, insert_run, list_replications, run_exists, set_status
 from paperlab.store.schema import Database, transaction
@@ -33,14 +34,7 @@ def train_command(config_file: str, seed: int, out_dir: str, nproc: int, overrid
     return [sys.executable, *args]
 
 
-SMOKE = "smoke"
 INTERRUPTED = 130  # the exit status recorded for a run stopped by Ctrl-C, as shells report SIGINT
-
-
-def is_smoke(config: str) -> bool:
-    """Smoke configs (`smoke`, `smoke-gpu`, ...) test the pipeline: they never count toward a verdict
-    or the replication's status."""
-    return config == SMOKE or config.startswith(SMOKE + "-")
 
 
 def execute(cmd: list[str], cwd: str, log_path: str, on_line: Callable[[str], None] | None = None) -> int:
@@ -171,9 +165,10 @@ def _run_plans(
     config_hash: str, commit: str, seeds: int, executor: str, nproc: int, on_line: LineFn | None,
 ) -> list[RunResult]:
     database = lib.db
-    # Only runs that can be checked move the status: not smoke runs, not a project with no claims.
+    # Runs of a project with claims move the status while they run; it goes back if none of them
+    # can be judged (all failed, or all only test the pipeline: fake data, cut short).
     before = get_replication(database, item_id)
-    counts = not is_smoke(config) and _has_claims(folder)
+    counts = _has_claims(folder)
     if counts:
         set_status(database, item_id, "running", detail=f"{seeds} run(s) of config {config}")
     results: list[RunResult] = []
@@ -223,6 +218,8 @@ def _run_plans(
         raise
     if counts and not any(r.exit_status == 0 for r in results):
         _restore(database, item_id, before, "every run failed")
+    elif counts and not any(r.exit_status == 0 and pipeline_test(r.trained) is None for r in results):
+        _restore(database, item_id, before, "its runs only test the pipeline")
     return results
 
 
@@ -265,19 +262,20 @@ def _record(
 ) -> RunResult:
     metrics = _read_json(folder / out_dir / "metrics.json") if code == 0 else {}
     env = _read_json(folder / out_dir / "env.json")
+    trained = _read_json(folder / out_dir / "run.json") if code == 0 else {}
     if code != 0:  # marked, so the folder never looks like a valid run
         marker = folder / out_dir / ("INTERRUPTED" if code == INTERRUPTED else "FAILED")
         if not marker.exists():
             marker.write_text(f"exit status {code}; see train.log\n")
     result = RunResult(run_id, seed, code, round(time.time() - start, 2), out_dir, metrics,
-                       str(env.get("device_name") or env.get("device") or ""))
+                       str(env.get("device_name") or env.get("device") or ""), trained)
     with transaction(database):
         insert_run(database, {
             "id": run_id, "item_id": item_id, "seed": seed, "config": config,
             "config_hash": config_hash, "git_commit": commit, "device": result.device,
             "started_at": datetime.fromtimestamp(start).astimezone().isoformat(timespec="seconds"),
             "duration_s": result.duration_s, "metrics": metrics, "exit_status": code,
-            "run_dir": out_dir,
+            "run_dir": out_dir, "trained": trained,
         })
         add_log(database, item_id, "replication:run", f"{run_id} exit {code}")
     return result

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from paperlab.models import Suggestion
+from paperlab.replicate.measures import one_dataset, split_in
 
 MAX_CANDIDATES = 40
 # metric words -> (canonical name, lower is better)
@@ -25,16 +26,19 @@ METRICS = [
     (r"top-?5 (?:test |val(?:idation)? )?err(?:or|\.)", "top5_error", True),
     (r"top-?1 (?:test |val(?:idation)? )?acc(?:uracy)?", "top1_accuracy", False),
     (r"top-?5 (?:test |val(?:idation)? )?acc(?:uracy)?", "top5_accuracy", False),
-    (r"(?:test |val(?:idation)? |training )?(?:error(?: rate)?|err\.)", "error", True),
+    (r"(?<!standard )(?<!std\. )(?:test |val(?:idation)? |training )?(?:error(?: rate)?|err\.)", "error", True),
     (r"(?:test |val(?:idation)? )?acc(?:uracy)?", "accuracy", False),
     (r"bleu(?: score)?", "bleu", False), (r"glue score", "glue_score", False), (r"f1(?: score)?", "f1", False),
     (r"perplexity|ppl", "perplexity", True), (r"exact match|\bem\b", "exact_match", False),
     (r"ndcg", "ndcg", False), (r"map\b|mean average precision", "map", False), (r"auc", "auc", False),
     (r"rouge(?:-[12l])?", "rouge", False), (r"fid", "fid", True), (r"wer|word error rate", "wer", True),
     (r"(?:test |val(?:idation)? )?loss", "loss", True), (r"mse", "mse", True), (r"psnr", "psnr", False),
+    (r"negative log-?likelihood|nll", "loss", True), (r"log-?likelihood", "log_likelihood", False),
+    (r"bits per (?:character|char|byte)|bpc", "bits_per_character", True),
 ]
 METRIC = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")", re.IGNORECASE)
-RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse"}  # scores, not shares
+RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood",
+       "bits_per_character"}  # scores, not shares
 NUMBER = re.compile(r"(?<![\w.\[\-])(\d{1,3}(?:\.\d+)?)(\s*%)?(?:\s*(?:±|\+-|\+/-)\s*(\d+(?:\.\d+)?))?(?![\w\-])")
 VERB = r"(?:of|is|was|to|at|=|:|reaches|reaching|achieves|achieving|obtains|obtaining|improves|with)"
 REFERENCE_BEFORE = re.compile(r"(?:Table|Tab\.|Figure|Fig\.|Section|Sec\.|Eq\.|Appendix|§)\s*$", re.IGNORECASE)
@@ -61,6 +65,9 @@ class Found:
     context: str
     source: str  # "abstract", "text", or "Table N, row R, column C"
     score: float = 0.0
+    dataset: str = ""  # the one benchmark its row, column, caption or sentence names
+    split: str = ""
+    model: str = ""  # its table row
 
 
 # --- sentences -------------------------------------------------------------------------------------
@@ -114,7 +121,8 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
                 continue
             std = float(m.group(3)) if m.group(3) else None
             out.append(Found(value, unit, std, found[0], found[1], page, sentence[:240],
-                             "abstract" if abstract else "text"))
+                             "abstract" if abstract else "text", dataset=one_dataset(sentence),
+                             split=split_in(hit.group(1)) or split_in(sentence)))
     return out
 
 
@@ -264,7 +272,9 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
             source = (f"Table {number}" + (f", row '{label[:40]}'" if label else "")
                       + (f", column '{header[:30]}'" if header else ""))
             out.append(Found(value, unit, std, metric, lower, page_number,
-                             f"{caption[:120]} | {label} | {header}: {cell.text}", source))
+                             f"{caption[:120]} | {label} | {header}: {cell.text}", source,
+                             dataset=one_dataset(header, label, caption), split=split_in(f"{header} {caption}"),
+                             model=label[:60]))
     return out
 
 
@@ -314,5 +324,6 @@ def rank(found: list[Found], version: int | None = None) -> list[Suggestion]:
         unique.setdefault((f.value, f.metric, f.page), f)
     ordered = sorted(unique.values(), key=lambda f: (-f.score, f.page))[:MAX_CANDIDATES]
     return [Suggestion(n, f.metric, f.value, f.unit, f.page, f.context, source=f.source, std=f.std,
-                       lower=f.lower, raw=f.metric in RAW and not f.unit)
+                       lower=f.lower, raw=f.metric in RAW and not f.unit, dataset=f.dataset, split=f.split,
+                       model=f.model)
             for n, f in enumerate(ordered, start=1)]

@@ -40,7 +40,8 @@ def list_replications(db: Database) -> list[dict[str, Any]]:
 
 
 def insert_run(db: Database, run: dict[str, Any]) -> None:
-    db.table("runs").insert({**run, "metrics": json.dumps(run.get("metrics") or {})})
+    db.table("runs").insert({**run, "metrics": json.dumps(run.get("metrics") or {}),
+                             "trained": json.dumps(run.get("trained") or {})})
 
 
 def run_exists(db: Database, run_id: str) -> bool:
@@ -52,6 +53,7 @@ def runs_for(db: Database, item_id: str, config: str | None = None) -> list[dict
     out = list(db.query(sql + " ORDER BY started_at, id", [item_id, config] if config else [item_id]))
     for r in out:
         r["metrics"] = json.loads(r["metrics"] or "{}")
+        r["trained"] = json.loads(r["trained"] or "{}")
     return out
 
 
@@ -59,3 +61,14 @@ def replace_claims(db: Database, item_id: str, rows: list[dict[str, Any]]) -> No
     with transaction(db):
         db.table("claims").delete_where("item_id = ?", [item_id])
         db.table("claims").insert_all({"item_id": item_id, **r} for r in rows)
+
+
+def take_rechecked(db: Database) -> dict[str, str]:
+    """The replications whose status the rules of migration 5 changed (id -> the status they had),
+    once: the notice is removed as it is read."""
+    with transaction(db):
+        row = db.execute("SELECT value FROM meta WHERE key = 'rechecked'").fetchone()
+        if row is None:
+            return {}
+        db.execute("DELETE FROM meta WHERE key = 'rechecked'")
+    return dict(json.loads(row[0]))

@@ -200,8 +200,32 @@ def _m4_chunk_zone(db: Database) -> None:
     db.table("chunks").add_column("zone", str, not_null_default="body")
 
 
+def _m5_what_runs_trained(db: Database) -> None:
+    """Each run's record of what it trained (run.json: the data and its fingerprint, the model, the
+    budget, what each metric measures), and why each claim got its verdict. Verdicts are re-judged
+    under the rules that need these: a run recorded before them says nothing of its data, so no
+    claim can be judged on it, and a replication that was reproduced, partial or failed becomes
+    inconclusive, which the next `replicate check` or `replicate list` says once (meta 'rechecked')."""
+    db.execute("ALTER TABLE runs ADD COLUMN trained TEXT NOT NULL DEFAULT '{}'")
+    db.execute("ALTER TABLE claims ADD COLUMN detail TEXT NOT NULL DEFAULT ''")
+    stamp = now()
+    changed = list(db.query("SELECT item_id, status FROM replications WHERE status IN "
+                            "('reproduced', 'partial', 'failed')"))
+    for row in changed:
+        db.execute("UPDATE replications SET status = 'inconclusive', updated_at = ?, summary = ? WHERE item_id = ?",
+                   [stamp, f"was {row['status']}: its runs predate run.json", row["item_id"]])
+        db.execute("INSERT INTO log_entries (item_id, at, kind, detail) VALUES (?, ?, 'replication:inconclusive', ?)",
+                   [row["item_id"], stamp, f"re-judged: was {row['status']}, but its runs do not record what they "
+                    "trained on (data, model, steps); run them again with the current train.py"])
+    db.execute("UPDATE claims SET verdict = 'UNTESTED', obtained = NULL, "
+               "detail = 'runs recorded before run.json: what they trained on is not known'")
+    if changed:
+        db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('rechecked', ?)",
+                   [json.dumps({r["item_id"]: r["status"] for r in changed})])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
-    _m1_log_chunks_replications, _m2_term_counts, _m3_venue, _m4_chunk_zone,
+    _m1_log_chunks_replications, _m2_term_counts, _m3_venue, _m4_chunk_zone, _m5_what_runs_trained,
 ]
 
 

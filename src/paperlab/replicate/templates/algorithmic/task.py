@@ -22,6 +22,17 @@ DEFAULTS = {
     "dropout": 0.0,
     "stop_after_val_acc": 0.0,  # stop once validation accuracy reaches this (0: never)
 }
+# What each metrics.json key measures: (kind, unit, split). paperlab checks a claim against a key
+# only when they agree; declare every key you add.
+METRICS = {
+    "final_train_acc": ("accuracy", "fraction", "train"),
+    "final_val_acc": ("accuracy", "fraction", "val"),
+    "final_val_loss": ("loss", "nats", "val"),
+    "steps_to_train_acc_0.99": ("steps", "count", "train"),
+    "steps_to_val_acc_0.99": ("steps", "count", "val"),
+    "generalization_delay": ("ratio", "raw", "val"),
+}
+SYMBOLS = {"add": "+", "sub": "-", "mul": "*"}
 
 
 def make_dataset(p: int, operation: str, train_fraction: float, seed: int):
@@ -84,6 +95,18 @@ class Work:
         self.model = Transformer(vocab=cfg["modulus"] + 2, d_model=cfg["d_model"], n_heads=cfg["n_heads"],
                                  n_layers=cfg["n_layers"], dropout=cfg["dropout"], n_out=cfg["modulus"])
         self.generator = torch.Generator().manual_seed(seed)
+
+    def describe(self) -> dict:
+        """What this run trains on and with: the data is generated, as in the paper."""
+        c = self.cfg
+        return {
+            "data": {"name": f"{c['operation']} mod {c['modulus']}", "kind": "generated",
+                     "generator": f"every x {SYMBOLS.get(c['operation'], c['operation'])} y (mod {c['modulus']}), "
+                                  f"{c['train_fraction']:g} of them for training, split seed {c['seed']}",
+                     "sizes": {"train": len(self.train_y), "val": len(self.val_y)},
+                     "tensors": [self.train_x, self.train_y, self.val_x, self.val_y]},
+            "model": {"name": f"{c['n_layers']}-layer transformer", "d_model": c["d_model"], "n_heads": c["n_heads"]},
+        }
 
     def train_batch(self, step: int):
         idx = torch.randint(len(self.train_x), (self.cfg["batch_size"],), generator=self.generator)

@@ -26,6 +26,18 @@ DEFAULTS = {
     "lora_targets": "query,value",      # module names LoRA adapts (BERT's attention projections)
     "eval_batch_size": 128,
 }
+# What each metrics.json key measures: (kind, unit, split). paperlab checks a claim against a key
+# only when they agree; declare every key you add.
+METRICS = {
+    "final_val_loss": ("loss", "nats", "val"),
+    "final_val_acc": ("accuracy", "fraction", "val"),
+    "final_val_f1": ("f1", "fraction", "val"),
+    "best_val_acc": ("accuracy", "fraction", "val"),
+    "best_val_f1": ("f1", "fraction", "val"),
+    "best_step": ("steps", "count", "val"),
+}
+GLUE_NAMES = {"sst2": "SST-2", "cola": "CoLA", "mrpc": "MRPC", "rte": "RTE", "qnli": "QNLI", "qqp": "QQP",
+              "mnli": "MNLI", "wnli": "WNLI"}
 GLUE_FIELDS = {  # task -> (first text, second text or None, validation split)
     "sst2": ("sentence", None, "validation"), "cola": ("sentence", None, "validation"),
     "mrpc": ("sentence1", "sentence2", "validation"), "rte": ("sentence1", "sentence2", "validation"),
@@ -111,6 +123,20 @@ class Work:
                 lora_dropout=cfg["lora_dropout"], target_modules=cfg["lora_targets"].split(",")))
         self.model = model
         self.generator = torch.Generator().manual_seed(seed)
+
+    def describe(self) -> dict:
+        """What this run trains on and with: the generated reviews are a stand-in that tests the pipeline."""
+        c = self.cfg
+        fake = c["dataset"] == "generated"
+        model = c["pretrained"].rsplit("/", 1)[-1].removesuffix("-uncased").removesuffix("-cased")
+        return {
+            "data": {"name": "generated reviews" if fake else GLUE_NAMES.get(c["dataset"].partition("/")[2], c["dataset"]),
+                     "kind": "fake" if fake else "real", "source": "generated" if fake else f"datasets: {c['dataset']}",
+                     "sizes": {"train": len(self.train_y), "val": len(self.val_y)},
+                     "tensors": [*self.train.values(), self.train_y, *self.val.values(), self.val_y]},
+            "model": {"name": model + (" LoRA" if c["lora_r"] else ""), "pretrained": c["pretrained"],
+                      "lora_r": c["lora_r"], "lora_alpha": c["lora_alpha"]},
+        }
 
     def train_batch(self, step: int):
         idx = torch.randint(len(self.train_y), (self.cfg["batch_size"],), generator=self.generator)

@@ -2,18 +2,62 @@
 
     python check.py runs/run-a runs/run-b ...
 
-Same rules as `paperlab replicate check`: a claim whose metric is missing from any run is MISSING;
-exit code 0 only if there is at least one claim and every claim matches.
+The core of `paperlab replicate check`'s rules: a run is compared with a claim only when its
+run.json shows real or generated data (not fake), the claim's dataset and, when the claim names a
+table row, that model; numbers are put in the claim's unit (a percentage or a fraction); MATCH is
+within the tolerance on either side, BETTER beyond it on the good side (never a reproduction),
+CLOSE and MISS short of it. `paperlab replicate check --explain` adds the paper's budget, the
+metric's kind and split, and says why each run was set aside. Exit code 0 only if every claim matches
+on every run given.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import sys
 import tomllib
 from pathlib import Path
+
+SHARE = {"fraction": 1.0, "percent": 100.0}
+
+
+def normal(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def read(run_dir: str, name: str) -> dict:
+    path = Path(run_dir) / name
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def usable(claim: dict, trained: dict) -> bool:
+    data, model = trained.get("data", {}), trained.get("model", {})
+    if not trained or data.get("kind") == "fake" or not claim.get("dataset"):
+        return False
+    if normal(claim["dataset"]) != normal(data.get("name", "")):
+        return False
+    return not claim.get("model") or normal(model.get("name", "")) in normal(claim["model"])
+
+
+def verdict(claim: dict, values: list[float]) -> str:
+    reported, tol = claim["reported"], claim.get("tolerance", 0.0)
+    kind = claim.get("tolerance_kind", "absolute")
+    allowed = tol * abs(reported) if kind == "relative" else tol * claim.get("reported_std", 0.0) if kind == "std" else tol
+    diff = statistics.fmean(values) - reported
+    compare, direction = claim.get("compare", "value"), claim.get("direction", "higher")
+    if compare == "at-least":
+        short = -diff
+    elif compare == "at-most":
+        short = diff
+    else:
+        gain = {"higher": diff, "lower": -diff}.get(direction)
+        if abs(diff) > allowed + 1e-12 and gain is not None and gain > 0:
+            return "BETTER"
+        short = abs(diff)
+    return "MATCH" if short <= allowed + 1e-12 else "CLOSE" if short <= 2 * allowed + 1e-12 else "MISS"
 
 
 def main(run_dirs: list[str]) -> int:
@@ -21,28 +65,28 @@ def main(run_dirs: list[str]) -> int:
     if not claims:
         print("claims.toml has no [[claim]] yet: add the paper's numbers first")
         return 1
-    metrics = [json.loads((Path(d) / "metrics.json").read_text()) if (Path(d) / "metrics.json").exists() else {}
-               for d in run_dirs]
-    ok = bool(metrics)
+    runs = [(read(d, "metrics.json"), read(d, "run.json")) for d in run_dirs]
+    ok = bool(runs)
     print(f"{'claim':<40} {'reported':>10} {'obtained':>10} verdict")
     for c in claims:
-        scale = 100.0 if c.get("scale") == "percent" else 1.0
-        values = [m.get(c["metric"]) for m in metrics]
-        reported = c["reported"] / scale
-        kind = c.get("tolerance_kind", "absolute")
-        tol = c.get("tolerance", 0.0)
-        allowed = tol * abs(reported) if kind == "relative" else \
-            tol * c.get("reported_std", 0.0) / scale if kind == "std" else tol / scale
-        if not values or any(not isinstance(v, (int, float)) or isinstance(v, bool) or math.isnan(v) for v in values):
-            verdict, shown = "MISSING", "-"
-        else:
-            mean = statistics.fmean(values)
-            gap = {"higher": reported - mean, "lower": mean - reported}.get(
-                c.get("direction", "higher"), abs(mean - reported))
-            verdict = "MATCH" if gap <= allowed + 1e-12 else "CLOSE" if gap <= 2 * allowed + 1e-12 else "MISS"
-            shown = f"{mean * scale:.4g}"
-        ok &= verdict == "MATCH"
-        print(f"{c['name'][:40]:<40} {c['reported']:>10.4g} {shown:>10} {verdict}")
+        values, shown = [], "-"
+        for metrics, trained in runs:
+            value = metrics.get(c["metric"])
+            meta = trained.get("metrics", {}).get(c["metric"])
+            if not usable(c, trained) or meta is None or isinstance(value, bool) \
+                    or not isinstance(value, (int, float)) or math.isnan(value):
+                values = []
+                break
+            unit = c.get("unit", c.get("scale")) or meta[1]
+            if unit != meta[1] and not (unit in SHARE and meta[1] in SHARE):
+                values = []
+                break
+            values.append(value * SHARE.get(unit, 1.0) / SHARE.get(meta[1], 1.0))
+        result = verdict(c, values) if values else "UNTESTED"
+        if values:
+            shown = f"{statistics.fmean(values):.4g}"
+        ok &= result == "MATCH"
+        print(f"{c['name'][:40]:<40} {c['reported']:>10.4g} {shown:>10} {result}")
     return 0 if ok else 1
 
 

@@ -12,6 +12,7 @@ lives in task.py; this file is the loop around it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -199,6 +200,38 @@ if master:
     (out_dir / "env.json").write_text(json.dumps(env, indent=2) + "\n")
     log = (out_dir / "metrics.jsonl").open("a")
 
+# --- what this run trains: the data it read (a fingerprint of it), the model, the budget ------------
+def fingerprint(tensors: list[torch.Tensor]) -> str:
+    """sha256 over the bytes of the data the task holds: two runs that read the same data agree."""
+    digest = hashlib.sha256()
+    for t in tensors:
+        digest.update(str((tuple(t.shape), str(t.dtype))).encode())
+        digest.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def trained(steps: int, stopped_by_task: bool) -> dict:
+    """run.json: what `paperlab replicate check` needs to know before it compares this run with a
+    claim. `data.kind` is "real" (read from files), "generated" (the task's data is defined by a
+    generator, as the paper's is) or "fake" (a stand-in that tests the pipeline)."""
+    data = dict(described["data"])
+    data["sha256"] = fingerprint(data.pop("tensors"))
+    train_size = data.get("sizes", {}).get("train")
+    own = tomllib.loads(Path(cfg["config_file"]).read_text()).get("max_steps") if "config_file" in cfg else None
+    return {
+        "format": 1, "data": data,
+        "model": {**described["model"], "parameters": sum(p.numel() for p in raw_model.parameters())},
+        "budget": {"steps": steps, "max_steps": cfg["max_steps"], "config_max_steps": own or config["max_steps"],
+                   "batch_size": cfg["batch_size"] * world_size, "samples": steps * cfg["batch_size"] * world_size,
+                   "epochs": steps * cfg["batch_size"] * world_size / train_size if train_size else None,
+                   "stopped": "task" if stopped_by_task else "max_steps"},
+        "metrics": {"steps": ["steps", "count", ""], **{k: list(v) for k, v in task.METRICS.items()}},
+    }
+
+
+described = work.describe()
+stopped_by_task = False
+
 # --- training loop ---------------------------------------------------------------------------------
 history: list[dict] = []
 train_loss_sum, train_loss_n, samples = 0.0, 0, 0
@@ -239,6 +272,7 @@ while step < cfg["max_steps"]:
                         "config": {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool))}},
                        ckpt_path)
         if work.should_stop(row):
+            stopped_by_task = True
             break
 
 # --- final metrics: the last evaluation as final_*, plus what the task derives from the history ---
@@ -252,6 +286,7 @@ if master:
         "samples_per_s": samples / elapsed if elapsed else None,
         "peak_memory_mb": torch.cuda.max_memory_allocated(device) / 2**20 if device_type == "cuda" else None,
     })
+    (out_dir / "run.json").write_text(json.dumps(trained(step, stopped_by_task), indent=2) + "\n")
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics))
 if ddp:

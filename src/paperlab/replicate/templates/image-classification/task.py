@@ -29,6 +29,18 @@ DEFAULTS = {
     "augment": True,          # random crop (padding 4) and horizontal flip
     "eval_batch_size": 1000,
 }
+# What each metrics.json key measures: (kind, unit, split). paperlab checks a claim against a key
+# only when they agree; declare every key you add.
+METRICS = {
+    "final_test_loss": ("loss", "nats", "test"),
+    "final_test_top1_acc": ("accuracy", "fraction", "test"),
+    "final_test_top1_err": ("error", "fraction", "test"),
+    "final_test_top5_acc": ("top5_accuracy", "fraction", "test"),
+    "final_test_top5_err": ("top5_error", "fraction", "test"),
+    "best_test_top1_err": ("error", "fraction", "test"),
+    "best_step": ("steps", "count", "test"),
+}
+NAMES = {"mnist": "MNIST", "cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "fake": "fake"}
 STATS = {  # per-channel mean and std of the training images
     "mnist": ((0.1307,), (0.3081,)),
     "cifar10": ((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)),
@@ -155,6 +167,18 @@ class Work:
         self.std = torch.tensor(std, device=device).view(1, -1, 1, 1)
         self.model = make_model(cfg, classes, tuple(train_x.shape[1:]))
         self.generator = torch.Generator().manual_seed(seed)
+
+    def describe(self) -> dict:
+        """What this run trains on and with: fake data is a stand-in that tests the pipeline."""
+        c = self.cfg
+        fake = c["dataset"] == "fake"
+        return {
+            "data": {"name": NAMES.get(c["dataset"], c["dataset"]), "kind": "fake" if fake else "real",
+                     "source": "random images and labels (FakeData)" if fake else f"torchvision, {c['data_dir']}/",
+                     "sizes": {"train": len(self.train_y), "test": len(self.test_y)},
+                     "tensors": [self.train_x, self.train_y, self.test_x, self.test_y]},
+            "model": {"name": c["model"].removeprefix("torchvision:"), "width": c["width"], "augment": c["augment"]},
+        }
 
     def _normalise(self, images: torch.Tensor) -> torch.Tensor:
         return (images.float() / 255 - self.mean) / self.std

@@ -21,6 +21,7 @@ from torch import nn
 NAME = "language-model"
 DEFAULTS = {
     "data_file": "data/input.txt",  # plain UTF-8 text; "" generates one (smoke runs)
+    "dataset": "",                  # the corpus's name as the paper gives it ("WikiText-103"); "": the file's
     "tokenizer": "char",            # char | path to a tokenizer.json
     "val_fraction": 0.1,            # the last 10% of the text is held out
     "block_size": 256,              # context length in tokens
@@ -53,6 +54,18 @@ def tokenize(cfg: dict, text: str) -> tuple[list[int], int]:
 
     tok = Tokenizer.from_file(cfg["tokenizer"])
     return tok.encode(text).ids, tok.get_vocab_size()
+
+
+# What each metrics.json key measures: (kind, unit, split). paperlab checks a claim against a key
+# only when they agree; declare every key you add.
+METRICS = {
+    "final_val_loss": ("loss", "nats", "val"),
+    "final_val_ppl": ("perplexity", "raw", "val"),
+    "final_val_bpc": ("bits_per_character", "bits", "val"),
+    "best_val_loss": ("loss", "nats", "val"),
+    "best_val_ppl": ("perplexity", "raw", "val"),
+    "best_step": ("steps", "count", "val"),
+}
 
 
 class Block(nn.Module):
@@ -123,6 +136,19 @@ class Work:
         x = torch.stack([data[i:i + self.cfg["block_size"]] for i in starts])
         y = torch.stack([data[i + 1:i + 1 + self.cfg["block_size"]] for i in starts])
         return x, y
+
+    def describe(self) -> dict:
+        """What this run trains on and with: a generated text is a stand-in that tests the pipeline."""
+        c = self.cfg
+        real = bool(c["data_file"])
+        return {
+            "data": {"name": (c["dataset"] or Path(c["data_file"]).stem) if real else "generated text",
+                     "kind": "real" if real else "fake", "source": c["data_file"] or "a tiny generated grammar",
+                     "sizes": {"train_tokens": len(self.train), "val_tokens": len(self.val)},
+                     "tensors": [self.train, self.val]},
+            "model": {"name": "gpt", "n_layers": c["n_layers"], "d_model": c["d_model"], "n_heads": c["n_heads"],
+                      "tokenizer": c["tokenizer"], "block_size": c["block_size"]},
+        }
 
     def train_batch(self, step: int):
         return self._batch(self.train, self.cfg["batch_size"], self.generator)
