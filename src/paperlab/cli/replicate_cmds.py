@@ -167,8 +167,7 @@ def run(
 
     tests = {why for r in results if r.exit_status == 0 and (why := pipeline_test(r.trained))}
     if tests and not as_json:
-        err_console.print(f"These runs test the pipeline, not the paper ({'; '.join(sorted(tests))}): "
-                          "no claim is judged on them.", soft_wrap=True)
+        err_console.print(f"No claim is judged on these runs: {'; '.join(sorted(tests))}.", soft_wrap=True)
     failed = [r for r in results if r.exit_status != 0]
     if failed:
         log_path = lib.replication_dir(lib.resolve_id(item_id)) / failed[0].run_dir / "train.log"
