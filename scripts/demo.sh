@@ -84,10 +84,10 @@ else
   show paperlab replicate run 2201.02177 --config default
 fi
 set +e
-show paperlab replicate check 2201.02177
+show paperlab replicate check 2201.02177 --explain
 check_status=$?
 set -e
-echo "(replicate check exit code: $check_status; 0 means every claim matched)"
+echo "(replicate check exit code: $check_status; 0 means reproduced: every claim matched on every seed run)"
 show paperlab replicate report 2201.02177
 show paperlab replicate status
 show paperlab week

@@ -18,6 +18,7 @@ import pytest
 
 from paperlab.config import Settings
 from paperlab.doctor import consistency
+from paperlab.fsutil import FAILPOINT
 from paperlab.library import Library
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING, write_paper_pdf
 from tests.conftest import copy_library
@@ -28,19 +29,45 @@ KILLS = int(os.environ.get("PAPERLAB_CRASH_KILLS", "3"))  # per command; more: P
 rng = random.Random(int(os.environ.get("PAPERLAB_CRASH_SEED", "9")))
 
 
-def killed(home: Path, *args: str, after: tuple[float, float]) -> bool:
-    """Start `paperlab ARGS`, SIGKILL its whole process group at a random moment in `after`; True if
-    it was still at work then (each test asserts that some kills landed mid-work)."""
+def killed(home: Path, *args: str, after: tuple[float, float]) -> None:
+    """Start `paperlab ARGS` and SIGKILL its whole process group at a random moment in `after` (it
+    may have finished by then: that moment is covered too). These add breadth; the moments that
+    must be covered are the failpoints (`killed_at`)."""
     proc = subprocess.Popen([sys.executable, "-m", "paperlab", "--home", str(home), *args],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     time.sleep(rng.uniform(*after))
-    running = proc.poll() is None
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except ProcessLookupError:
-        pass  # it finished first: that moment is covered too
+        pass
     proc.wait(timeout=30)
-    return running
+
+
+def killed_at(home: Path, point: str, *args: str) -> None:
+    """Run `paperlab ARGS` until it reaches the failpoint `point` (paperlab.fsutil.failpoint: a
+    named moment in the middle of its writes, `name#N` for the Nth time), then SIGKILL its process
+    group there: the same moment every time, whatever the machine's speed."""
+    marker = home.parent / f".reached-{home.name}-{point.replace(':', '-').replace('#', '-')}"
+    marker.unlink(missing_ok=True)
+    env = {**os.environ, FAILPOINT: point, f"{FAILPOINT}_FILE": str(marker)}
+    errors = marker.with_suffix(".stderr")
+    with errors.open("w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "paperlab", "--home", str(home), *args], env=env,
+                                stdout=subprocess.DEVNULL, stderr=err, start_new_session=True)
+    deadline = time.monotonic() + 240
+    try:
+        while not marker.exists():
+            if proc.poll() is not None:
+                raise AssertionError(f"`paperlab {' '.join(args)}` ended without reaching {point}: "
+                                     f"{errors.read_text()[-300:]}")
+            assert time.monotonic() < deadline, f"`paperlab {' '.join(args)}` never reached {point}"
+            time.sleep(0.01)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=30)
 
 
 def then(home: Path, *args: str) -> None:
@@ -84,58 +111,77 @@ def duration(home: Path, *args: str) -> float:
 
 
 def test_kill_index(template):
-    spent = duration(template, "index", "--rebuild")
-    landed = 0
-    for _ in range(KILLS):
-        landed += killed(template, "index", "--rebuild", after=(0.2 * spent, 0.9 * spent))
+    for point in ("index:stored#1", "index:stored#2", "index:embedded", "index:vectors"):
+        killed_at(template, point, "index", "--rebuild")
         then(template, "index")
         assert_consistent(template)
-    assert landed
+    spent = duration(template, "index", "--rebuild")
+    for _ in range(KILLS):
+        killed(template, "index", "--rebuild", after=(0.2 * spent, 0.9 * spent))
+        then(template, "index")
+        assert_consistent(template)
+
+
+FETCH_POINTS = ("fetch:pdf-placed#2", "fetch:stored", "index:stored#2", "index:vectors")
 
 
 def test_kill_fetch(lib, arxiv, tmp_path):
     ids = [GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id]
     lib.close()
+    for n, point in enumerate(FETCH_POINTS):
+        home = tmp_path / f"p{n}"
+        shutil.copytree(lib.home, home)
+        killed_at(home, point, "fetch", *ids)
+        then(home, "index")
+        assert_consistent(home)
     shutil.copytree(lib.home, tmp_path / "timed")
     spent = duration(tmp_path / "timed", "fetch", *ids)
-    landed = 0
     for n in range(KILLS):
         home = tmp_path / f"f{n}"
         shutil.copytree(lib.home, home)
-        landed += killed(home, "fetch", *ids, after=(0.2 * spent, 0.9 * spent))
+        killed(home, "fetch", *ids, after=(0.2 * spent, 0.9 * spent))
         then(home, "index")
         assert_consistent(home)
-    assert landed
 
 
 def test_kill_import(lib, tmp_path):
     lib.close()
-    shutil.copytree(lib.home, tmp_path / "timed")
-    spent = duration(tmp_path / "timed", "import", "markdown", str(OLD_LOG))
-    landed = 0
-    for n in range(KILLS):
-        home = tmp_path / f"i{n}"
+    for n, point in enumerate(("import:written", "index:embedded", "index:vectors")):
+        home = tmp_path / f"p{n}"
         shutil.copytree(lib.home, home)
-        landed += killed(home, "import", "markdown", str(OLD_LOG), after=(0.2 * spent, 0.9 * spent))
+        killed_at(home, point, "import", "markdown", str(OLD_LOG))
         then(home, "index")
         assert_consistent(home)
         then(home, "import", "markdown", str(OLD_LOG))  # importing again finishes the job
         assert_consistent(home)
-    assert landed
+    shutil.copytree(lib.home, tmp_path / "timed")
+    spent = duration(tmp_path / "timed", "import", "markdown", str(OLD_LOG))
+    for n in range(KILLS):
+        home = tmp_path / f"i{n}"
+        shutil.copytree(lib.home, home)
+        killed(home, "import", "markdown", str(OLD_LOG), after=(0.2 * spent, 0.9 * spent))
+        then(home, "index")
+        assert_consistent(home)
+        then(home, "import", "markdown", str(OLD_LOG))
+        assert_consistent(home)
 
 
 def test_kill_rm(template, tmp_path):
+    for n, point in enumerate(("rm:rows-deleted",)):
+        home = fresh(template, tmp_path, 100 + n)
+        then(home, "index")
+        killed_at(home, point, "rm", GROKKING.arxiv_id, "--yes")
+        then(home, "index")
+        assert_consistent(home)
     timed = fresh(template, tmp_path, KILLS)
     then(timed, "index")
     spent = duration(timed, "rm", GROKKING.arxiv_id, "--yes")
-    landed = 0
     for n in range(KILLS):
         home = fresh(template, tmp_path, n)
         then(home, "index")
-        landed += killed(home, "rm", GROKKING.arxiv_id, "--yes", after=(0.2 * spent, 0.9 * spent))
+        killed(home, "rm", GROKKING.arxiv_id, "--yes", after=(0.2 * spent, 0.9 * spent))
         then(home, "index")
         assert_consistent(home)
-    assert landed
 
 
 def test_kill_replicate_run(lib, cli, tmp_path):
@@ -151,12 +197,14 @@ def test_kill_replicate_run(lib, cli, tmp_path):
         'metric = "final_val_acc"\nreported = 0.01\nscale = "fraction"\ndirection = "higher"\n'
         'tolerance = 1.0\ntolerance_kind = "absolute"\n')
     lib.close()
-    landed = 0
-    for _ in range(KILLS):
-        landed += killed(lib.home, "replicate", "run", GROKKING.arxiv_id, "--config", "quick", after=(1.0, 4.0))
+    for point in ("replicate:training#1", "replicate:training#3"):  # while train.py prints its first lines
+        killed_at(lib.home, point, "replicate", "run", GROKKING.arxiv_id, "--config", "quick")
         then(lib.home, "replicate", "status")
         assert_consistent(lib.home)
-    assert landed
+    for _ in range(KILLS):
+        killed(lib.home, "replicate", "run", GROKKING.arxiv_id, "--config", "quick", after=(1.0, 4.0))
+        then(lib.home, "replicate", "status")
+        assert_consistent(lib.home)
 
 
 def test_doctor_finds_and_fixes_what_a_crash_leaves(lib, cli):

@@ -200,3 +200,24 @@ def half_written(home: Path) -> list[Path]:
                 found += folder.glob(pattern)
                 found += folder.glob(f"*/{pattern}")
     return sorted(set(found))
+
+
+FAILPOINT = "PAPERLAB_FAILPOINT"
+
+
+def failpoint(name: str) -> None:
+    """A named moment in the middle of a write, for the crash tests: when PAPERLAB_FAILPOINT is
+    `name` (or `name#N`, the Nth time it is reached), the process writes PAPERLAB_FAILPOINT_FILE
+    and waits there to be killed. Without the variable this is one dictionary lookup."""
+    wanted = os.environ.get(FAILPOINT)
+    if not wanted or wanted.split("#")[0] != name:
+        return
+    _reached[name] = _reached.get(name, 0) + 1
+    if "#" in wanted and int(wanted.split("#")[1]) != _reached[name]:
+        return
+    Path(os.environ[FAILPOINT + "_FILE"]).write_text(f"{os.getpid()}\n")
+    while True:
+        time.sleep(60)
+
+
+_reached: dict[str, int] = {}

@@ -14,7 +14,7 @@ from pathlib import Path
 from paperlab.arxiv.client import ArxivClient, Metadata
 from paperlab.arxiv.ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.errors import PaperlabError, PdfError
-from paperlab.fsutil import remove_empty_dir, temp_file, writer_lock
+from paperlab.fsutil import failpoint, remove_empty_dir, temp_file, writer_lock
 from paperlab.library import Library
 from paperlab.models import ByteProgress, FetchOutcome, IndexReport, Item, StageProgress
 from paperlab.store import items as store
@@ -66,6 +66,7 @@ def _store(lib: Library, item: Item, tmp_pdf: Path | None, old: Item | None) -> 
             os.replace(dest, backup)
         os.replace(tmp_pdf, dest)
         item.pdf_path = lib.relative(dest)
+        failpoint("fetch:pdf-placed")
     try:
         with transaction(lib.db):
             if old is None:
@@ -100,6 +101,7 @@ def fetch(
     with writer_lock(lib.home, "fetch", lib.settings.lock_timeout_s):
         outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
         new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
+        failpoint("fetch:stored")
         if not (index and with_pdf and new_ids):
             return outcomes, None
         report = index_new_items(lib, new_ids, index_progress)

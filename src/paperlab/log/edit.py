@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import writer_lock
+from paperlab.fsutil import failpoint, writer_lock
 from paperlab.library import Library, folder_name
 from paperlab.log.items import check_type
 from paperlab.models import Item
@@ -132,6 +132,7 @@ def remove(lib: Library, ref: str) -> Removed:
 def _remove(lib: Library, item: Item) -> Removed:
     folder = lib.item_dir(item.id)
     store.delete_item(lib.db, item.id)
+    failpoint("rm:rows-deleted")
     trash: Path | None = None
     try:
         pdf = folder / "paper.pdf"

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, atomic_write_text, remove_empty_dir, sha256_file, writer_lock
+from paperlab.fsutil import atomic_copy, atomic_write_text, failpoint, remove_empty_dir, sha256_file, writer_lock
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import parse_written, stamp
@@ -140,6 +140,7 @@ def apply(
         return report
     with writer_lock(lib.home, "import", lib.settings.lock_timeout_s):
         _write(lib, report, source)
+    failpoint("import:written")
     from paperlab.retrieval.ingest import index_new_items
 
     to_index = [item.id for inc, item in report.added if inc.pdf or inc.summary or inc.learnings or inc.entries]

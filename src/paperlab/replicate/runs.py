@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
-from paperlab.fsutil import is_locked, process_lock, remove_empty_dir
+from paperlab.fsutil import failpoint, is_locked, process_lock, remove_empty_dir
 from paperlab.library import Library
 from paperlab.models import REPLICATION_STATUSES, RunResult
 from paperlab.replicate.check import pipeline_test
@@ -47,6 +47,7 @@ def execute(cmd: list[str], cwd: str, log_path: str, on_line: Callable[[str], No
             assert proc.stdout is not None
             for line in proc.stdout:
                 log.write(line)
+                failpoint("replicate:training")
                 if on_line:
                     on_line(line)
             return proc.wait()

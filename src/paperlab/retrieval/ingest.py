@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.errors import PaperlabError, PdfError
-from paperlab.fsutil import sha256_file, sha256_text, writer_lock
+from paperlab.fsutil import failpoint, sha256_file, sha256_text, writer_lock
 from paperlab.library import Library
 from paperlab.models import IndexReport, StageProgress
 from paperlab.retrieval import chunking, keywords
@@ -281,6 +281,7 @@ def _index_library(
         for n, item_id in enumerate(ids, start=1):
             if item_id in jobs:
                 added = _store_paper(lib, embedder, jobs[item_id], reader.read(), report)
+                failpoint("index:stored")
                 if loading is not None:
                     unembedded += store.unembedded_count(database, embedder.name, added)
                     if unembedded > SMALL_JOB:
@@ -291,7 +292,9 @@ def _index_library(
                 progress("extracting", n, len(ids))
     report.items = len(ids)
     report.embedded = embed_missing(database, embedder, progress, lib.index_dir)
+    failpoint("index:embedded")
     report.vectors = sync_vectors(lib, embedder.name, rebuild)
+    failpoint("index:vectors")
     keywords.sync(database, lib.index_dir, progress)
     set_meta(database, "index_model", embedder.name)
     if report.vectors and not floor_is_current(database, embedder.name, report.vectors):
