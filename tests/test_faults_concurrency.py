@@ -83,3 +83,19 @@ def test_two_processes_needing_a_migration_migrate_once(lib, tmp_path):
         assert proc.returncode == 0, err
     versions = sqlite3.connect(home / "paperlab.db").execute("SELECT version FROM _migrations").fetchall()
     assert versions == [(1,), (2,), (3,), (4,), (5,)]
+
+
+def test_every_small_write_waits_for_the_writer_lock(lib, cli):
+    """status, rate, tag and edit take the lock too: two `tag`s at once keep both changes."""
+    cli("add", "https://a.org", "--title", "Alpha", "--type", "blog")
+    with writer_lock(lib.home, "index"):
+        writers = [paperlab(lib.home, *args) for args in (("status", "alpha", "read"), ("rate", "alpha", "8"),
+                                                         ("tag", "alpha", "+one"), ("tag", "alpha", "+two"),
+                                                         ("edit", "alpha", "--venue", "Blog"))]
+        time.sleep(1.5)
+        assert all(w.poll() is None for w in writers)  # each one waits for the lock
+    for w in writers:
+        _, err = w.communicate(timeout=60)
+        assert w.returncode == 0 and "another paperlab index is running" in err, err
+    shown = sqlite3.connect(lib.db_path).execute("SELECT status, rating, tags, venue FROM items").fetchone()
+    assert shown == ("read", 8, '["one", "two"]', "Blog")

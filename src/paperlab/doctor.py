@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from paperlab.fsutil import half_written, writer_lock
+from paperlab.fsutil import half_written
 from paperlab.library import Library, folder_name
 from paperlab.store import chunks as chunk_store
 from paperlab.store.items import list_items
@@ -121,7 +121,7 @@ def _model_checks(lib: Library) -> list[Finding]:
 def doctor(lib: Library, fix: bool = False) -> list[Finding]:
     """Every check, after repairing what `fix` may."""
     if fix:
-        with writer_lock(lib.home, "doctor --fix", lib.settings.lock_timeout_s):
+        with lib.writing("doctor --fix"):
             _repair(lib)  # taking the lock already removed temp files of killed writers
     return _library_checks(lib) + _model_checks(lib)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,9 +15,28 @@ CONTENT_TYPES = ("paper", "book", "tutorial", "podcast", "course", "blog", "vide
 REPLICATION_STATUSES = ("scaffolded", "running", "reproduced", "partial", "failed", "inconclusive")
 
 
+# The validators of what a user types: one home for each.
 def check_status(status: str) -> None:
     if status not in STATUSES:
         raise InvalidInput(f"unknown status '{status}'; choose one of: {', '.join(STATUSES)}")
+
+
+def check_type(type_: str) -> None:
+    if type_ not in CONTENT_TYPES:
+        raise InvalidInput(f"unknown type '{type_}'; choose one of: {', '.join(CONTENT_TYPES)}")
+
+
+def check_rating(rating: int | None) -> None:
+    if rating is not None and not 1 <= rating <= 10:
+        raise InvalidInput(f"rating must be between 1 and 10, got {rating}")
+
+
+_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,39}$")
+
+
+def check_tag(name: str) -> None:
+    if not _TAG.match(name):
+        raise InvalidInput(f"'{name}' is not a valid tag: letters, digits and _.:/- only")
 
 
 # Long work reports progress through these; the CLI turns them into progress bars.

@@ -14,7 +14,7 @@ from pathlib import Path
 from paperlab.arxiv.client import ArxivClient, Metadata
 from paperlab.arxiv.ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.errors import PaperlabError, PdfError
-from paperlab.fsutil import failpoint, remove_empty_dir, temp_file, writer_lock
+from paperlab.fsutil import failpoint, remove_empty_dir, temp_file
 from paperlab.library import Library
 from paperlab.models import ByteProgress, FetchOutcome, IndexReport, Item, StageProgress
 from paperlab.store import items as store
@@ -98,7 +98,7 @@ def fetch(
     carries it as `index_error`). Returns the outcomes and the indexing report, if it ran."""
     from paperlab.retrieval.ingest import index_new_items
 
-    with writer_lock(lib.home, "fetch", lib.settings.lock_timeout_s):
+    with lib.writing("fetch"):
         outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
         new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
         failpoint("fetch:stored")

@@ -10,10 +10,9 @@ from datetime import date, datetime
 from pathlib import Path
 
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import failpoint, writer_lock
+from paperlab.fsutil import failpoint
 from paperlab.library import Library, folder_name
-from paperlab.log.items import check_type
-from paperlab.models import Item
+from paperlab.models import Item, check_type
 from paperlab.store import items as store
 from paperlab.store.schema import transaction
 
@@ -75,7 +74,7 @@ def edit(lib: Library, ref: str, changes: Changes, new_id: str | None = None) ->
     if not changed:
         raise InvalidInput("nothing to change: pass --title, --authors, --year, --link, --type, --venue or --id")
     if values:
-        with transaction(lib.db):
+        with lib.writing("edit"), transaction(lib.db):
             store.update_item(lib.db, item.id, **values)
             store.add_log(lib.db, item.id, "edited", ", ".join(sorted(values)))
     return store.get_item(lib.db, item.id), changed
@@ -91,7 +90,7 @@ def rename(lib: Library, old: str, new: str) -> None:
     for _src, dest in moves:
         if dest.exists():
             raise InvalidInput(f"{lib.relative(dest)} already exists; move it away first")
-    with writer_lock(lib.home, "edit", lib.settings.lock_timeout_s):
+    with lib.writing("edit"):
         _rename(lib, old, new, moves)
 
 
@@ -125,7 +124,7 @@ def remove(lib: Library, ref: str) -> Removed:
     notes.md) go to `papers/.trash/`, never deleted; a replication project stays where it is.
     The rows go first: an interruption after that leaves a folder no item owns, never an item
     without its files."""
-    with writer_lock(lib.home, "rm", lib.settings.lock_timeout_s):
+    with lib.writing("rm"):
         return _remove(lib, store.get_item(lib.db, lib.resolve_id(ref)))
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, atomic_write_text, failpoint, remove_empty_dir, sha256_file, writer_lock
+from paperlab.fsutil import atomic_copy, atomic_write_text, failpoint, remove_empty_dir, sha256_file
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import parse_written, stamp
@@ -138,7 +138,7 @@ def apply(
         report.added.append((inc, item))
     if dry_run or not (report.added or report.merged):
         return report
-    with writer_lock(lib.home, "import", lib.settings.lock_timeout_s):
+    with lib.writing("import"):
         _write(lib, report, source)
     failpoint("import:written")
     from paperlab.retrieval.ingest import index_new_items

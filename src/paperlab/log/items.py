@@ -13,11 +13,11 @@ from typing import Any
 
 from paperlab.arxiv.ids import ArxivId
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file, temp_file, writer_lock
+from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file, temp_file
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import stamp
-from paperlab.models import CONTENT_TYPES, IndexReport, Item, StageProgress, check_status
+from paperlab.models import IndexReport, Item, StageProgress, check_rating, check_status, check_tag, check_type
 from paperlab.store import items as store
 from paperlab.store.replications import get_replication
 from paperlab.store.schema import transaction
@@ -94,7 +94,7 @@ def add(
     reading = reading or Reading()
     reading.check()
     check_type(type_)
-    with writer_lock(lib.home, "add", lib.settings.lock_timeout_s):
+    with lib.writing("add"):
         return _add(lib, target, title, type_, reading, lookup, force, confirm, progress)
 
 
@@ -265,16 +265,6 @@ def _store_pdf(lib: Library, pdf: Path, item: Item, sha256: str, reading: Readin
 # --- changing ------------------------------------------------------------------------------------
 
 
-def check_type(type_: str) -> None:
-    if type_ not in CONTENT_TYPES:
-        raise InvalidInput(f"unknown type '{type_}'; choose one of: {', '.join(CONTENT_TYPES)}")
-
-
-def check_rating(rating: int | None) -> None:
-    if rating is not None and not 1 <= rating <= 10:
-        raise InvalidInput(f"rating must be between 1 and 10, got {rating}")
-
-
 def _stamp_status_dates(item: Item, status: str, day: date | None = None) -> dict[str, str]:
     """The start and finish dates a status sets: today's unless `day` says when (then it replaces
     the date the status had, so a backdated `status read --date` corrects the log)."""
@@ -294,51 +284,47 @@ def _stamp_status_dates(item: Item, status: str, day: date | None = None) -> dic
 
 def set_status(lib: Library, ref: str, status: str, day: date | None = None) -> Item:
     check_status(status)
-    item = store.get_item(lib.db, lib.resolve_id(ref))
-    old = item.status
-    changes: dict[str, object] = {"status": status, **_stamp_status_dates(item, status, day)}
-    with transaction(lib.db):
-        store.update_item(lib.db, item.id, **changes)
-        store.add_log(lib.db, item.id, "status", f"{old} -> {status}", at=stamp(day))
+    with lib.writing("status"):
+        item = store.get_item(lib.db, lib.resolve_id(ref))
+        old = item.status
+        changes: dict[str, object] = {"status": status, **_stamp_status_dates(item, status, day)}
+        with transaction(lib.db):
+            store.update_item(lib.db, item.id, **changes)
+            store.add_log(lib.db, item.id, "status", f"{old} -> {status}", at=stamp(day))
     item.status = status
     return item
 
 
 def rate(lib: Library, ref: str, rating: int, day: date | None = None) -> Item:
     check_rating(rating)
-    item = store.get_item(lib.db, lib.resolve_id(ref))
-    with transaction(lib.db):
-        store.update_item(lib.db, item.id, rating=rating)
-        store.add_log(lib.db, item.id, "rated", str(rating), at=stamp(day))
+    with lib.writing("rate"):
+        item = store.get_item(lib.db, lib.resolve_id(ref))
+        with transaction(lib.db):
+            store.update_item(lib.db, item.id, rating=rating)
+            store.add_log(lib.db, item.id, "rated", str(rating), at=stamp(day))
     item.rating = rating
     return item
-
-
-_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,39}$")
-
-
-def check_tag(name: str) -> None:
-    if not _TAG.match(name):
-        raise InvalidInput(f"'{name}' is not a valid tag: letters, digits and _.:/- only")
 
 
 def tag(lib: Library, ref: str, changes: list[str]) -> Item:
     """Apply `+tag` / `-tag` changes (a bare `tag` means add)."""
     if not changes:
         raise InvalidInput("give tags to change, e.g. `paperlab tag ID +rl -old`")
-    item = store.get_item(lib.db, lib.resolve_id(ref))
-    tags = set(item.tags)
-    for change in changes:
-        op, name = (change[0], change[1:]) if change[:1] in "+-" else ("+", change)
+    parsed = [(change[0], change[1:]) if change[:1] in "+-" else ("+", change) for change in changes]
+    for _, name in parsed:
         check_tag(name)
-        if op == "+":
-            tags.add(name)
-        else:
-            tags.discard(name)
-    item.tags = sorted(tags)
-    with transaction(lib.db):
-        store.update_item(lib.db, item.id, tags=item.tags)
-        store.add_log(lib.db, item.id, "tagged", " ".join(changes))
+    with lib.writing("tag"):  # read, change and write under the lock: two `tag`s never lose one's change
+        item = store.get_item(lib.db, lib.resolve_id(ref))
+        tags = set(item.tags)
+        for op, name in parsed:
+            if op == "+":
+                tags.add(name)
+            else:
+                tags.discard(name)
+        item.tags = sorted(tags)
+        with transaction(lib.db):
+            store.update_item(lib.db, item.id, tags=item.tags)
+            store.add_log(lib.db, item.id, "tagged", " ".join(changes))
     return item
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_write_text, sha256_file, writer_lock
+from paperlab.fsutil import atomic_write_text, sha256_file
 from paperlab.models import NoteResult
 
 if TYPE_CHECKING:
@@ -129,7 +129,7 @@ def write_note(
         if editor:
             ensure(path, item.title)
             open_editor(path)
-        with writer_lock(lib.home, "note", lib.settings.lock_timeout_s):
+        with lib.writing("note"):
             if summary:
                 add_summary(path, item.title, summary)
             for learning in learned or []:

@@ -156,7 +156,8 @@ def recover_stale(lib: Library) -> list[str]:
         earlier = [k.split(":", 1)[1] for k in kinds[:last_running]
                    if k.split(":", 1)[1] in REPLICATION_STATUSES and k != "replication:running"]
         back = earlier[-1] if earlier else "scaffolded"
-        set_status(database, rep["item_id"], back, detail=f"its runs were killed: back to {back}")
+        with lib.writing("replicate"):
+            set_status(database, rep["item_id"], back, detail=f"its runs were killed: back to {back}")
         recovered.append(rep["item_id"])
     return recovered
 
@@ -171,9 +172,10 @@ def _run_plans(
     before = get_replication(database, item_id)
     counts = _has_claims(folder)
     if counts:
-        set_status(database, item_id, "running", detail=f"{seeds} run(s) of config {config}")
+        with lib.writing("replicate run"):
+            set_status(database, item_id, "running", detail=f"{seeds} run(s) of config {config}")
     results: list[RunResult] = []
-    record = partial(_record, database, item_id, folder, config=config, config_hash=config_hash, commit=commit)
+    record = partial(_record, lib, item_id, folder, config=config, config_hash=config_hash, commit=commit)
     current: tuple[str, int, str, float] | None = None
     jobs: list[Any] = []
     try:
@@ -215,12 +217,12 @@ def _run_plans(
             else:
                 remove_empty_dir(path)  # planned, never started
         if counts:
-            _restore(database, item_id, before, "interrupted" if interrupted else "failed to start")
+            _restore(lib, item_id, before, "interrupted" if interrupted else "failed to start")
         raise
     if counts and not any(r.exit_status == 0 for r in results):
-        _restore(database, item_id, before, "every run failed")
+        _restore(lib, item_id, before, "every run failed")
     elif counts and not any(r.exit_status == 0 and pipeline_test(r.trained) is None for r in results):
-        _restore(database, item_id, before, "its runs only test the pipeline")
+        _restore(lib, item_id, before, "its runs only test the pipeline")
     return results
 
 
@@ -246,11 +248,12 @@ def _has_claims(folder: Path) -> bool:
         return False
 
 
-def _restore(database: Database, item_id: str, before: dict[str, Any] | None, why: str) -> None:
+def _restore(lib: Library, item_id: str, before: dict[str, Any] | None, why: str) -> None:
     """Put the replication's status back to what it was before the runs started."""
     if before is not None:
-        set_status(database, item_id, before["status"], summary=before["summary"],
-                   detail=f"runs {why}: back to {before['status']}")
+        with lib.writing("replicate run"):
+            set_status(lib.db, item_id, before["status"], summary=before["summary"],
+                       detail=f"runs {why}: back to {before['status']}")
 
 
 def _bind_seed(on_line: LineFn, seed: int) -> Callable[[str], None]:
@@ -258,7 +261,7 @@ def _bind_seed(on_line: LineFn, seed: int) -> Callable[[str], None]:
 
 
 def _record(
-    database: Database, item_id: str, folder: Path, run_id: str, seed: int, out_dir: str, *,
+    lib: Library, item_id: str, folder: Path, run_id: str, seed: int, out_dir: str, *,
     config: str, config_hash: str, commit: str, start: float, code: int,
 ) -> RunResult:
     metrics = _read_json(folder / out_dir / "metrics.json") if code == 0 else {}
@@ -270,7 +273,8 @@ def _record(
             marker.write_text(f"exit status {code}; see train.log\n")
     result = RunResult(run_id, seed, code, round(time.time() - start, 2), out_dir, metrics,
                        str(env.get("device_name") or env.get("device") or ""), trained)
-    with transaction(database):
+    database = lib.db
+    with lib.writing("replicate run"), transaction(database):
         insert_run(database, {
             "id": run_id, "item_id": item_id, "seed": seed, "config": config,
             "config_hash": config_hash, "git_commit": commit, "device": result.device,

@@ -224,5 +224,6 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
     except OSError as exc:
         raise ReplicationError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     if not existed:  # --force on a project only adds files: its status stays what it was
-        set_status(lib.db, item.id, "scaffolded", lib.relative(dest), detail=f"template {chosen.name}")
+        with lib.writing("replicate scaffold"):
+            set_status(lib.db, item.id, "scaffolded", lib.relative(dest), detail=f"template {chosen.name}")
     return Scaffolded(dest, choice, not existed)

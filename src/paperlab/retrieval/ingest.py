@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.errors import PaperlabError, PdfError
-from paperlab.fsutil import failpoint, sha256_file, sha256_text, writer_lock
+from paperlab.fsutil import failpoint, sha256_file, sha256_text
 from paperlab.library import Library
 from paperlab.models import IndexReport, StageProgress
 from paperlab.retrieval import chunking, keywords
@@ -256,7 +256,7 @@ def index_library(
 ) -> IndexReport:
     """Extract, chunk and embed these items (default: all), then sync the FAISS file and keywords,
     holding the library's writer lock: a second `index` waits, then finds nothing left to embed."""
-    with writer_lock(lib.home, "index", lib.settings.lock_timeout_s):
+    with lib.writing("index"):
         return _index_library(lib, item_ids, rebuild, progress, embedder)
 
 
