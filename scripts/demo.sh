@@ -76,8 +76,8 @@ step "Replicate: the grokking paper, checked against its reported numbers"
 cp -r "$ROOT/replications/2201.02177" "$DEMO/replications/2201.02177"
 rm -rf "$DEMO/replications/2201.02177/runs" "$DEMO/replications/2201.02177/report.md" "$DEMO/replications/2201.02177/"*.png
 show paperlab replicate scaffold 2201.02177 --force
-show paperlab replicate claims 2201.02177
-show paperlab replicate claims 2201.02177 --suggest
+show paperlab replicate claims show 2201.02177
+show paperlab replicate claims suggest 2201.02177
 if [ "${DEMO_QUICK:-0}" = "1" ]; then
   show paperlab replicate run 2201.02177 --config smoke
 else
@@ -89,7 +89,7 @@ check_status=$?
 set -e
 echo "(replicate check exit code: $check_status; 0 means reproduced: every claim matched on every seed run)"
 show paperlab replicate report 2201.02177
-show paperlab replicate status
+show paperlab replicate list
 show paperlab week
 
 step "Done"

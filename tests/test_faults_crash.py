@@ -199,11 +199,11 @@ def test_kill_replicate_run(lib, cli, tmp_path):
     lib.close()
     for point in ("replicate:training#1", "replicate:training#3"):  # while train.py prints its first lines
         killed_at(lib.home, point, "replicate", "run", GROKKING.arxiv_id, "--config", "quick")
-        then(lib.home, "replicate", "status")
+        then(lib.home, "replicate", "list")
         assert_consistent(lib.home)
     for _ in range(KILLS):
         killed(lib.home, "replicate", "run", GROKKING.arxiv_id, "--config", "quick", after=(1.0, 4.0))
-        then(lib.home, "replicate", "status")
+        then(lib.home, "replicate", "list")
         assert_consistent(lib.home)
 
 

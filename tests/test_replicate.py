@@ -143,7 +143,7 @@ def test_runs_are_recorded_and_checked(ran, lib, cli):
     assert data["status"] == "reproduced" and [c["verdict"] for c in data["claims"]] == ["MATCH", "MATCH"]
     assert json.loads(cli("show", GID, "--json").stdout)["replication"] == "reproduced"
     assert "- **Grokking**: reproduced" in cli("week").stdout
-    assert "reproduced" in cli("replicate", "status").stdout
+    assert "reproduced" in cli("replicate", "list").stdout
 
 
 def test_failed_training_is_reported_and_marked(ran, lib, cli):
@@ -253,17 +253,17 @@ def test_units_convert_only_where_nothing_is_guessed():
 
 
 def test_suggest_and_accept_claims(project, cli):
-    listing = json.loads(cli("replicate", "claims", GID, "--suggest", "--json").stdout)
+    listing = json.loads(cli("replicate", "claims", "suggest", GID, "--json").stdout)
     values = {(s["metric"], s["value"], s["unit"]) for s in listing}
     assert ("accuracy", 99.0, "%") in values and ("accuracy", 100.0, "%") in values
     assert all(s["page"] == 1 for s in listing)
     assert not any(s["value"] in (2.0, 3.0, 4.0) and not s["unit"] for s in listing)  # no section numbers
     number = next(s["number"] for s in listing if s["value"] == 100.0)
-    assert cli("replicate", "claims", GID, "--accept", str(number)).exit_code == 0
+    assert cli("replicate", "claims", "accept", GID, str(number)).exit_code == 0
     loaded = claims_mod.load(project / "claims.toml")
     assert loaded[-1].reported == 100.0 and loaded[-1].unit == "percent" and loaded[-1].kind == "accuracy"
     assert "p. 1" in loaded[-1].source
-    result = cli("replicate", "claims", GID, "--accept", "999")
+    result = cli("replicate", "claims", "accept", GID, "999")
     assert result.exit_code == 2 and "no suggestion numbered 999" in result.stderr
 
 
@@ -371,3 +371,15 @@ def test_accepted_claims_are_escaped(tmp_path):
     (loaded,) = claims_mod.parse(text, tmp_path / "claims.toml")
     assert context in loaded.source and loaded.reported == 91.5 and loaded.unit == "percent"
     assert loaded.kind == "accuracy" and loaded.dataset == ""  # no benchmark named: never judged until set
+
+
+def test_the_earlier_command_spellings_still_work_for_one_release(project, cli):
+    old = cli("replicate", "claims", GID, "--suggest", "--json")
+    assert old.exit_code == 0 and json.loads(old.stdout) == json.loads(
+        cli("replicate", "claims", "suggest", GID, "--json").stdout)
+    assert "is now `replicate claims suggest ID`" in old.stderr
+    first = json.loads(old.stdout)[0]["number"]
+    accepted = cli("replicate", "claims", GID, "--accept", str(first))
+    assert accepted.exit_code == 0 and f"`replicate claims accept ID {first}`" in accepted.stderr
+    assert "is now `replicate list`" in cli("replicate", "status").stderr
+    assert cli("replicate", "claims", "suggest").exit_code == 2  # no id: one Error line

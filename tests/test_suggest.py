@@ -115,10 +115,10 @@ def test_accepting_the_same_candidate_twice_adds_it_once(lib, cli, tmp_path):
     assert cli("add", str(pdf), "--no-lookup", "--title", "Deep Residual Learning on Small Images").exit_code == 0
     item = "deep-residual-learning-on-small-images"
     assert cli("replicate", "scaffold", item, "--template", "image-classification").exit_code == 0
-    listing = json.loads(cli("replicate", "claims", item, "--suggest", "--json").stdout)
+    listing = json.loads(cli("replicate", "claims", "suggest", item, "--json").stdout)
     number = next(s["number"] for s in listing if s["value"] == 8.75)
-    assert cli("replicate", "claims", item, "--accept", str(number)).exit_code == 0
-    again = cli("replicate", "claims", item, "--accept", str(number))
+    assert cli("replicate", "claims", "accept", item, str(number)).exit_code == 0
+    again = cli("replicate", "claims", "accept", item, str(number))
     assert again.exit_code == 0 and "Added 0 claim(s)" in again.stdout and "1 already there" in again.stdout
     (claim,) = claims_mod.load(lib.replications_dir / item / "claims.toml")
     assert claim.reported == 8.75 and "Table 6, row 'ResNet-20'" in claim.source

@@ -40,7 +40,7 @@ def mnist_project(lib, cli, tmp_path):
 
 
 def suggestion(cli, item_id: str, metric: str) -> dict:
-    found = json.loads(cli("replicate", "claims", item_id, "--suggest", "--json").stdout)
+    found = json.loads(cli("replicate", "claims", "suggest", item_id, "--json").stdout)
     return next(s for s in found if s["metric"] == metric)
 
 
@@ -48,7 +48,7 @@ def test_a_count_of_errors_is_never_accepted_onto_an_error_rate(mnist_project, c
     count = suggestion(cli, MNIST_PAPER.arxiv_id, "error")
     assert (count["value"], count["dataset"]) == (160.0, "MNIST")
     before = (mnist_project / "claims.toml").read_text()
-    result = cli("replicate", "claims", MNIST_PAPER.arxiv_id, "--accept", str(count["number"]))
+    result = cli("replicate", "claims", "accept", MNIST_PAPER.arxiv_id, str(count["number"]))
     assert result.exit_code == 2
     assert "cannot be checked against final_test_top1_err" in result.stderr and "add `of = N`" in result.stderr
     assert (mnist_project / "claims.toml").read_text() == before  # nothing half-added
@@ -57,12 +57,12 @@ def test_a_count_of_errors_is_never_accepted_onto_an_error_rate(mnist_project, c
 def test_a_log_likelihood_is_never_accepted_onto_an_error_metric(mnist_project, cli):
     ll = suggestion(cli, MNIST_PAPER.arxiv_id, "log_likelihood")
     assert ll["value"] == 225.0 and not ll["lower"]
-    result = cli("replicate", "claims", MNIST_PAPER.arxiv_id, "--accept", str(ll["number"]),
+    result = cli("replicate", "claims", "accept", MNIST_PAPER.arxiv_id, str(ll["number"]),
                  "--metric", "final_test_top1_err")
     assert result.exit_code == 2
     assert "the claim measures log likelihood and the metric error" in result.stderr
     # without --metric no key of this template measures it: written under its own name, so MISSING
-    assert cli("replicate", "claims", MNIST_PAPER.arxiv_id, "--accept", str(ll["number"])).exit_code == 0
+    assert cli("replicate", "claims", "accept", MNIST_PAPER.arxiv_id, str(ll["number"])).exit_code == 0
     text = (mnist_project / "claims.toml").read_text()
     assert 'metric = "log_likelihood"' in text and 'unit = "nats"' in text and 'direction = "higher"' in text
 
@@ -178,9 +178,9 @@ def test_libraries_checked_under_the_earlier_rules_are_rejudged_once(tmp_path, c
     conn.close()
     init_library(home)
     monkeypatch.setenv("PAPERLAB_HOME", str(home))
-    first = cli("replicate", "status")
+    first = cli("replicate", "list")
     assert "Note: g was 'reproduced' under the earlier rules" in first.stderr and "inconclusive" in first.stdout
-    assert "Note:" not in cli("replicate", "status").stderr  # said once
+    assert "Note:" not in cli("replicate", "list").stderr  # said once
     lib = Library(home)
     assert db_rows(lib, "SELECT verdict FROM claims") == [("UNTESTED",)]
     kinds = db_rows(lib, "SELECT kind, detail FROM log_entries")

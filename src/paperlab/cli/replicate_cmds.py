@@ -58,44 +58,80 @@ def scaffold(
                   f"`paperlab replicate run {item_id} --config smoke`.", soft_wrap=True)
 
 
-@app.command()
+CLAIM_ACTIONS = ("show", "suggest", "accept")
+
+
+@app.command(context_settings={"help_option_names": ["-h", "--help"]})
 def claims(
-    ctx: typer.Context, item_id: ItemArg,
-    suggest: Annotated[bool, typer.Option("--suggest", help="Propose numbers from the paper's text.")] = False,
-    accept: Annotated[str | None, typer.Option(help="Add suggestions by number, e.g. 2,5.")] = None,
-    metric: Annotated[str | None, typer.Option(help="With --accept: the metrics.json key to check them "
+    ctx: typer.Context,
+    action: Annotated[str, typer.Argument(metavar="show|suggest|accept", help="show ID, suggest ID, or "
+                                          "accept ID 2,5")],
+    args: Annotated[list[str] | None, typer.Argument(metavar="ID [NUMBERS]", show_default=False)] = None,
+    metric: Annotated[str | None, typer.Option(help="With accept: the metrics.json key to check them "
                                                "against (default: the template's key for their metric).")] = None,
+    suggest: Annotated[bool, typer.Option("--suggest", hidden=True)] = False,
+    accept: Annotated[str | None, typer.Option(hidden=True)] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Show claims.toml, or suggest claims from the paper's extracted text and accept some."""
+    """The paper's numbers: `claims show ID` (claims.toml), `claims suggest ID` (candidates from the
+    paper's tables and sentences), `claims accept ID 2,5` (add candidates by number)."""
+    rest = list(args or [])
+    if action not in CLAIM_ACTIONS:  # the earlier spelling: claims ID [--suggest | --accept N]
+        old = "--suggest" if suggest else f"--accept {accept}" if accept else ""
+        new = "suggest" if suggest else "accept" if accept else "show"
+        err_console.print(f"Note: `replicate claims ID {old}` is now `replicate claims {new} ID"
+                          f"{' ' + accept if accept else ''}`; the old spelling goes in the next release.",
+                          soft_wrap=True)
+        action, rest = new, [action, *([accept] if accept else [])]
+    if not rest:
+        raise InvalidInput(f"`replicate claims {action}` needs an item id, e.g. `paperlab replicate claims "
+                           f"{action} 1512.03385{' 2,5' if action == 'accept' else ''}`")
+    item_id = rest[0]
+    if action == "accept":
+        _accept(ctx, item_id, " ".join(rest[1:]), metric)
+    elif action == "suggest":
+        _suggest(ctx, item_id, as_json)
+    else:
+        _show_claims(ctx, item_id, as_json)
+
+
+def _accept(ctx: typer.Context, item_id: str, numbers: str, metric: str | None) -> None:
     from paperlab.replicate import claims as claims_mod
 
     lib = get_library(ctx)
-    if accept:
-        try:
-            wanted = sorted({int(x) for x in re.split(r"[,\s]+", accept.strip()) if x})
-        except ValueError as exc:
-            raise InvalidInput(f"--accept takes suggestion numbers like 2,5, got '{accept}'") from exc
-        path, added = claims_mod.accept(lib, item_id, wanted, metric)
-        skipped = f" ({len(wanted) - added} already there)" if added < len(wanted) else ""
-        console.print(f"Added {added} claim(s) to {lib.relative(path)}{skipped}. Read each one: its dataset, "
-                      "split and row decide which runs it is judged on.", soft_wrap=True)
+    try:
+        wanted = sorted({int(x) for x in re.split(r"[,\s]+", numbers.strip()) if x})
+    except ValueError as exc:
+        raise InvalidInput(f"accept takes suggestion numbers like 2,5, got '{numbers}'") from exc
+    if not wanted:
+        raise InvalidInput(f"say which suggestions to accept, e.g. `paperlab replicate claims accept {item_id} 2,5`")
+    path, added = claims_mod.accept(lib, item_id, wanted, metric)
+    skipped = f" ({len(wanted) - added} already there)" if added < len(wanted) else ""
+    console.print(f"Added {added} claim(s) to {lib.relative(path)}{skipped}. Read each one: its dataset, "
+                  "split and row decide which runs it is judged on.", soft_wrap=True)
+
+
+def _suggest(ctx: typer.Context, item_id: str, as_json: bool) -> None:
+    from paperlab.replicate import claims as claims_mod
+
+    item, found = claims_mod.suggest_for(get_library(ctx), item_id)
+    if as_json:
+        print_json([asdict(s) for s in found])
         return
-    if suggest:
-        item, found = claims_mod.suggest_for(lib, item_id)
-        if as_json:
-            print_json([asdict(s) for s in found])
-            return
-        rows = [(str(s.number), s.metric, f"{s.value:g}{s.unit}" + (f" ± {s.std:g}" if s.std is not None else ""),
-                 str(s.page), s.dataset or "?", s.source, s.context) for s in found]
-        console.print(table(("#", "Metric", "Value", "Page", "Dataset", "Source", "Context"), rows,
-                            title=f"Candidate claims in {item.title}")
-                      if found else "No numbers next to metric words were found.")
-        if found:
-            example = ",".join(str(s.number) for s in found[:2])
-            console.print(f"Accept some with `paperlab replicate claims {item_id} --accept {example}`.")
-        return
-    current = claims_mod.current(lib, item_id)
+    rows = [(str(s.number), s.metric, f"{s.value:g}{s.unit}" + (f" ± {s.std:g}" if s.std is not None else ""),
+             str(s.page), s.dataset or "?", s.source, s.context) for s in found]
+    console.print(table(("#", "Metric", "Value", "Page", "Dataset", "Source", "Context"), rows,
+                        title=f"Candidate claims in {item.title}")
+                  if found else "No numbers next to metric words were found.")
+    if found:
+        example = ",".join(str(s.number) for s in found[:2])
+        console.print(f"Accept some with `paperlab replicate claims accept {item_id} {example}`.")
+
+
+def _show_claims(ctx: typer.Context, item_id: str, as_json: bool) -> None:
+    from paperlab.replicate import claims as claims_mod
+
+    current = claims_mod.current(get_library(ctx), item_id)
     if as_json:
         print_json([asdict(c) for c in current])
         return
@@ -222,8 +258,15 @@ def _say_rechecked(changed: dict[str, str]) -> None:
                           "are checked.", soft_wrap=True)
 
 
-@app.command()
-def status(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+@app.command("status", hidden=True)
+def status_old(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """The earlier name of `replicate list`."""
+    err_console.print("Note: `replicate status` is now `replicate list`; the old name goes in the next release.")
+    list_replications(ctx, as_json)
+
+
+@app.command("list")
+def list_replications(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """List every replication with its status and number of runs."""
     from paperlab.replicate.check import rechecked
     from paperlab.replicate.runs import replications

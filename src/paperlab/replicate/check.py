@@ -231,7 +231,7 @@ def load_and_evaluate(lib: Library, item_id: str, config: str | None = None) -> 
     claim_list = claims_mod.load(claims_mod.claims_path(lib, item_id))
     if not claim_list:
         raise ReplicationError(f"no claims yet: {folder.name}/claims.toml has no [[claim]]; "
-                               f"add the paper's numbers, or run `paperlab replicate claims {item_id} --suggest`")
+                               f"add the paper's numbers, or run `paperlab replicate claims suggest {item_id}`")
     runs = store.runs_for(lib.db, item_id)
     result = evaluate(claim_list, runs, config, paper_budget(folder))
     if not result.runs:
