@@ -1,5 +1,5 @@
 """Does embedding each chunk with its paper's title and section as context help search? Measured,
-not built in: in each run so far it did not (README, "Measured").
+not built in: in each run so far it did not (docs/benchmarks.md).
 
     python bench/context_eval.py LIBRARY_HOME
 

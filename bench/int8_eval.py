@@ -1,5 +1,5 @@
 """int8 weights for index-time embedding: how much faster, and what it costs in quality. Measured,
-not built in (README, "Measured").
+not built in (docs/benchmarks.md).
 
     python bench/int8_eval.py LIBRARY_HOME [BEIR_FOLDER]
 

@@ -1,4 +1,4 @@
-"""The package layout the README draws: a thin CLI over the core packages, SQL only in store/, short
+"""The package layout CONTRIBUTING.md draws: a thin CLI over the core packages, SQL only in store/, short
 modules, and no import cycles. Read from the source with `ast`, so lazy imports count too."""
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ across pages, or one inside its first quarter (at most 48 word pieces).
 
 Two ideas were measured on the real-paper questions of `make bench` and left out: embedding each
 chunk with its title and section as context (`bench/context_eval.py`; the figures are in the
-README), and cutting at every section heading (MRR@10 0.82 against 0.86 when only zones cut, at the
+docs/benchmarks.md), and cutting at every section heading (MRR@10 0.82 against 0.86 when only zones cut, at the
 time: many small chunks).
 
 Lengths are counted in the model's own word pieces (a tokenizer's character spans are passed in), not
