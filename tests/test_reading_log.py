@@ -372,19 +372,32 @@ def test_export_bibtex_parses_back_whatever_the_titles_hold(lib, cli, tmp_path):
         ("markdown", "| Date | Title | Content Type |\n|---|---|---|\n| 2020-01-01 | X | Magazine |\n",
          "unknown content type 'Magazine'"),
         ("markdown", "| Date | Title | Personal Rating |\n|---|---|---|\n| 2020-01-01 | X | 11 |\n", "rating '11'"),
-        ("bibtex", "@article{a, title = {Broken {brace}, year = 2020}\n@misc{b, title={Fine}}\n", "cannot be parsed"),
-        ("bibtex", "@article{a, author = {Nobody}}\n", "has no title"),
+        ("bibtex --strict", "@article{a, title = {Broken {brace}, year = 2020}\n@misc{b, title={Fine}}\n",
+         "line 1: cannot be parsed"),
+        ("bibtex --strict", "@article{a, author = {Nobody}}\n", "has no title"),
+        ("bibtex", "| Date | Title |\n|---|---|\n| 2020-01-01 | X |\n", "holds no BibTeX entry"),
     ],
 )
 def test_bad_import_files_change_nothing(lib, cli, tmp_path, kind, content, message):
     path = tmp_path / "in.txt"
     path.write_text(content)
     before = library_state(lib.home)
-    result = cli("import", kind, str(path))
+    kind, *options = kind.split()
+    result = cli("import", kind, str(path), *options)
     assert result.exit_code == 2 and result.stderr.startswith("Error: ") and message in result.stderr
     assert result.stderr.count("\n") == 1
     assert library_state(lib.home) == before
     assert "does not exist" in cli("import", kind, str(tmp_path / "missing.md")).stderr
+
+
+def test_a_bibtex_file_imports_what_parses_and_names_what_does_not(lib, cli, tmp_path):
+    path = tmp_path / "zotero.bib"
+    path.write_text("@article{a, title = {Broken {brace}, year = 2020}\n\n@misc{b, title={Fine}}\n\n"
+                    "@book{c, author = {Nobody}}\n\n@misc{d, title={Also fine}}\n")
+    result = cli("import", "bibtex", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert sorted(i["title"] for i in json.loads(cli("log", "--json").stdout)) == ["Also fine", "Fine"]
+    assert "2 entries skipped (line 1: cannot be parsed as BibTeX; line 5: entry c has no title)" in result.stdout
 
 
 # --- the command line ---------------------------------------------------------------------------------

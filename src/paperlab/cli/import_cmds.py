@@ -20,14 +20,15 @@ DryRun = Annotated[bool, typer.Option("--dry-run", help="Show what would be adde
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
-def _run(ctx: typer.Context, kind: str, path: Path, status: str, dry_run: bool, as_json: bool) -> None:
+def _run(ctx: typer.Context, kind: str, path: Path, status: str, dry_run: bool, as_json: bool,
+         strict: bool = False) -> None:
     lib = get_library(ctx)
     with stage_bars(show=not as_json) as progress:
-        report = import_file(lib, kind, path, status, dry_run=dry_run, progress=progress)
+        report = import_file(lib, kind, path, status, dry_run=dry_run, progress=progress, strict=strict)
     if as_json:
         print_json({"dry_run": dry_run, "added": [item.to_dict() for _, item in report.added],
                     "skipped": [{"title": inc.title, "existing": found} for inc, found in report.skipped],
-                    "warnings": report.warnings})
+                    "unread": report.unread, "warnings": report.warnings})
         return
     _render(report)
     console.print(report.summary(path.name), soft_wrap=True, markup=False)
@@ -61,6 +62,9 @@ def markdown(
 def bibtex(
     ctx: typer.Context, path: FileArg, dry_run: DryRun = False, as_json: AsJson = False,
     status: Annotated[str, typer.Option(help=f"Status of the imported entries: {', '.join(STATUSES)}.")] = "to-read",
+    strict: Annotated[bool, typer.Option("--strict", help="Import nothing if any entry cannot be "
+                                         "imported (default: import the rest and name those).")] = False,
 ) -> None:
-    """BibTeX from Zotero (Better BibTeX), papis or arXiv; PDFs in `file` fields are copied in."""
-    _run(ctx, "bibtex", path, status, dry_run, as_json)
+    """BibTeX from Zotero (Better BibTeX), papis or arXiv; PDFs in `file` fields are copied in. Entries
+    that cannot be parsed are skipped and named with their line."""
+    _run(ctx, "bibtex", path, status, dry_run, as_json, strict)

@@ -57,25 +57,22 @@ def _tags(value: str) -> list[str]:
     return tags
 
 
-def parse_bibtex(text: str, base: Path) -> list[Incoming]:
+def parse_bibtex(text: str, base: Path, strict: bool = False) -> tuple[list[Incoming], list[str]]:
+    """The entries that parse, and one line for each that does not ("line 12: entry x has no
+    title"), as Zotero, JabRef and papis import; `strict` refuses the whole file instead."""
     import bibtexparser
     from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 
     library = bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
-    if library.failed_blocks:
-        first = library.failed_blocks[0]
-        line = getattr(first, "start_line", None)
-        raise InvalidInput(f"the BibTeX file has {len(library.failed_blocks)} entr"
-                           f"{'y' if len(library.failed_blocks) == 1 else 'ies'} that cannot be parsed"
-                           + (f" (the first at line {line + 1})" if line is not None else "")
-                           + "; fix or remove them and import again")
+    unread = [f"line {block.start_line + 1}: cannot be parsed as BibTeX" for block in library.failed_blocks]
     out = []
     for entry in library.entries:
         fields = {f.key.lower(): f.value for f in entry.fields}
         where = f"entry {entry.key}"
         title = plain(str(fields.get("title", "")))
         if not title:
-            raise InvalidInput(f"{where} has no title")
+            unread.append(f"line {entry.start_line + 1}: {where} has no title")
+            continue
         kind = entry.entry_type.lower()
         found = Incoming(title=title, origin=where,
                          type="book" if kind in BOOK_TYPES else "blog" if kind in WEB_TYPES else "paper")
@@ -101,4 +98,10 @@ def parse_bibtex(text: str, base: Path) -> list[Incoming]:
         if files and not pdfs:
             found.warnings.append(f"{where}: no PDF found at {', '.join(str(p) for p in files)}")
         out.append(found)
-    return out
+    if strict and unread:
+        raise InvalidInput(f"{len(unread)} BibTeX entr{'y' if len(unread) == 1 else 'ies'} cannot be imported "
+                           f"({unread[0]}); fix or remove them, or import without --strict to skip them")
+    if not out and not unread and text.strip():
+        raise InvalidInput("the file holds no BibTeX entry (@article{...}); for a Markdown log use "
+                           "`paperlab import markdown`")
+    return out, unread

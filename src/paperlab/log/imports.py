@@ -24,7 +24,7 @@ FORMATS = ("markdown", "bibtex")
 
 def import_file(
     lib: Library, kind: str, path: Path, status: str, dry_run: bool = False,
-    progress: StageProgress | None = None,
+    progress: StageProgress | None = None, strict: bool = False,
 ) -> ImportReport:
     """`paperlab import markdown|bibtex FILE`: parse it, then add what is new (see `apply`)."""
     try:
@@ -42,7 +42,10 @@ def import_file(
     else:
         from paperlab.log.bibtex import parse_bibtex
 
-        incoming = parse_bibtex(text, path.resolve().parent)
+        incoming, unread = parse_bibtex(text, path.resolve().parent, strict)
+        report = apply(lib, incoming, path.name, status, dry_run, progress)
+        report.unread = unread
+        return report
     return apply(lib, incoming, path.name, status, dry_run, progress)
 
 
@@ -52,6 +55,7 @@ class ImportReport:
     skipped: list[tuple[Incoming, str]] = field(default_factory=list)  # with the existing item's id
     merged: list[tuple[str, str]] = field(default_factory=list)  # (existing id, its notes with the new ones)
     warnings: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # entries of the file that could not be imported, and why
     index: IndexReport | None = None
     dry_run: bool = False
 
@@ -73,6 +77,9 @@ class ImportReport:
             parts.append(f"new notes {'would be ' if self.dry_run else ''}added to {len(self.merged)} of those")
         if self.warnings:
             parts.append(f"{len(self.warnings)} warning(s)")
+        if self.unread:
+            parts.append(f"{len(self.unread)} entr{'y' if len(self.unread) == 1 else 'ies'} skipped "
+                         f"({'; '.join(self.unread)})")
         return "; ".join(parts) + "."
 
 
