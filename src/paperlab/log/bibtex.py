@@ -57,6 +57,10 @@ def _tags(value: str) -> list[str]:
     return tags
 
 
+def _line(block: Any) -> str:
+    return "an entry" if block.start_line is None else f"line {block.start_line + 1}"
+
+
 def parse_bibtex(text: str, base: Path, strict: bool = False) -> tuple[list[Incoming], list[str]]:
     """The entries that parse, and one line for each that does not ("line 12: entry x has no
     title"), as Zotero, JabRef and papis import; `strict` refuses the whole file instead."""
@@ -64,14 +68,14 @@ def parse_bibtex(text: str, base: Path, strict: bool = False) -> tuple[list[Inco
     from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 
     library = bibtexparser.parse_string(text, append_middleware=[SeparateCoAuthors(), SplitNameParts()])
-    unread = [f"line {block.start_line + 1}: cannot be parsed as BibTeX" for block in library.failed_blocks]
+    unread = [f"{_line(block)}: cannot be parsed as BibTeX" for block in library.failed_blocks]
     out = []
     for entry in library.entries:
         fields = {f.key.lower(): f.value for f in entry.fields}
         where = f"entry {entry.key}"
         title = plain(str(fields.get("title", "")))
         if not title:
-            unread.append(f"line {entry.start_line + 1}: {where} has no title")
+            unread.append(f"{_line(entry)}: {where} has no title")
             continue
         kind = entry.entry_type.lower()
         found = Incoming(title=title, origin=where,
