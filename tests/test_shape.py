@@ -86,3 +86,38 @@ def test_a_command_line_loads_only_its_command_module():
     assert cli.command_name(["--home=lib", "search", "q"]) == "search"
     assert cli.command_name(["-h", "search"]) is None and cli.command_name(["serch"]) is None
     assert all(cli._name_of(c) in group.commands for c in cli.app.registered_commands)
+
+
+BASE = {"errors", "config", "models", "fsutil"}
+# Which package may import which, lazy imports included: the layering CONTRIBUTING.md draws.
+ALLOWED = {
+    "base": BASE,
+    "store": BASE,
+    "library": BASE | {"store", "arxiv.ids"},  # resolving a pasted arXiv id: ids.py imports only the base
+    "retrieval": BASE | {"store", "library"},
+    "arxiv": BASE | {"store", "library", "retrieval"},
+    "log": BASE | {"store", "library", "retrieval", "arxiv"},
+    "replicate": BASE | {"store", "library", "retrieval"},
+    "doctor": BASE | {"store", "library", "retrieval", "replicate"},
+    "samples": BASE | {"retrieval"},
+    "cli": BASE | {"library", "retrieval", "arxiv", "log", "replicate", "doctor", "cli"},
+    "__main__": {"cli"},
+}
+
+
+def layer(module: str) -> str:
+    name = module.split(".")[1] if "." in module else module
+    return "base" if name in BASE else name
+
+
+def test_packages_import_only_what_the_layering_allows():
+    wrong = []
+    for module in MODULES:
+        for imported in imports(module):
+            if layer(imported) == layer(module):
+                continue
+            allowed = ALLOWED[layer(module)]
+            target = layer(imported)
+            if target not in allowed and imported.removeprefix("paperlab.") not in allowed:
+                wrong.append(f"{module} -> {imported}")
+    assert not wrong
