@@ -39,6 +39,11 @@ def check_tag(name: str) -> None:
         raise InvalidInput(f"'{name}' is not a valid tag: letters, digits and _.:/- only")
 
 
+def arxiv_abs_url(arxiv_id: str) -> str:
+    """The one place an arXiv paper's abstract page is spelled."""
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
 # Long work reports progress through these; the CLI turns them into progress bars.
 StageProgress = Callable[[str, int, int], None]  # (stage, done, total), e.g. ("embedding", 64, 965)
 ByteProgress = Callable[[int, "int | None"], None]  # (bytes done, total if known), for downloads
@@ -74,6 +79,11 @@ class Item:
     pdf_sha256: str = ""
     text_status: str = "pending"
     text_error: str = ""
+
+    @property
+    def url(self) -> str:
+        """Where to read it: the arXiv abstract page for an arXiv paper, else its link."""
+        return arxiv_abs_url(self.arxiv_id) if self.arxiv_id else self.link
 
     def to_dict(self) -> dict[str, Any]:
         from dataclasses import asdict

@@ -16,7 +16,7 @@ from paperlab.arxiv.ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.errors import PaperlabError, PdfError
 from paperlab.fsutil import failpoint, remove_empty_dir, temp_file
 from paperlab.library import Library
-from paperlab.models import ByteProgress, FetchOutcome, IndexReport, Item, StageProgress
+from paperlab.models import ByteProgress, FetchOutcome, IndexReport, Item, StageProgress, arxiv_abs_url
 from paperlab.store import items as store
 from paperlab.store.schema import now, transaction
 
@@ -24,7 +24,7 @@ from paperlab.store.schema import now, transaction
 def item_from_metadata(meta: Metadata) -> Item:
     return Item(
         id=meta.arxiv_id, title=meta.title, type="paper",
-        link=f"https://arxiv.org/abs/{meta.arxiv_id}", added_at=now(), authors=meta.authors,
+        link=arxiv_abs_url(meta.arxiv_id), added_at=now(), authors=meta.authors,
         abstract=meta.abstract, arxiv_id=meta.arxiv_id, version=meta.version,
         categories=meta.categories, primary_category=meta.primary_category,
         published=meta.published, updated=meta.updated, doi=meta.doi,

@@ -215,7 +215,7 @@ def show(
         ("Rating", f"{item.rating}/10" if item.rating else "-"),
         ("Tags", " ".join(item.tags) or "-"), ("Added", item.added_at[:10]),
         ("Started", item.started_at or ""), ("Finished", item.finished_at or ""),
-        ("Authors", ", ".join(item.authors)), ("Link", items.item_link(item)), ("Venue", item.venue),
+        ("Authors", ", ".join(item.authors)), ("Link", item.url), ("Venue", item.venue),
         ("Year", item.published[:4]),
         ("Version", f"v{item.version}" if item.version else ""),
         ("Text", item.text_status + (f" ({item.text_error})" if item.text_error else "")),

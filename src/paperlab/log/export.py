@@ -12,7 +12,7 @@ import re
 
 from paperlab.library import Library
 from paperlab.log import notes
-from paperlab.log.items import item_date, item_link, view
+from paperlab.log.items import item_date, view
 from paperlab.models import Item
 from paperlab.store.items import list_items
 
@@ -57,7 +57,7 @@ def markdown(lib: Library) -> str:
     lines = ["# Reading log", "", HEADER, "|---|---|---|---|---|"]
     for item in items:
         rating = f"{item.rating}/10" if item.rating else ""
-        link = item_link(item)
+        link = item.url
         lines.append(
             f"| {item_date(item)} | {cell(item.title)} | {TYPE_LABELS.get(item.type, item.type)} "
             f"| {cell(f'<{link}>') if link else ''} | {rating} |"
@@ -116,7 +116,7 @@ def _fields(item: Item) -> list[tuple[str, str]]:
         fields.append(("doi", item.doi or f"10.48550/arXiv.{item.arxiv_id}"))
     if item.journal_ref:
         fields.append(("note", item.journal_ref))
-    link = item_link(item)
+    link = item.url
     if link.startswith(("http://", "https://")):
         fields.append(("url", link))
     if item.tags:

@@ -15,7 +15,7 @@ from paperlab.log import notes
 from paperlab.log.dates import parse_written, stamp
 from paperlab.log.incoming import UNDATED, Incoming, normal_title
 from paperlab.log.items import Reading, slugify, unique_slug
-from paperlab.models import IndexReport, Item, StageProgress, check_status
+from paperlab.models import IndexReport, Item, StageProgress, arxiv_abs_url, check_status
 from paperlab.store import items as store
 from paperlab.store.schema import transaction
 
@@ -183,7 +183,7 @@ def _item(lib: Library, inc: Incoming, status: str, taken: set[str], sha: str) -
                 tags=sorted(set(inc.tags)), added_at=stamp(inc.day), authors=inc.authors,
                 abstract=inc.abstract, arxiv_id=inc.arxiv_id, published=inc.published, doi=inc.doi,
                 venue=inc.venue, text_status="pending" if inc.pdf else "none",
-                link=f"https://arxiv.org/abs/{inc.arxiv_id}" if inc.arxiv_id else inc.link)
+                link=arxiv_abs_url(inc.arxiv_id) if inc.arxiv_id else inc.link)
     if inc.day and status in ("reading", "read"):
         item.started_at = inc.day.isoformat()
         item.finished_at = inc.day.isoformat() if status == "read" else None

@@ -17,7 +17,16 @@ from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file, temp_fil
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import stamp
-from paperlab.models import IndexReport, Item, StageProgress, check_rating, check_status, check_tag, check_type
+from paperlab.models import (
+    IndexReport,
+    Item,
+    StageProgress,
+    arxiv_abs_url,
+    check_rating,
+    check_status,
+    check_tag,
+    check_type,
+)
 from paperlab.store import items as store
 from paperlab.store.replications import get_replication
 from paperlab.store.schema import transaction
@@ -196,7 +205,7 @@ def add_file(
         name = title or front.title or _file_stem(link) or stamped_name(stamped)
         if stamped:  # keyed by its arXiv id, so `fetch --update` can fill in the metadata
             item = Item(id=stamped.id, title=name, arxiv_id=stamped.id, version=stamped.version,
-                        link=f"https://arxiv.org/abs/{stamped.id}", authors=front.authors)
+                        link=arxiv_abs_url(stamped.id), authors=front.authors)
         else:
             item = Item(id=unique_slug(lib, slugify(name)), title=name, link=link, authors=front.authors)
     if title:
@@ -350,10 +359,6 @@ def list_items(
 def item_date(item: Item) -> str:
     """The log's Date: when the item was finished, else started, else added."""
     return (item.finished_at or item.started_at or item.added_at)[:10]
-
-
-def item_link(item: Item) -> str:
-    return f"https://arxiv.org/abs/{item.arxiv_id}" if item.arxiv_id else item.link
 
 
 @dataclass

@@ -190,7 +190,7 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
         paper_toml, rest = paper_setup(chosen, stated, source)
     values = {
         "{{id}}": item.id, "{{arxiv_id}}": item.arxiv_id or item.id, "{{title}}": item.title,
-        "{{link}}": item.link or f"https://arxiv.org/abs/{item.arxiv_id}",
+        "{{link}}": item.link or item.url,
         "{{version}}": str(item.version or 1),
         "{{version_suffix}}": f"v{item.version}" if item.version else "",
         "{{template}}": chosen.name, "{{template_description}}": chosen.description,
