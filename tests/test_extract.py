@@ -73,6 +73,19 @@ def test_a_review_copys_line_numbers_are_dropped_and_a_tables_numbers_kept(tmp_p
     assert all(n in pages[2].text.split() for n in ("6", "512", "12", "768", "24", "1024"))
 
 
+def test_margin_numbers_with_superscripts_are_text_not_a_crash(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for row in range(12):  # a learner's margin notes: "284²", counted down the page like line numbers
+        page.insert_text((72, 72 + 14 * row), f"Body text of row {row} about residual learning.", fontsize=9)
+        page.insert_text((30, 72 + 14 * row), f"{280 + row}\u00b2", fontsize=7)
+    doc.save(tmp_path / "annotated.pdf")
+    (page_text,) = extract_pages(tmp_path / "annotated.pdf")  # raised ValueError from int("284²")
+    assert "residual learning" in page_text.text and "284\u00b2" in page_text.text
+
+
 def test_running_headers_on_odd_and_even_pages_are_dropped(tmp_path):
     """The title on odd pages and the authors on even ones, none on page 1: each is on fewer than
     half of the pages."""

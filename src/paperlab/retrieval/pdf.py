@@ -144,7 +144,7 @@ def _line_numbers(raws: list[dict[str, Any]]) -> set[tuple[int, int]]:
     for b, raw in enumerate(raws):
         for n, line in enumerate(raw["lines"]):
             text = "".join(s["text"] for s in line["spans"]).strip()
-            if text.isdigit() and len(text) <= 4:
+            if re.fullmatch(r"[0-9]{1,4}", text):  # not str.isdigit: it takes "284²", which int() refuses
                 numbers.append((b, n, line["bbox"], int(text)))
             elif text:
                 left, right = min(left, line["bbox"][0]), max(right, line["bbox"][2])
