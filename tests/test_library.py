@@ -35,7 +35,7 @@ def test_init_creates_library(tmp_path, cli):
     for name in ("paperlab.toml", "paperlab.db", "papers", "index", "replications"):
         assert (home / name).exists(), name
     assert rows(home, "PRAGMA journal_mode") == [("wal",)]
-    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,), (3,), (4,), (5,)]
+    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,), (3,), (4,), (5,), (6,)]
     assert "already exists" in cli("init", str(home)).stdout
 
 
@@ -193,7 +193,7 @@ def test_export_bibtex_arxiv_fields(lib):
         authors=["Alethea Power", "Yuri Burda"], published="2022-01-06T18:43:37+00:00",
         primary_category="cs.LG", added_at=now()))
     bib = export.bibtex(lib)
-    assert bib.startswith("@misc{power2022grokking,")
+    assert bib.startswith("@misc{powerGrokkingGeneralizationOverfitting2022,")  # Better BibTeX's form
     for line in ("eprint = {2201.02177}", "archivePrefix = {arXiv}", "primaryClass = {cs.LG}",
                  "doi = {10.48550/arXiv.2201.02177}", "author = {Alethea Power and Yuri Burda}",
                  r"title = {{Grokking: Generalization \& Overfitting}}"):

@@ -5,6 +5,7 @@ exports that import back, a log that fits the terminal."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 from datetime import date, timedelta
@@ -457,3 +458,53 @@ def test_fetch_update_completes_an_imported_arxiv_row(lib, cli, arxiv, tmp_path)
     after = shown(cli, GROKKING.arxiv_id)
     assert (after["title"], after["authors"]) == (GROKKING.title, GROKKING.authors)
     assert (lib.home / after["pdf_path"]).is_file() and after["finished_at"] == "2021-05-01"
+
+
+ZOTERO_ENTRIES = [
+    "@inproceedings{vaswaniAttentionAllYou2017,\n  title = {Attention Is All You Need},\n"
+    "  booktitle = {Advances in Neural Information Processing Systems},\n"
+    "  author = {Vaswani, Ashish and Shazeer, Noam},\n  year = {2017},\n  pages = {5998--6008}\n}",
+    "@article{maldacenaLargeLimitSuperconformal1999,\n  title = {The Large {{N}} Limit of Superconformal Field "
+    "Theories and Supergravity},\n  author = {Maldacena, Juan},\n  year = {1999},\n  eprint = {hep-th/9711200},\n"
+    "  archiveprefix = {arXiv},\n  primaryclass = {hep-th},\n  journal = {Int. J. Theor. Phys.}\n}",
+    "@misc{rychkovBootstrap2016,\n  title = {The $\\text{CFT}_2$ Bootstrap in {{Practice}}},\n"
+    "  author = {Rychkov, Slava},\n  year = {2016},\n  note = {lecture notes}\n}",
+]
+
+
+def test_export_bibtex_gives_imported_entries_back_as_they_were_written(lib, cli, tmp_path):
+    path = tmp_path / "zotero.bib"
+    path.write_text("\n\n".join(ZOTERO_ENTRIES) + "\n")
+    assert cli("import", "bibtex", str(path)).exit_code == 0
+    out = tmp_path / "out.bib"
+    assert cli("export", "bibtex", "-o", str(out)).exit_code == 0
+    exported = out.read_text()
+    for entry in ZOTERO_ENTRIES:  # keys, types, fields and LaTeX, byte for byte
+        assert entry in exported
+    assert "cs.LG" not in exported and "\\textbackslash" not in exported
+    # what the user changes in paperlab is written anew; the rest of the entry stays as it was
+    item = next(i for i in json.loads(cli("log", "--json").stdout) if i["title"].startswith("Attention"))
+    assert cli("edit", item["id"], "--title", "Attention Is All You Need (corrected)").exit_code == 0
+    assert cli("export", "bibtex", "-o", str(out)).exit_code == 0
+    again = out.read_text()
+    assert "@inproceedings{vaswaniAttentionAllYou2017," in again and "5998--6008" in again
+    assert "Attention Is All You Need (corrected)" in again and "Advances in Neural" in again
+    assert ZOTERO_ENTRIES[1] in again and ZOTERO_ENTRIES[2] in again
+
+
+def test_export_bibtex_keys_for_items_never_imported_are_stable_and_keep_maths(lib, cli):
+    cli("add", "https://example.org/cft", "--title", "Notes on the $\\text{CFT}_2$ bootstrap", "--type", "blog")
+    cli("add", "https://example.org/b", "--title", "Notes on the CFT bootstrap again", "--type", "blog")
+    first = cli("export", "bibtex").stdout
+    assert "{Notes on the $\\text{CFT}_2$ bootstrap}" in first  # maths kept as written
+    keys = re.findall(r"@\w+\{([^,]+),", first)
+    assert len(set(keys)) == 2 and cli("export", "bibtex").stdout == first
+
+
+def test_export_json_keeps_every_note(lib, cli):
+    cli("add", "https://a.org", "--title", "Alpha", "--type", "blog")
+    cli("note", "alpha", "--summary", "Short.", "--learned", "One thing")
+    cli("note", "alpha", "-m", "A dated thought.", "--date", "2020-06-20")
+    (record,) = json.loads(cli("export", "json").stdout)  # it had summary and learnings only
+    assert record["dated_notes"] == [{"date": "2020-06-20", "text": "A dated thought."}]
+    assert record["notes"] == (lib.notes_path("alpha")).read_text() and record["key_learnings"] == ["One thing"]

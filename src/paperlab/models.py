@@ -79,6 +79,7 @@ class Item:
     pdf_sha256: str = ""
     text_status: str = "pending"
     text_error: str = ""
+    bibtex: str = ""  # the BibTeX entry it was imported from, as written: exported back unchanged
 
     @property
     def url(self) -> str:

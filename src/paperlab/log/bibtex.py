@@ -78,7 +78,7 @@ def parse_bibtex(text: str, base: Path, strict: bool = False) -> tuple[list[Inco
             unread.append(f"{_line(entry)}: {where} has no title")
             continue
         kind = entry.entry_type.lower()
-        found = Incoming(title=title, origin=where,
+        found = Incoming(title=title, origin=where, bibtex=(entry.raw or "").strip(),
                          type="book" if kind in BOOK_TYPES else "blog" if kind in WEB_TYPES else "paper")
         authors = fields.get("author") or fields.get("editor") or []
         found.authors = [_name(a) for a in authors] if isinstance(authors, list) else [plain(str(authors))]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from paperlab.library import Library
 from paperlab.log import notes
@@ -71,7 +72,8 @@ def markdown(lib: Library) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-_STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "is", "are"}
+_STOPWORDS = {"a", "an", "the", "on", "of", "in", "for", "and", "to", "with", "is", "are", "at", "by",
+              "from", "via", "its", "as", "or"}
 
 
 def item_year(item: Item) -> str:
@@ -79,15 +81,13 @@ def item_year(item: Item) -> str:
     return item.published[:4] if re.match(r"^\d{4}", item.published) else ""
 
 
-def _bib_key(item: Item, taken: set[str]) -> str:
-    """`vaswani2017attention`; without authors the title's first words; without a year, none."""
-    words = [w for w in re.findall(r"[a-z0-9]+", _ascii(item.title).lower()) if w not in _STOPWORDS]
+def cite_key(item: Item, taken: set[str]) -> str:
+    """A citation key in Better BibTeX's default form, `vaswaniAttentionAllYou2017` (first author's
+    last name, three title words, year); `a`, `b`... when taken."""
+    words = [w for w in re.findall(r"[A-Za-z0-9]+", _ascii(item.title)) if w.lower() not in _STOPWORDS]
     last = re.sub(r"[^a-z0-9]", "", _ascii(item.authors[0].split()[-1]).lower()) if item.authors else ""
-    if last:
-        base = last + item_year(item) + (words[0] if words else "")
-    else:
-        base = (words[0] if words else "item") + item_year(item) + "".join(words[1:2])
-    key, n = base, 1
+    base = last + "".join(w[:1].upper() + w[1:].lower() for w in words[:3]) + item_year(item) or "item"
+    key, n = base, 0
     while key in taken:
         key = f"{base}{chr(ord('a') + n)}"
         n += 1
@@ -110,8 +110,9 @@ def _fields(item: Item) -> list[tuple[str, str]]:
     if item.venue:
         fields.append(("publisher" if item.type == "book" else "journal", item.venue))
     if item.arxiv_id:
-        fields += [("eprint", item.arxiv_id), ("archivePrefix", "arXiv"),
-                   ("primaryClass", item.primary_category or "cs.LG")]
+        fields += [("eprint", item.arxiv_id), ("archivePrefix", "arXiv")]
+        if item.primary_category:  # never a guess: a hep-th paper is not cs.LG
+            fields.append(("primaryClass", item.primary_category))
     if item.doi or item.arxiv_id:
         fields.append(("doi", item.doi or f"10.48550/arXiv.{item.arxiv_id}"))
     if item.journal_ref:
@@ -125,29 +126,86 @@ def _fields(item: Item) -> list[tuple[str, str]]:
 
 
 VERBATIM_FIELDS = {"url", "doi", "eprint", "file"}
+_MATH = re.compile(r"(\$[^$]+\$)")
+
+
+def latex(text: str) -> str:
+    """Text as LaTeX: special characters and accents encoded, `$...$` maths kept as written."""
+    from pylatexenc.latexencode import unicode_to_latex
+
+    return "".join(part if _MATH.fullmatch(part) else unicode_to_latex(part) for part in _MATH.split(text))
+
+
+def _encoded(key: str, value: str) -> str:
+    return value if key in VERBATIM_FIELDS else "{" + latex(value) + "}" if key == "title" else latex(value)
+
+
+def _changed_fields(item: Item, entry_text: str) -> dict[str, str]:
+    """What the user changed in paperlab since the entry was imported: field -> the new value."""
+    from paperlab.log.bibtex import VENUE_FIELDS, parse_bibtex
+
+    (was,), _ = parse_bibtex(entry_text, Path("."))
+    changes = {}
+    if item.title != was.title:
+        changes["title"] = item.title
+    if item.authors != was.authors:
+        changes["author"] = " and ".join(item.authors)
+    if item_year(item) != was.published[:4] and item_year(item):
+        changes["year"] = item_year(item)
+    if item.venue != was.venue:
+        fields = {m.group(1).lower() for m in re.finditer(r"^\s*(\w+)\s*=", entry_text, re.MULTILINE)}
+        changes[next((f for f in VENUE_FIELDS if f in fields), "journal")] = item.venue
+    if item.doi != was.doi:
+        changes["doi"] = item.doi
+    if sorted(item.tags) != sorted(set(was.tags)):
+        changes["keywords"] = ", ".join(item.tags)
+    return changes
+
+
+def _kept(item: Item) -> str:
+    """An imported item's entry: as it was written when paperlab changed nothing, else the same
+    entry (key, type, every other field) with the changed fields written anew."""
+    import bibtexparser
+    from bibtexparser.model import Field
+
+    changes = _changed_fields(item, item.bibtex)
+    if not changes:
+        return item.bibtex
+    library = bibtexparser.parse_string(item.bibtex)
+    entry = library.entries[0]
+    for key, value in changes.items():
+        existing = next((f for f in entry.fields if f.key.lower() == key), None)
+        if existing is not None:
+            existing.value = _encoded(key, value)
+        else:
+            entry.fields.append(Field(key, _encoded(key, value)))
+    return bibtexparser.write_string(library).strip()
 
 
 def bibtex(lib: Library) -> str:
-    """Every item as a BibTeX entry, written by bibtexparser: text is LaTeX-encoded (so braces,
-    `%`, `&` and accents are escaped) and URLs are left verbatim, so the file parses back whatever
-    the titles hold."""
+    """Every item as a BibTeX entry. An imported entry comes back as it was written (key, type,
+    fields, LaTeX), with only what the user changed in paperlab written anew; other items get an
+    entry written by bibtexparser (text LaTeX-encoded, maths and URLs as written) under a Better
+    BibTeX-style key, the same at every export while their fields stay the same."""
     import bibtexparser
     from bibtexparser.model import Entry, Field
-    from pylatexenc.latexencode import unicode_to_latex
 
-    taken: set[str] = set()
-    library = bibtexparser.Library()
-    for item in list_items(lib.db):
+    items = sorted(list_items(lib.db), key=lambda i: (i.added_at, i.id))  # keys go to the earlier item
+    taken = {m.group(1) for i in items if (m := re.match(r"@\w+\s*\{\s*([^,\s]+)", i.bibtex))}
+    out = []
+    for item in items:
+        if item.bibtex:
+            out.append(_kept(item))
+            continue
         kind = "book" if item.type == "book" else "article" if item.venue else "misc"
-        fields = [Field(k, v if k in VERBATIM_FIELDS else "{" + unicode_to_latex(v) + "}" if k == "title"
-                        else unicode_to_latex(v)) for k, v in _fields(item)]
-        library.add(Entry(kind, _bib_key(item, taken), fields))
-    if not library.entries:
-        return ""
-    return bibtexparser.write_string(library).strip() + "\n"
+        library = bibtexparser.Library()
+        library.add(Entry(kind, cite_key(item, taken), [Field(k, _encoded(k, v)) for k, v in _fields(item)]))
+        out.append(bibtexparser.write_string(library).strip())
+    return "\n\n".join(out) + "\n" if out else ""
 
 
 def as_json(lib: Library) -> str:
-    """Every item with its notes summary, key learnings and replication status."""
-    records = [view(lib, item).record(with_notes_text=False) for item in list_items(lib.db)]
+    """Every item with its notes (the whole file, and its summary, key learnings and dated notes
+    apart) and replication status."""
+    records = [view(lib, item).record() for item in list_items(lib.db)]
     return json.dumps(records, indent=2, ensure_ascii=False) + "\n"

@@ -182,7 +182,7 @@ def _item(lib: Library, inc: Incoming, status: str, taken: set[str], sha: str) -
     item = Item(id=item_id, title=inc.title, type=inc.type, status=status, rating=inc.rating,
                 tags=sorted(set(inc.tags)), added_at=stamp(inc.day), authors=inc.authors,
                 abstract=inc.abstract, arxiv_id=inc.arxiv_id, published=inc.published, doi=inc.doi,
-                venue=inc.venue, text_status="pending" if inc.pdf else "none",
+                venue=inc.venue, text_status="pending" if inc.pdf else "none", bibtex=inc.bibtex,
                 link=arxiv_abs_url(inc.arxiv_id) if inc.arxiv_id else inc.link)
     if inc.day and status in ("reading", "read"):
         item.started_at = inc.day.isoformat()

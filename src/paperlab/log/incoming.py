@@ -35,6 +35,7 @@ class Incoming:
     from_notes: bool = False  # made from a notes bullet that matched no row
     attached: int = 0  # notes under another title (a book's chapters) attached to this row
     warnings: list[str] = field(default_factory=list)
+    bibtex: str = ""  # the BibTeX entry as written in the imported file
 
 
 def normal_title(text: str) -> str:

@@ -370,13 +370,12 @@ class ItemView:
     notes: notes.ParsedNotes
     replication: str | None
 
-    def record(self, with_notes_text: bool = True) -> dict[str, Any]:
-        """The item as `show --json` and `export json` print it."""
-        row = {**self.item.to_dict(), "summary": self.notes.summary, "key_learnings": self.notes.learnings}
-        if with_notes_text:
-            row["notes"] = self.notes.text
-        row["replication"] = self.replication
-        return row
+    def record(self) -> dict[str, Any]:
+        """The item as `show --json` and `export json` print it: its notes whole (`notes`, the file
+        as written) and in parts (summary, key learnings, dated notes)."""
+        return {**self.item.to_dict(), "summary": self.notes.summary, "key_learnings": self.notes.learnings,
+                "dated_notes": [{"date": day, "text": text} for day, text in self.notes.dated()],
+                "notes": self.notes.text, "replication": self.replication}
 
 
 def view(lib: Library, item: Item) -> ItemView:

@@ -224,8 +224,15 @@ def _m5_what_runs_trained(db: Database) -> None:
                    [json.dumps({r["item_id"]: r["status"] for r in changed})])
 
 
+def _m6_bibtex_entry(db: Database) -> None:
+    """The BibTeX entry an item was imported from, as written: `export bibtex` gives it back with
+    its key, type, fields and LaTeX, changing only what the user changed in paperlab."""
+    db.execute("ALTER TABLE items ADD COLUMN bibtex TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _m1_log_chunks_replications, _m2_term_counts, _m3_venue, _m4_chunk_zone, _m5_what_runs_trained,
+    _m6_bibtex_entry,
 ]
 
 
