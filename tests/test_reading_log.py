@@ -508,3 +508,61 @@ def test_export_json_keeps_every_note(lib, cli):
     (record,) = json.loads(cli("export", "json").stdout)  # it had summary and learnings only
     assert record["dated_notes"] == [{"date": "2020-06-20", "text": "A dated thought."}]
     assert record["notes"] == (lib.notes_path("alpha")).read_text() and record["key_learnings"] == ["One thing"]
+
+
+SHAPES = OLD_LOG / "shapes.md"
+
+
+def notes_of(lib, item_id: str) -> str:
+    return lib.notes_path(item_id).read_text()
+
+
+def test_notes_join_the_rows_a_person_would_join_them_to(lib, cli):
+    result = cli("import", "markdown", str(SHAPES))
+    assert result.exit_code == 0, result.stderr
+    rows = {i["id"]: (i["type"], i["finished_at"]) for i in json.loads(cli("log", "--json").stdout)}
+    assert rows == {  # six rows and one ambiguous note: no item twice
+        "neural-networks-zero-to-hero": ("tutorial", "2021-03-01"),
+        "the-gradient-podcast-yann-lecun": ("podcast", "2021-03-05"),
+        "dive-into-deep-learning": ("book", "2021-03-10"),
+        "understanding-lstm-networks": ("blog", "2021-03-12"),
+        "visualizing-attention-in-transformers": ("blog", "2021-03-20"),
+        "visualizing-attention-in-vision": ("blog", "2021-03-20"),
+        "visualizing-attention": ("paper", "2021-03-20"),
+    }
+    assert "'Visualizing Attention' became an item of its own: it fits 2 rows" in result.stderr
+    zero = notes_of(lib, "neural-networks-zero-to-hero")
+    assert "Builds micrograd" in zero and ("- Backprop is just the chain rule\n  - applied node by node\n"
+                                           "    - in reverse topological order\n- Initialisation") in zero
+    assert "- Self-supervised learning is the cake" in notes_of(lib, "the-gradient-podcast-yann-lecun")
+    book = notes_of(lib, "dive-into-deep-learning")
+    assert "### 2021-03-10\n\n**Dive into Deep Learning - Chapter 3" in book and "### 2021-03-14" in book
+    assert "### 2021-03-12\n\nThe cell state is a conveyor belt." in notes_of(lib, "understanding-lstm-networks")
+    before = library_state(lib.home)
+    again = cli("import", "markdown", str(SHAPES))  # an unchanged file, imported again: nothing changes
+    assert again.exit_code == 0 and library_state(lib.home) == before
+
+
+def test_export_import_export_keeps_every_note_its_nesting_and_its_date(lib, cli, tmp_path):
+    cli("import", "markdown", str(SHAPES))
+    cli("note", "neural-networks-zero-to-hero", "-m", "Rewatched lecture 2.", "--date", "2021-04-01")
+    with lib.notes_path("dive-into-deep-learning").open("a") as f:  # a section of the user's own
+        f.write("\n## My thoughts\n\nWorth a second pass.\n")
+    path = lib.notes_path("understanding-lstm-networks")  # a note written in $EDITOR, without a date
+    path.write_text(path.read_text().replace("## Notes\n", "## Notes\n\nHand-written, no date.\n"))
+    first = tmp_path / "first.md"
+    cli("export", "markdown", "-o", str(first))
+    text = first.read_text()
+    assert "      - applied node by node\n        - in reverse topological order" in text
+    assert "- undated: My thoughts: Worth a second pass." in text and "- undated: Hand-written, no date." in text
+    assert "- 2021-04-01: Rewatched lecture 2." in text
+    other = tmp_path / "other"
+    assert cli("init", str(other)).exit_code == 0
+    (other / "paperlab.toml").write_text((lib.home / "paperlab.toml").read_text())
+    assert cli("--home", str(other), "import", "markdown", str(first)).exit_code == 0
+    second = tmp_path / "second.md"
+    cli("--home", str(other), "export", "markdown", "-o", str(second))
+    assert second.read_text() == text
+    before = library_state(lib.home)
+    assert cli("import", "markdown", str(first)).exit_code == 0  # the export, back into its library
+    assert library_state(lib.home) == before

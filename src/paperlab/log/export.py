@@ -45,10 +45,10 @@ def notes_block(item: Item, parsed: notes.ParsedNotes) -> list[str]:
         lines.append("  - Key Learnings:")
         for learning in parsed.learnings:
             lines += _bullet(learning, 4)
-    dated = parsed.dated()
-    if dated:
+    entries = parsed.all_entries()
+    if entries:
         lines.append("  - Notes:")
-        for day, text in dated:
+        for day, text in entries:
             lines += _bullet(f"{day}: {text}", 4)
     return lines
 
@@ -64,7 +64,7 @@ def markdown(lib: Library) -> str:
             f"| {cell(f'<{link}>') if link else ''} | {rating} |"
         )
     noted = [(i, notes.parse(lib.notes_path(i.id))) for i in items]
-    noted = [(i, n) for i, n in noted if n.summary or n.learnings or n.dated()]
+    noted = [(i, n) for i, n in noted if n.summary or n.learnings or n.all_entries()]
     if noted:
         lines += ["", "## Notes", ""]
         for item, parsed in noted:

@@ -87,14 +87,15 @@ def notes_text(title: str, inc: Incoming, text: str | None = None) -> str:
     """The item's notes.md with the incoming summary, learnings and dated notes: a new file, or
     `text` (the file the item has) with only what it does not hold yet."""
     text = text if text is not None else notes.template(title)
+    have = notes.parse_text(text)
     if inc.summary and inc.summary not in text:
         text = notes.append_to_section(text, notes.SUMMARY, inc.summary)
-    learnings = [x for x in inc.learnings if x not in text]
+    learnings = [x for x in inc.learnings if x not in have.learnings]  # compared as parsed: nesting too
     if learnings:
         bullets = "\n".join("- " + x.replace("\n", "\n  ") for x in learnings)
         text = notes.append_to_section(text, notes.LEARNINGS, bullets)
     for day, entry in inc.entries:
-        if entry.strip() not in text:
+        if (day, entry.strip()) not in have.all_entries() and entry.strip() not in text:
             text = notes.append_to_section(text, notes.NOTES, f"### {day}\n\n{entry.strip()}")
     return text
 

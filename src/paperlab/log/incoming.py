@@ -9,8 +9,11 @@ from datetime import date
 from pathlib import Path
 
 from paperlab.errors import InvalidInput
+from paperlab.log.notes import UNDATED
 
-UNDATED = "undated"
+__all__ = ["UNDATED", "Incoming", "arxiv_id_in", "normal_title"]
+
+
 @dataclass
 class Incoming:
     """One item as an old log or a BibTeX file describes it."""

@@ -4,7 +4,6 @@ a notes list, one bullet per item with its title in bold and nested `Date:`, `Su
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from paperlab.errors import InvalidInput
@@ -154,9 +153,9 @@ def _fill(note: Incoming, body: list[str]) -> Incoming:
         elif key in ("notes", "note"):
             for entry in ([value] if value else []) + items:
                 m2 = re.match(rf"^(\d{{4}}-\d{{2}}-\d{{2}}|{UNDATED}):\s*(.*)$", entry, re.DOTALL)
-                note.entries.append((m2.group(1), m2.group(2)) if m2 else (UNDATED, entry))
-        else:  # a bullet paperlab has no field for: kept as an undated note, never dropped
-            note.entries.append((UNDATED, "\n".join([head, *items]).strip()))
+                note.entries.append((m2.group(1), m2.group(2)) if m2 else ("", entry))
+        else:  # a bullet paperlab has no field for: kept as a note, never dropped
+            note.entries.append(("", "\n".join([head, *items]).strip()))
     return note
 
 
@@ -182,30 +181,43 @@ def _child_items(lines: list[str]) -> list[str]:
 
 
 def parse_markdown(text: str) -> list[Incoming]:
-    """The log's rows, each with its notes; notes that match no row exactly are attached to the
-    closest row when that is clear (a book noted chapter by chapter), else become items."""
+    """The log's rows, each with its notes. A note whose title is not a row's is matched as a
+    person would: a book's chapter goes under the book as a dated entry; a shortened or extended
+    title ("... Tutorial", "... Podcast", a subtitle left out) joins the row whose title words it
+    shares, the date and content type settling near ties. A note that fits two rows, or none,
+    becomes an item of its own, and the import says so."""
     lines = text.splitlines()
     rows, end = _table(lines)
     by_title = {normal_title(r.title): r for r in reversed(rows)}
     extra: list[Incoming] = []
     for note in _notes(lines, end):
+        # what a note says without a date of its own has the note's date ("undated:" stays undated)
+        note.entries = [(d or (note.day.isoformat() if note.day else UNDATED), t) for d, t in note.entries]
         row = by_title.get(normal_title(note.title))
-        if row is not None:
-            row.summary = "\n\n".join(p for p in (row.summary, note.summary) if p)
-            row.learnings += note.learnings
-            row.entries += note.entries
+        chapter = None if row else book_of(note.title, rows)
+        if chapter is not None:
+            when = note.day or chapter.day
+            chapter.entries.append((when.isoformat() if when else UNDATED, _as_entry(note)))
+            chapter.attached += 1
+            chapter.warnings += note.warnings
+            continue
+        fits = [row] if row else same_item(note, rows)
+        if len(fits) == 1:
+            row = fits[0]
+            if note.summary and note.summary not in row.summary:
+                row.summary = "\n\n".join(p for p in (row.summary, note.summary) if p)
+            row.learnings += [x for x in note.learnings if x not in row.learnings]
+            row.entries += [e for e in note.entries if e not in row.entries]
             row.day = row.day or note.day
             row.warnings += note.warnings
+            row.attached += normal_title(note.title) != normal_title(row.title)
             continue
-        row = closest_row(note.title, rows)
-        if row is not None:
-            when = note.day or row.day
-            row.entries.append((when.isoformat() if when else UNDATED, _as_entry(note)))
-            row.attached += 1
-            row.warnings += note.warnings
-        else:
-            note.from_notes = True
-            extra.append(note)
+        note.from_notes = True
+        note.type = next((kind for word, kind in TYPE_WORDS.items() if word in _tokens(note.title)), "paper")
+        why = (f"it fits {len(fits)} rows ({'; '.join(repr(r.title) for r in fits)}), so it joins none"
+               if fits else "no row of the table has its title")
+        note.warnings.append(f"{note.origin}: the note {note.title!r} became an item of its own: {why}")
+        extra.append(note)
     return rows + extra
 
 
@@ -214,26 +226,52 @@ def _as_entry(note: Incoming) -> str:
     if note.summary:
         parts.append(note.summary)
     if note.learnings:
-        parts.append("\n".join(f"- {x}" for x in note.learnings))
+        parts.append("\n".join("- " + x.replace("\n", "\n  ") for x in note.learnings))
     parts += [f"{d}: {t}" for d, t in note.entries]
     return "\n\n".join(parts)
 
 
 _PART_OF = re.compile(r"^\s*(?:[-–—:,(|/]|chapters?\b|ch\b\.?|part\b|section\b|\d)", re.IGNORECASE)
+TYPE_WORDS = {"tutorial": "tutorial", "podcast": "podcast", "episode": "podcast", "book": "book",
+              "course": "course", "blog": "blog", "post": "blog", "video": "video", "lecture": "video",
+              "talk": "video", "paper": "paper"}
+_STOP = {"a", "an", "the", "of", "on", "in", "to", "and", "for", "with", "by", "at", "from", "is", "are"}
 
 
-def closest_row(title: str, rows: list[Incoming]) -> Incoming | None:
-    """The row a differently titled note belongs to, when the match is clear: the note's title
-    starts with the row's and goes on with a chapter or part (`Deep Learning - Chapter 6`), or it
-    is a near spelling of exactly one row's title."""
-    wanted = normal_title(title)
+def book_of(title: str, rows: list[Incoming]) -> Incoming | None:
+    """The row whose title the note's starts with, going on with a chapter or part
+    (`Deep Learning - Chapter 6`)."""
     raw = title.casefold()
     parts = [r for r in rows if raw.startswith(r.title.casefold()) and len(normal_title(r.title)) >= 4
              and _PART_OF.match(raw[len(r.title):])]
-    if parts:
-        return max(parts, key=lambda r: len(r.title))
-    scored = sorted(((difflib.SequenceMatcher(None, wanted, normal_title(r.title)).ratio(), i)
-                     for i, r in enumerate(rows)), reverse=True)
-    if scored and scored[0][0] >= 0.88 and (len(scored) == 1 or scored[1][0] < scored[0][0] - 0.1):
-        return rows[scored[0][1]]
-    return None
+    return max(parts, key=lambda r: len(r.title)) if parts else None
+
+
+def _tokens(title: str) -> set[str]:
+    """A title's words for matching: lower case, a plural's s dropped, function words out."""
+    words = {w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w
+             for w in normal_title(title).split()}
+    return words - _STOP
+
+
+def same_item(note: Incoming, rows: list[Incoming]) -> list[Incoming]:
+    """The rows a differently titled note may be about: the shorter title's words (content-type
+    words aside) all but one in the longer's, at least two shared (all of a one-word title); the
+    date and a content type named in the note's title rank them. More than one left: ambiguous."""
+    words = _tokens(note.title)
+    kinds = {TYPE_WORDS[w] for w in words if w in TYPE_WORDS}
+    scored = []
+    for row in rows:
+        theirs = _tokens(row.title) - set(TYPE_WORDS)
+        mine = words - set(TYPE_WORDS)
+        common = mine & theirs
+        shorter = min(len(mine), len(theirs))
+        if not shorter or len(common) < min(2, shorter) or len(common) < shorter - (shorter >= 4):
+            continue
+        score = len(common) / shorter + 0.5 * (note.day is not None and note.day == row.day) \
+            + 0.3 * (row.type in kinds)
+        scored.append((score, row))
+    if not scored:
+        return []
+    best = max(score for score, _ in scored)
+    return [row for score, row in scored if score > best - 0.25]

@@ -21,6 +21,7 @@ from paperlab.models import NoteResult
 if TYPE_CHECKING:
     from paperlab.library import Library
 
+UNDATED = "undated"
 SUMMARY = "Summary"
 LEARNINGS = "Key learnings"
 NOTES = "Notes"
@@ -29,9 +30,10 @@ NOTES = "Notes"
 @dataclass
 class ParsedNotes:
     summary: str = ""
-    learnings: list[str] = field(default_factory=list)
+    learnings: list[str] = field(default_factory=list)  # top-level bullets, their nested lines kept
     entries: str = ""
     text: str = ""
+    other: list[tuple[str, str]] = field(default_factory=list)  # sections of the user's own: (name, body)
 
     def dated(self) -> list[tuple[str, str]]:
         """The dated entries (`### 2020-06-20` then text) as (day, text), in the file's order."""
@@ -40,6 +42,13 @@ class ParsedNotes:
             head, _, body = part.partition("\n")
             out.append((head.strip(), body.strip()))
         return out
+
+    def all_entries(self) -> list[tuple[str, str]]:
+        """Every note the file holds besides its summary and learnings, as (day, text): text written
+        by hand under Notes before any dated entry, and sections of the user's own, are `undated`."""
+        loose = re.split(r"^###[ \t]+", self.entries, flags=re.MULTILINE)[0].strip()
+        return ([(UNDATED, loose)] if loose else []) + \
+            [(UNDATED, f"{name}: {body}") for name, body in self.other if body] + self.dated()
 
 
 def template(title: str) -> str:
@@ -95,21 +104,39 @@ def add_learning(path: Path, title: str, learning: str) -> None:
 def parse(path: Path) -> ParsedNotes:
     if not path.exists():
         return ParsedNotes()
-    text = path.read_text(encoding="utf-8", errors="replace")
+    return parse_text(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def parse_text(text: str) -> ParsedNotes:
     parsed = ParsedNotes(text=text)
     for name, start, end in _sections(text):
         body = text[start:end].strip()
         if name.lower() == SUMMARY.lower():
             parsed.summary = body
         elif name.lower() == LEARNINGS.lower():
-            parsed.learnings = [
-                line.lstrip("-*+ ").strip()
-                for line in body.splitlines()
-                if line.strip()[:1] in "-*+" and line.strip()[1:].strip()
-            ]
+            parsed.learnings = bullets(body)
         elif name.lower() == NOTES.lower():
             parsed.entries = body
+        else:
+            parsed.other.append((name, body))
     return parsed
+
+
+def bullets(body: str) -> list[str]:
+    """The top-level bullets of a Markdown list, each with the lines nested under it (dedented to
+    the bullet's text), so nesting survives a round trip."""
+    lines = body.splitlines()
+    marks = [len(ln) - len(ln.lstrip()) for ln in lines if re.match(r"^\s*[-*+]\s+\S", ln)]
+    if not marks:
+        return []
+    top = min(marks)
+    items: list[list[str]] = []
+    for line in lines:
+        if len(line) - len(line.lstrip()) == top and re.match(r"^\s*[-*+]\s+\S", line):
+            items.append([line.strip()[1:].strip()])
+        elif items:
+            items[-1].append(line[top + 2:] if line[:top + 2].strip() == "" else line.strip())
+    return ["\n".join(i).strip() for i in items if "\n".join(i).strip()]
 
 
 
