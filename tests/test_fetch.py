@@ -241,3 +241,50 @@ def test_add_stamped_pdf_without_lookup_keeps_its_arxiv_id(lib, cli, arxiv, tmp_
     shown = json.loads(cli("show", GROK, "--json").stdout)
     assert (shown["arxiv_id"], shown["version"], shown["title"]) == (GROK, 1, GROKKING.title)
     assert "already in the library" in cli("fetch", GROK).stdout
+
+
+def blank_pdf() -> bytes:
+    import pymupdf
+
+    doc = pymupdf.open()
+    doc.new_page()
+    return doc.tobytes()
+
+
+def test_a_pdf_whose_text_cannot_be_read_is_said_listed_and_fetched_again(lib, cli, arxiv, sample_pdfs):
+    good = arxiv.papers[GROK].pdf
+    arxiv.papers[GROK].pdf = blank_pdf()  # a PDF with no text in it
+    result = cli("fetch", GROK)
+    assert result.exit_code == 0 and f"no text could be read from {GROK}'s PDF" in result.stderr
+    doctor = cli("doctor")
+    assert doctor.exit_code == 1 and "PDF(s) whose text could not be read" in doctor.stdout
+    arxiv.papers[GROK].pdf = good
+    again = cli("fetch", "--update", GROK)  # the same version, but its copy has no text: downloaded again
+    assert again.exit_code == 0 and "downloaded again" in again.stdout, again.stdout
+    assert (lib.home / "papers" / GROK / "paper.pdf").read_bytes() == good
+    assert cli("doctor").exit_code == 0
+    assert "up-to-date" in cli("fetch", "--update", GROK).stdout  # now it is
+
+
+def test_a_damaged_pdf_is_added_with_a_warning_that_says_so(lib, cli, tmp_path, sample_pdfs):
+    data = bytearray(sample_pdfs[ATTENTION.arxiv_id])
+    n = len(data)
+    data[n // 5: 4 * n // 5] = bytes(len(data[n // 5: 4 * n // 5]))  # its middle zeroed
+    path = tmp_path / "zeroed.pdf"
+    path.write_bytes(bytes(data))
+    result = cli("add", str(path), "--title", "Zeroed", "--no-lookup")
+    assert result.exit_code == 0
+    assert "damaged: MuPDF had to repair the file" in result.stderr or "no text could be read" in result.stderr
+    assert "MuPDF error" not in result.stderr  # MuPDF's own repair messages are not the user's to read
+    assert cli("doctor").exit_code == 1
+
+
+def test_fetch_fills_in_the_pdf_of_an_item_imported_without_one(lib, cli, arxiv, tmp_path):
+    bib = tmp_path / "refs.bib"
+    bib.write_text(f"@misc{{power2022,\n  title = {{Grokking}},\n  eprint = {{{GROK}}},\n"
+                   "  archiveprefix = {arXiv}\n}\n")
+    assert cli("import", "bibtex", str(bib)).exit_code == 0
+    result = cli("fetch", GROK)
+    assert result.exit_code == 0 and "already in the library" not in result.stdout
+    assert (lib.home / "papers" / GROK / "paper.pdf").exists()
+    assert json.loads(cli("show", GROK, "--json").stdout)["version"] == 1

@@ -31,8 +31,10 @@ class Finding:
 def consistency(lib: Library) -> list[str]:
     """What is inconsistent in the library (empty when nothing is): the promise the crash and fuzz
     tests check after every fault. A folder no item owns is not an inconsistency (an interrupted
-    `rm` leaves one: nothing points to it and nothing is lost); `doctor` reports it."""
-    return [f"{f.check}: {f.detail}" for f in _library_checks(lib) if not f.ok and f.check != "folders"]
+    `rm` leaves one: nothing points to it and nothing is lost), nor is a PDF without text (it came
+    that way); `doctor` reports both."""
+    return [f"{f.check}: {f.detail}" for f in _library_checks(lib)
+            if not f.ok and f.check not in ("folders", "text")]
 
 
 def _library_checks(lib: Library) -> list[Finding]:
@@ -40,6 +42,7 @@ def _library_checks(lib: Library) -> list[Finding]:
     integrity = integrity_check(database)
     items = list_items(database)
     missing = [i.id for i in items if i.pdf_path and not (lib.home / i.pdf_path).is_file()]
+    unreadable = [i for i in items if i.pdf_path and (i.text_status == "no-text" or i.text_error)]
     orphans = chunk_store.orphan_chunk_count(database)
     model = get_meta(database, "index_model")
     unembedded = len(chunk_store.texts_missing_embedding(database, model)) if model else 0
@@ -54,6 +57,10 @@ def _library_checks(lib: Library) -> list[Finding]:
         Finding("pdfs", not missing, "every item's PDF is there" if not missing else
                 f"{len(missing)} item(s) point to a missing PDF: {', '.join(missing[:5])} "
                 "(`paperlab fetch --update ID` or `paperlab rm ID`)"),
+        Finding("text", not unreadable, "every PDF's text was read" if not unreadable else
+                f"{len(unreadable)} PDF(s) whose text could not be read, or only in part: "
+                + "; ".join(f"{i.id} ({i.text_error})" for i in unreadable[:5])
+                + " (`paperlab fetch --update ID` downloads an arXiv paper again)"),
         Finding("chunks", orphans == 0, "every chunk has its item" if not orphans else
                 f"{orphans} chunk(s) of removed items"),
         Finding("index", unembedded == 0, "every chunk is embedded" if not unembedded else

@@ -123,7 +123,7 @@ def fetch_many(
             outcomes[ref] = FetchOutcome(ref, None, "failed", str(exc))
             continue
         existing = store.item_by_arxiv_id(lib.db, parsed.id)
-        if existing and not update:
+        if existing and not update and (existing.pdf_path or not with_pdf):  # no PDF yet: fill it in
             outcomes[ref] = FetchOutcome(ref, existing.id, "exists",
                                     f"already in the library (v{existing.version}); "
                                     "use --update to check for a newer version")
@@ -157,7 +157,8 @@ def _fetch_one(
                      "finished_at"):
             setattr(item, name, getattr(existing, name))
         same_version = (meta.version or 0) <= (existing.version or 0)
-        if same_version and (existing.pdf_path or not with_pdf):
+        readable = existing.text_status != "no-text" and not existing.text_error.startswith("damaged")
+        if same_version and ((existing.pdf_path and readable) or not with_pdf):
             return _fill_metadata(lib, existing, item, ref)
     tmp: Path | None = None
     try:
@@ -176,7 +177,10 @@ def _fetch_one(
         if tmp is not None:
             tmp.unlink(missing_ok=True)
     if existing is not None:
-        before = f"v{existing.version}" if existing.version else "no PDF"
+        if existing.pdf_path and existing.version == item.version:
+            return FetchOutcome(ref, item.id, "updated", f"v{item.version} downloaded again: the text of the "
+                                "copy in the library could not be read")
+        before = f"v{existing.version}" if existing.pdf_path and existing.version else "no PDF"
         return FetchOutcome(ref, item.id, "updated", f"{before} -> v{item.version}")
     return FetchOutcome(ref, item.id, "fetched", item.title)
 

@@ -181,6 +181,9 @@ def index_summary(report: IndexReport | None, stopped_warning: str = "") -> None
         return
     for warning in report.warnings:
         err_console.print(f"Warning: {warning}", soft_wrap=True, markup=False)
+    for item_id, why in report.errors.items():
+        err_console.print(f"Warning: no text could be read from {item_id}'s PDF: {why}. It is in the log, "
+                          "but search will not find its text.", soft_wrap=True, markup=False)
     err_console.print(
         f"Indexed {report.items} item(s): {report.extracted} PDF(s) and {report.notes} notes "
         f"file(s) read, {report.chunks_added} chunk(s) added, {report.chunks_removed} removed, "

@@ -103,8 +103,13 @@ def _store_paper(lib: Library, embedder: Embedder, job: _PaperJob, pages: list[P
     pieces = chunking.chunk(doc, embedder.token_spans, lib.settings.chunk_tokens,
                             lib.settings.chunk_overlap)
     added, removed = store.replace_chunks(database, job.item_id, "paper", chunk_rows(pieces))
+    from paperlab.retrieval.pdf import text_problem
+
+    problem = text_problem(pages)
+    if problem:
+        report.warnings.append(f"{job.item_id}: {problem}")
     with transaction(database):
-        update_item(database, job.item_id, text_status="ok", text_error="")
+        update_item(database, job.item_id, text_status="ok", text_error=problem)
         set_meta(database, f"extract:{job.item_id}", job.key)
     report.extracted += 1
     report.chunks_added += len(added)

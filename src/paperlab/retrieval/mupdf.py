@@ -26,6 +26,9 @@ def load() -> ModuleType:
             for name in blocked:
                 if name in sys.modules and sys.modules[name] is None:
                     del sys.modules[name]
+        # MuPDF prints each repair of a damaged file to stderr; paperlab says once what it means
+        pymupdf.TOOLS.mupdf_display_errors(False)
+        pymupdf.TOOLS.mupdf_display_warnings(False)
         return pymupdf
     import pymupdf
 

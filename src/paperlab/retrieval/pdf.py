@@ -43,6 +43,7 @@ class PageText:
     text: str
     # (char offset, section label, zone) where a heading opens a section; page 1 starts with one
     headings: list[tuple[int, str, str]] = field(default_factory=list)
+    repaired: bool = False  # MuPDF had to repair the file: it is damaged, and pages may be missing
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
@@ -188,6 +189,7 @@ def extract_pages(path: Path) -> list[PageText]:
         for page in doc:
             ordered = _order_blocks(_page_blocks(page, flags), page.rect.width)
             raw_pages.append([b for b in ordered if not _ARXIV_STAMP.match(b.text)])
+        repaired = bool(doc.is_repaired)
     finally:
         doc.close()
     # Running headers and footers: first/last blocks that repeat on at least 40% of the pages (not
@@ -203,9 +205,25 @@ def extract_pages(path: Path) -> list[PageText]:
              and not _PAGE_NUMBER.fullmatch(b.text)] for blocks in raw_pages]
     pages = _structure(kept)
     if not any(p.text.strip() for p in pages):
+        if repaired:
+            raise PdfError(f"{path.name} is damaged (MuPDF had to repair it) and no text could be read "
+                           "from it; download it again")
         raise PdfError(f"{path.name} has no text layer (blank or scanned images); "
                        "run OCR on it (e.g. ocrmypdf) and add the result")
+    for page in pages:
+        page.repaired = repaired
     return pages
+
+
+def text_problem(pages: list[PageText]) -> str:
+    """What is wrong with a PDF whose text could be read, in part: '' when nothing is."""
+    empty = sum(not p.text.strip() for p in pages)
+    if pages and pages[0].repaired:
+        return (f"damaged: MuPDF had to repair the file and read text from {len(pages) - empty} of its "
+                f"{len(pages)} page(s); download it again")
+    if len(pages) >= 3 and empty * 2 >= len(pages):
+        return f"only {len(pages) - empty} of {len(pages)} pages have text (scanned pages?); run OCR on it"
+    return ""
 
 
 def _title_case(heading: Heading) -> str:
