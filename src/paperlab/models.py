@@ -31,12 +31,13 @@ def check_rating(rating: int | None) -> None:
         raise InvalidInput(f"rating must be between 1 and 10, got {rating}")
 
 
-_TAG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,39}$")
+TAG_LENGTH = 64
+_TAG = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9_.:/-]{{0,{TAG_LENGTH - 1}}}$")
 
 
 def check_tag(name: str) -> None:
     if not _TAG.match(name):
-        raise InvalidInput(f"'{name}' is not a valid tag: letters, digits and _.:/- only")
+        raise InvalidInput(f"'{name}' is not a valid tag: letters, digits and _.:/- only, at most {TAG_LENGTH}")
 
 
 def arxiv_abs_url(arxiv_id: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from paperlab.errors import InvalidInput
 from paperlab.log.dates import parse_written
 from paperlab.log.incoming import Incoming, arxiv_id_in
+from paperlab.models import TAG_LENGTH
 
 BOOK_TYPES = {"book", "inbook", "incollection", "booklet", "mvbook"}
 WEB_TYPES = {"online", "electronic", "www", "webpage"}
@@ -46,15 +47,17 @@ def _files(value: str, base: Path) -> list[Path]:
     return out
 
 
-def _tags(value: str) -> list[str]:
-    tags = []
+def _tags(value: str) -> tuple[list[str], list[str]]:
+    """Tags from a `keywords` field, whole ("Computer Science - Computation and Language" is
+    `computer-science-computation-and-language`), and the keywords too long to be one: never cut."""
+    tags, skipped = [], []
     for word in re.split(r"[,;]", plain(value)):
         tag = re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9_.:/-]+", "-", word.strip().lower())).strip("-")
-        if len(tag) > 40:
-            tag = tag[:41].rsplit("-", 1)[0]
-        if tag and tag not in tags:
+        if len(tag) > TAG_LENGTH:
+            skipped.append(word.strip())
+        elif tag and tag not in tags:
             tags.append(tag)
-    return tags
+    return tags, skipped
 
 
 def _line(block: Any) -> str:
@@ -95,7 +98,9 @@ def parse_bibtex(text: str, base: Path, strict: bool = False) -> tuple[list[Inco
             or arxiv_id_in(found.link) or arxiv_id_in(found.venue) or arxiv_id_in(found.doi)
         if found.arxiv_id and re.search(r"arxiv", found.venue, re.IGNORECASE):
             found.venue = ""  # Zotero's `journal = {arXiv:1512.03385 [cs]}` is not a venue
-        found.tags = _tags(str(fields.get("keywords", "")))
+        found.tags, long = _tags(str(fields.get("keywords", "")))
+        found.warnings += [f"{where}: keyword {k!r} is longer than a tag may be ({TAG_LENGTH}); not made a tag"
+                           for k in long]
         files = _files(str(fields.get("file", "")), base)
         pdfs = [p for p in files if p.suffix.lower() == ".pdf" and p.is_file()]
         found.pdf = pdfs[0] if pdfs else None
