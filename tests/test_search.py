@@ -201,3 +201,13 @@ def test_an_edited_note_is_searched_as_it_now_reads(indexed, cli):
             hits = json.loads(cli("search", words, "--json", "--mode", mode).stdout)
             assert hits[0]["source"] == "notes" and words.split()[0] in hits[0]["snippet"], (mode, words)
         assert faiss_ids(indexed) == chunk_ids(indexed)
+
+
+def test_similar_says_when_there_is_too_little_text_to_compare(lib, cli):
+    cli("add", "https://a.org", "--title", "Alpha", "--type", "blog")
+    result = cli("similar", "alpha")
+    assert result.exit_code == 2 and "no text (no PDF, no notes) to compare" in result.stderr
+    assert "paperlab index" not in result.stderr  # advice that could not help
+    cli("note", "alpha", "-m", "Short thought.")
+    result = cli("similar", "alpha")  # a line of notes matches everything and nothing: no ranking of ties
+    assert result.exit_code == 2 and "too little text" in result.stderr and "`paperlab note alpha`" in result.stderr

@@ -242,7 +242,9 @@ def suggest_for(lib: Library, ref: str) -> tuple[Item, list[Suggestion]]:
         return item, suggest_pdf(pdf, item.version)
     pages = paper_pages(lib.db, item.id)
     if not pages:
-        raise InvalidInput(f"{item.id} has no extracted text; run `paperlab index {item.id}` first")
+        from paperlab.retrieval.search import no_text_advice
+
+        raise InvalidInput(no_text_advice(lib, item.id, 0).replace(" to compare", " to read numbers from"))
     return item, rank([f for page, text in pages for f in from_sentences(page, text, False)], item.version)
 
 

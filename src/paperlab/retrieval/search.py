@@ -249,19 +249,37 @@ def merge_passages(
     return passages
 
 
+MIN_WORDS_TO_COMPARE = 50  # fewer words (a title and a line of notes) match everything and nothing
+
+
+def no_text_advice(lib: Library, item_id: str, words: int) -> str:
+    """Why an item has too little text to compare, and the step that would give it some."""
+    from paperlab.store.items import get_item
+
+    item = get_item(lib.db, item_id)
+    if item.pdf_path and item.text_status == "no-text":
+        return f"'{item_id}' has no text to compare: its PDF gave none ({item.text_error})"
+    if item.pdf_path and item.text_status == "pending":
+        return f"'{item_id}' is not indexed yet; run `paperlab index {item_id}`"
+    what = f"too little text ({words} word(s) of notes)" if words else "no text (no PDF, no notes)"
+    get = f"`paperlab fetch {item.arxiv_id}` for its PDF" if item.arxiv_id else "its PDF (`paperlab add`)"
+    return f"'{item_id}' has {what} to compare; add {get}, or notes (`paperlab note {item_id}`)"
+
+
 def similar(lib: Library, ref: str, k: int = 5) -> list[Similar]:
     """The papers whose chunks lie closest to the centre of this item's chunks."""
     import numpy as np
 
     item_id = lib.resolve_id(ref)
-    searcher = SemanticSearcher(lib)
     database = lib.db
-    _, mat = as_matrix(store.chunk_vectors(database, searcher.model, store.item_chunk_ids(database, item_id, "paper")))
+    ids = store.item_chunk_ids(database, item_id, "paper") or store.item_chunk_ids(database, item_id, "notes")
+    words = sum(len(r["text"].split()) for r in store.chunk_details(database, ids).values())
+    if words < MIN_WORDS_TO_COMPARE:
+        raise InvalidInput(no_text_advice(lib, item_id, words))
+    searcher = SemanticSearcher(lib)
+    _, mat = as_matrix(store.chunk_vectors(database, searcher.model, ids))
     if not len(mat):
-        _, mat = as_matrix(store.chunk_vectors(database, searcher.model,
-                                               store.item_chunk_ids(database, item_id, "notes")))
-    if not len(mat):
-        raise PaperlabError(f"'{item_id}' has no indexed text; run `paperlab index {item_id}`")
+        raise PaperlabError(f"'{item_id}' has text that is not embedded yet; run `paperlab index`")
     centroid = mat.mean(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
     candidates = searcher.index.search(centroid, 500)
