@@ -86,6 +86,28 @@ def test_margin_numbers_with_superscripts_are_text_not_a_crash(tmp_path):
     assert "residual learning" in page_text.text and "284\u00b2" in page_text.text
 
 
+def test_an_affiliation_on_page_one_is_front_matter_not_a_section(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 72), "Layer Normalization Revisited", fontsize=16)
+    page.insert_text((72, 100), "Ada Lovelace", fontsize=10)
+    page.insert_text((72, 116), "6 King's College Rd, Toronto, Ontario, Canada", fontsize=10)
+    y = 150
+    for _ in range(8):  # no Abstract heading: the paper starts straight with its text
+        page.insert_text((72, y), "Training deep networks is costly and normalising activations helps.", fontsize=10)
+        y += 14
+    page = doc.new_page()  # the first section starts on page 2
+    page.insert_text((72, 72), "1 Introduction", fontsize=12)
+    page.insert_text((72, 92), "Batch normalisation depends on the batch; we normalise each case.", fontsize=10)
+    doc.save(tmp_path / "front.pdf")
+    first, second = extract_pages(tmp_path / "front.pdf")
+    labels = [label for _, label, _ in first.headings + second.headings]
+    assert not any("King" in label for label in labels), labels
+    assert "1 Introduction" in labels
+
+
 def test_running_headers_on_odd_and_even_pages_are_dropped(tmp_path):
     """The title on odd pages and the authors on even ones, none on page 1: each is on fewer than
     half of the pages."""

@@ -232,6 +232,13 @@ def _title_case(heading: Heading) -> str:
     return f"{number} {smart_title(rest)}" if heading.numbered and rest else smart_title(heading.text)
 
 
+def _affiliation(heading: Heading) -> bool:
+    """A numbered line at the top of page 1 that is an address, not a section: sections start at 1
+    (or 0, or I), and a heading is a phrase, not a list of places."""
+    number = heading.text.split()[0].rstrip(".").split(".")[0]
+    return heading.numbered and number not in ("0", "1", "I") and heading.text.count(",") >= 1
+
+
 def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
     """Page texts with (offset, section label, zone) marks where headings open sections."""
     body = body_size(pages_blocks)
@@ -257,6 +264,8 @@ def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
                 continue
             if heading is not None and zone == "front" and not opens_paper(heading):
                 heading = None  # the title, authors and affiliations of page 1
+            if heading is not None and number == 1 and _affiliation(heading):
+                heading = None  # "6 King's College Rd, Toronto": front matter, not section 6
             if heading is not None:
                 label = _title_case(heading) if all_caps else heading.text
                 if heading.run_in:
