@@ -383,3 +383,24 @@ def test_the_earlier_command_spellings_still_work_for_one_release(project, cli):
     assert accepted.exit_code == 0 and f"`replicate claims accept ID {first}`" in accepted.stderr
     assert "is now `replicate list`" in cli("replicate", "status").stderr
     assert cli("replicate", "claims", "suggest").exit_code == 2  # no id: one Error line
+
+
+def test_replication_tables_fit_80_columns_without_splitting_a_number_or_a_key(ran, lib, cli, monkeypatch):
+    (ran / "claims.toml").write_text(SMOKE_CLAIMS.replace(
+        'name = "steps run"', 'name = "steps run"\nsource = "Table 6, row \'ResNet 110 1.7M\', column \'error (%)\', '
+        'p. 7, arXiv v1: Table 6. Classification error on the CIFAR-10 test set"'))
+    monkeypatch.setenv("COLUMNS", "80")
+    run_id = db_rows(lib, "SELECT id FROM runs ORDER BY id")[0][0]
+    outputs = {
+        "run": cli("replicate", "run", GID, "--config", "quick", "--seeds", "1").stdout,
+        "list": cli("replicate", "list").stdout,
+        "claims": cli("replicate", "claims", "show", GID).stdout,
+        "check": cli("replicate", "check", GID).stdout,
+    }
+    for name, out in outputs.items():
+        assert out and max(len(line) for line in out.splitlines()) <= 80, (name, out)
+    stamp = db_rows(lib, "SELECT updated_at FROM replications")[0][0][:16].replace("T", " ")
+    assert stamp.split()[0] in outputs["list"] and stamp.split()[1] in outputs["list"]  # the timestamp whole
+    assert "final_val_acc" in outputs["claims"] and "Classification" in outputs["claims"]
+    new_run = db_rows(lib, f"SELECT id FROM runs WHERE id != '{run_id}' AND seed = 0 ORDER BY id DESC")[0][0]
+    assert new_run in outputs["run"] and "val_acc" in outputs["run"]

@@ -76,14 +76,46 @@ def print_json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
-def table(columns: Iterable[str], rows: Iterable[Iterable[str]], **options: Any) -> Table:
-    """A table whose cells fold rather than get cut."""
+def _visible(text: str) -> str:
+    import re
+
+    return re.sub(r"\[/?[a-z ]+\]", "", text)  # Rich markup ([green]...[/]) takes no room
+
+
+def column_widths(names: list[str], rows: list[list[str]], width: int) -> list[int] | None:
+    """Widths for the columns of a table `width` wide: None when every cell fits on one line;
+    else each column gets at least its longest word (a number, an id, a timestamp is never split)
+    and the room left goes to the columns that wrap, in proportion to what they lack. Only when
+    the words themselves cannot fit side by side do the longest ones fold."""
+    cells = [[_visible(name), *(_visible(r[i]) for r in rows)] for i, name in enumerate(names)]
+    natural = [max(len(line) for c in col for line in c.splitlines() or [""]) for col in cells]
+    room = width - 1 - 3 * len(names)  # borders and padding
+    if sum(natural) <= room:
+        return None
+    least = [max((len(w) for c in col for w in c.split()), default=1) for col in cells]
+    prose = [any(" " in c.strip() for c in col[1:]) for col in cells]  # columns of text, not keys
+    while sum(least) > room and max(least) > 4:
+        # fold a word of prose before a key: the longest prose word down to 8, then any longest word
+        folding = [i for i in range(len(least)) if prose[i] and least[i] > 8] or range(len(least))
+        i = max(folding, key=lambda i: least[i])
+        least[i] -= 1
+    spare = max(0, room - sum(least))
+    lack = [n - m for n, m in zip(natural, least, strict=True)]
+    grow = [spare * x // max(1, sum(lack)) for x in lack]
+    return [m + g for m, g in zip(least, grow, strict=True)]
+
+
+def table(columns: Iterable[str], rows: Iterable[Iterable[str]], width: int | None = None,
+          **options: Any) -> Table:
+    """A table as wide as the terminal at most, wrapping text at spaces (see `column_widths`)."""
     from rich.table import Table
 
+    names, body = list(columns), [list(r) for r in rows]
+    widths = column_widths(names, body, width or console.width)
     out = Table(header_style="bold", **options)
-    for column in columns:
-        out.add_column(column, overflow="fold")
-    for row in rows:
+    for i, name in enumerate(names):
+        out.add_column(name, overflow="fold", width=widths[i] if widths else None)
+    for row in body:
         out.add_row(*row)
     return out
 

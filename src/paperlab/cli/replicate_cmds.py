@@ -135,9 +135,9 @@ def _show_claims(ctx: typer.Context, item_id: str, as_json: bool) -> None:
     if as_json:
         print_json([asdict(c) for c in current])
         return
-    console.print(table(("Name", "Metric", "Reported", "Dataset", "Direction", "Tolerance", "Source"), [
-        (c.name, c.metric, c.stated, c.dataset or "(none)", c.direction, f"{c.tolerance:g} ({c.tolerance_kind})",
-         c.source) for c in current]))
+    console.print(table(("Claim", "Metric", "Reported", "Dataset", "Tolerance"), [
+        (f"{c.name}\n{c.source}" if c.source and c.source not in c.name else c.name, c.metric, c.stated,
+         c.dataset or "(none)", f"{c.tolerance:g} {c.tolerance_kind}, {c.direction}") for c in current]))
 
 
 @app.command()
@@ -195,9 +195,10 @@ def run(
     if as_json:
         print_json([asdict(r) for r in results])
     else:
-        console.print(table(("Run", "Seed", "Exit", "Duration (s)", "Device", "Final metrics"), [
+        console.print(table(("Run", "Seed", "Exit", "Time (s)", "Device", "Final metrics"), [
             (r.run_id, str(r.seed), str(r.exit_status), f"{r.duration_s:.1f}", r.device,
-             ", ".join(f"{k}={v:.4g}" for k, v in r.metrics.items() if isinstance(v, float) and k.startswith("final_")))
+             "\n".join(f"{k.removeprefix('final_')} {v:.4g}" for k, v in r.metrics.items()
+                       if isinstance(v, float) and k.startswith("final_")))
             for r in results]))
     from paperlab.replicate.check import pipeline_test
 
@@ -281,7 +282,8 @@ def list_replications(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         console.print("No replications yet; start one with `paperlab replicate scaffold ID`.")
         return
     console.print(table(("ID", "Title", "Status", "Runs", "Last check", "Updated"), [
-        (r["item_id"], r["title"], r["status"], str(r["runs"]), r["summary"], r["updated_at"][:16]) for r in reps]))
+        (r["item_id"], r["title"], r["status"], str(r["runs"]), r["summary"], r["updated_at"][:16].replace("T", " "))
+        for r in reps]))
 
 
 @app.command()
