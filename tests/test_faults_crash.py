@@ -230,3 +230,26 @@ def test_doctor_finds_and_fixes_what_a_crash_leaves(lib, cli):
     (moved,) = (lib.papers_dir / ".trash").glob("orphan-*")
     assert (moved / "notes.md").read_text() == "mine"
     assert json.loads(cli("show", "alpha", "--json").stdout)["replication"] == "scaffolded"
+
+
+def test_ctrl_c_during_fetch_says_what_is_left_and_index_finishes_it(lib, arxiv, tmp_path):
+    ids = [GROKKING.arxiv_id, ATTENTION.arxiv_id, BACKPROP.arxiv_id]
+    lib.close()
+    marker = tmp_path / "reached"
+    env = {**os.environ, FAILPOINT: "index:stored#1", f"{FAILPOINT}_FILE": str(marker)}
+    proc = subprocess.Popen([sys.executable, "-m", "paperlab", "--home", str(lib.home), "fetch", *ids], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not marker.exists():  # the papers are fetched and the first one's chunks are stored
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)  # Ctrl-C
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "interrupted while indexing" in err and "run `paperlab index` to finish" in err, err
+    assert "Traceback" not in err
+    then(lib.home, "index")
+    assert_consistent(lib.home)
+    done = subprocess.run([sys.executable, "-m", "paperlab", "--home", str(lib.home), "doctor"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout

@@ -42,6 +42,10 @@ class LockError(PaperlabError):
     """The writer lock could not be taken: a read-only library, or another writer that did not finish."""
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C, with what the interrupted command leaves to do: the error boundary prints it."""
+
+
 class PdfError(PaperlabError):
     pass
 

@@ -99,7 +99,12 @@ def fetch(
     from paperlab.retrieval.ingest import index_new_items
 
     with lib.writing("fetch"):
-        outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
+        try:
+            outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
+        except KeyboardInterrupt:
+            from paperlab.retrieval.ingest import interrupted
+
+            raise interrupted(lib, "while fetching") from None
         new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
         failpoint("fetch:stored")
         if not (index and with_pdf and new_ids):

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from paperlab.errors import PaperlabError, environment_error
+from paperlab.errors import Interrupted, PaperlabError, environment_error
 
 # Click's UsageError as Typer ships it (Typer vendors Click; BadParameter is its public subclass).
 _USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
@@ -29,8 +29,9 @@ class ErrorBoundary(TyperGroup):
             return super().invoke(ctx)
         except PaperlabError as exc:
             raise _fail(str(exc), exc.exit_code) from None
-        except KeyboardInterrupt:
-            raise _fail("interrupted; nothing half-written was kept", 130) from None
+        except KeyboardInterrupt as exc:
+            raise _fail(str(exc) if isinstance(exc, Interrupted) else "interrupted; nothing half-written "
+                        "was kept", 130) from None
         except _USAGE_ERROR as exc:  # a bad option or argument: one line, and where help is
             ctx_ = getattr(exc, "ctx", None)
             where = ctx_.command_path if ctx_ is not None else "paperlab"

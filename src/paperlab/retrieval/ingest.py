@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paperlab.errors import PaperlabError, PdfError
+from paperlab.errors import Interrupted, PaperlabError, PdfError
 from paperlab.fsutil import failpoint, sha256_file, sha256_text
 from paperlab.library import Library
 from paperlab.models import IndexReport, StageProgress
@@ -262,7 +262,12 @@ def index_library(
     """Extract, chunk and embed these items (default: all), then sync the FAISS file and keywords,
     holding the library's writer lock: a second `index` waits, then finds nothing left to embed."""
     with lib.writing("index"):
-        return _index_library(lib, item_ids, rebuild, progress, embedder)
+        try:
+            return _index_library(lib, item_ids, rebuild, progress, embedder)
+        except Interrupted:
+            raise
+        except KeyboardInterrupt:
+            raise interrupted(lib, "while indexing") from None
 
 
 def _index_library(
@@ -326,6 +331,31 @@ def index(
     """`paperlab index [ID]...`: the items the user named (any form of their ids), or all."""
     item_ids = [lib.resolve_id(r) for r in refs] if refs else None
     return index_library(lib, item_ids, rebuild=rebuild, progress=progress)
+
+
+def unfinished(lib: Library) -> str:
+    """What indexing has left to do (PDFs not read, chunks without a vector), or '' when nothing."""
+    database = lib.db
+    pending = sum(1 for i in all_item_ids(database) if _pending(lib, i))
+    model = get_meta(database, "index_model") or lib.settings.embedding_model
+    missing = len(store.texts_missing_embedding(database, model))
+    parts = ([f"{pending} item(s) not indexed yet"] if pending else []) + \
+        ([f"{missing} chunk text(s) without a vector (semantic search misses them)"] if missing else [])
+    return "; ".join(parts)
+
+
+def _pending(lib: Library, item_id: str) -> bool:
+    item = get_item(lib.db, item_id)
+    return bool(item.pdf_path) and item.text_status == "pending"
+
+
+def interrupted(lib: Library, what: str) -> Interrupted:
+    """Ctrl-C during `what`: what it finished is kept (each step is atomic); say what is left."""
+    left = unfinished(lib)
+    if not left:
+        return Interrupted(f"interrupted {what}; what it finished is kept, nothing half-written")
+    return Interrupted(f"interrupted {what}; what it finished is kept, nothing half-written, but {left}: "
+                       "run `paperlab index` to finish")
 
 
 def index_new_items(lib: Library, item_ids: list[str], progress: StageProgress | None = None) -> IndexReport:
