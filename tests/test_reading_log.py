@@ -482,6 +482,11 @@ def test_export_bibtex_gives_imported_entries_back_as_they_were_written(lib, cli
     for entry in ZOTERO_ENTRIES:  # keys, types, fields and LaTeX, byte for byte
         assert entry in exported
     assert "cs.LG" not in exported and "\\textbackslash" not in exported
+    other = tmp_path / "other"  # export -> import -> export: the same file
+    cli("init", str(other))
+    (other / "paperlab.toml").write_text((lib.home / "paperlab.toml").read_text())
+    assert cli("--home", str(other), "import", "bibtex", str(out)).exit_code == 0
+    assert cli("--home", str(other), "export", "bibtex").stdout == exported
     # what the user changes in paperlab is written anew; the rest of the entry stays as it was
     item = next(i for i in json.loads(cli("log", "--json").stdout) if i["title"].startswith("Attention"))
     assert cli("edit", item["id"], "--title", "Attention Is All You Need (corrected)").exit_code == 0
