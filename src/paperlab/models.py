@@ -5,14 +5,68 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from paperlab.errors import InvalidInput
 
-STATUSES = ("to-read", "reading", "read", "abandoned")
-CONTENT_TYPES = ("paper", "book", "tutorial", "podcast", "course", "blog", "video")
-REPLICATION_STATUSES = ("scaffolded", "running", "reproduced", "partial", "failed", "inconclusive")
+
+class Status(StrEnum):
+    """Where the reader is with an item."""
+
+    TO_READ = "to-read"
+    READING = "reading"
+    READ = "read"
+    ABANDONED = "abandoned"
+
+
+class ContentType(StrEnum):
+    """What an item is; `label` is how the learner's log writes it."""
+
+    PAPER = "paper"
+    BOOK = "book"
+    TUTORIAL = "tutorial"
+    PODCAST = "podcast"
+    COURSE = "course"
+    BLOG = "blog"
+    VIDEO = "video"
+
+    @property
+    def label(self) -> str:
+        return "Blog Post" if self is ContentType.BLOG else self.value.capitalize()
+
+
+class ReplicationStatus(StrEnum):
+    """Where a replication stands; only `check` moves it past `running`, on the evidence."""
+
+    SCAFFOLDED = "scaffolded"
+    RUNNING = "running"
+    REPRODUCED = "reproduced"  # every claim MATCH on every seed run
+    PARTIAL = "partial"  # some claims matched or came close
+    FAILED = "failed"  # misses only
+    INCONCLUSIVE = "inconclusive"  # nothing could be judged on a comparable, complete run
+
+
+class VerdictKind(StrEnum):
+    """A claim's verdict (replicate.check says when each is given)."""
+
+    MATCH = "MATCH"
+    BETTER = "BETTER"
+    CLOSE = "CLOSE"
+    MISS = "MISS"
+    INCOMPLETE = "INCOMPLETE"
+    MISSING = "MISSING"
+    UNTESTED = "UNTESTED"
+
+
+STATUSES = tuple(Status)
+CONTENT_TYPES = tuple(ContentType)
+REPLICATION_STATUSES = tuple(ReplicationStatus)
+
+
+def type_label(type_: str) -> str:
+    return ContentType(type_).label if type_ in CONTENT_TYPES else type_
 
 
 # The validators of what a user types: one home for each.

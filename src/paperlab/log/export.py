@@ -14,13 +14,9 @@ from pathlib import Path
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.items import item_date, view
-from paperlab.models import Item
+from paperlab.models import Item, type_label
 from paperlab.store.items import list_items
 
-TYPE_LABELS = {
-    "paper": "Paper", "book": "Book", "tutorial": "Tutorial", "podcast": "Podcast",
-    "course": "Course", "blog": "Blog Post", "video": "Video",
-}
 HEADER = "| Date | Title | Content Type | Link | Personal Rating |"
 
 
@@ -60,7 +56,7 @@ def markdown(lib: Library) -> str:
         rating = f"{item.rating}/10" if item.rating else ""
         link = item.url
         lines.append(
-            f"| {item_date(item)} | {cell(item.title)} | {TYPE_LABELS.get(item.type, item.type)} "
+            f"| {item_date(item)} | {cell(item.title)} | {type_label(item.type)} "
             f"| {cell(f'<{link}>') if link else ''} | {rating} |"
         )
     noted = [(i, notes.parse(lib.notes_path(i.id))) for i in items]

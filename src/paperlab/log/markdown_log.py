@@ -232,9 +232,8 @@ def _as_entry(note: Incoming) -> str:
 
 
 _PART_OF = re.compile(r"^\s*(?:[-–—:,(|/]|chapters?\b|ch\b\.?|part\b|section\b|\d)", re.IGNORECASE)
-TYPE_WORDS = {"tutorial": "tutorial", "podcast": "podcast", "episode": "podcast", "book": "book",
-              "course": "course", "blog": "blog", "post": "blog", "video": "video", "lecture": "video",
-              "talk": "video", "paper": "paper"}
+# The content type a title names ("... Tutorial", "... Podcast"): the log's one-word type names.
+TYPE_WORDS = {w: kind for w, kind in TYPE_ALIASES.items() if " " not in w and w != "article"} | {"episode": "podcast"}
 _STOP = {"a", "an", "the", "of", "on", "in", "to", "and", "for", "with", "by", "at", "from", "is", "are"}
 
 

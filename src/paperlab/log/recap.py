@@ -6,8 +6,7 @@ from datetime import date, timedelta
 
 from paperlab.library import Library
 from paperlab.log import notes
-from paperlab.log.export import TYPE_LABELS
-from paperlab.models import Item, LogEntry
+from paperlab.models import Item, LogEntry, type_label
 from paperlab.store.items import activity_days, list_items, log_entries
 from paperlab.store.replications import list_replications
 
@@ -61,7 +60,7 @@ def week(lib: Library, end: date) -> str:
         for item_id in ids:
             shown_item = items[item_id]
             rating = f", {shown_item.rating}/10" if shown_item.rating and status == "read" else ""
-            lines.append(f"- **{shown_item.title}** ({TYPE_LABELS.get(shown_item.type, shown_item.type)}{rating})")
+            lines.append(f"- **{shown_item.title}** ({type_label(shown_item.type)}{rating})")
         if not ids:
             lines.append(f"- {empty}")
     lines += ["", "## Notes and key learnings"]

@@ -27,13 +27,13 @@ import tomllib
 
 from paperlab.errors import ReplicationError
 from paperlab.library import Library
-from paperlab.models import CheckResult, Claim, Verdict, shown
+from paperlab.models import CheckResult, Claim, Verdict, VerdictKind, shown
 from paperlab.replicate import claims as claims_mod
 from paperlab.replicate.measures import Incomparable, factor, same_dataset, same_model
 from paperlab.store import replications as store
 from paperlab.store.schema import now
 
-VERDICTS = ("MATCH", "BETTER", "CLOSE", "MISS", "INCOMPLETE", "MISSING", "UNTESTED")
+VERDICTS = tuple(VerdictKind)
 BUDGET_SHARE = 0.9  # a run must train on at least this share of the paper's budget (samples, else steps)
 PIPELINE_SHARE = 0.1  # a run cut to under this share of its own config's steps is a pipeline test
 
