@@ -404,3 +404,11 @@ def test_replication_tables_fit_80_columns_without_splitting_a_number_or_a_key(r
     assert "final_val_acc" in outputs["claims"] and "Classification" in outputs["claims"]
     new_run = db_rows(lib, f"SELECT id FROM runs WHERE id != '{run_id}' AND seed = 0 ORDER BY id DESC")[0][0]
     assert new_run in outputs["run"] and "val_acc" in outputs["run"]
+
+
+def test_progress_follows_metrics_jsonl_not_what_train_py_prints(project, lib):
+    quick_config(project)
+    rows: list[tuple[int, int, int]] = []
+    results = run(lib, GID, config="quick", on_row=lambda seed, row, steps: rows.append((seed, row["step"], steps)))
+    assert results[0].exit_status == 0
+    assert rows == [(0, 10, 40), (0, 20, 40), (0, 30, 40), (0, 40, 40)]

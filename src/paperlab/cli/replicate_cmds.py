@@ -173,22 +173,26 @@ def run(
     from paperlab.replicate.runs import run as run_runs
 
     lib = get_library(ctx)
-    step_re = re.compile(r"^step\s+(\d+)")
     bars = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[last]}"),
                     TimeElapsedColumn(), console=err_console.rich, transient=True, disable=as_json)
     tasks: dict[int, TaskID] = {}
 
-    def on_line(seed: int, line: str) -> None:
+    def task_of(seed: int) -> TaskID:
         if not tasks:
-            bars.start()  # on the first line of output: an early error is not drawn over
+            bars.start()  # on the first sign of life: an early error is not drawn over
         if seed not in tasks:
             tasks[seed] = bars.add_task(f"seed {seed}", total=None, last="")
-        match = step_re.match(line)
-        bars.update(tasks[seed], completed=int(match.group(1)) if match else None, last=line.strip()[:70])
+        return tasks[seed]
+
+    def on_line(seed: int, line: str) -> None:
+        bars.update(task_of(seed), last=line.strip()[:70])
+
+    def on_row(seed: int, row: dict, steps: int) -> None:  # progress as metrics.jsonl records it
+        bars.update(task_of(seed), completed=row.get("step"), total=steps or None)
 
     try:
-        results = run_runs(lib, item_id, config=config, seeds=seeds, nproc=nproc,
-                           executor=executor, overrides=list(ctx.args), on_line=on_line)
+        results = run_runs(lib, item_id, config=config, seeds=seeds, nproc=nproc, executor=executor,
+                           overrides=list(ctx.args), on_line=on_line, on_row=on_row)
     finally:
         if tasks:
             bars.stop()

@@ -13,6 +13,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import tomllib
+
 from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
 from paperlab.fsutil import failpoint, is_locked, process_lock, remove_empty_dir
 from paperlab.library import Library
@@ -23,7 +25,33 @@ from paperlab.store.replications import get_replication, insert_run, list_replic
 from paperlab.store.schema import Database, transaction
 
 EXECUTORS = ("local", "submitit-local", "slurm")
-LineFn = Callable[[int, str], None]
+LineFn = Callable[[int, str], None]  # (seed, a line train.py printed)
+RowFn = Callable[[int, dict[str, Any], int], None]  # (seed, a new row of metrics.jsonl, the run's max_steps)
+
+
+class MetricsFollower:
+    """The rows a run appends to its metrics.jsonl, read as they land: progress is followed in the
+    file train.py writes for this, not parsed from what it prints."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.offset = path, 0
+
+    def new_rows(self) -> list[dict[str, Any]]:
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.offset)
+                data = f.read()
+        except FileNotFoundError:
+            return []
+        complete = data[:data.rfind(b"\n") + 1]  # a row still being written waits for its newline
+        self.offset += len(complete)
+        rows = []
+        for line in complete.decode("utf-8", errors="replace").splitlines():
+            try:
+                rows.append(json.loads(line))
+            except ValueError:
+                continue
+        return [r for r in rows if isinstance(r, dict)]
 
 
 def train_command(config_file: str, seed: int, out_dir: str, nproc: int, overrides: list[str]) -> list[str]:
@@ -102,9 +130,10 @@ def _submitit_executor(kind: str, folder: Path, nproc: int) -> Any:
 def run(
     lib: Library, ref: str, config: str = "default", seeds: int = 1, nproc: int = 1,
     executor: str = "local", overrides: list[str] | None = None, on_line: LineFn | None = None,
-    first_seed: int = 0,
+    first_seed: int = 0, on_row: RowFn | None = None,
 ) -> list[RunResult]:
-    """Run train.py once per seed (`on_line` sees each output line) and record every run."""
+    """Run train.py once per seed and record every run: `on_line` sees each line it prints,
+    `on_row` each evaluation row it appends to metrics.jsonl (local runs)."""
     if executor not in EXECUTORS:
         raise InvalidInput(f"unknown executor '{executor}'; choose one of: {', '.join(EXECUTORS)}")
     if seeds < 1 or nproc < 1:
@@ -134,8 +163,34 @@ def run(
             run_id = _new_run(database, folder, f"{config}-s{seed}-{datetime.now():%Y%m%d-%H%M%S}")
             out_dir = f"runs/{run_id}"
             plans.append((run_id, seed, out_dir, train_command(config_file, seed, out_dir, nproc, overrides)))
+        steps = _max_steps(folder / config_file, overrides)
+
+        def watch(seed: int, out_dir: str) -> Callable[[str], None] | None:
+            if on_line is None and on_row is None:
+                return None
+            follower = MetricsFollower(folder / out_dir / "metrics.jsonl")
+
+            def handle(line: str) -> None:
+                if on_line:
+                    on_line(seed, line)
+                for row in follower.new_rows() if on_row else []:
+                    on_row(seed, row, steps)  # type: ignore[misc]
+            return handle
+
         return _run_plans(lib, item_id, folder, plans, config, config_hash, commit, seeds, executor, nproc,
-                          on_line)
+                          watch)
+
+
+def _max_steps(config_file: Path, overrides: list[str]) -> int:
+    """The steps a run of this config will take, overrides included (0 when it does not say)."""
+    steps = tomllib.loads(config_file.read_text()).get("max_steps", 0)
+    for o in overrides:
+        if o.startswith("--max_steps="):
+            steps = o.split("=", 1)[1]
+    try:
+        return int(steps)
+    except ValueError:
+        return 0
 
 
 RUN_LOCK = ".running.lock"
@@ -164,7 +219,8 @@ def recover_stale(lib: Library) -> list[str]:
 
 def _run_plans(
     lib: Library, item_id: str, folder: Path, plans: list[tuple[str, int, str, list[str]]], config: str,
-    config_hash: str, commit: str, seeds: int, executor: str, nproc: int, on_line: LineFn | None,
+    config_hash: str, commit: str, seeds: int, executor: str, nproc: int,
+    watch: Callable[[int, str], Callable[[str], None] | None],
 ) -> list[RunResult]:
     database = lib.db
     # Runs of a project with claims move the status while they run; it goes back if none of them
@@ -184,7 +240,7 @@ def _run_plans(
                 current = (run_id, seed, out_dir, time.time())
                 try:
                     code = execute(cmd, str(folder), str(folder / out_dir / "train.log"),
-                                   _bind_seed(on_line, seed) if on_line else None)
+                                   watch(seed, out_dir))
                 except OSError as exc:
                     raise ReplicationError(f"could not start {cmd[0]}: {exc.strerror or exc}") from exc
                 results.append(record(run_id, seed, out_dir, start=current[3], code=code))
@@ -256,8 +312,6 @@ def _restore(lib: Library, item_id: str, before: dict[str, Any] | None, why: str
                        detail=f"runs {why}: back to {before['status']}")
 
 
-def _bind_seed(on_line: LineFn, seed: int) -> Callable[[str], None]:
-    return lambda line: on_line(seed, line)
 
 
 def _record(
