@@ -46,7 +46,7 @@ def test_fetch_stores_metadata_pdf_and_log(lib, cli, arxiv, sample_pdfs):
     assert conn.execute("SELECT count(*) FROM chunks WHERE item_id = ?", [GROK]).fetchone()[0] > 0
     ua = arxiv.api_requests()[0].headers["User-Agent"]
     assert ua.startswith("paperlab/")
-    assert not list((lib.home / "papers").glob(".fetch-*"))
+    assert not list((lib.home / "papers").glob(".download-*"))
 
 
 def test_several_ids_share_one_api_request(lib, cli, arxiv):

@@ -165,7 +165,7 @@ def test_add_a_pdf_from_a_url(lib, cli, arxiv):
     result = cli("add", f"{arxiv.base}/pdf/{GROKKING.arxiv_id}v1")
     assert result.exit_code == 1 and "did not give a usable PDF" in result.stderr and "an HTML page" in result.stderr
     assert library_state(lib.home) == before
-    assert not list(lib.papers_dir.glob(".add-*"))
+    assert not list(lib.papers_dir.glob(".download-*"))
 
 
 def test_fetch_update_fills_metadata_of_an_offline_add(lib, cli, arxiv, tmp_path, sample_pdfs):

@@ -187,7 +187,7 @@ def is_locked(path: Path) -> bool:
         os.close(fd)
 
 
-TEMP_PATTERNS = (".fetch-*.pdf", ".add-*.pdf", ".*.tmp", ".*.tmp.npz", ".paper.pdf.bak")
+TEMP_PATTERNS = (".download-*.pdf", ".fetch-*.pdf", ".add-*.pdf", ".*.tmp", ".*.tmp.npz", ".paper.pdf.bak")
 
 
 def half_written(home: Path) -> list[Path]:

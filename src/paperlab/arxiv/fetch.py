@@ -32,21 +32,23 @@ def item_from_metadata(meta: Metadata) -> Item:
     )
 
 
-def _download_validated(
-    client: ArxivClient, lib: Library, meta: Metadata, progress: ByteProgress | None
+def download_pdf(
+    lib: Library, client: ArxivClient, url: str, unusable: str, progress: ByteProgress | None = None,
 ) -> tuple[Path, str]:
+    """The PDF at `url` in a temp file inside the library (so moving it in is atomic), validated,
+    and its sha256; what add and fetch both download through. A PDF that does not validate is
+    removed, and the error starts with `unusable` ("the PDF for 2201.02177 ... is unusable")."""
     from paperlab.retrieval.pdf import validate_pdf
 
     lib.papers_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = temp_file(lib.papers_dir, ".fetch-", ".pdf")
+    fd, tmp = temp_file(lib.papers_dir, ".download-", ".pdf")
     os.close(fd)
     try:
-        sha = client.download(meta.pdf_url, tmp, progress)
+        sha = client.download(url, tmp, progress)
         try:
             validate_pdf(tmp)
         except PdfError as exc:
-            raise PdfError(f"the PDF for {meta.arxiv_id} from {meta.pdf_url} is unusable: "
-                           f"{str(exc).replace(tmp.name, 'download')}") from exc
+            raise PdfError(f"{unusable}: {str(exc).replace(tmp.name, 'the download')}") from exc
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -168,7 +170,8 @@ def _fetch_one(
     tmp: Path | None = None
     try:
         if with_pdf:
-            tmp, item.pdf_sha256 = _download_validated(client, lib, meta, progress)
+            tmp, item.pdf_sha256 = download_pdf(lib, client, meta.pdf_url, f"the PDF for {meta.arxiv_id} from "
+                                                f"{meta.pdf_url} is unusable", progress)
         else:
             item.text_status = "none"
             if existing is not None:

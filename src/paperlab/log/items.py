@@ -3,7 +3,6 @@ listing and showing one."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,7 +12,7 @@ from typing import Any
 
 from paperlab.arxiv.ids import ArxivId
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file, temp_file
+from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import stamp
@@ -113,7 +112,12 @@ def _add(
 ) -> Added:
     path = Path(target).expanduser()
     if is_url(target) and type_ == "paper" and (not title or _url_is_pdf(target)):
-        tmp = _download(lib, target.strip())
+        from paperlab.arxiv.client import ArxivClient
+        from paperlab.arxiv.fetch import download_pdf
+
+        tmp, _ = download_pdf(lib, ArxivClient(lib.settings), target.strip(),
+                              f"{target.strip()} did not give a usable PDF (to log a web page, pass --title "
+                              "and --type)")
         try:
             item = add_file(lib, tmp, target.strip(), title, reading, lookup, force, confirm)
         finally:
@@ -136,28 +140,6 @@ def _url_is_pdf(url: str) -> bool:
     from urllib.parse import urlparse
 
     return urlparse(url).path.lower().endswith(".pdf")
-
-
-def _download(lib: Library, url: str) -> Path:
-    """The PDF at `url` in a temp file inside the library, validated; the same client, retries and
-    checks as `fetch`."""
-    from paperlab.arxiv.client import ArxivClient
-    from paperlab.retrieval.pdf import validate_pdf
-
-    lib.papers_dir.mkdir(parents=True, exist_ok=True)
-    fd, tmp = temp_file(lib.papers_dir, ".add-", ".pdf")
-    os.close(fd)
-    try:
-        ArxivClient(lib.settings).download(url, tmp)
-        try:
-            validate_pdf(tmp)
-        except PaperlabError as exc:
-            raise PaperlabError(f"{url} did not give a usable PDF ({str(exc).replace(tmp.name, 'the download')}); "
-                                "to log a web page, pass --title and --type") from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
 
 
 def duplicate_of(lib: Library, sha256: str = "", arxiv_id: str | None = None) -> Item | None:
