@@ -90,8 +90,8 @@ def _stuck_runs(lib: Library) -> Finding:
     from paperlab.replicate.runs import RUN_LOCK
     from paperlab.store.replications import list_replications
 
-    stuck = [r["item_id"] for r in list_replications(lib.db) if r["status"] == "running"
-             and not is_locked(lib.replication_dir(r["item_id"]) / RUN_LOCK)]
+    stuck = [r.item_id for r in list_replications(lib.db) if r.status == "running"
+             and not is_locked(lib.replication_dir(r.item_id) / RUN_LOCK)]
     return Finding("replications", not stuck, "no run left 'running' by a killed process" if not stuck
                    else f"{', '.join(stuck)} left 'running' by a run that was killed")
 

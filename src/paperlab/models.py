@@ -299,6 +299,25 @@ class RunResult:
 
 
 @dataclass
+class Replication:
+    """A replication project's row: where it stands and how many runs it has."""
+
+    item_id: str
+    status: str
+    path: str
+    created_at: str
+    updated_at: str
+    summary: str = ""  # the last check's verdicts, or why the status moved
+    title: str = ""
+    runs: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+@dataclass
 class CheckResult:
     """Every claim judged against the runs of one config; `status` is what the log would record."""
 

@@ -280,13 +280,13 @@ def list_replications(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     _say_rechecked(rechecked(lib))
     reps = replications(lib)
     if as_json:
-        print_json(reps)
+        print_json([r.to_dict() for r in reps])
         return
     if not reps:
         console.print("No replications yet; start one with `paperlab replicate scaffold ID`.")
         return
     console.print(table(("ID", "Title", "Status", "Runs", "Last check", "Updated"), [
-        (r["item_id"], r["title"], r["status"], str(r["runs"]), r["summary"], r["updated_at"][:16].replace("T", " "))
+        (r.item_id, r.title, r.status, str(r.runs), r.summary, r.updated_at[:16].replace("T", " "))
         for r in reps]))
 
 

@@ -363,7 +363,7 @@ class ItemView:
 def view(lib: Library, item: Item) -> ItemView:
     path = lib.notes_path(item.id)
     found = get_replication(lib.db, item.id)
-    return ItemView(item, path, notes.parse(path), found["status"] if found else None)
+    return ItemView(item, path, notes.parse(path), found.status if found else None)
 
 
 def show(lib: Library, ref: str) -> ItemView:

@@ -86,11 +86,11 @@ def week(lib: Library, end: date) -> str:
         lines.append("- no notes this week")
     lines += ["", "## Replication progress"]
     reps = list_replications(database)
-    active = [r for r in reps if r["item_id"] in set(rep_ids)]
+    active = [r for r in reps if r.item_id in set(rep_ids)]
     for r in active:
-        title = items[r["item_id"]].title if r["item_id"] in items else r["item_id"]
-        extra = f": {r['summary']}" if r["summary"] else ""
-        lines.append(f"- **{title}**: {r['status']}{extra}")
+        title = items[r.item_id].title if r.item_id in items else r.item_id
+        extra = f": {r.summary}" if r.summary else ""
+        lines.append(f"- **{title}**: {r.status}{extra}")
     if not active:
         lines.append("- no replication work this week")
     return "\n".join(lines) + "\n"

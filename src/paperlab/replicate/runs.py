@@ -18,7 +18,7 @@ import tomllib
 from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
 from paperlab.fsutil import failpoint, is_locked, process_lock, remove_empty_dir
 from paperlab.library import Library
-from paperlab.models import REPLICATION_STATUSES, RunResult
+from paperlab.models import REPLICATION_STATUSES, Replication, RunResult
 from paperlab.replicate.check import pipeline_test
 from paperlab.store.items import add_log
 from paperlab.store.replications import get_replication, insert_run, list_replications, run_exists, set_status
@@ -204,16 +204,16 @@ def recover_stale(lib: Library) -> list[str]:
     database = lib.db
     recovered = []
     for rep in list_replications(database):
-        if rep["status"] != "running" or is_locked(lib.replication_dir(rep["item_id"]) / RUN_LOCK):
+        if rep.status != "running" or is_locked(lib.replication_dir(rep.item_id) / RUN_LOCK):
             continue
-        kinds = [e.kind for e in log_entries(database, item_id=rep["item_id"]) if e.kind.startswith("replication:")]
+        kinds = [e.kind for e in log_entries(database, item_id=rep.item_id) if e.kind.startswith("replication:")]
         last_running = max((i for i, k in enumerate(kinds) if k == "replication:running"), default=len(kinds))
         earlier = [k.split(":", 1)[1] for k in kinds[:last_running]
                    if k.split(":", 1)[1] in REPLICATION_STATUSES and k != "replication:running"]
         back = earlier[-1] if earlier else "scaffolded"
         with lib.writing("replicate"):
-            set_status(database, rep["item_id"], back, detail=f"its runs were killed: back to {back}")
-        recovered.append(rep["item_id"])
+            set_status(database, rep.item_id, back, detail=f"its runs were killed: back to {back}")
+        recovered.append(rep.item_id)
     return recovered
 
 
@@ -304,12 +304,12 @@ def _has_claims(folder: Path) -> bool:
         return False
 
 
-def _restore(lib: Library, item_id: str, before: dict[str, Any] | None, why: str) -> None:
+def _restore(lib: Library, item_id: str, before: Replication | None, why: str) -> None:
     """Put the replication's status back to what it was before the runs started."""
     if before is not None:
         with lib.writing("replicate run"):
-            set_status(lib.db, item_id, before["status"], summary=before["summary"],
-                       detail=f"runs {why}: back to {before['status']}")
+            set_status(lib.db, item_id, before.status, summary=before.summary,
+                       detail=f"runs {why}: back to {before.status}")
 
 
 
@@ -340,7 +340,7 @@ def _record(
     return result
 
 
-def replications(lib: Library) -> list[dict[str, Any]]:
+def replications(lib: Library) -> list[Replication]:
     """Every replication with its status, last check and number of runs, after putting back the
     ones a killed run left `running`."""
     recover_stale(lib)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from paperlab.models import Replication
 from paperlab.store.items import add_log
 from paperlab.store.schema import Database, now, transaction
 
@@ -22,21 +23,24 @@ def set_status(
                                        "created_at": stamp, "updated_at": stamp, "summary": summary or ""})
         else:
             db.table("replications").update(item_id, {
-                "status": status, "path": path or existing["path"],
-                "summary": existing["summary"] if summary is None else summary, "updated_at": stamp,
+                "status": status, "path": path or existing.path,
+                "summary": existing.summary if summary is None else summary, "updated_at": stamp,
             })
         add_log(db, item_id, f"replication:{status}", detail)
 
 
-def get_replication(db: Database, item_id: str) -> dict[str, Any] | None:
-    found = list(db.query("SELECT * FROM replications WHERE item_id = ?", [item_id]))
-    return found[0] if found else None
+_REPLICATIONS = """SELECT r.*, coalesce(i.title, '') AS title,
+                          (SELECT count(*) FROM runs WHERE runs.item_id = r.item_id) AS runs
+                   FROM replications r LEFT JOIN items i ON i.id = r.item_id"""
 
 
-def list_replications(db: Database) -> list[dict[str, Any]]:
-    return list(db.query("""SELECT r.*, i.title,
-                            (SELECT count(*) FROM runs WHERE runs.item_id = r.item_id) AS runs
-                            FROM replications r JOIN items i ON i.id = r.item_id ORDER BY r.item_id"""))
+def get_replication(db: Database, item_id: str) -> Replication | None:
+    found = list(db.query(_REPLICATIONS + " WHERE r.item_id = ?", [item_id]))
+    return Replication(**found[0]) if found else None
+
+
+def list_replications(db: Database) -> list[Replication]:
+    return [Replication(**row) for row in db.query(_REPLICATIONS + " ORDER BY r.item_id")]
 
 
 def insert_run(db: Database, run: dict[str, Any]) -> None:
