@@ -274,3 +274,21 @@ def test_a_cls_pooled_half_precision_model_equals_sentence_transformers(tmp_path
     _same_rankings(ours[:len(QUERIES)], reference[:len(QUERIES)], reference[len(QUERIES):])
     np.testing.assert_allclose(ours, reference, atol=1e-5)
     np.testing.assert_allclose(in_numpy, reference[:len(QUERIES)], atol=1e-5)
+
+
+def test_one_factory_chooses_the_encoder_for_each_workload(tmp_path):
+    from paperlab.retrieval.bert_onnx import OnnxBert
+    from paperlab.retrieval.embedding import HashEmbedder, SentenceTransformerEmbedder, encoder_for
+
+    name = "all-MiniLM-L6-v2"
+    assert isinstance(encoder_for("hash:64", tmp_path, "query"), HashEmbedder)
+    assert isinstance(encoder_for(name, tmp_path, "query"), NumpyBert)  # nothing to load for one query
+    assert isinstance(encoder_for(name, tmp_path, "queries"), OnnxBert)  # a searcher asked again
+    batch = encoder_for(name, tmp_path, "batch")
+    assert isinstance(batch, SentenceTransformerEmbedder)
+    assert isinstance(encoder_for(name, tmp_path, "few", batch), NumpyBert)  # its session is not built yet
+    texts = ["grokking happens late", "weight decay"]
+    one, many = encoder_for(name, tmp_path, "query").embed(texts), encoder_for(name, tmp_path, "queries").embed(texts)
+    assert np.abs(one - many).max() < 1e-5
+    with pytest.raises(ValueError):
+        encoder_for(name, tmp_path, "someday")

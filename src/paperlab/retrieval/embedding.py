@@ -28,14 +28,21 @@ ONNX_NAME = "query-encoder.onnx"
 LONG_TEXT = 20_000  # characters: token spans of a longer text come from `tokenizers`
 
 
-class Embedder(Protocol):
+class Encoder(Protocol):
+    """What turns texts into L2-normalised float32 vectors: every class here is one."""
+
     name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+class Embedder(Encoder, Protocol):
+    """An encoder that also chunks: it counts a text's tokens the model's own way."""
+
     dim: int
     max_tokens: int
 
     def token_spans(self, text: str) -> list[tuple[int, int]]: ...
-
-    def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
 _WORD = re.compile(r"\w+|[^\w\s]")
@@ -244,9 +251,44 @@ def get_embedder(name: str) -> Embedder:
     return SentenceTransformerEmbedder(name)
 
 
+WORKLOADS = ("query", "queries", "few", "batch")
+
+
+def encoder_for(name: str, index_dir: Path, workload: str, embedder: Embedder | None = None) -> Encoder:
+    """The one place that chooses how `name` embeds, for a workload; they all give the same vectors
+    (tested to 1e-5 against sentence-transformers), at different start-up and per-text costs:
+
+    - "query", one search: numpy over the memory-mapped weights for a plain BERT model (nothing to
+      load, ~15 ms), the exported ONNX encoder for another model, else the embedder;
+    - "queries", a searcher asked again: ONNX Runtime over the same weights (~0.3 s to start, then
+      ~5 ms a query), numpy if it cannot start;
+    - "few", a note's chunks or the floor's probes: as "query", unless `embedder` has already built
+      its batch session (then that is cheapest);
+    - "batch", `paperlab index`: the embedder (ONNX Runtime, one text per core, for plain BERT).
+    """
+    if workload not in WORKLOADS:
+        raise ValueError(f"unknown workload {workload!r}")
+    if workload == "batch":
+        return embedder or get_embedder(name)
+    if workload == "few" and isinstance(embedder, SentenceTransformerEmbedder) and embedder.batches_ready:
+        return embedder
+    fast = query_encoder(name, index_dir)
+    if workload == "queries" and isinstance(fast, NumpyBert):
+        from paperlab.retrieval.bert_onnx import OnnxBert
+
+        try:
+            return OnnxBert(fast)
+        except Exception:  # noqa: BLE001  # any failure there: numpy goes on, with the same vectors
+            return fast
+    if workload == "few" and embedder is not None and not isinstance(fast, OnnxQueryEncoder | NumpyBert):
+        return embedder
+    return fast
+
+
 def query_encoder(name: str, index_dir: Path) -> Any:
-    """The fastest way to embed queries for `name`: numpy for a plain BERT model, ONNX when
-    exported, else the embedder itself."""
+    """The fastest way to embed one query for `name`: numpy for a plain BERT model, ONNX when
+    exported, else the embedder itself. paperlab's code asks `encoder_for`; tests and the bench
+    call this to compare the encoders."""
     if name.startswith(HASH_PREFIX):
         return get_embedder(name)
     spec = bert_spec(name)

@@ -8,7 +8,6 @@ model is never loaded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,15 +17,13 @@ from paperlab.fsutil import failpoint, sha256_file, sha256_text
 from paperlab.library import Library
 from paperlab.models import IndexReport, StageProgress
 from paperlab.retrieval import chunking, keywords
-from paperlab.retrieval.bert import NumpyBert
 from paperlab.retrieval.embedding import (
     Embedder,
     HashEmbedder,
-    OnnxQueryEncoder,
     SentenceTransformerEmbedder,
+    encoder_for,
     ensure_onnx,
     get_embedder,
-    query_encoder,
 )
 from paperlab.retrieval.reader import PdfReader
 from paperlab.retrieval.search import FLOOR_KEY
@@ -37,7 +34,6 @@ from paperlab.store.schema import Database, get_meta, set_meta, transaction
 from paperlab.store.terms import chunks_version
 
 if TYPE_CHECKING:
-    import numpy as np
 
     from paperlab.retrieval.pdf import PageText
 
@@ -139,13 +135,6 @@ def _index_notes(lib: Library, embedder: Embedder, item_id: str, rebuild: bool, 
     report.chunks_removed += len(removed)
 
 
-def light_embed(embedder: Embedder, index_dir: Path) -> Callable[[list[str]], np.ndarray]:
-    """For a few texts: the numpy or ONNX query encoder, which gives the same vectors (tested to
-    1e-5) with nothing to load first; else the embedder itself."""
-    fast = query_encoder(embedder.name, index_dir)
-    return fast.embed if isinstance(fast, OnnxQueryEncoder | NumpyBert) else embedder.embed
-
-
 def embed_missing(
     database: Database, embedder: Embedder, progress: StageProgress | None, index_dir: Path | None = None,
 ) -> int:
@@ -156,7 +145,8 @@ def embed_missing(
     missing = sorted(store.texts_missing_embedding(database, embedder.name), key=lambda m: -len(m[1]))
     small = missing and len(missing) <= SMALL_JOB and index_dir is not None
     # a notes edit: `paperlab note` stays fast
-    embed = light_embed(embedder, index_dir) if small and index_dir is not None else embedder.embed
+    embed = encoder_for(embedder.name, index_dir, "few", embedder).embed if small and index_dir is not None \
+        else embedder.embed
     for start in range(0, len(missing), EMBED_BATCH):
         batch = missing[start:start + EMBED_BATCH]
         vectors = embed([t for _, t in batch]).astype(np.float32)
@@ -228,9 +218,8 @@ def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float
         floor = 0.0  # bag of hashed words: a score above 0 means a shared word; nothing to measure
     else:
         # after a batch job its session is built: 64 texts take ~0.25 s there, ~0.65 s in numpy
-        # (the vectors agree to ~1e-7, far below what moves a floor)
-        ready = isinstance(embedder, SentenceTransformerEmbedder) and embedder.batches_ready
-        embed = embedder.embed if ready else light_embed(embedder, lib.index_dir)
+        # (the vectors agree to ~1e-7, far below what moves a floor); encoder_for knows
+        embed = encoder_for(embedder.name, lib.index_dir, "few", embedder).embed
         best = [hits[0][1] for v in embed(texts) if (hits := vi.search(v, 1))]
         floor = max(best) if best else -1.0
     set_meta(lib.db, FLOOR_KEY, f"{floor:.4f} {vi.count} {embedder.name}")

@@ -86,7 +86,7 @@ class SemanticSearcher:
     """Holds the query encoder and the FAISS index, so repeated queries pay the load once."""
 
     def __init__(self, lib: Library) -> None:
-        from paperlab.retrieval.embedding import query_encoder
+        from paperlab.retrieval.embedding import encoder_for
 
         model = get_meta(lib.db, "index_model") or lib.settings.embedding_model
         if model != lib.settings.embedding_model:
@@ -95,7 +95,8 @@ class SemanticSearcher:
         self.index = VectorIndex(lib.index_dir, model)
         if not self.index.load():
             raise PaperlabError("there is no vector index yet; run `paperlab index`")
-        self.encoder = query_encoder(model, lib.index_dir)
+        self.encoder = encoder_for(model, lib.index_dir, "query")
+        self.index_dir = lib.index_dir
         self.queries = 0
         self.database = lib.db
         self.model = model
@@ -106,14 +107,9 @@ class SemanticSearcher:
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
         self.queries += 1
         if self.queries == 2 and isinstance(self.encoder, NumpyBert):
-            # a searcher asked again will likely be asked many times: ONNX Runtime costs ~1 s to
-            # start, then embeds a query in ~5 ms instead of ~15 (the same vectors, to ~1e-6)
-            from paperlab.retrieval.bert_onnx import OnnxBert
+            from paperlab.retrieval.embedding import encoder_for
 
-            try:
-                self.encoder = OnnxBert(self.encoder)
-            except Exception:  # noqa: BLE001  # any failure there: numpy goes on, with the same vectors
-                pass
+            self.encoder = encoder_for(self.model, self.index_dir, "queries")  # asked again: many to come
         vector = self.encoder.embed([query])[0]
         return self.ranking_for_vector(vector, limit, allowed)
 
