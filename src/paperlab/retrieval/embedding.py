@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from paperlab.errors import PaperlabError
 from paperlab.retrieval.bert import BertSpec, NumpyBert, load_tokenizer, plain_bert
-from paperlab.retrieval.wordpiece import wordpiece_for
 
 if TYPE_CHECKING:
     import numpy as np
@@ -25,7 +24,6 @@ BUNDLED_NAMES = {"all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"}
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 HASH_PREFIX = "hash:"  # "hash:256": a deterministic bag-of-words embedder for tests and debugging
 ONNX_NAME = "query-encoder.onnx"
-LONG_TEXT = 20_000  # characters: token spans of a longer text come from `tokenizers`
 
 
 class Encoder(Protocol):
@@ -136,11 +134,6 @@ class SentenceTransformerEmbedder:
         return self._bert is not None or self._model is not None
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        # The same spans either way; Python costs ~3 us a character and loading `tokenizers`
-        # ~0.1 s, so a note or a query goes through Python and a paper's text through Rust.
-        wordpiece = wordpiece_for(_tokenizer_dir(self.name)) if len(text) < LONG_TEXT else None
-        if wordpiece is not None and wordpiece.handles(text):
-            return [(start, end) for _, start, end in wordpiece.pieces(text)]
         if self._tokenizer is None:
             # the tokenizer alone needs no weights check: that happens when the weights load
             folder = _tokenizer_dir(self.name)
