@@ -35,7 +35,7 @@ def test_init_creates_library(tmp_path, cli):
     for name in ("paperlab.toml", "paperlab.db", "papers", "index", "replications"):
         assert (home / name).exists(), name
     assert rows(home, "PRAGMA journal_mode") == [("wal",)]
-    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,), (3,), (4,), (5,), (6,)]
+    assert rows(home, "SELECT version FROM _migrations") == [(1,), (2,), (3,), (4,), (5,), (6,), (7,)]
     assert "already exists" in cli("init", str(home)).stdout
 
 
@@ -298,3 +298,28 @@ def test_pymupdf_is_loaded_without_its_layout_model():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert "LOADED True False False" in proc.stdout, proc.stderr
     assert "UNBLOCKED True" in proc.stdout  # a later import of either is not refused
+
+
+def test_status_changes_keep_from_and_to_in_columns_and_old_entries_are_read_once(tmp_path, cli):
+    from paperlab.library import init_library
+    from paperlab.store.schema import MIGRATIONS, Database
+
+    home = tmp_path / "old"
+    home.mkdir()
+    conn = sqlite3.connect(home / "paperlab.db", isolation_level=None)
+    db = Database(conn)
+    db.execute("CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    for number, step in enumerate(MIGRATIONS[:6], start=1):  # the schema before the columns
+        step(db)
+        db.execute("INSERT INTO _migrations VALUES (?, 'then')", [number])
+    db.execute("INSERT INTO log_entries (item_id, at, kind, detail) VALUES ('a', '2020-06-20', 'status', "
+               "'to-read -> read'), ('a', '2020-06-21', 'replication:partial', '1 MATCH'), "
+               "('a', '2020-06-22', 'replication:run', 'r1 exit 0')")
+    conn.close()
+    init_library(home)
+    assert rows(home, "SELECT kind, from_status, to_status FROM log_entries ORDER BY id") == [
+        ("status", "to-read", "read"), ("replication:partial", None, "partial"), ("replication:run", None, None)]
+    cli("--home", str(home), "add", "https://b.org", "--title", "Beta", "--type", "blog")
+    cli("--home", str(home), "status", "beta", "reading")
+    assert rows(home, "SELECT from_status, to_status FROM log_entries WHERE item_id = 'beta' AND kind = 'status'") \
+        == [("to-read", "reading")]

@@ -153,6 +153,8 @@ class LogEntry:
     at: str
     kind: str
     detail: str = ""
+    from_status: str | None = None  # a status change: what it was (reading status or replication status)
+    to_status: str | None = None  # and what it became
 
 
 @dataclass

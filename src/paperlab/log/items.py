@@ -281,7 +281,8 @@ def set_status(lib: Library, ref: str, status: str, day: date | None = None) -> 
         changes: dict[str, object] = {"status": status, **_stamp_status_dates(item, status, day)}
         with transaction(lib.db):
             store.update_item(lib.db, item.id, **changes)
-            store.add_log(lib.db, item.id, "status", f"{old} -> {status}", at=stamp(day))
+            store.add_log(lib.db, item.id, "status", f"{old} -> {status}", at=stamp(day), from_status=old,
+                          to_status=status)
     item.status = status
     return item
 

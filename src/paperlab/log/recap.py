@@ -30,8 +30,8 @@ def week_statuses(entries: list[LogEntry], items: dict[str, Item], since: str, u
     whose finish date falls in it): read then abandoned counts as abandoned."""
     out: dict[str, str] = {}
     for e in entries:
-        if e.kind == "status" and "-> " in e.detail:
-            out[e.item_id] = e.detail.rsplit("-> ", 1)[1].strip()
+        if e.kind == "status" and e.to_status:
+            out[e.item_id] = e.to_status
     for item in items.values():
         if item.id not in out and item.finished_at and since <= item.finished_at[:10] < until:
             out[item.id] = "read"

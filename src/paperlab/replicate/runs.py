@@ -18,7 +18,7 @@ import tomllib
 from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
 from paperlab.fsutil import failpoint, is_locked, process_lock, remove_empty_dir
 from paperlab.library import Library
-from paperlab.models import REPLICATION_STATUSES, Replication, RunResult
+from paperlab.models import Replication, RunResult
 from paperlab.replicate.check import pipeline_test
 from paperlab.store.items import add_log
 from paperlab.store.replications import get_replication, insert_run, list_replications, run_exists, set_status
@@ -206,10 +206,10 @@ def recover_stale(lib: Library) -> list[str]:
     for rep in list_replications(database):
         if rep.status != "running" or is_locked(lib.replication_dir(rep.item_id) / RUN_LOCK):
             continue
-        kinds = [e.kind for e in log_entries(database, item_id=rep.item_id) if e.kind.startswith("replication:")]
-        last_running = max((i for i, k in enumerate(kinds) if k == "replication:running"), default=len(kinds))
-        earlier = [k.split(":", 1)[1] for k in kinds[:last_running]
-                   if k.split(":", 1)[1] in REPLICATION_STATUSES and k != "replication:running"]
+        moves = [e.to_status for e in log_entries(database, item_id=rep.item_id)
+                 if e.kind.startswith("replication:") and e.to_status]
+        last_running = max((i for i, s in enumerate(moves) if s == "running"), default=len(moves))
+        earlier = [s for s in moves[:last_running] if s != "running"]
         back = earlier[-1] if earlier else "scaffolded"
         with lib.writing("replicate"):
             set_status(database, rep.item_id, back, detail=f"its runs were killed: back to {back}")

@@ -26,10 +26,10 @@ from paperlab.retrieval.embedding import (
     get_embedder,
 )
 from paperlab.retrieval.reader import PdfReader
-from paperlab.retrieval.search import FLOOR_KEY
 from paperlab.retrieval.vectors import VectorIndex, as_matrix
 from paperlab.store import chunks as store
 from paperlab.store.items import all_item_ids, delete_note_meta, get_item, note_hash, set_note_meta, update_item
+from paperlab.store.meta import Floor, get_floor, set_floor
 from paperlab.store.schema import Database, get_meta, set_meta, transaction
 from paperlab.store.terms import chunks_version
 
@@ -189,16 +189,15 @@ def sync_vectors(lib: Library, model: str, rebuild: bool) -> int:
 def floor_is_current(database: Database, model: str, vectors: int) -> bool:
     """A floor measured for this model when the library had within 10% of its vectors today: a
     notes edit does not pay for a new measurement, a library grown by a tenth does."""
-    parts = (get_meta(database, FLOOR_KEY) or "").split(" ", 2)
-    if len(parts) < 3 or parts[2] != model:
+    floor = get_floor(database)
+    if floor is None or floor.model != model:
         return False
-    measured = int(parts[1])
-    return 0.9 * measured <= vectors <= 1.1 * measured
+    return 0.9 * floor.vectors <= vectors <= 1.1 * floor.vectors
 
 
 def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float:
     """Measure the cosine below which a semantic hit means nothing, for this model on this library,
-    and keep it in the database (search.FLOOR_KEY: "<floor> <vectors then> <model>").
+    and keep it in the database (store.meta.Floor).
 
     Strings of random letters (seeded: the same every time) match nothing a paper says, so the best
     score each gets against the library is what "no match" looks like for this model; models differ
@@ -222,7 +221,7 @@ def calibrate_floor(lib: Library, embedder: Embedder, probes: int = 64) -> float
         embed = encoder_for(embedder.name, lib.index_dir, "few", embedder).embed
         best = [hits[0][1] for v in embed(texts) if (hits := vi.search(v, 1))]
         floor = max(best) if best else -1.0
-    set_meta(lib.db, FLOOR_KEY, f"{floor:.4f} {vi.count} {embedder.name}")
+    set_floor(lib.db, Floor(floor, vi.count, embedder.name))
     return floor
 
 

@@ -13,11 +13,11 @@ from paperlab.retrieval.bert import NumpyBert
 from paperlab.retrieval.keywords import KeywordIndex
 from paperlab.retrieval.vectors import VectorIndex, as_matrix
 from paperlab.store import chunks as store
+from paperlab.store.meta import get_floor
 from paperlab.store.schema import get_meta
 from paperlab.store.terms import chunks_version, query_term_ids
 
 MODES = ("hybrid", "keyword", "semantic")
-FLOOR_KEY = "semantic_floor"  # meta: "<cosine> <vectors then> <model>", by ingest.calibrate_floor
 RRF_K = 60
 CANDIDATES = 50
 
@@ -100,9 +100,9 @@ class SemanticSearcher:
         self.queries = 0
         self.database = lib.db
         self.model = model
-        floor = (get_meta(lib.db, FLOOR_KEY) or "").split(" ", 2)
+        floor = get_floor(lib.db)
         # a floor is only valid for the model it was measured with
-        self.floor = float(floor[0]) if floor[2:] == [model] else -1.0
+        self.floor = floor.value if floor is not None and floor.model == model else -1.0
 
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
         self.queries += 1

@@ -119,15 +119,17 @@ def all_item_ids(db: Database) -> list[str]:
 # --- log entries ---------------------------------------------------------------------------------
 
 
-def add_log(db: Database, item_id: str, kind: str, detail: str = "", at: str | None = None) -> None:
-    db.table("log_entries").insert({"item_id": item_id, "at": at or now(), "kind": kind, "detail": detail})
+def add_log(db: Database, item_id: str, kind: str, detail: str = "", at: str | None = None,
+            from_status: str | None = None, to_status: str | None = None) -> None:
+    db.table("log_entries").insert({"item_id": item_id, "at": at or now(), "kind": kind, "detail": detail,
+                                    "from_status": from_status, "to_status": to_status})
 
 
 def log_entries(
     db: Database, since: str | None = None, until: str | None = None, item_id: str | None = None,
 ) -> list[LogEntry]:
     clause, params = where(("at >= ?", since), ("at < ?", until), ("item_id = ?", item_id))
-    sql = f"SELECT item_id, at, kind, detail FROM log_entries WHERE {clause} ORDER BY at, id"
+    sql = f"SELECT item_id, at, kind, detail, from_status, to_status FROM log_entries WHERE {clause} ORDER BY at, id"
     return [LogEntry(**r) for r in db.query(sql, params)]
 
 

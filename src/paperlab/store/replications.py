@@ -26,7 +26,8 @@ def set_status(
                 "status": status, "path": path or existing.path,
                 "summary": existing.summary if summary is None else summary, "updated_at": stamp,
             })
-        add_log(db, item_id, f"replication:{status}", detail)
+        add_log(db, item_id, f"replication:{status}", detail, from_status=existing.status if existing else None,
+                to_status=status)
 
 
 _REPLICATIONS = """SELECT r.*, coalesce(i.title, '') AS title,

@@ -230,9 +230,22 @@ def _m6_bibtex_entry(db: Database) -> None:
     db.execute("ALTER TABLE items ADD COLUMN bibtex TEXT NOT NULL DEFAULT ''")
 
 
+def _m7_status_columns(db: Database) -> None:
+    """A status change keeps what it was and what it became in columns of its own, not in the
+    entry's text; older entries are read once ("to-read -> read", "replication:partial")."""
+    db.execute("ALTER TABLE log_entries ADD COLUMN from_status TEXT")
+    db.execute("ALTER TABLE log_entries ADD COLUMN to_status TEXT")
+    for row in list(db.query("SELECT id, detail FROM log_entries WHERE kind = 'status' AND detail LIKE '% -> %'")):
+        before, _, after = row["detail"].partition(" -> ")
+        db.execute("UPDATE log_entries SET from_status = ?, to_status = ? WHERE id = ?",
+                   [before.strip(), after.strip(), row["id"]])
+    db.execute("UPDATE log_entries SET to_status = substr(kind, 13) WHERE kind LIKE 'replication:%' "
+               "AND kind NOT IN ('replication:run')")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _m1_log_chunks_replications, _m2_term_counts, _m3_venue, _m4_chunk_zone, _m5_what_runs_trained,
-    _m6_bibtex_entry,
+    _m6_bibtex_entry, _m7_status_columns,
 ]
 
 
