@@ -571,3 +571,12 @@ def test_export_import_export_keeps_every_note_its_nesting_and_its_date(lib, cli
     before = library_state(lib.home)
     assert cli("import", "markdown", str(first)).exit_code == 0  # the export, back into its library
     assert library_state(lib.home) == before
+
+
+def test_add_and_import_agree_on_what_the_same_item_is(lib, cli):
+    assert cli("import", "markdown", str(OLD_LOG / "reading-log.md")).exit_code == 0
+    # import already matched rows by title; add refused only the same link: now both ask log/identity.py
+    result = cli("add", "https://other.example/dl", "--title", "deep  learning", "--type", "book")
+    assert result.exit_code == 2 and "this title is already in the library as 'deep-learning'" in result.stderr
+    assert cli("add", "https://other.example/dl", "--title", "deep learning", "--type", "book",
+               "--force").exit_code == 0

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.fsutil import atomic_copy, atomic_write_text, failpoint, remove_empty_dir, sha256_file
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import parse_written, stamp
-from paperlab.log.incoming import UNDATED, Incoming, normal_title
+from paperlab.log.identity import Identity
+from paperlab.log.incoming import UNDATED, Incoming
 from paperlab.log.items import Reading, slugify, unique_slug
 from paperlab.models import IndexReport, Item, StageProgress, arxiv_abs_url, check_status
 from paperlab.store import items as store
@@ -100,30 +100,6 @@ def notes_text(title: str, inc: Incoming, text: str | None = None) -> str:
     return text
 
 
-class _Seen:
-    """What the library (and the file so far) holds, by every key that makes two items the same."""
-
-    def __init__(self, existing: list[Item]) -> None:
-        self.keys: dict[str, str] = {}
-        for item in existing:
-            self.add(item.id, item.title, item.arxiv_id, item.link, item.doi, item.pdf_sha256)
-
-    @staticmethod
-    def _keys(title: str, arxiv_id: str | None, link: str, doi: str, sha: str) -> list[str]:
-        keys = [f"title:{normal_title(title)}"]
-        keys += [f"arxiv:{arxiv_id}"] if arxiv_id else []
-        keys += [f"link:{link.rstrip('/')}"] if link else []
-        keys += [f"doi:{doi.lower()}"] if doi else []
-        return keys + ([f"sha:{sha}"] if sha else [])
-
-    def add(self, item_id: str, *key_parts: Any) -> None:
-        for key in self._keys(*key_parts):
-            self.keys.setdefault(key, item_id)
-
-    def find(self, *key_parts: Any) -> str | None:
-        return next((self.keys[k] for k in self._keys(*key_parts) if k in self.keys), None)
-
-
 def apply(
     lib: Library, incoming: list[Incoming], source: str, status: str, dry_run: bool = False,
     progress: StageProgress | None = None,
@@ -132,17 +108,18 @@ def apply(
     PDFs, in one transaction (files written on the way are removed if it fails); then index them."""
     check_status(status)
     report = ImportReport(dry_run=dry_run, warnings=[w for inc in incoming for w in inc.warnings])
-    seen = _Seen(store.list_items(lib.db))
+    seen = Identity(store.list_items(lib.db))
     taken: set[str] = set()
     for inc in incoming:
         sha = sha256_file(inc.pdf) if inc.pdf else ""
-        existing = seen.find(inc.title, inc.arxiv_id, inc.link, inc.doi, sha)
+        match = seen.find(title=inc.title, arxiv_id=inc.arxiv_id, link=inc.link, doi=inc.doi, sha=sha)
+        existing = match[0] if match else None
         if existing:
             report.skipped.append((inc, existing))
             _merge_notes(lib, inc, existing, report)
             continue
         item = _item(lib, inc, status, taken, sha)
-        seen.add(item.id, inc.title, inc.arxiv_id, inc.link, inc.doi, sha)
+        seen.add(item.id, title=inc.title, arxiv_id=inc.arxiv_id, link=inc.link, doi=inc.doi, sha=sha)
         report.added.append((inc, item))
     if dry_run or not (report.added or report.merged):
         return report

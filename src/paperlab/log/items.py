@@ -142,15 +142,16 @@ def _url_is_pdf(url: str) -> bool:
     return urlparse(url).path.lower().endswith(".pdf")
 
 
-def duplicate_of(lib: Library, sha256: str = "", arxiv_id: str | None = None) -> Item | None:
-    """The item already holding this file or this arXiv paper."""
-    found = store.item_by_sha256(lib.db, sha256) if sha256 else None
-    return found or (store.item_by_arxiv_id(lib.db, arxiv_id) if arxiv_id else None)
+def _refuse_same(lib: Library, **parts: str | None) -> None:
+    """Refuse an item the library already holds (log/identity.py says what "the same" is)."""
+    from paperlab.log.identity import KEY_NAMES, same_item
 
-
-def _refuse(existing: Item, what: str) -> InvalidInput:
-    return InvalidInput(f"{what} is already in the library as '{existing.id}' ({existing.title}); "
-                        "pass --force to add it anyway")
+    found = same_item(lib, **parts)
+    if found is not None:
+        existing, key = found
+        what = f"arXiv paper {parts['arxiv_id']}" if key == "arxiv" else KEY_NAMES[key]
+        raise InvalidInput(f"{what} is already in the library as '{existing.id}' ({existing.title}); "
+                           "pass --force to add it anyway")
 
 
 def add_file(
@@ -169,12 +170,7 @@ def add_file(
     sha = sha256_file(path)
     stamped = stamped_arxiv_id(path)
     if not force:
-        same_file = duplicate_of(lib, sha256=sha)
-        if same_file:
-            raise _refuse(same_file, "this PDF")
-        same_paper = duplicate_of(lib, arxiv_id=stamped.id) if stamped else None
-        if same_paper:
-            raise _refuse(same_paper, f"arXiv paper {stamped.id if stamped else ''}")
+        _refuse_same(lib, sha=sha, arxiv_id=stamped.id if stamped else None)
     elif stamped and store.item_by_arxiv_id(lib.db, stamped.id):
         stamped = None  # a second copy of that paper, kept as a plain PDF
     if stamped and lookup is None:
@@ -215,10 +211,8 @@ def add_link(
     check_type(type_)
     if not title.strip():
         raise InvalidInput("a title is needed: pass --title 'The title'")
-    if link and not force:
-        existing = store.item_by_link(lib.db, link)
-        if existing:
-            raise _refuse(existing, link)
+    if not force:
+        _refuse_same(lib, link=link, title=title)
     item = Item(id=unique_slug(lib, slugify(title)), title=title.strip(), type=type_, link=link,
                 text_status="none")
     reading.apply(item)

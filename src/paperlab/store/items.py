@@ -56,16 +56,6 @@ def item_by_arxiv_id(db: Database, arxiv_id: str) -> Item | None:
     return _item_from_row(rows[0]) if rows else None
 
 
-def item_by_sha256(db: Database, sha256: str) -> Item | None:
-    rows = list(db.query("SELECT * FROM items WHERE pdf_sha256 = ? LIMIT 1", [sha256]))
-    return _item_from_row(rows[0]) if rows else None
-
-
-def item_by_link(db: Database, link: str) -> Item | None:
-    rows = list(db.query("SELECT * FROM items WHERE link = ? LIMIT 1", [link]))
-    return _item_from_row(rows[0]) if rows else None
-
-
 def update_item(db: Database, item_id: str, **changes: Any) -> None:
     if not changes:
         return
