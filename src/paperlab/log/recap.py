@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from paperlab.library import Library
@@ -38,33 +39,44 @@ def week_statuses(entries: list[LogEntry], items: dict[str, Item], since: str, u
     return out
 
 
-def week(lib: Library, end: date) -> str:
+@dataclass
+class NotedItem:
+    title: str
+    summary: str
+    learnings: list[str]
+    dated: list[tuple[str, str]]  # the week's dated notes: (day, text)
+
+
+@dataclass
+class WeekRecap:
+    """One week of the log, as data: the CLI renders it as Markdown, the web app as a page."""
+
+    start: date
+    end: date
+    streak: int
+    active_days: int
+    sections: list[tuple[str, list[str], str | None]]  # (heading, item lines, what to say when empty)
+    noted: list[NotedItem] = field(default_factory=list)
+    replications: list[tuple[str, str, str]] = field(default_factory=list)  # (title, status, summary)
+
+
+def week_recap(lib: Library, end: date) -> WeekRecap:
+    """What the learner did in the 7 days ending at `end`: finished, started and abandoned items,
+    notes and key learnings, replication progress, and the study streak."""
     database = lib.db
     start = end - timedelta(days=6)
     since, until = start.isoformat(), (end + timedelta(days=1)).isoformat()
     entries = log_entries(database, since=since, until=until)
     items = {i.id: i for i in list_items(database)}
     statuses = week_statuses(entries, items, since, until)
-    noted_ids = [e.item_id for e in entries if e.kind == "note"]
-    rep_ids = [e.item_id for e in entries if e.kind.startswith("replication")]
-    active_days = {e.at[:10] for e in entries}
-
-    lines = [f"# My week in ML: {start.isoformat()} to {end.isoformat()}", ""]
-    lines.append(f"Study streak: {streak(activity_days(database), end)} day(s). "
-                 f"Active on {len(active_days)} of 7 days this week.")
+    recap = WeekRecap(start, end, streak(activity_days(database), end), len({e.at[:10] for e in entries}), [])
     for status, heading, empty in SECTIONS:
         ids = [i for i, s in statuses.items() if s == status and i in items]
-        if not ids and empty is None:
-            continue
-        lines += ["", f"## {heading}"]
-        for item_id in ids:
-            shown_item = items[item_id]
-            rating = f", {shown_item.rating}/10" if shown_item.rating and status == "read" else ""
-            lines.append(f"- **{shown_item.title}** ({type_label(shown_item.type)}{rating})")
-        if not ids:
-            lines.append(f"- {empty}")
-    lines += ["", "## Notes and key learnings"]
-    shown = False
+        if ids or empty is not None:
+            lines = [f"**{items[i].title}** ({type_label(items[i].type)}"
+                     f"{f', {items[i].rating}/10' if items[i].rating and status == 'read' else ''})" for i in ids]
+            recap.sections.append((heading, lines, empty))
+    noted_ids = [e.item_id for e in entries if e.kind == "note"]
     read_ids = [i for i, s in statuses.items() if s == "read"]
     for item_id in dict.fromkeys(noted_ids + read_ids):
         item = items.get(item_id)
@@ -72,25 +84,41 @@ def week(lib: Library, end: date) -> str:
             continue
         parsed = notes.parse(lib.notes_path(item_id))
         dated = [(d, t) for d, t in parsed.dated() if since <= d < until]
-        if not (parsed.summary or parsed.learnings or dated):
-            continue
-        shown = True
-        lines += ["", f"### {item.title}"]
-        if parsed.summary:
-            lines += ["", parsed.summary]
-        if parsed.learnings:
-            lines += ["", *[f"- {x}" for x in parsed.learnings]]
-        for day, text in dated:
+        if parsed.summary or parsed.learnings or dated:
+            recap.noted.append(NotedItem(item.title, parsed.summary, parsed.learnings, dated))
+    rep_ids = {e.item_id for e in entries if e.kind.startswith("replication")}
+    recap.replications = [(items[r.item_id].title if r.item_id in items else r.item_id, r.status, r.summary)
+                          for r in list_replications(database) if r.item_id in rep_ids]
+    return recap
+
+
+def render_week(recap: WeekRecap) -> str:
+    """The recap as the learner's Markdown ("My week in ML")."""
+    lines = [f"# My week in ML: {recap.start.isoformat()} to {recap.end.isoformat()}", "",
+             f"Study streak: {recap.streak} day(s). Active on {recap.active_days} of 7 days this week."]
+    for heading, items, empty in recap.sections:
+        lines += ["", f"## {heading}", *[f"- {line}" for line in items]]
+        if not items:
+            lines.append(f"- {empty}")
+    lines += ["", "## Notes and key learnings"]
+    for noted in recap.noted:
+        lines += ["", f"### {noted.title}"]
+        if noted.summary:
+            lines += ["", noted.summary]
+        if noted.learnings:
+            lines += ["", *[f"- {x}" for x in noted.learnings]]
+        for day, text in noted.dated:
             lines += ["", f"{day}: {text}"]
-    if not shown:
+    if not recap.noted:
         lines.append("- no notes this week")
     lines += ["", "## Replication progress"]
-    reps = list_replications(database)
-    active = [r for r in reps if r.item_id in set(rep_ids)]
-    for r in active:
-        title = items[r.item_id].title if r.item_id in items else r.item_id
-        extra = f": {r.summary}" if r.summary else ""
-        lines.append(f"- **{title}**: {r.status}{extra}")
-    if not active:
+    lines += [f"- **{title}**: {status}{f': {summary}' if summary else ''}"
+              for title, status, summary in recap.replications]
+    if not recap.replications:
         lines.append("- no replication work this week")
     return "\n".join(lines) + "\n"
+
+
+def week(lib: Library, end: date) -> str:
+    """`paperlab week`: the recap, rendered."""
+    return render_week(week_recap(lib, end))
