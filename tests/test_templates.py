@@ -106,3 +106,16 @@ def test_real_papers_get_a_fitting_template(arxiv_id, expected, word):
     assert choice.template.name == expected and f"'{word}'" in choice.reason
     if arxiv_id == "1706.03762":  # the closest family, and it says so
         assert any("translat" in c for c in choice.caveats)
+
+
+def test_a_placeholder_without_a_value_is_an_error_not_left_in_the_project(tmp_path):
+    import jinja2
+
+    from paperlab.replicate.scaffold import render
+
+    template = tmp_path / "README.md"
+    template.write_text("# {{ title }}\n\nSee {{ lnik }}.\n")  # a misspelled placeholder
+    with pytest.raises(jinja2.UndefinedError):
+        render(template, {"title": "Grokking", "link": "https://arxiv.org/abs/2201.02177"})
+    template.write_text("# {{ title }}\n")
+    assert render(template, {"title": "A {{ title }} with braces"}) == "# A {{ title }} with braces\n"

@@ -25,6 +25,15 @@ from paperlab.store.replications import set_status
 TEMPLATES = Path(__file__).parent / "templates"
 HARNESS = TEMPLATES / "harness"
 TEXT_SUFFIXES = {".py", ".toml", ".md", ".sh", ".txt"}
+RENDERED = {"README.md", "claims.toml"}  # Jinja2 templates; the other files are copied as they are
+
+
+def render(path: Path, values: dict[str, str]) -> str:
+    """A template file rendered by Jinja2; a placeholder with no value is an error, never left in."""
+    import jinja2
+
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, autoescape=False)
+    return env.from_string(path.read_text()).render(values)
 
 
 @dataclass
@@ -189,16 +198,15 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
         stated = find((p.number, p.text) for p in extract_pages(lib.home / item.pdf_path))
         paper_toml, rest = paper_setup(chosen, stated, source)
     values = {
-        "{{id}}": item.id, "{{arxiv_id}}": item.arxiv_id or item.id, "{{title}}": item.title,
-        "{{link}}": item.link or item.url,
-        "{{version}}": str(item.version or 1),
-        "{{version_suffix}}": f"v{item.version}" if item.version else "",
-        "{{template}}": chosen.name, "{{template_description}}": chosen.description,
-        "{{template_reason}}": "Chosen because " + choice.reason.removeprefix("chosen ") + "."
+        "id": item.id, "arxiv_id": item.arxiv_id or item.id, "title": item.title,
+        "link": item.link or item.url, "version": str(item.version or 1),
+        "version_suffix": f"v{item.version}" if item.version else "",
+        "template": chosen.name, "template_description": chosen.description,
+        "template_reason": "Chosen because " + choice.reason.removeprefix("chosen ") + "."
         + "".join(f" Note: {c}." for c in choice.caveats),
-        "{{example_metric}}": chosen.example_metric,
-        "{{claims_table}}": "Run `paperlab replicate check` to fill this table.",
-        "{{paper_setup}}": _setup_notes(paper_toml, rest),
+        "example_metric": chosen.example_metric,
+        "claims_table": "Run `paperlab replicate check` to fill this table.",
+        "paper_setup": _setup_notes(paper_toml, rest),
     }
     files = [(p, p.relative_to(HARNESS)) for p in HARNESS.rglob("*")]
     files += [(p, p.relative_to(chosen.folder)) for p in chosen.folder.rglob("*") if p.name != "template.toml"]
@@ -207,11 +215,10 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
             target = dest / relative
             if path.is_dir() or "__pycache__" in path.parts or target.exists():
                 continue  # never overwrite the user's files
-            if path.suffix in TEXT_SUFFIXES:
-                text = path.read_text()
-                for key, value in values.items():
-                    text = text.replace(key, value)
-                atomic_write_text(target, text)
+            if path.name in RENDERED:
+                atomic_write_text(target, render(path, values))
+            elif path.suffix in TEXT_SUFFIXES:
+                atomic_write_text(target, path.read_text())
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 target.write_bytes(path.read_bytes())
