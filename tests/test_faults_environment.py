@@ -99,6 +99,7 @@ def test_missing_programs(lib, cli, monkeypatch):
     (lib.replications_dir / "a" / "config" / "default.toml").write_text("")
     result = cli("replicate", "run", "a", "--executor", "slurm")
     assert "needs a Slurm cluster" in one_error_line(result)
+    assert not (lib.replications_dir / "a" / "runs").exists()  # no run folder made for runs that never start
 
 
 def test_network_faults(lib, cli, arxiv):

@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -158,6 +158,8 @@ def run(
         text = (folder / config_file).read_text() + "\n".join(overrides)
         config_hash = hashlib.sha256(text.encode()).hexdigest()[:12]
         commit = _git_commit(folder)
+        # a cluster executor is set up before any run folder is made: one that cannot start leaves none
+        submitted = SubmititExecutor(executor, folder, nproc) if executor != "local" else None
         plans = []
         for seed in range(first_seed, first_seed + seeds):
             run_id = _new_run(database, folder, f"{config}-s{seed}-{datetime.now():%Y%m%d-%H%M%S}")
@@ -177,8 +179,8 @@ def run(
                     on_row(seed, row, steps)  # type: ignore[misc]
             return handle
 
-        return _run_plans(lib, item_id, folder, plans, config, config_hash, commit, seeds, executor, nproc,
-                          watch)
+        runner = submitted or LocalExecutor(folder, watch)
+        return _run_plans(lib, item_id, folder, plans, config, config_hash, commit, runner)
 
 
 def _max_steps(config_file: Path, overrides: list[str]) -> int:
@@ -217,10 +219,64 @@ def recover_stale(lib: Library) -> list[str]:
     return recovered
 
 
+Plan = tuple[str, int, str, list[str]]  # run id, seed, run folder, command
+
+
+class LocalExecutor:
+    """Runs the plans one after another in this process's machine, following each one's output."""
+
+    def __init__(self, folder: Path, watch: Callable[[int, str], Callable[[str], None] | None]) -> None:
+        self.folder, self.watch = folder, watch
+        self.current: tuple[str, float] | None = None  # the run in progress: its id, when it started
+
+    def results(self, plans: list[Plan]) -> Iterator[tuple[str, int, str, float, int]]:
+        for run_id, seed, out_dir, cmd in plans:
+            self.current = (run_id, time.time())
+            try:
+                code = execute(cmd, str(self.folder), str(self.folder / out_dir / "train.log"),
+                               self.watch(seed, out_dir))
+            except OSError as exc:
+                raise ReplicationError(f"could not start {cmd[0]}: {exc.strerror or exc}") from exc
+            yield run_id, seed, out_dir, self.current[1], code
+            self.current = None
+
+    def cancel(self) -> None:
+        """Nothing is queued: the run in progress was stopped by `execute`."""
+
+
+class SubmititExecutor:
+    """Submits every plan at once (to Slurm, or to submitit's local processes), then waits for each."""
+
+    def __init__(self, kind: str, folder: Path, nproc: int) -> None:
+        self.folder = folder
+        self.pool = _submitit_executor(kind, folder / "runs" / "submitit", nproc)
+        self.jobs: list[tuple[str, Any]] = []
+        self.current: tuple[str, float] | None = None
+
+    def results(self, plans: list[Plan]) -> Iterator[tuple[str, int, str, float, int]]:
+        start = time.time()
+        self.jobs = [(run_id, self.pool.submit(execute, cmd, str(self.folder),
+                                               str(self.folder / out_dir / "train.log")))
+                     for run_id, _, out_dir, cmd in plans]
+        for (run_id, seed, out_dir, _), (_, job) in zip(plans, list(self.jobs), strict=True):
+            self.current = (run_id, start)
+            try:
+                code = int(job.result())
+            except Exception as exc:  # submitit re-raises the job's failure as its own types
+                (self.folder / out_dir / "submitit-error.txt").write_text(str(exc))
+                code = 1
+            self.jobs.pop(0)
+            yield run_id, seed, out_dir, start, code
+            self.current = None
+
+    def cancel(self) -> None:
+        for _, job in self.jobs:
+            job.cancel(check=False)  # submitted jobs still queued or running
+
+
 def _run_plans(
-    lib: Library, item_id: str, folder: Path, plans: list[tuple[str, int, str, list[str]]], config: str,
-    config_hash: str, commit: str, seeds: int, executor: str, nproc: int,
-    watch: Callable[[int, str], Callable[[str], None] | None],
+    lib: Library, item_id: str, folder: Path, plans: list[Plan], config: str, config_hash: str, commit: str,
+    executor: LocalExecutor | SubmititExecutor,
 ) -> list[RunResult]:
     database = lib.db
     # Runs of a project with claims move the status while they run; it goes back if none of them
@@ -229,46 +285,22 @@ def _run_plans(
     counts = _has_claims(folder)
     if counts:
         with lib.writing("replicate run"):
-            set_status(database, item_id, "running", detail=f"{seeds} run(s) of config {config}")
+            set_status(database, item_id, "running", detail=f"{len(plans)} run(s) of config {config}")
     results: list[RunResult] = []
     record = partial(_record, lib, item_id, folder, config=config, config_hash=config_hash, commit=commit)
-    current: tuple[str, int, str, float] | None = None
-    jobs: list[Any] = []
     try:
-        if executor == "local":
-            for run_id, seed, out_dir, cmd in plans:
-                current = (run_id, seed, out_dir, time.time())
-                try:
-                    code = execute(cmd, str(folder), str(folder / out_dir / "train.log"),
-                                   watch(seed, out_dir))
-                except OSError as exc:
-                    raise ReplicationError(f"could not start {cmd[0]}: {exc.strerror or exc}") from exc
-                results.append(record(run_id, seed, out_dir, start=current[3], code=code))
-                current = None
-        else:
-            ex = _submitit_executor(executor, folder / "runs" / "submitit", nproc)
-            jobs += [(run_id, seed, out_dir, time.time(),
-                      ex.submit(execute, cmd, str(folder), str(folder / out_dir / "train.log")))
-                     for run_id, seed, out_dir, cmd in plans]
-            for run_id, seed, out_dir, start, job in jobs:
-                current = (run_id, seed, out_dir, start)
-                try:
-                    code = int(job.result())
-                except Exception as exc:  # submitit re-raises the job's failure as its own types
-                    (folder / out_dir / "submitit-error.txt").write_text(str(exc))
-                    code = 1
-                results.append(record(run_id, seed, out_dir, start=start, code=code))
-                current = None
+        for run_id, seed, out_dir, start, code in executor.results(plans):
+            results.append(record(run_id, seed, out_dir, start=start, code=code))
     except BaseException as exc:
         interrupted = isinstance(exc, KeyboardInterrupt)
-        for *_, job in jobs[len(results):]:
-            job.cancel(check=False)  # submitted jobs still queued or running
+        executor.cancel()
+        current = executor.current
         for run_id, seed, out_dir, _ in plans[len(results):]:
             path = folder / out_dir
             if (current and current[0] == run_id) or any(path.iterdir()):  # started: recorded and marked
                 if not interrupted:
                     (path / "FAILED").write_text(f"{exc}\n")
-                start = current[3] if current and current[0] == run_id else time.time()
+                start = current[1] if current and current[0] == run_id else time.time()
                 record(run_id, seed, out_dir, start=start, code=INTERRUPTED if interrupted else 1)
             else:
                 remove_empty_dir(path)  # planned, never started
