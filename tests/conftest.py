@@ -158,3 +158,22 @@ def library_state(home: Path) -> dict[str, object]:
 
 def is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def old_schema_library(home: Path, version: int, *statements: str) -> None:
+    """A library database as an earlier paperlab left it: migrations 1..`version` only, then
+    `statements` (rows written by that version). Opening it later runs the newer migrations."""
+    import sqlite3
+
+    from paperlab.store.schema import MIGRATIONS, Database
+
+    home.mkdir(parents=True)
+    conn = sqlite3.connect(home / "paperlab.db", isolation_level=None)
+    db = Database(conn)
+    db.execute("CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
+    for number, step in enumerate(MIGRATIONS[:version], start=1):
+        step(db)
+        db.execute("INSERT INTO _migrations VALUES (?, 'then')", [number])
+    for statement in statements:
+        db.execute(statement)
+    conn.close()

@@ -302,20 +302,13 @@ def test_pymupdf_is_loaded_without_its_layout_model():
 
 def test_status_changes_keep_from_and_to_in_columns_and_old_entries_are_read_once(tmp_path, cli):
     from paperlab.library import init_library
-    from paperlab.store.schema import MIGRATIONS, Database
+    from tests.conftest import old_schema_library
 
     home = tmp_path / "old"
-    home.mkdir()
-    conn = sqlite3.connect(home / "paperlab.db", isolation_level=None)
-    db = Database(conn)
-    db.execute("CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
-    for number, step in enumerate(MIGRATIONS[:6], start=1):  # the schema before the columns
-        step(db)
-        db.execute("INSERT INTO _migrations VALUES (?, 'then')", [number])
-    db.execute("INSERT INTO log_entries (item_id, at, kind, detail) VALUES ('a', '2020-06-20', 'status', "
-               "'to-read -> read'), ('a', '2020-06-21', 'replication:partial', '1 MATCH'), "
-               "('a', '2020-06-22', 'replication:run', 'r1 exit 0')")
-    conn.close()
+    old_schema_library(  # the schema before the columns
+        home, 6, "INSERT INTO log_entries (item_id, at, kind, detail) VALUES ('a', '2020-06-20', 'status', "
+        "'to-read -> read'), ('a', '2020-06-21', 'replication:partial', '1 MATCH'), "
+        "('a', '2020-06-22', 'replication:run', 'r1 exit 0')")
     init_library(home)
     assert rows(home, "SELECT kind, from_status, to_status FROM log_entries ORDER BY id") == [
         ("status", "to-read", "read"), ("replication:partial", None, "partial"), ("replication:run", None, None)]

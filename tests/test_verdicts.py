@@ -160,22 +160,15 @@ def test_a_run_stopped_at_one_percent_of_the_papers_budget_is_incomplete(ran, cl
 
 def test_libraries_checked_under_the_earlier_rules_are_rejudged_once(tmp_path, cli, monkeypatch):
     from paperlab.library import init_library
-    from paperlab.store.schema import MIGRATIONS, Database
+    from tests.conftest import old_schema_library
 
     home = tmp_path / "old"
-    home.mkdir()
-    conn = sqlite3.connect(home / "paperlab.db", isolation_level=None)
-    db = Database(conn)
-    db.execute("CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")
-    for number, step in enumerate(MIGRATIONS[:4], start=1):  # the schema before this change
-        step(db)
-        db.execute("INSERT INTO _migrations VALUES (?, 'then')", [number])
-    db.execute("INSERT INTO items (id, title, type, link, status, added_at) "
-               "VALUES ('g', 'Grokking', 'paper', '', 'read', '2026-11-01')")
-    db.execute("INSERT INTO replications VALUES ('g', 'reproduced', 'replications/g', 'then', 'then', '2 MATCH')")
-    db.execute("INSERT INTO claims (item_id, name, metric, reported, scale, direction, tolerance, tolerance_kind, "
-               "verdict) VALUES ('g', 'acc', 'final_val_acc', 99, 'percent', 'higher', 1, 'absolute', 'MATCH')")
-    conn.close()
+    old_schema_library(  # the schema before this change
+        home, 4, "INSERT INTO items (id, title, type, link, status, added_at) "
+        "VALUES ('g', 'Grokking', 'paper', '', 'read', '2026-11-01')",
+        "INSERT INTO replications VALUES ('g', 'reproduced', 'replications/g', 'then', 'then', '2 MATCH')",
+        "INSERT INTO claims (item_id, name, metric, reported, scale, direction, tolerance, tolerance_kind, "
+        "verdict) VALUES ('g', 'acc', 'final_val_acc', 99, 'percent', 'higher', 1, 'absolute', 'MATCH')")
     init_library(home)
     monkeypatch.setenv("PAPERLAB_HOME", str(home))
     first = cli("replicate", "list")
