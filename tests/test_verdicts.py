@@ -110,6 +110,18 @@ def test_runs_on_another_dataset_or_model_are_set_aside():
     assert evaluate([claim], [trained_run("r0", 0, {"final_val_acc": 0.99})]).verdicts[0].verdict == "MATCH"
 
 
+@pytest.mark.parametrize(("row", "run", "same"), [
+    ("ResNet-110 (1.7M)", "resnet110", True), ("ResNet 110 1.7M", "resnet110", True),
+    ("ResNet", "resnet110", False), ("ResNet-20", "resnet110", False),
+    ("GPT-2 1542M", "gpt", False), ("GPT (ours)", "gpt", True),
+    ("RoBERTa-base LoRA r=8", "roberta-base LoRA", True), ("RoBERTa-base", "roberta-base LoRA", False),
+])
+def test_a_claims_row_names_the_run_s_model_word_for_word(row, run, same):
+    from paperlab.replicate.measures import same_model
+
+    assert same_model(row, run) is same
+
+
 def test_a_claim_without_a_dataset_is_never_judged():
     claim = Claim("acc", "final_val_acc", 99.0, "percent", "higher", 1.0)
     (v,) = evaluate([claim], [trained_run("r0", 0, {"final_val_acc": 0.99})]).verdicts

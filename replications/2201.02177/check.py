@@ -28,6 +28,17 @@ def normal(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+def words(name: str) -> list[str]:
+    """A model name's words, a short number joined to the word before it ('ResNet-110' -> resnet110)."""
+    out: list[str] = []
+    for token in re.findall(r"[a-z]+|\d+[a-z]*", name.lower()):
+        if out and re.fullmatch(r"\d{1,3}", token) and out[-1].isalpha():
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
 def read(run_dir: str, name: str) -> dict:
     path = Path(run_dir) / name
     return json.loads(path.read_text()) if path.exists() else {}
@@ -39,7 +50,8 @@ def usable(claim: dict, trained: dict) -> bool:
         return False
     if normal(claim["dataset"]) != normal(data.get("name", "")):
         return False
-    return not claim.get("model") or normal(model.get("name", "")) in normal(claim["model"])
+    row, run = words(claim.get("model", "")), words(model.get("name", ""))
+    return not row or (bool(run) and any(row[i:i + len(run)] == run for i in range(len(row) - len(run) + 1)))
 
 
 def verdict(claim: dict, values: list[float]) -> str:

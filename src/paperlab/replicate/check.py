@@ -29,7 +29,7 @@ from paperlab.errors import ReplicationError
 from paperlab.library import Library
 from paperlab.models import CheckResult, Claim, Verdict, VerdictKind, shown
 from paperlab.replicate import claims as claims_mod
-from paperlab.replicate.measures import Incomparable, factor, same_dataset, same_model
+from paperlab.replicate.measures import factor, same_dataset, same_model
 from paperlab.store import replications as store
 from paperlab.store.schema import now
 
@@ -161,10 +161,7 @@ def _judge_claim(claim: Claim, runs: list[dict[str, Any]], set_aside: dict[str, 
             notes.append(f"{r['id']}: wrote no number for {claim.metric}")
             values = []
             break
-        try:
-            scale = factor(claim.unit or meta[1], meta[1], claim.of)
-        except Incomparable as exc:  # claim_problem has ruled this out; kept as a guard
-            raise ReplicationError(str(exc)) from exc
+        scale = factor(claim.unit or meta[1], meta[1], claim.of)  # convertible: claim_problem checked it
         values.append(value * scale)
     verdict = judge(claim, values)
     verdict.used, verdict.notes, verdict.factor = [r["id"] for r in usable], notes, scale

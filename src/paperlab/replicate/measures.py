@@ -97,11 +97,25 @@ def same_dataset(claim: str, run: str) -> bool:
     return bool(a) and DATASET_ALIASES.get(a, a) == DATASET_ALIASES.get(b, b)
 
 
+def name_tokens(text: str) -> list[str]:
+    """A model name's words, a short number joined to the word before it: 'ResNet-110 (1.7M)' is
+    ['resnet110', '1', '7m'], 'GPT-2 1542M' is ['gpt2', '1542m'], '2-layer transformer' is
+    ['2', 'layer', 'transformer']."""
+    out: list[str] = []
+    for token in re.findall(r"[a-z]+|\d+[a-z]*", text.lower()):
+        if out and re.fullmatch(r"\d{1,3}", token) and out[-1].isalpha():
+            out[-1] += token
+        else:
+            out.append(token)
+    return out
+
+
 def same_model(claim: str, run: str) -> bool:
-    """The run's model is the claim's row when the row names it ('ResNet-110 (1.7M)' names
-    'resnet110'); a row less specific than the run ('ResNet') or another model does not."""
-    a, b = normal(claim), normal(run)
-    return bool(a) and bool(b) and b in a
+    """The run's model is the claim's row when the row names it, word for word ('ResNet-110 (1.7M)'
+    names 'resnet110'); a row less specific than the run ('ResNet'), another size or version
+    ('GPT-2 1542M' is not 'gpt'), or another model does not."""
+    a, b = name_tokens(claim), name_tokens(run)
+    return bool(a) and bool(b) and any(a[i:i + len(b)] == b for i in range(len(a) - len(b) + 1))
 
 
 # Benchmarks by the names papers give them: to tie a number to its dataset from its table or sentence.
