@@ -177,3 +177,30 @@ def old_schema_library(home: Path, version: int, *statements: str) -> None:
     for statement in statements:
         db.execute(statement)
     conn.close()
+
+
+class Recorder:
+    """A test's side of the interaction protocol (paperlab/interaction.py): it answers questions as
+    told and records what the core shows."""
+
+    def __init__(self, answer: bool | None = None) -> None:
+        self.answer = answer
+        self.asked: list[str] = []
+        self.progressed: list[tuple[str, int, int | None, str]] = []  # (stage, done, total, note)
+        self.waited: list[str] = []
+        self.edited: list[Path] = []
+
+    def confirm(self, question: str) -> bool | None:
+        self.asked.append(question)
+        return self.answer
+
+    def progress(self, stage: str, done: int, total: int | None, unit: str = "items", note: str = "") -> None:
+        self.progressed.append((stage, done, total, note))
+
+    def waiting(self, message: str) -> None:
+        self.waited.append(message)
+
+    def edit(self, path: Path) -> None:
+        self.edited.append(path)
+        with path.open("a") as f:
+            f.write("\nEdited by the test.\n")

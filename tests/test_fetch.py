@@ -11,10 +11,10 @@ import pytest
 from paperlab.arxiv.client import ArxivClient
 from paperlab.arxiv.ids import parse_arxiv_id
 from paperlab.config import Settings
-from paperlab.library import Library
+from paperlab.library import Library, open_library
 from paperlab.samples import ATTENTION, GROKKING
 from tests.arxiv_server import FIXTURES, fixture_body
-from tests.conftest import library_state
+from tests.conftest import Recorder, library_state
 
 GROK = GROKKING.arxiv_id
 
@@ -241,6 +241,29 @@ def test_add_stamped_pdf_without_lookup_keeps_its_arxiv_id(lib, cli, arxiv, tmp_
     shown = json.loads(cli("show", GROK, "--json").stdout)
     assert (shown["arxiv_id"], shown["version"], shown["title"]) == (GROK, 1, GROKKING.title)
     assert "already in the library" in cli("fetch", GROK).stdout
+
+
+def test_the_core_asks_and_shows_through_the_library_ui(lib, arxiv, tmp_path, sample_pdfs):
+    """A stamped PDF added without --lookup asks the library's ui (here: a test's answer, no);
+    the indexing that follows shows its stages there; the editor is the ui's to open."""
+    from paperlab import usecases
+
+    pdf = tmp_path / "offline.pdf"
+    pdf.write_bytes(sample_pdfs[GROK])
+    ui = Recorder(answer=False)
+    lib = open_library(lib.home, ui)  # with the settings the arxiv fixture wrote
+    added = usecases.add(lib, str(pdf))
+    assert [q.split(".pdf")[0] for q in ui.asked] == ["offline"] and "arXiv paper" in ui.asked[0]
+    assert arxiv.requests == [] and added.item.id == GROK and not added.item.abstract  # answered no
+    assert added.index is not None and added.index.chunks_added > 0
+    stages = [stage for stage, *_ in ui.progressed]
+    assert stages[0] == "extracting" and "embedding" in stages
+    result = usecases.note(lib, GROK, editor=True)  # the ui "edits" the file: it changed, so it is indexed
+    assert ui.edited == [lib.notes_path(GROK)] and result.changed and result.index_error is None
+    ui.progressed.clear()
+    outcomes, _ = usecases.fetch(lib, [ATTENTION.arxiv_id])
+    assert outcomes[0].status == "fetched", outcomes[0].message
+    assert any(stage == f"PDF {ATTENTION.arxiv_id}" for stage, *_ in ui.progressed)
 
 
 def blank_pdf() -> bytes:

@@ -23,7 +23,7 @@ from paperlab.replicate.runs import run
 from paperlab.replicate.scaffold import scaffold
 from paperlab.retrieval.ingest import index_library
 from paperlab.samples import GROKKING, write_paper_pdf
-from tests.conftest import copy_library
+from tests.conftest import Recorder, copy_library
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -317,11 +317,13 @@ def test_interrupted_run_is_recorded_marked_and_the_status_restored(project, lib
     (project / "claims.toml").write_text(SMOKE_CLAIMS)
     quick_config(project)
 
-    def ctrl_c(seed: int, line: str) -> None:  # the user presses Ctrl-C once training prints
-        raise KeyboardInterrupt
+    class CtrlC(Recorder):
+        def progress(self, stage: str, done: int, total: int | None, unit: str = "items", note: str = "") -> None:
+            raise KeyboardInterrupt  # the user presses Ctrl-C once training prints
 
+    lib.ui = CtrlC()
     with pytest.raises(KeyboardInterrupt):
-        run(lib, GID, config="quick", seeds=2, on_line=ctrl_c)
+        run(lib, GID, config="quick", seeds=2)
     (run_dir, code), = db_rows(lib, "SELECT run_dir, exit_status FROM runs")  # the second seed never started
     assert code == 130 and (project / run_dir / "INTERRUPTED").exists()
     assert not (project / run_dir / "metrics.json").exists()
@@ -408,7 +410,11 @@ def test_replication_tables_fit_80_columns_without_splitting_a_number_or_a_key(r
 
 def test_progress_follows_metrics_jsonl_not_what_train_py_prints(project, lib):
     quick_config(project)
-    rows: list[tuple[int, int, int]] = []
-    results = run(lib, GID, config="quick", on_row=lambda seed, row, steps: rows.append((seed, row["step"], steps)))
+    lib.ui = recorder = Recorder()
+    results = run(lib, GID, config="quick")
     assert results[0].exit_status == 0
-    assert rows == [(0, 10, 40), (0, 20, 40), (0, 30, 40), (0, 40, 40)]
+    shown = [(stage, done, total) for stage, done, total, _ in recorder.progressed]
+    assert {stage for stage, _, _ in shown} == {"seed 0"} and {total for _, _, total in shown} == {40}
+    steps = [done for _, done, _ in shown]  # each line printed shows the last step metrics.jsonl holds
+    assert steps == sorted(steps) and set(steps) - {0} == {10, 20, 30, 40}
+    assert any("step" in note for *_, note in recorder.progressed)  # and the line itself, as a note

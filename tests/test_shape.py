@@ -88,7 +88,7 @@ def test_a_command_line_loads_only_its_command_module():
     assert all(cli._name_of(c) in group.commands for c in cli.app.registered_commands)
 
 
-BASE = {"errors", "config", "models", "fsutil"}
+BASE = {"errors", "config", "models", "fsutil", "interaction"}
 # Which package may import which, lazy imports included: the layering CONTRIBUTING.md draws.
 ALLOWED = {
     "base": BASE,
@@ -99,8 +99,9 @@ ALLOWED = {
     "log": BASE | {"store", "library", "retrieval", "arxiv"},
     "replicate": BASE | {"store", "library", "retrieval"},
     "doctor": BASE | {"store", "library", "retrieval", "replicate"},
+    "usecases": BASE | {"library", "retrieval", "arxiv", "log"},  # composes them: add, then index
     "samples": BASE | {"retrieval"},
-    "cli": BASE | {"library", "retrieval", "arxiv", "log", "replicate", "doctor", "cli"},
+    "cli": BASE | {"library", "retrieval", "arxiv", "log", "replicate", "doctor", "usecases", "cli"},
     "__main__": {"cli"},
 }
 

@@ -83,13 +83,15 @@ def remove_empty_dir(folder: Path) -> None:
 
 LOCK_NAME = ".paperlab.lock"
 _held: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth): re-entrant within a process
-on_wait: Callable[[str], None] | None = None  # the CLI prints the "waiting" line through this
 
 
 @contextmanager
-def writer_lock(home: Path, what: str, timeout_s: float = 600.0) -> Iterator[None]:
+def writer_lock(
+    home: Path, what: str, timeout_s: float = 600.0, on_wait: Callable[[str], None] | None = None,
+) -> Iterator[None]:
     """Hold the library's writer lock (`<home>/.paperlab.lock`, flock) while `what` writes. A second
-    writer waits, saying who holds it, and then sees what the first one wrote; readers never take it."""
+    writer waits, telling `on_wait` who holds it, and then sees what the first one wrote; readers
+    never take it."""
     import fcntl
 
     path = home / LOCK_NAME
@@ -108,7 +110,7 @@ def writer_lock(home: Path, what: str, timeout_s: float = 600.0) -> Iterator[Non
         raise LockError(f"cannot write to the library at {home} ({exc.strerror}); "
                         "make it writable, or work on a copy") from exc
     try:
-        _acquire(fd, path, what, timeout_s)
+        _acquire(fd, path, what, timeout_s, on_wait)
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()} {what}\n".encode())
         _held[key] = (fd, 1)
@@ -123,7 +125,7 @@ def writer_lock(home: Path, what: str, timeout_s: float = 600.0) -> Iterator[Non
         os.close(fd)
 
 
-def _acquire(fd: int, path: Path, what: str, timeout_s: float) -> None:
+def _acquire(fd: int, path: Path, what: str, timeout_s: float, on_wait: Callable[[str], None] | None) -> None:
     import fcntl
 
     deadline = time.monotonic() + timeout_s

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from paperlab.config import CONFIG_NAME, DB_NAME, DEFAULT_CONFIG, Settings, find_home
 from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.fsutil import atomic_write_text, writer_lock
+from paperlab.interaction import Interaction, Silent
 
 if TYPE_CHECKING:
     from paperlab.store.schema import Database
@@ -24,9 +25,13 @@ def folder_name(item_id: str) -> str:
 
 
 class Library:
-    def __init__(self, home: Path, settings: Settings | None = None) -> None:
+    """`ui` is how the core reaches the person running it (interaction.py): the CLI's terminal, a
+    test's recorder, or `Silent` for a script."""
+
+    def __init__(self, home: Path, settings: Settings | None = None, ui: Interaction | None = None) -> None:
         self.home = home
         self.settings = settings or Settings()
+        self.ui: Interaction = ui or Silent()
         self._db: Database | None = None
 
     def __repr__(self) -> str:
@@ -92,7 +97,7 @@ class Library:
 
     def writing(self, what: str) -> AbstractContextManager[None]:
         """The library's writer lock, held while `what` writes (another writer waits; readers never do)."""
-        return writer_lock(self.home, what, self.settings.lock_timeout_s)
+        return writer_lock(self.home, what, self.settings.lock_timeout_s, on_wait=self.ui.waiting)
 
     def resolve_id(self, ref: str) -> str:
         """The item id for what a user typed: the id, its folder name, or any arXiv form of it."""
@@ -115,10 +120,10 @@ class Library:
         raise not_found(ref)
 
 
-def open_library(explicit: Path | None = None) -> Library:
+def open_library(explicit: Path | None = None, ui: Interaction | None = None) -> Library:
     """The library at --home, $PAPERLAB_HOME, or the nearest parent folder holding paperlab.toml."""
     home = find_home(explicit)
-    return Library(home, Settings.load(home / CONFIG_NAME))
+    return Library(home, Settings.load(home / CONFIG_NAME), ui)
 
 
 def init_library(home: Path) -> tuple[Library, bool]:

@@ -285,6 +285,7 @@ class IndexReport:
 class NoteResult:
     path: Path
     changed: bool
+    item_id: str = ""
     index_error: str | None = None
 
 

@@ -8,7 +8,6 @@ removes what this paper's fetch created, so the library is as it was.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 from paperlab.arxiv.client import ArxivClient, Metadata
@@ -16,7 +15,7 @@ from paperlab.arxiv.ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.errors import PaperlabError, PdfError
 from paperlab.fsutil import failpoint, remove_empty_dir, temp_file
 from paperlab.library import Library
-from paperlab.models import ByteProgress, FetchOutcome, IndexReport, Item, StageProgress, arxiv_abs_url
+from paperlab.models import ByteProgress, FetchOutcome, Item, arxiv_abs_url
 from paperlab.store import items as store
 from paperlab.store.schema import now, transaction
 
@@ -32,19 +31,25 @@ def item_from_metadata(meta: Metadata) -> Item:
     )
 
 
+def _bytes_shown(lib: Library, label: str) -> ByteProgress:
+    """A download's progress, shown on `lib.ui` as the stage "PDF <label>"."""
+    return lambda done, total: lib.ui.progress(f"PDF {label}", done, total, unit="bytes")
+
+
 def download_pdf(
-    lib: Library, client: ArxivClient, url: str, unusable: str, progress: ByteProgress | None = None,
+    lib: Library, client: ArxivClient, url: str, unusable: str, label: str = "",
 ) -> tuple[Path, str]:
     """The PDF at `url` in a temp file inside the library (so moving it in is atomic), validated,
-    and its sha256; what add and fetch both download through. A PDF that does not validate is
-    removed, and the error starts with `unusable` ("the PDF for 2201.02177 ... is unusable")."""
+    and its sha256; what add and fetch both download through, shown on `lib.ui` as "PDF <label>".
+    A PDF that does not validate is removed, and the error starts with `unusable` ("the PDF for
+    2201.02177 ... is unusable")."""
     from paperlab.retrieval.pdf import validate_pdf
 
     lib.papers_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = temp_file(lib.papers_dir, ".download-", ".pdf")
     os.close(fd)
     try:
-        sha = client.download(url, tmp, progress)
+        sha = client.download(url, tmp, _bytes_shown(lib, label or url.rsplit("/", 1)[-1]))
         try:
             validate_pdf(tmp)
         except PdfError as exc:
@@ -91,35 +96,23 @@ def _store(lib: Library, item: Item, tmp_pdf: Path | None, old: Item | None) -> 
         backup.unlink(missing_ok=True)
 
 
-def fetch(
-    lib: Library, refs: list[str], update: bool = False, with_pdf: bool = True, index: bool = True,
-    progress_for: Callable[[str], ByteProgress | None] | None = None,
-    index_progress: StageProgress | None = None,
-) -> tuple[list[FetchOutcome], IndexReport | None]:
-    """Fetch papers, then index the new PDFs (an indexing failure keeps the fetch: the outcome
-    carries it as `index_error`). Returns the outcomes and the indexing report, if it ran."""
-    from paperlab.retrieval.ingest import index_new_items
-
+def fetch(lib: Library, refs: list[str], update: bool = False, with_pdf: bool = True) -> list[FetchOutcome]:
+    """Fetch papers under the writer lock, each all or nothing, downloads shown on `lib.ui`
+    (not indexed: usecases.fetch indexes the new PDFs)."""
     with lib.writing("fetch"):
         try:
-            outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf, progress_for=progress_for)
+            outcomes = fetch_many(lib, refs, update=update, with_pdf=with_pdf)
         except KeyboardInterrupt:
             from paperlab.retrieval.ingest import interrupted
 
             raise interrupted(lib, "while fetching") from None
-        new_ids = [o.item_id for o in outcomes if o.status in ("fetched", "updated") and o.item_id]
         failpoint("fetch:stored")
-        if not (index and with_pdf and new_ids):
-            return outcomes, None
-        report = index_new_items(lib, new_ids, index_progress)
-    for o in outcomes:
-        o.index_error = report.errors.get(o.item_id or "")
-    return outcomes, report
+    return outcomes
 
 
 def fetch_many(
     lib: Library, refs: list[str], update: bool = False, with_pdf: bool = True,
-    client: ArxivClient | None = None, progress_for: Callable[[str], ByteProgress | None] | None = None,
+    client: ArxivClient | None = None,
 ) -> list[FetchOutcome]:
     outcomes: dict[str, FetchOutcome] = {}
     wanted: dict[ArxivId, tuple[str, Item | None]] = {}
@@ -149,14 +142,12 @@ def fetch_many(
             if isinstance(result, PaperlabError):
                 outcomes[ref] = FetchOutcome(ref, None, "failed", str(result))
                 continue
-            outcomes[ref] = _fetch_one(lib, client, result, existing, with_pdf,
-                                       progress_for(result.arxiv_id) if progress_for else None, ref)
+            outcomes[ref] = _fetch_one(lib, client, result, existing, with_pdf, ref)
     return [outcomes[r] for r in refs if r in outcomes]
 
 
 def _fetch_one(
-    lib: Library, client: ArxivClient, meta: Metadata, existing: Item | None, with_pdf: bool,
-    progress: ByteProgress | None, ref: str,
+    lib: Library, client: ArxivClient, meta: Metadata, existing: Item | None, with_pdf: bool, ref: str,
 ) -> FetchOutcome:
     item = item_from_metadata(meta)
     if existing is not None:  # keep the reader's own fields across versions
@@ -171,7 +162,7 @@ def _fetch_one(
     try:
         if with_pdf:
             tmp, item.pdf_sha256 = download_pdf(lib, client, meta.pdf_url, f"the PDF for {meta.arxiv_id} from "
-                                                f"{meta.pdf_url} is unusable", progress)
+                                                f"{meta.pdf_url} is unusable", meta.arxiv_id)
         else:
             item.text_status = "none"
             if existing is not None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from paperlab.cli.render import console, err_console, index_summary, print_json, stage_bars, table
+from paperlab.cli.render import console, err_console, index_summary, print_json, table, working
 from paperlab.cli.render import library as get_library
 
 
@@ -21,40 +21,13 @@ def fetch(
     as_json: Annotated[bool, typer.Option("--json", help="Print the outcomes as JSON.")] = False,
 ) -> None:
     """Fetch arXiv metadata and PDFs into the library and record them in the log."""
-    from rich.progress import (
-        BarColumn,
-        DownloadColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-        TransferSpeedColumn,
-    )
+    from paperlab import usecases
 
-    from paperlab.arxiv.fetch import fetch as run_fetch
-
-    lib = get_library(ctx)
-    with Progress(
-        TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
-        TimeRemainingColumn(), console=err_console.rich, transient=True, disable=as_json,
-    ) as bars, stage_bars(show=not as_json) as stage_progress:
-
-        def progress_for(arxiv_id: str):  # type: ignore[no-untyped-def]
-            task = bars.add_task(f"PDF {arxiv_id}", total=None)
-
-            def update_bar(done: int, total: int | None) -> None:
-                bars.update(task, completed=done, total=total)
-
-            return update_bar
-
-        def index_progress(stage: str, done: int, total: int) -> None:
-            if bars.live.is_started:
-                bars.stop()  # the downloads are over; one live display at a time
-            stage_progress(stage, done, total)
-
-        if not as_json:
-            err_console.print(f"Looking up {len(ids)} id(s) on arXiv...")
-        outcomes, report = run_fetch(lib, ids, update=update, with_pdf=pdf, index=index,
-                                     progress_for=progress_for, index_progress=index_progress)
+    lib = get_library(ctx, show_progress=not as_json)
+    if not as_json:
+        err_console.print(f"Looking up {len(ids)} id(s) on arXiv...")
+    with working(lib):
+        outcomes, report = usecases.fetch(lib, ids, update=update, with_pdf=pdf, index=index)
     if as_json:
         print_json([o.__dict__ for o in outcomes])
     else:

@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from paperlab.cli.render import console, err_console, index_summary, print_json, stage_bars, table
+from paperlab.cli.render import console, err_console, index_summary, print_json, table, working
 from paperlab.cli.render import library as get_library
-from paperlab.log.imports import ImportReport, import_file
+from paperlab.log.imports import ImportReport
 from paperlab.models import STATUSES
 
 app = typer.Typer(help="Import an old reading log (Markdown) or a reference library (BibTeX).",
@@ -22,9 +22,11 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 def _run(ctx: typer.Context, kind: str, path: Path, status: str, dry_run: bool, as_json: bool,
          strict: bool = False) -> None:
-    lib = get_library(ctx)
-    with stage_bars(show=not as_json) as progress:
-        report = import_file(lib, kind, path, status, dry_run=dry_run, progress=progress, strict=strict)
+    from paperlab import usecases
+
+    lib = get_library(ctx, show_progress=not as_json)
+    with working(lib):
+        report = usecases.import_file(lib, kind, path, status, dry_run=dry_run, strict=strict)
     if as_json:
         print_json({"dry_run": dry_run, "added": [item.to_dict() for _, item in report.added],
                     "skipped": [{"title": inc.title, "existing": found} for inc, found in report.skipped],

@@ -17,7 +17,7 @@ from paperlab.cli.render import (
     parse_date,
     print_json,
     say,
-    stage_bars,
+    working,
     write_or_print,
 )
 from paperlab.cli.render import library as get_library
@@ -58,10 +58,10 @@ def add(
     """Add a local PDF, a PDF at a URL, or a link (book, tutorial, podcast, course, blog, video)."""
     lib = get_library(ctx)
     reading = items.Reading(status=status, tags=tag or [], rating=rating, day=parse_date(day))
-    ask = (lambda question: typer.confirm(question, default=True)) if sys.stdin.isatty() else None
-    with stage_bars() as progress:
-        added = items.add(lib, target, title=title, type_=type_, reading=reading, lookup=lookup,
-                          force=force, confirm=ask, progress=progress)
+    from paperlab import usecases
+
+    with working(lib):
+        added = usecases.add(lib, target, title=title, type_=type_, reading=reading, lookup=lookup, force=force)
     item = added.item
     if added.index is None:
         console.print(f"Added {item.id}: {item.title} ({item.type})")
@@ -114,12 +114,12 @@ def note(
     day: DateOption = None,
 ) -> None:
     """Write notes: opens $EDITOR on papers/<id>/notes.md, or appends with -m/--summary/--learned."""
-    from paperlab.log.notes import write_note
+    from paperlab import usecases
 
-    lib = get_library(ctx)
+    lib = get_library(ctx, show_progress=False)  # one notes file: no bars (and no Rich to load)
     use_editor = not (message or summary or learned)
-    result = write_note(lib, item_id, message=message, summary=summary, learned=learned, editor=use_editor,
-                        day=parse_date(day))
+    result = usecases.note(lib, item_id, message=message, summary=summary, learned=learned, editor=use_editor,
+                           day=parse_date(day))
     say(f"{'Saved' if result.changed else 'No change to'} {lib.relative(result.path)}")
     if result.index_error:
         err_console.print(f"Warning: the notes were saved but not indexed for search ({result.index_error}); "

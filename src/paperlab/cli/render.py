@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from paperlab.errors import InvalidInput
+from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.library import Library, open_library
-from paperlab.models import IndexReport, StageProgress
+from paperlab.models import IndexReport
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
     from rich.table import Table
 
 
@@ -58,18 +59,96 @@ def say(line: str) -> None:
 
 
 def start_command() -> None:
-    """Before each command: measure the terminal again, and say so on stderr when a writer has to
-    wait for the library's lock."""
-    from paperlab import fsutil
-
+    """Before each command: measure the terminal again (one process, a test, runs many commands)."""
     for each in (console, err_console):
         each.measure_again()
-    fsutil.on_wait = lambda message: err_console.print(message, soft_wrap=True, markup=False)
 
 
-def library(ctx: typer.Context) -> Library:
+class Terminal:
+    """The CLI's side of the interaction protocol (interaction.py): questions only when stdin is a
+    terminal, progress bars on stderr (one live display at a time, started by the first report so a
+    prompt before the work is not drawn over), the "waiting" line, and $VISUAL or $EDITOR."""
+
+    def __init__(self, show: bool = True) -> None:
+        self.show = show
+        self._displays: dict[str, Progress] = {}  # unit -> its display
+        self._tasks: dict[str, TaskID] = {}  # stage -> its bar
+        self._live: str | None = None  # the unit whose display is on screen
+
+    def confirm(self, question: str) -> bool | None:
+        return typer.confirm(question, default=True) if sys.stdin.isatty() else None
+
+    def progress(self, stage: str, done: int, total: int | None, unit: str = "items", note: str = "") -> None:
+        if not self.show:
+            return
+        display = self._display(unit)
+        if stage not in self._tasks:
+            self._tasks[stage] = display.add_task(stage, total=total, note="")
+        display.update(self._tasks[stage], completed=done, total=total, note=note[:70])
+
+    def _display(self, unit: str) -> Progress:
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+            TransferSpeedColumn,
+        )
+
+        if self._live != unit:
+            self.close()  # the downloads are over when indexing starts: one live display at a time
+            if unit not in self._displays:
+                columns = ((TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                            TransferSpeedColumn(), TimeRemainingColumn()) if unit == "bytes" else
+                           (TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), TextColumn("{task.fields[note]}")))
+                self._displays[unit] = Progress(*columns, console=err_console.rich, transient=True)
+            self._displays[unit].start()
+            self._live = unit
+        return self._displays[unit]
+
+    def close(self) -> None:
+        """Take the progress display off the screen (before the command prints its result)."""
+        if self._live is not None:
+            self._displays[self._live].stop()
+            self._live = None
+
+    def waiting(self, message: str) -> None:
+        err_console.print(message, soft_wrap=True, markup=False)
+
+    def edit(self, path: Path) -> None:
+        import os
+        import shlex
+        import subprocess
+
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+        if not editor:
+            raise InvalidInput(f"set $EDITOR to edit notes, or edit {path} directly, or use -m 'text'")
+        try:
+            result = subprocess.run([*shlex.split(editor), str(path)], check=False)
+        except FileNotFoundError as exc:
+            raise InvalidInput(f"editor '{editor}' was not found; check $EDITOR") from exc
+        if result.returncode != 0:
+            raise PaperlabError(f"editor '{editor}' exited with status {result.returncode}")
+
+
+def library(ctx: typer.Context, show_progress: bool = True) -> Library:
+    """The command's library, with the terminal as its `ui`."""
     obj = ctx.find_root().obj or {}
-    return open_library(obj.get("home"))
+    return open_library(obj.get("home"), Terminal(show_progress))
+
+
+@contextmanager
+def working(lib: Library) -> Iterator[None]:
+    """Around the core call of a command that shows progress: the bars leave the screen after it."""
+    try:
+        yield
+    finally:
+        if isinstance(lib.ui, Terminal):
+            lib.ui.close()
 
 
 def print_json(data: Any) -> None:
@@ -175,30 +254,6 @@ def fitted_table(columns: list[str], rows: list[list[str]], flex: str, drop_orde
     for row in rows:
         out.add_row(*(row[columns.index(c)] for c in keep))
     return out
-
-
-@contextmanager
-def stage_bars(show: bool = True) -> Iterator[StageProgress]:
-    """A progress bar per stage of long work (extracting, embedding, keywords). The display starts
-    with the first report, so a prompt before the work is not drawn over."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
-    bars = Progress(TextColumn("{task.description:<11}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err_console.rich, transient=True, disable=not show)
-    tasks: dict[str, TaskID] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if not tasks:
-            bars.start()
-        if stage not in tasks:
-            tasks[stage] = bars.add_task(stage, total=total)
-        bars.update(tasks[stage], completed=done, total=total)
-
-    try:
-        yield progress
-    finally:
-        if tasks:
-            bars.stop()
 
 
 def index_summary(report: IndexReport | None, stopped_warning: str = "") -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from paperlab.cli.render import console, err_console, print_json, table
+from paperlab.cli.render import console, err_console, print_json, table, working
 from paperlab.cli.render import library as get_library
 from paperlab.errors import InvalidInput
 
@@ -168,34 +168,12 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Run train.py once per seed and record each run. Extra --key=value pass to train.py."""
-    from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-
     from paperlab.replicate.runs import run as run_runs
 
-    lib = get_library(ctx)
-    bars = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[last]}"),
-                    TimeElapsedColumn(), console=err_console.rich, transient=True, disable=as_json)
-    tasks: dict[int, TaskID] = {}
-
-    def task_of(seed: int) -> TaskID:
-        if not tasks:
-            bars.start()  # on the first sign of life: an early error is not drawn over
-        if seed not in tasks:
-            tasks[seed] = bars.add_task(f"seed {seed}", total=None, last="")
-        return tasks[seed]
-
-    def on_line(seed: int, line: str) -> None:
-        bars.update(task_of(seed), last=line.strip()[:70])
-
-    def on_row(seed: int, row: dict, steps: int) -> None:  # progress as metrics.jsonl records it
-        bars.update(task_of(seed), completed=row.get("step"), total=steps or None)
-
-    try:
+    lib = get_library(ctx, show_progress=not as_json)
+    with working(lib):
         results = run_runs(lib, item_id, config=config, seeds=seeds, nproc=nproc, executor=executor,
-                           overrides=list(ctx.args), on_line=on_line, on_row=on_row)
-    finally:
-        if tasks:
-            bars.stop()
+                           overrides=list(ctx.args))
     if as_json:
         print_json([asdict(r) for r in results])
     else:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from paperlab.cli.render import console, err_console, index_summary, print_json, stage_bars, table
+from paperlab.cli.render import console, err_console, index_summary, print_json, table, working
 from paperlab.cli.render import library as get_library
 
 
@@ -20,8 +20,9 @@ def index(
     """Extract, chunk and embed papers and notes (incremental: unchanged text is never re-embedded)."""
     from paperlab.retrieval.ingest import index as run_index
 
-    with stage_bars() as progress:
-        report = run_index(get_library(ctx), ids, rebuild=rebuild, progress=progress)
+    lib = get_library(ctx)
+    with working(lib):
+        report = run_index(lib, ids, rebuild=rebuild)
     index_summary(report)
     for item_id, error in report.errors.items():
         err_console.print(f"Warning: {item_id}: {error}", soft_wrap=True)

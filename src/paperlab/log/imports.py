@@ -15,7 +15,7 @@ from paperlab.log.dates import parse_written, stamp
 from paperlab.log.identity import Identity
 from paperlab.log.incoming import UNDATED, Incoming
 from paperlab.log.items import Reading, slugify, unique_slug
-from paperlab.models import IndexReport, Item, StageProgress, arxiv_abs_url, check_status
+from paperlab.models import IndexReport, Item, arxiv_abs_url, check_status
 from paperlab.store import items as store
 from paperlab.store.schema import transaction
 
@@ -24,7 +24,7 @@ FORMATS = ("markdown", "bibtex")
 
 def import_file(
     lib: Library, kind: str, path: Path, status: str, dry_run: bool = False,
-    progress: StageProgress | None = None, strict: bool = False,
+    strict: bool = False,
 ) -> ImportReport:
     """`paperlab import markdown|bibtex FILE`: parse it, then add what is new (see `apply`)."""
     try:
@@ -43,10 +43,10 @@ def import_file(
         from paperlab.log.bibtex import parse_bibtex
 
         incoming, unread = parse_bibtex(text, path.resolve().parent, strict)
-        report = apply(lib, incoming, path.name, status, dry_run, progress)
+        report = apply(lib, incoming, path.name, status, dry_run)
         report.unread = unread
         return report
-    return apply(lib, incoming, path.name, status, dry_run, progress)
+    return apply(lib, incoming, path.name, status, dry_run)
 
 
 @dataclass
@@ -58,6 +58,13 @@ class ImportReport:
     unread: list[str] = field(default_factory=list)  # entries of the file that could not be imported, and why
     index: IndexReport | None = None
     dry_run: bool = False
+
+    def to_index(self) -> list[str]:
+        """The items with new text to index: a PDF or notes."""
+        if self.dry_run:
+            return []
+        added = [item.id for inc, item in self.added if inc.pdf or inc.summary or inc.learnings or inc.entries]
+        return added + [item_id for item_id, _ in self.merged]
 
     def summary(self, source: str) -> str:
         verb = "Would import" if self.dry_run else "Imported"
@@ -102,10 +109,10 @@ def notes_text(title: str, inc: Incoming, text: str | None = None) -> str:
 
 def apply(
     lib: Library, incoming: list[Incoming], source: str, status: str, dry_run: bool = False,
-    progress: StageProgress | None = None,
 ) -> ImportReport:
     """Add the incoming items the library does not have yet, with their notes, log entries and
-    PDFs, in one transaction (files written on the way are removed if it fails); then index them."""
+    PDFs, in one transaction (files written on the way are removed if it fails). Not indexed:
+    usecases.import_file indexes `report.to_index()`."""
     check_status(status)
     report = ImportReport(dry_run=dry_run, warnings=[w for inc in incoming for w in inc.warnings])
     seen = Identity(store.list_items(lib.db))
@@ -126,12 +133,6 @@ def apply(
     with lib.writing("import"):
         _write(lib, report, source)
     failpoint("import:written")
-    from paperlab.retrieval.ingest import index_new_items
-
-    to_index = [item.id for inc, item in report.added if inc.pdf or inc.summary or inc.learnings or inc.entries]
-    to_index += [item_id for item_id, _ in report.merged]
-    if to_index:
-        report.index = index_new_items(lib, to_index, progress)
     return report
 
 

@@ -4,7 +4,6 @@ listing and showing one."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -17,9 +16,7 @@ from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import stamp
 from paperlab.models import (
-    IndexReport,
     Item,
-    StageProgress,
     arxiv_abs_url,
     check_rating,
     check_status,
@@ -49,12 +46,6 @@ def unique_slug(lib: Library, base: str, taken: set[str] | frozenset[str] = froz
 
 
 # --- adding ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Added:
-    item: Item
-    index: IndexReport | None = None  # set when a PDF was added and indexed
 
 
 @dataclass
@@ -94,22 +85,22 @@ def is_url(target: str) -> bool:
 def add(
     lib: Library, target: str, title: str | None = None, type_: str = "paper",
     reading: Reading | None = None, lookup: bool | None = None, force: bool = False,
-    confirm: Callable[[str], bool] | None = None, progress: StageProgress | None = None,
-) -> Added:
-    """Add a local PDF, a PDF at a URL (then index it) or a link. A PDF stamped with an arXiv id
-    keeps that id, with its metadata looked up on arXiv when `lookup` is true; None asks `confirm`
-    (no question is asked without one). The same file or paper twice is refused unless `force`."""
+) -> Item:
+    """Add a local PDF, a PDF at a URL or a link (not indexed: usecases.add indexes). A PDF
+    stamped with an arXiv id keeps that id, with its metadata looked up on arXiv when `lookup` is
+    true; None asks `lib.ui.confirm` (no one to ask: not looked up). The same file or paper twice
+    is refused unless `force`."""
     reading = reading or Reading()
     reading.check()
     check_type(type_)
     with lib.writing("add"):
-        return _add(lib, target, title, type_, reading, lookup, force, confirm, progress)
+        return _add(lib, target, title, type_, reading, lookup, force)
 
 
 def _add(
     lib: Library, target: str, title: str | None, type_: str, reading: Reading, lookup: bool | None,
-    force: bool, confirm: Callable[[str], bool] | None, progress: StageProgress | None,
-) -> Added:
+    force: bool,
+) -> Item:
     path = Path(target).expanduser()
     if is_url(target) and type_ == "paper" and (not title or _url_is_pdf(target)):
         from paperlab.arxiv.client import ArxivClient
@@ -119,21 +110,16 @@ def _add(
                               f"{target.strip()} did not give a usable PDF (to log a web page, pass --title "
                               "and --type)")
         try:
-            item = add_file(lib, tmp, target.strip(), title, reading, lookup, force, confirm)
+            return add_file(lib, tmp, target.strip(), title, reading, lookup, force)
         finally:
             tmp.unlink(missing_ok=True)
-    elif not is_url(target) and (path.suffix.lower() == ".pdf" or path.exists()):
+    if not is_url(target) and (path.suffix.lower() == ".pdf" or path.exists()):
         if not path.is_file():
             raise InvalidInput(f"{path} does not exist or is not a file")
-        item = add_file(lib, path, "", title, reading, lookup, force, confirm)
-    elif "://" not in target and not title:
+        return add_file(lib, path, "", title, reading, lookup, force)
+    if "://" not in target and not title:
         raise InvalidInput(f"{target} is not a file; to add a link pass a URL with --title")
-    else:
-        return Added(add_link(lib, title=title or target, type_=type_, link=target, reading=reading,
-                              force=force))
-    from paperlab.retrieval.ingest import index_new_items
-
-    return Added(item, index_new_items(lib, [item.id], progress))
+    return add_link(lib, title=title or target, type_=type_, link=target, reading=reading, force=force)
 
 
 def _url_is_pdf(url: str) -> bool:
@@ -156,7 +142,7 @@ def _refuse_same(lib: Library, **parts: str | None) -> None:
 
 def add_file(
     lib: Library, path: Path, link: str = "", title: str | None = None, reading: Reading | None = None,
-    lookup: bool | None = False, force: bool = False, confirm: Callable[[str], bool] | None = None,
+    lookup: bool | None = False, force: bool = False,
 ) -> Item:
     """Record the PDF at `path` (not indexed yet): its title and authors from the PDF, its arXiv
     stamp as its id, refused when the library already holds it."""
@@ -174,8 +160,8 @@ def add_file(
     elif stamped and store.item_by_arxiv_id(lib.db, stamped.id):
         stamped = None  # a second copy of that paper, kept as a plain PDF
     if stamped and lookup is None:
-        lookup = confirm is not None and confirm(
-            f"{path.name} looks like arXiv paper {stamped}. Look up its metadata on arXiv?")
+        lookup = bool(lib.ui.confirm(f"{path.name} looks like arXiv paper {stamped}. Look up its "
+                                     "metadata on arXiv?"))
     if stamped and lookup:
         item = lookup_item(lib, stamped)
     else:

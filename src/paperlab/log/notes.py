@@ -6,15 +6,13 @@ it never rewrites what the user wrote.
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paperlab.errors import InvalidInput, PaperlabError
+from paperlab.errors import PaperlabError
 from paperlab.fsutil import atomic_write_text, sha256_file
 from paperlab.models import NoteResult
 
@@ -144,8 +142,9 @@ def write_note(
     lib: Library, ref: str, message: str | None = None, summary: str | None = None,
     learned: list[str] | None = None, editor: bool = False, day: date | None = None,
 ) -> NoteResult:
-    """Append to an item's notes (or open $EDITOR on them), log it, and index the notes again. The
-    appends hold the writer lock; an editor session does not (it may stay open for hours)."""
+    """Append to an item's notes (or let the person edit them: `lib.ui.edit`) and log it; the
+    result says whether the file changed (usecases.note indexes it again). The appends hold the
+    writer lock; an editor session does not (it may stay open for hours)."""
     from paperlab.log.dates import stamp
     from paperlab.store.items import add_log, get_item
 
@@ -155,7 +154,7 @@ def write_note(
     try:
         if editor:
             ensure(path, item.title)
-            open_editor(path)
+            lib.ui.edit(path)
         with lib.writing("note"):
             if summary:
                 add_summary(path, item.title, summary)
@@ -164,27 +163,10 @@ def write_note(
             if message:
                 add_entry(path, item.title, message, day)
             changed = (sha256_file(path) if path.exists() else None) != before
-            result = NoteResult(path, changed)
+            result = NoteResult(path, changed, item_id=item.id)
             if changed:
-                from paperlab.retrieval.ingest import index_new_items
-
                 kinds = [k for k, v in (("summary", summary), ("learned", learned), ("note", message)) if v]
                 add_log(lib.db, item.id, "note", ", ".join(kinds) or "edited", at=stamp(day))
-                result.index_error = index_new_items(lib, [item.id]).errors.get(item.id)
     except OSError as exc:
         raise PaperlabError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return result
-
-
-def open_editor(path: Path) -> None:
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
-    if not editor:
-        raise InvalidInput(f"set $EDITOR to edit notes, or edit {path} directly, or use -m 'text'")
-    import shlex
-
-    try:
-        result = subprocess.run([*shlex.split(editor), str(path)], check=False)
-    except FileNotFoundError as exc:
-        raise InvalidInput(f"editor '{editor}' was not found; check $EDITOR") from exc
-    if result.returncode != 0:
-        raise PaperlabError(f"editor '{editor}' exited with status {result.returncode}")

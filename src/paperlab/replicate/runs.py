@@ -25,8 +25,6 @@ from paperlab.store.replications import get_replication, insert_run, list_replic
 from paperlab.store.schema import Database, transaction
 
 EXECUTORS = ("local", "submitit-local", "slurm")
-LineFn = Callable[[int, str], None]  # (seed, a line train.py printed)
-RowFn = Callable[[int, dict[str, Any], int], None]  # (seed, a new row of metrics.jsonl, the run's max_steps)
 
 
 class MetricsFollower:
@@ -129,11 +127,11 @@ def _submitit_executor(kind: str, folder: Path, nproc: int) -> Any:
 
 def run(
     lib: Library, ref: str, config: str = "default", seeds: int = 1, nproc: int = 1,
-    executor: str = "local", overrides: list[str] | None = None, on_line: LineFn | None = None,
-    first_seed: int = 0, on_row: RowFn | None = None,
+    executor: str = "local", overrides: list[str] | None = None, first_seed: int = 0,
 ) -> list[RunResult]:
-    """Run train.py once per seed and record every run: `on_line` sees each line it prints,
-    `on_row` each evaluation row it appends to metrics.jsonl (local runs)."""
+    """Run train.py once per seed and record every run. A local run's progress goes to `lib.ui`
+    as the stage "seed N": its step from the rows train.py appends to metrics.jsonl, and the last
+    line it printed as the note."""
     if executor not in EXECUTORS:
         raise InvalidInput(f"unknown executor '{executor}'; choose one of: {', '.join(EXECUTORS)}")
     if seeds < 1 or nproc < 1:
@@ -167,16 +165,15 @@ def run(
             plans.append((run_id, seed, out_dir, train_command(config_file, seed, out_dir, nproc, overrides)))
         steps = _max_steps(folder / config_file, overrides)
 
-        def watch(seed: int, out_dir: str) -> Callable[[str], None] | None:
-            if on_line is None and on_row is None:
-                return None
+        def watch(seed: int, out_dir: str) -> Callable[[str], None]:
             follower = MetricsFollower(folder / out_dir / "metrics.jsonl")
+            step = 0
 
             def handle(line: str) -> None:
-                if on_line:
-                    on_line(seed, line)
-                for row in follower.new_rows() if on_row else []:
-                    on_row(seed, row, steps)  # type: ignore[misc]
+                nonlocal step
+                for row in follower.new_rows():
+                    step = row.get("step", step)
+                lib.ui.progress(f"seed {seed}", step, steps or None, note=line.strip())
             return handle
 
         runner = submitted or LocalExecutor(folder, watch)

@@ -244,14 +244,14 @@ def ensure_onnx_for(lib: Library) -> list[str]:
 
 
 def index_library(
-    lib: Library, item_ids: list[str] | None = None, rebuild: bool = False,
-    progress: StageProgress | None = None, embedder: Embedder | None = None,
+    lib: Library, item_ids: list[str] | None = None, rebuild: bool = False, embedder: Embedder | None = None,
 ) -> IndexReport:
     """Extract, chunk and embed these items (default: all), then sync the FAISS file and keywords,
-    holding the library's writer lock: a second `index` waits, then finds nothing left to embed."""
+    holding the library's writer lock: a second `index` waits, then finds nothing left to embed.
+    Progress goes to `lib.ui`, per stage."""
     with lib.writing("index"):
         try:
-            return _index_library(lib, item_ids, rebuild, progress, embedder)
+            return _index_library(lib, item_ids, rebuild, lib.ui.progress, embedder)
         except Interrupted:
             raise
         except KeyboardInterrupt:
@@ -313,12 +313,10 @@ def _prepare(embedder: SentenceTransformerEmbedder, progress: StageProgress | No
         progress("loading", 1, 1)
 
 
-def index(
-    lib: Library, refs: list[str] | None = None, rebuild: bool = False, progress: StageProgress | None = None,
-) -> IndexReport:
+def index(lib: Library, refs: list[str] | None = None, rebuild: bool = False) -> IndexReport:
     """`paperlab index [ID]...`: the items the user named (any form of their ids), or all."""
     item_ids = [lib.resolve_id(r) for r in refs] if refs else None
-    return index_library(lib, item_ids, rebuild=rebuild, progress=progress)
+    return index_library(lib, item_ids, rebuild=rebuild)
 
 
 def unfinished(lib: Library) -> str:
@@ -346,10 +344,10 @@ def interrupted(lib: Library, what: str) -> Interrupted:
                        "run `paperlab index` to finish")
 
 
-def index_new_items(lib: Library, item_ids: list[str], progress: StageProgress | None = None) -> IndexReport:
+def index_new_items(lib: Library, item_ids: list[str]) -> IndexReport:
     """Index what a command just added or changed. A failure does not undo that command: it is
     reported, for each of these items, in `errors`, and `stopped` says why."""
     try:
-        return index_library(lib, item_ids, progress=progress)
+        return index_library(lib, item_ids)
     except PaperlabError as exc:
         return IndexReport(errors={i: str(exc) for i in item_ids}, stopped=str(exc))
