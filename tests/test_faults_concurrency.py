@@ -54,7 +54,7 @@ def test_a_writer_gives_up_after_the_timeout(lib, cli):
     with writer_lock(lib.home, "import"):
         writer = paperlab(lib.home, "add", "https://a.org", "--title", "A", "--type", "blog")
         _, err = writer.communicate(timeout=60)
-    assert writer.returncode == 1
+    assert writer.returncode == 5
     waiting, error = err.splitlines()
     assert waiting.startswith("another paperlab import is running (pid ") and waiting.endswith("before this add")
     assert error.startswith("Error: gave up after 1 s waiting for paperlab import (pid ")

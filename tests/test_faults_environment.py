@@ -69,7 +69,7 @@ def test_read_only_library(cli, tmp_path_factory):
             if args == ["log"]:  # reading still works
                 assert done.returncode == 0 and "a.org" not in done.stderr, done.stderr
                 continue
-            assert done.returncode == 1 and done.stderr.startswith("Error: "), (args, done.stderr)
+            assert done.returncode == 6 and done.stderr.startswith("Error: "), (args, done.stderr)
             assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
             assert "read-only" in done.stderr or "writable" in done.stderr, done.stderr
         for path in [home, *home.rglob("*")]:

@@ -233,6 +233,17 @@ def test_add_pdf_with_arxiv_stamp_looks_up_metadata(lib, cli, arxiv, tmp_path, s
     assert shown["arxiv_id"] == GROK and shown["authors"] == GROKKING.authors
 
 
+def test_arxiv_unreachable_exits_with_its_own_code(lib, cli, arxiv, tmp_path, sample_pdfs):
+    """The error's class decides the exit code (errors.py): 4 is arXiv or the network."""
+    pdf = tmp_path / "download.pdf"
+    pdf.write_bytes(sample_pdfs[GROK])
+    arxiv.faults["api"].extend(["slow"] * 3)
+    before = library_state(lib.home)
+    result = cli("add", str(pdf), "--lookup")
+    assert result.exit_code == 4 and result.stderr.startswith("Error: arXiv did not answer"), result.stderr
+    assert library_state(lib.home) == before
+
+
 def test_add_stamped_pdf_without_lookup_keeps_its_arxiv_id(lib, cli, arxiv, tmp_path, sample_pdfs):
     pdf = tmp_path / "offline.pdf"
     pdf.write_bytes(sample_pdfs[GROK])

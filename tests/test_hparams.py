@@ -91,7 +91,7 @@ def test_hparams_command(setup_paper, cli):
             ("weight_decay", 0.0001), ("optimizer", "SGD"), ("milestones", "32000,48000")} <= found
     assert all(h["page"] == 1 for h in json.loads(out.stdout))
     assert "learning_rate" in cli("replicate", "hparams", setup_paper).stdout
-    assert cli("replicate", "hparams", "nope").exit_code == 1
+    assert cli("replicate", "hparams", "nope").exit_code == 3
 
 
 def test_scaffold_writes_the_papers_setup_with_its_pages(setup_paper, lib, cli):

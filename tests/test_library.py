@@ -61,7 +61,7 @@ def test_home_precedence(tmp_path, monkeypatch):
 def test_outside_a_library_says_how_to_create_one(tmp_path, monkeypatch, cli):
     monkeypatch.chdir(tmp_path)
     result = cli("log")
-    assert result.exit_code == 1
+    assert result.exit_code == 3  # not found
     assert result.stderr.startswith("Error: not inside a paperlab library")
     assert "paperlab init" in result.stderr
     with pytest.raises(LibraryNotFound):
@@ -86,7 +86,7 @@ def test_add_link_status_rate_tag(lib, cli):
     ("args", "message", "code"),
     [
         (("rate", "deep-learning", "11"), "rating must be between 1 and 10, got 11", 2),
-        (("rate", "nope", "5"), "no item 'nope' in the library", 1),
+        (("rate", "nope", "5"), "no item 'nope' in the library", 3),
         (("status", "deep-learning", "done"), "unknown status 'done'", 2),
         (("tag", "deep-learning", "+bad tag"), "not a valid tag", 2),
         (("log", "--since", "soon"), "--since must be a date", 2),
@@ -316,3 +316,32 @@ def test_status_changes_keep_from_and_to_in_columns_and_old_entries_are_read_onc
     cli("--home", str(home), "status", "beta", "reading")
     assert rows(home, "SELECT from_status, to_status FROM log_entries WHERE item_id = 'beta' AND kind = 'status'") \
         == [("to-read", "reading")]
+
+
+def test_files_and_rows_land_together_or_not_at_all(lib, tmp_path):
+    """One file transaction (Library.files_and_rows): a failure after files were written, copied
+    and moved undoes them with the SQL rollback, and what was there before is back as it was."""
+    folder = lib.item_dir("x")
+    folder.mkdir(parents=True)
+    kept = folder / "notes.md"
+    kept.write_text("the learner's notes")
+    old_pdf = folder / "paper.pdf"
+    old_pdf.write_bytes(b"old pdf")
+    src = tmp_path / "new.pdf"
+    src.write_bytes(b"new pdf")
+    before = library_state(lib.home)
+    with pytest.raises(RuntimeError), lib.files_and_rows() as files:
+        files.write_text(kept, "overwritten")
+        files.move(src, old_pdf)
+        files.copy(old_pdf, lib.item_dir("y") / "paper.pdf")
+        add_log(lib.db, "x", "note", "never committed")
+        raise RuntimeError("a failure after the files")
+    assert library_state(lib.home) == before and src.read_bytes() == b"new pdf"
+    assert kept.read_text() == "the learner's notes" and old_pdf.read_bytes() == b"old pdf"
+    assert not lib.item_dir("y").exists() and sorted(p.name for p in folder.iterdir()) == ["notes.md", "paper.pdf"]
+    with lib.files_and_rows() as files:  # and when nothing fails, all of it lands and no backup is left
+        files.move(src, old_pdf)
+        add_log(lib.db, "x", "note", "committed")
+    assert old_pdf.read_bytes() == b"new pdf" and not src.exists()
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.md", "paper.pdf"]
+    assert [r["detail"] for r in lib.db.query("SELECT detail FROM log_entries")] == ["committed"]

@@ -1,4 +1,12 @@
-"""Domain errors: each message says what went wrong and what the user can do next."""
+"""Domain errors: each message says what went wrong and what the user can do next. The class
+decides the exit code, so a script can tell them apart:
+
+    0 done; 1 could not be done (PaperlabError); 2 bad input or usage (InvalidInput);
+    3 not found (no library, no such item); 4 arXiv or the network (ArxivError, NoSuchArxivPaper);
+    5 another paperlab holds the library (LockError); 6 the machine: disk full, no permission,
+    a damaged database (StorageError, and OSError or sqlite3 errors met at the boundary);
+    130 interrupted (Ctrl-C).
+"""
 
 from __future__ import annotations
 
@@ -9,11 +17,15 @@ class PaperlabError(Exception):
     exit_code = 1
 
 
-class LibraryNotFound(PaperlabError):
+class NotFound(PaperlabError):
+    exit_code = 3
+
+
+class LibraryNotFound(NotFound):
     pass
 
 
-class ItemNotFound(PaperlabError):
+class ItemNotFound(NotFound):
     pass
 
 
@@ -24,6 +36,8 @@ class InvalidInput(PaperlabError):
 class ArxivError(PaperlabError):
     """A network or protocol failure talking to arXiv; carries the URL and the attempts made."""
 
+    exit_code = 4
+
     def __init__(self, message: str, url: str = "", attempts: int = 0) -> None:
         if url:
             message = f"{message} ({url}, after {attempts} attempt{'s' if attempts != 1 else ''})"
@@ -33,6 +47,8 @@ class ArxivError(PaperlabError):
 
 
 class NoSuchArxivPaper(PaperlabError):
+    exit_code = 4
+
     def __init__(self, arxiv_id: str) -> None:
         super().__init__(f"no such arXiv paper: {arxiv_id}")
         self.arxiv_id = arxiv_id
@@ -41,6 +57,8 @@ class NoSuchArxivPaper(PaperlabError):
 class LockError(PaperlabError):
     """The writer lock could not be taken: a read-only library, or another writer that did not finish."""
 
+    exit_code = 5
+
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C, with what the interrupted command leaves to do: the error boundary prints it."""
@@ -48,6 +66,13 @@ class Interrupted(KeyboardInterrupt):
 
 class PdfError(PaperlabError):
     pass
+
+
+class StorageError(PaperlabError):
+    """The library's files could not be written (a full disk, no permission): what was written on
+    the way has been undone."""
+
+    exit_code = ENVIRONMENT = 6
 
 
 class ClaimsError(PaperlabError):

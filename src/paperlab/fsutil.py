@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from paperlab.errors import LockError
+from paperlab.errors import LockError, StorageError
 
 
 def _umask() -> int:
@@ -79,6 +79,71 @@ def remove_empty_dir(folder: Path) -> None:
         pass
 
 
+class FileChanges:
+    """Files written, copied or moved in steps, all undone if what follows them fails: the files
+    half of "write files and rows together" (Library.files_and_rows joins it to the SQL
+    transaction). A failing step raises StorageError naming the file."""
+
+    def __init__(self) -> None:
+        self._undo: list[Callable[[], None]] = []
+        self._after: list[Callable[[], None]] = []  # once everything has landed: drop the backups
+
+    def write_text(self, path: Path, text: str) -> None:
+        old = path.read_bytes() if path.exists() else None
+        self._folder(path)
+        self._do(path, lambda: atomic_write_text(path, text))
+        self._undo.append(lambda: atomic_write_bytes(path, old) if old is not None else path.unlink(missing_ok=True))
+
+    def copy(self, src: Path, dest: Path) -> None:
+        self._new_file(dest, lambda: atomic_copy(src, dest), lambda: dest.unlink(missing_ok=True))
+
+    def move(self, src: Path, dest: Path) -> None:
+        """Move `src` to `dest` (a file into place, or a folder to its new name); undone by moving it back."""
+        if src.is_dir():
+            self._do(dest, lambda: os.rename(src, dest))
+            self._undo.append(lambda: os.rename(dest, src))
+        else:
+            self._new_file(dest, lambda: os.replace(src, dest), lambda: os.replace(dest, src))
+
+    def _new_file(self, dest: Path, put: Callable[[], None], take_back: Callable[[], None]) -> None:
+        """A file put at `dest`; one already there is kept aside until the end (restored on undo)."""
+        self._folder(dest)
+        if dest.exists():
+            backup = dest.with_name(f".{dest.name}.bak")
+            self._do(dest, lambda: os.replace(dest, backup))
+            self._undo.append(lambda: os.replace(backup, dest))
+            self._after.append(lambda: backup.unlink(missing_ok=True))
+        self._do(dest, put)
+        self._undo.append(take_back)
+
+    def _folder(self, path: Path) -> None:
+        if not path.parent.exists():
+            self._do(path.parent, lambda: path.parent.mkdir(parents=True))
+            self._undo.append(lambda: remove_empty_dir(path.parent))
+
+    def _do(self, path: Path, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except OSError as exc:
+            raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+    def rollback(self) -> None:
+        for undo in reversed(self._undo):
+            try:
+                undo()
+            except OSError:
+                pass  # undo what can be undone; `paperlab doctor` names what is left
+        self._undo.clear()
+
+    def commit(self) -> None:
+        for after in self._after:
+            try:
+                after()
+            except OSError:
+                pass
+        self._undo.clear()
+
+
 # --- the writer lock ------------------------------------------------------------------------------
 
 LOCK_NAME = ".paperlab.lock"
@@ -107,7 +172,7 @@ def writer_lock(
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o666 & ~_umask())
     except OSError as exc:
-        raise LockError(f"cannot write to the library at {home} ({exc.strerror}); "
+        raise StorageError(f"cannot write to the library at {home} ({exc.strerror}); "
                         "make it writable, or work on a copy") from exc
     try:
         _acquire(fd, path, what, timeout_s, on_wait)

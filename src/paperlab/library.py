@@ -6,13 +6,14 @@ connected (and migrated) the first time something asks for `lib.db`, once per co
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from paperlab.config import CONFIG_NAME, DB_NAME, DEFAULT_CONFIG, Settings, find_home
-from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_write_text, writer_lock
+from paperlab.errors import InvalidInput, StorageError
+from paperlab.fsutil import FileChanges, atomic_write_text, writer_lock
 from paperlab.interaction import Interaction, Silent
 
 if TYPE_CHECKING:
@@ -99,6 +100,21 @@ class Library:
         """The library's writer lock, held while `what` writes (another writer waits; readers never do)."""
         return writer_lock(self.home, what, self.settings.lock_timeout_s, on_wait=self.ui.waiting)
 
+    @contextmanager
+    def files_and_rows(self) -> Iterator[FileChanges]:
+        """Files and rows written together: the SQL transaction commits, or the files written in
+        it (through the FileChanges yielded) are undone with its rollback."""
+        from paperlab.store.schema import transaction
+
+        files = FileChanges()
+        try:
+            with transaction(self.db):
+                yield files
+        except BaseException:
+            files.rollback()
+            raise
+        files.commit()
+
     def resolve_id(self, ref: str) -> str:
         """The item id for what a user typed: the id, its folder name, or any arXiv form of it."""
         from paperlab.arxiv.ids import parse_arxiv_id
@@ -137,7 +153,7 @@ def init_library(home: Path) -> tuple[Library, bool]:
         if created:
             atomic_write_text(home / CONFIG_NAME, DEFAULT_CONFIG)
     except OSError as exc:
-        raise PaperlabError(f"cannot write to {home}: {exc.strerror or exc}; pick a writable folder") from exc
+        raise StorageError(f"cannot write to {home}: {exc.strerror or exc}; pick a writable folder") from exc
     lib = Library(home, Settings.load(home / CONFIG_NAME))
     lib.db  # noqa: B018  # creates and migrates paperlab.db
     return lib, created

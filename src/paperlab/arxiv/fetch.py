@@ -13,7 +13,7 @@ from pathlib import Path
 from paperlab.arxiv.client import ArxivClient, Metadata
 from paperlab.arxiv.ids import ArxivId, find_stamped_id, parse_arxiv_id
 from paperlab.errors import PaperlabError, PdfError
-from paperlab.fsutil import failpoint, remove_empty_dir, temp_file
+from paperlab.fsutil import failpoint, temp_file
 from paperlab.library import Library
 from paperlab.models import ByteProgress, FetchOutcome, Item, arxiv_abs_url
 from paperlab.store import items as store
@@ -61,39 +61,21 @@ def download_pdf(
 
 
 def _store(lib: Library, item: Item, tmp_pdf: Path | None, old: Item | None) -> None:
-    """Move the PDF into place and write the rows in one transaction; undo the move on failure."""
-    folder = lib.item_dir(item.id)
-    dest = lib.pdf_path(item.id)
-    created_folder = not folder.exists()
-    backup: Path | None = None
-    if tmp_pdf is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        if dest.exists():
-            backup = dest.with_name(".paper.pdf.bak")
-            os.replace(dest, backup)
-        os.replace(tmp_pdf, dest)
-        item.pdf_path = lib.relative(dest)
-        failpoint("fetch:pdf-placed")
-    try:
-        with transaction(lib.db):
-            if old is None:
-                store.insert_item(lib.db, item)
-                store.add_log(lib.db, item.id, "fetched", f"arXiv v{item.version}")
-            else:
-                store.replace_item(lib.db, item)
-                before = f"v{old.version}" if old.version else "no PDF"
-                store.add_log(lib.db, item.id, "version",
-                              f"{before} -> v{item.version} (reported numbers may have changed)")
-    except BaseException:
+    """Move the PDF into place and write the rows together: on failure the old PDF is back."""
+    with lib.files_and_rows() as files:
         if tmp_pdf is not None:
-            dest.unlink(missing_ok=True)
-            if backup is not None:
-                os.replace(backup, dest)
-            elif created_folder:
-                remove_empty_dir(folder)
-        raise
-    if backup is not None:
-        backup.unlink(missing_ok=True)
+            dest = lib.pdf_path(item.id)
+            files.move(tmp_pdf, dest)
+            item.pdf_path = lib.relative(dest)
+            failpoint("fetch:pdf-placed")
+        if old is None:
+            store.insert_item(lib.db, item)
+            store.add_log(lib.db, item.id, "fetched", f"arXiv v{item.version}")
+        else:
+            store.replace_item(lib.db, item)
+            before = f"v{old.version}" if old.version else "no PDF"
+            store.add_log(lib.db, item.id, "version",
+                          f"{before} -> v{item.version} (reported numbers may have changed)")
 
 
 def fetch(lib: Library, refs: list[str], update: bool = False, with_pdf: bool = True) -> list[FetchOutcome]:
@@ -218,5 +200,7 @@ def lookup_item(lib: Library, arxiv_id: ArxivId) -> Item:
     except PaperlabError as exc:
         result = exc
     if isinstance(result, PaperlabError):
-        raise PaperlabError(f"{result}; add the file without metadata with --no-lookup")
+        error = PaperlabError(f"{result}; add the file without metadata with --no-lookup")
+        error.exit_code = result.exit_code  # an arXiv failure keeps its exit code (4)
+        raise error
     return item_from_metadata(result)

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from paperlab.errors import Interrupted, PaperlabError, environment_error
+from paperlab.errors import Interrupted, PaperlabError, StorageError, environment_error
 
 # Click's UsageError as Typer ships it (Typer vendors Click; BadParameter is its public subclass).
 _USAGE_ERROR: type[Exception] = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "UsageError")
@@ -41,7 +41,7 @@ class ErrorBoundary(TyperGroup):
             message = environment_error(exc)
             if message is None:
                 raise
-            raise _fail(message, 1) from None
+            raise _fail(message, StorageError.ENVIRONMENT) from None
 
 
 def _fail(message: str, code: int) -> typer.Exit:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
-from paperlab.errors import InvalidInput, PaperlabError
+from paperlab.errors import InvalidInput, PaperlabError, StorageError
 from paperlab.library import Library, open_library
 from paperlab.models import IndexReport
 
@@ -211,7 +211,7 @@ def write_or_print(text: str, output: Path | None) -> None:
     try:
         atomic_write_text(output, text, make_parents=False)
     except OSError as exc:
-        raise InvalidInput(f"cannot write {output}: {exc.strerror}") from exc
+        raise StorageError(f"cannot write {output}: {exc.strerror}") from exc
     err_console.print(f"Wrote {output}")
 
 

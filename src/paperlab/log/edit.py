@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from paperlab.errors import InvalidInput, PaperlabError
+from paperlab.errors import InvalidInput, StorageError
 from paperlab.fsutil import failpoint
 from paperlab.library import Library, folder_name
 from paperlab.models import Item, check_type
@@ -95,21 +94,12 @@ def rename(lib: Library, old: str, new: str) -> None:
 
 
 def _rename(lib: Library, old: str, new: str, moves: list[tuple[Path, Path]]) -> None:
-    done: list[tuple[Path, Path]] = []
-    try:
+    with lib.files_and_rows() as files:
         for src, dest in moves:
             if src.exists():
-                os.rename(src, dest)
-                done.append((src, dest))
+                files.move(src, dest)
         store.rename_item(lib.db, old, new, folder_name(old), folder_name(new))
-        with transaction(lib.db):
-            store.add_log(lib.db, new, "edited", f"id {old} -> {new}")
-    except BaseException as exc:
-        for src, dest in reversed(done):
-            os.rename(dest, src)
-        if isinstance(exc, OSError):
-            raise PaperlabError(f"cannot rename {old}'s folders: {exc.strerror or exc}") from exc
-        raise
+        store.add_log(lib.db, new, "edited", f"id {old} -> {new}")
 
 
 @dataclass
@@ -144,7 +134,7 @@ def _remove(lib: Library, item: Item) -> Removed:
         elif folder.is_dir():
             folder.rmdir()
     except OSError as exc:
-        raise PaperlabError(f"{item.id} was removed from the log, but {lib.relative(folder)} could not "
+        raise StorageError(f"{item.id} was removed from the log, but {lib.relative(folder)} could not "
                             f"be cleared ({exc.strerror or exc}); remove it by hand") from exc
     from paperlab.retrieval.ingest import forget_removed
 

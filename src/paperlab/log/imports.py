@@ -7,8 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, atomic_write_text, failpoint, remove_empty_dir, sha256_file
+from paperlab.errors import InvalidInput, StorageError
+from paperlab.fsutil import failpoint, sha256_file
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import parse_written, stamp
@@ -17,7 +17,6 @@ from paperlab.log.incoming import UNDATED, Incoming
 from paperlab.log.items import Reading, slugify, unique_slug
 from paperlab.models import IndexReport, Item, arxiv_abs_url, check_status
 from paperlab.store import items as store
-from paperlab.store.schema import transaction
 
 FORMATS = ("markdown", "bibtex")
 
@@ -172,14 +171,10 @@ def _item(lib: Library, inc: Incoming, status: str, taken: set[str], sha: str) -
 
 
 def _write(lib: Library, report: ImportReport, source: str) -> None:
-    written: list[Path] = []
-    restore: dict[Path, str | None] = {}
     try:
-        with transaction(lib.db):
+        with lib.files_and_rows() as files:
             for item_id, text in report.merged:
-                path = lib.notes_path(item_id)
-                restore[path] = path.read_text(encoding="utf-8") if path.exists() else None
-                atomic_write_text(path, text)
+                files.write_text(lib.notes_path(item_id), text)
                 store.add_log(lib.db, item_id, "note", f"imported from {source}")
             for inc, item in report.added:
                 store.insert_item(lib.db, item)
@@ -188,23 +183,8 @@ def _write(lib: Library, report: ImportReport, source: str) -> None:
                     if day != UNDATED:
                         store.add_log(lib.db, item.id, "note", "imported", at=stamp(parse_written(day)))
                 if inc.pdf:
-                    dest = lib.pdf_path(item.id)
-                    written.append(dest)
-                    atomic_copy(inc.pdf, dest)
+                    files.copy(inc.pdf, lib.pdf_path(item.id))
                 if inc.summary or inc.learnings or inc.entries:
-                    path = lib.notes_path(item.id)
-                    written.append(path)
-                    atomic_write_text(path, notes_text(item.title, inc))
-    except BaseException as exc:
-        for path in written:
-            path.unlink(missing_ok=True)
-            remove_empty_dir(path.parent)
-        for path, old in restore.items():
-            if old is None:
-                path.unlink(missing_ok=True)
-            else:
-                atomic_write_text(path, old)
-        if isinstance(exc, OSError):
-            raise PaperlabError(f"cannot write into {lib.papers_dir}: {exc.strerror or exc}; nothing was "
-                                "imported") from exc
-        raise
+                    files.write_text(lib.notes_path(item.id), notes_text(item.title, inc))
+    except StorageError as exc:
+        raise StorageError(f"{exc}; nothing was imported") from exc

@@ -11,7 +11,7 @@ from typing import Any
 
 from paperlab.arxiv.ids import ArxivId
 from paperlab.errors import InvalidInput, PaperlabError
-from paperlab.fsutil import atomic_copy, remove_empty_dir, sha256_file
+from paperlab.fsutil import sha256_file
 from paperlab.library import Library
 from paperlab.log import notes
 from paperlab.log.dates import stamp
@@ -218,18 +218,10 @@ def _store_pdf(lib: Library, pdf: Path, item: Item, sha256: str, reading: Readin
                             "(or run `paperlab doctor`) and add again")
     item.pdf_path = lib.relative(dest)
     item.pdf_sha256 = sha256
-    try:
-        atomic_copy(pdf, dest)
-    except OSError as exc:
-        raise PaperlabError(f"cannot write {dest}: {exc.strerror or exc}") from exc
-    try:
-        with transaction(lib.db):
-            store.insert_item(lib.db, item)
-            reading.log(lib, item, f"pdf: {pdf.name}")
-    except BaseException:
-        dest.unlink(missing_ok=True)
-        remove_empty_dir(dest.parent)
-        raise
+    with lib.files_and_rows() as files:
+        files.copy(pdf, dest)
+        store.insert_item(lib.db, item)
+        reading.log(lib, item, f"pdf: {pdf.name}")
     return item
 
 

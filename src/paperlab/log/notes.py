@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paperlab.errors import PaperlabError
+from paperlab.errors import StorageError
 from paperlab.fsutil import atomic_write_text, sha256_file
 from paperlab.models import NoteResult
 
@@ -168,5 +168,5 @@ def write_note(
                 kinds = [k for k, v in (("summary", summary), ("learned", learned), ("note", message)) if v]
                 add_log(lib.db, item.id, "note", ", ".join(kinds) or "edited", at=stamp(day))
     except OSError as exc:
-        raise PaperlabError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return result

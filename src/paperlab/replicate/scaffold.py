@@ -14,7 +14,7 @@ from pathlib import Path
 
 import tomllib
 
-from paperlab.errors import InvalidInput, ReplicationError
+from paperlab.errors import InvalidInput, ReplicationError, StorageError
 from paperlab.fsutil import atomic_write_text
 from paperlab.library import Library
 from paperlab.models import Hparam
@@ -229,7 +229,7 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
         if paper_toml and not (dest / "config" / "paper.toml").exists():
             atomic_write_text(dest / "config" / "paper.toml", paper_toml)
     except OSError as exc:
-        raise ReplicationError(f"cannot write {dest}: {exc.strerror or exc}") from exc
+        raise StorageError(f"cannot write {dest}: {exc.strerror or exc}") from exc
     if not existed:  # --force on a project only adds files: its status stays what it was
         with lib.writing("replicate scaffold"):
             set_status(lib.db, item.id, "scaffolded", lib.relative(dest), detail=f"template {chosen.name}")
