@@ -165,7 +165,8 @@ def old_schema_library(home: Path, version: int, *statements: str) -> None:
     `statements` (rows written by that version). Opening it later runs the newer migrations."""
     import sqlite3
 
-    from paperlab.store.schema import MIGRATIONS, Database
+    from paperlab.store.migrations import MIGRATIONS
+    from paperlab.store.schema import Database
 
     home.mkdir(parents=True)
     conn = sqlite3.connect(home / "paperlab.db", isolation_level=None)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from paperlab.fsutil import writer_lock
 from paperlab.samples import ATTENTION, GROKKING, write_paper_pdf
-from paperlab.store.schema import MIGRATIONS
+from paperlab.store.migrations import MIGRATIONS
 
 
 def paperlab(home: Path, *args: str) -> subprocess.Popen[str]:
@@ -66,8 +66,6 @@ def test_two_processes_needing_a_migration_migrate_once(lib, tmp_path):
     home.mkdir()
     (home / "paperlab.toml").write_text('[paperlab]\nembedding_model = "hash:64"\n')
     import sqlite_utils
-
-    from paperlab.store.schema import _m1_log_chunks_replications, _m2_term_counts, _run_script  # noqa: F401
 
     db = sqlite_utils.Database(sqlite3.connect(home / "paperlab.db", isolation_level=None))
     db.execute("CREATE TABLE _migrations (version INTEGER PRIMARY KEY, applied_at TEXT)")

@@ -16,7 +16,8 @@ from paperlab.errors import LibraryNotFound
 from paperlab.library import init_library
 from paperlab.log import export, recap
 from paperlab.store.items import add_log, insert_item
-from paperlab.store.schema import MIGRATIONS, migrate, now
+from paperlab.store.migrations import MIGRATIONS, migrate
+from paperlab.store.schema import now
 from tests.conftest import BAD_PDFS, library_state
 
 
@@ -345,3 +346,21 @@ def test_files_and_rows_land_together_or_not_at_all(lib, tmp_path):
     assert old_pdf.read_bytes() == b"new pdf" and not src.exists()
     assert sorted(p.name for p in folder.iterdir()) == ["notes.md", "paper.pdf"]
     assert [r["detail"] for r in lib.db.query("SELECT detail FROM log_entries")] == ["committed"]
+
+
+def test_pending_migrations_are_listed_without_being_applied(tmp_path, cli):
+    from tests.conftest import old_schema_library
+
+    home = tmp_path / "old"
+    old_schema_library(home, 5)
+    (home / "paperlab.toml").write_text('[paperlab]\nembedding_model = "hash:64"\n')
+    before = rows(home, "SELECT version FROM _migrations")
+    result = cli("--home", str(home), "doctor", "--pending", "--json")
+    assert result.exit_code == 0, result.stderr
+    listed = [(m["version"], m["name"]) for m in json.loads(result.stdout)]
+    assert listed == [(6, "bibtex_entry"), (7, "status_columns")]
+    assert rows(home, "SELECT version FROM _migrations") == before  # read, not applied
+    assert cli("--home", str(home), "log").exit_code == 0  # the next command applies them, by name
+    assert rows(home, "SELECT version, name FROM _migrations WHERE version > 5") == [
+        (6, "bibtex_entry"), (7, "status_columns")]
+    assert "no migration is pending" in cli("--home", str(home), "doctor", "--pending").stdout

@@ -16,7 +16,7 @@ from paperlab.config import Settings
 from paperlab.errors import ClaimsError
 from paperlab.library import Library, init_library
 from paperlab.log.items import add_file
-from paperlab.models import Claim
+from paperlab.models import Claim, Run
 from paperlab.replicate import claims as claims_mod
 from paperlab.replicate.check import judge
 from paperlab.replicate.runs import run
@@ -347,22 +347,21 @@ def test_a_metric_missing_from_any_run_is_missing():
     claim = Claim("acc", "final_val_acc", 50.0, "percent", "higher", 100.0, dataset="add mod 97")
     runs = [trained_run("r0", 0, {"final_val_acc": 0.9}), trained_run("r1", 1, {"steps": 10})]
     assert evaluate([claim], runs).verdicts[0].verdict == "MISSING"
-    runs[1]["metrics"]["final_val_acc"] = float("nan")
+    runs[1].metrics["final_val_acc"] = float("nan")
     assert evaluate([claim], runs).verdicts[0].verdict == "MISSING"
-    runs[1]["metrics"]["final_val_acc"] = 0.8
+    runs[1].metrics["final_val_acc"] = 0.8
     result = evaluate([claim], runs)
     assert result.verdicts[0].verdict == "MATCH" and result.verdicts[0].obtained == pytest.approx(85.0)
 
 
-def trained_run(run_id: str, seed: int, metrics: dict, config: str = "default", **data) -> dict:
-    """A run row as the store returns it, with the run.json of a full run on the modular-addition data."""
-    return {"id": run_id, "seed": seed, "config": config, "exit_status": 0, "run_dir": f"runs/{run_id}",
-            "metrics": metrics,
-            "trained": {"data": {"name": "add mod 97", "kind": "generated", **data},
+def trained_run(run_id: str, seed: int, metrics: dict, config: str = "default", **data) -> Run:
+    """A run as the store returns it, with the run.json of a full run on the modular-addition data."""
+    return Run(id=run_id, seed=seed, config=config, exit_status=0, run_dir=f"runs/{run_id}", metrics=metrics,
+               trained={"data": {"name": "add mod 97", "kind": "generated", **data},
                         "model": {"name": "2-layer transformer"},
                         "budget": {"steps": 3000, "config_max_steps": 3000, "samples": 3000 * 512,
                                    "stopped": "max_steps"},
-                        "metrics": {"final_val_acc": ["accuracy", "fraction", "val"], "steps": ["steps", "count", ""]}}}
+                        "metrics": {"final_val_acc": ["accuracy", "fraction", "val"], "steps": ["steps", "count", ""]}})
 
 
 def test_accepted_claims_are_escaped(tmp_path):

@@ -90,7 +90,7 @@ def test_a_renamed_smoke_config_on_fake_data_reproduces_nothing(mnist_project, l
 def test_a_run_far_better_than_the_paper_is_better_not_a_match():
     claim = Claim("error", "final_val_err", 10.0, "percent", "lower", 1.0, kind="error", dataset="add mod 97")
     run = trained_run("r0", 0, {"final_val_err": 0.01})
-    run["trained"]["metrics"]["final_val_err"] = ["error", "fraction", "val"]
+    run.trained["metrics"]["final_val_err"] = ["error", "fraction", "val"]
     result = evaluate([claim], [run])
     (v,) = result.verdicts
     assert (v.verdict, v.obtained) == ("BETTER", pytest.approx(1.0))  # 10x better
@@ -140,7 +140,7 @@ def test_a_quantity_of_another_kind_or_split_is_set_aside():
 def test_every_seed_run_must_match_for_reproduced():
     claim = Claim("acc", "final_val_acc", 99.0, "percent", "higher", 1.0, dataset="add mod 97")
     ok, failed = trained_run("r0", 0, {"final_val_acc": 0.99}), trained_run("r1", 1, {})
-    failed["exit_status"] = 1
+    failed.exit_status = 1
     result = evaluate([claim], [ok, failed])
     assert result.verdicts[0].verdict == "MATCH" and result.status == "partial"
     assert "1 of the 2 seed(s)" in result.why and "failed (exit 1)" in result.set_aside["r1"]
@@ -151,7 +151,7 @@ def test_every_seed_run_must_match_for_reproduced():
 def test_smoke_is_a_property_of_the_run_not_of_its_config_name():
     claim = Claim("acc", "final_val_acc", 99.0, "percent", "higher", 1.0, dataset="add mod 97")
     cut = trained_run("r0", 0, {"final_val_acc": 0.99}, config="paper")
-    cut["trained"]["budget"].update(steps=20, config_max_steps=3000)  # --max_steps=20 on a full config
+    cut.trained["budget"].update(steps=20, config_max_steps=3000)  # --max_steps=20 on a full config
     result = evaluate([claim], [cut])
     assert result.verdicts[0].verdict == "UNTESTED"
     assert "cut short to 20 of its config's 3000 steps" in result.set_aside["r0"]

@@ -14,6 +14,7 @@ from paperlab.fsutil import half_written
 from paperlab.library import Library, folder_name
 from paperlab.store import chunks as chunk_store
 from paperlab.store.items import list_items
+from paperlab.store.migrations import PendingMigration, pending
 from paperlab.store.schema import get_meta, integrity_check
 
 
@@ -151,6 +152,11 @@ def _repair(lib: Library) -> None:
     if model and chunk_store.texts_missing_embedding(lib.db, model):
         index_library(lib)
     ensure_onnx_for(lib)
+
+
+def pending_migrations(lib: Library) -> list[PendingMigration]:
+    """What opening the library with this paperlab would migrate, read without migrating it."""
+    return pending(lib.db_path)
 
 
 def describe(findings: list[Finding]) -> tuple[int, int]:

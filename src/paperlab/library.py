@@ -43,7 +43,7 @@ class Library:
     @property
     def db(self) -> Database:
         if self._db is None:
-            from paperlab.store.schema import connect
+            from paperlab.store.migrations import connect
 
             self._db = connect(self.db_path)
         return self._db

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -104,8 +104,15 @@ StageProgress = Callable[[str, int, int], None]  # (stage, done, total), e.g. ("
 ByteProgress = Callable[[int, "int | None"], None]  # (bytes done, total if known), for downloads
 
 
+class Record:
+    """The records that leave paperlab as JSON (`--json`, the web app) share one conversion."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
 @dataclass
-class Item:
+class Item(Record):
     """Anything in the reading log: an arXiv paper, a local PDF, a book, a podcast..."""
 
     id: str
@@ -140,11 +147,6 @@ class Item:
     def url(self) -> str:
         """Where to read it: the arXiv abstract page for an arXiv paper, else its link."""
         return arxiv_abs_url(self.arxiv_id) if self.arxiv_id else self.link
-
-    def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return asdict(self)
 
 
 @dataclass
@@ -302,7 +304,27 @@ class RunResult:
 
 
 @dataclass
-class Replication:
+class Run(Record):
+    """One run of train.py as recorded: its config and seed, how it ended, its final metrics and
+    what it trained (its run.json: the data, the model, the budget, what each metric measures)."""
+
+    id: str
+    item_id: str = ""
+    seed: int = 0
+    config: str = "default"
+    exit_status: int | None = 0
+    run_dir: str = ""
+    metrics: dict[str, Any] = field(default_factory=dict)
+    trained: dict[str, Any] = field(default_factory=dict)
+    config_hash: str = ""
+    git_commit: str = ""
+    device: str = ""
+    started_at: str = ""
+    duration_s: float | None = None
+
+
+@dataclass
+class Replication(Record):
     """A replication project's row: where it stands and how many runs it has."""
 
     item_id: str
@@ -314,11 +336,6 @@ class Replication:
     title: str = ""
     runs: int = 0
 
-    def to_dict(self) -> dict[str, Any]:
-        from dataclasses import asdict
-
-        return asdict(self)
-
 
 @dataclass
 class CheckResult:
@@ -326,7 +343,7 @@ class CheckResult:
 
     verdicts: list[Verdict]
     status: str
-    runs: list[dict[str, Any]]  # the runs of the config, the latest per seed
+    runs: list[Run]  # the runs of the config, the latest per seed
     config: str | None
     set_aside: dict[str, str] = field(default_factory=dict)  # run id -> why no claim can use it
     why: str = ""  # why the status is not `reproduced`, when it is not

@@ -14,10 +14,25 @@ def doctor(
     ctx: typer.Context,
     fix: Annotated[bool, typer.Option("--fix", help="Repair what can be repaired without losing anything.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    pending: Annotated[bool, typer.Option("--pending", help="Only list the database migrations this "
+                                          "version would apply, changing nothing.")] = False,
 ) -> None:
     """Check the database, index, PDFs, folders, replications, model files and ONNX encoder."""
-    from paperlab.doctor import describe
+    from paperlab.doctor import describe, pending_migrations
     from paperlab.doctor import doctor as run_checks
+
+    if pending:
+        waiting = pending_migrations(get_library(ctx))
+        if as_json:
+            print_json(waiting)
+        elif not waiting:
+            console.print("The database is up to date: no migration is pending.")
+        else:
+            console.print(table(("Version", "Migration", "What it does"),
+                                [(str(m.version), m.name, m.what) for m in waiting]))
+            console.print(f"{len(waiting)} migration(s) will be applied the next time paperlab opens this "
+                          "library for writing (any command but this one).", soft_wrap=True)
+        return
 
     findings = run_checks(get_library(ctx), fix=fix)
     good, bad = describe(findings)

@@ -28,7 +28,7 @@ def _run(ctx: typer.Context, kind: str, path: Path, status: str, dry_run: bool, 
     with working(lib):
         report = usecases.import_file(lib, kind, path, status, dry_run=dry_run, strict=strict)
     if as_json:
-        print_json({"dry_run": dry_run, "added": [item.to_dict() for _, item in report.added],
+        print_json({"dry_run": dry_run, "added": [item for _, item in report.added],
                     "skipped": [{"title": inc.title, "existing": found} for inc, found in report.skipped],
                     "unread": report.unread, "warnings": report.warnings})
         return

@@ -140,7 +140,7 @@ def log(
                              since=parse_date(since, "--since", future=True),
                              until=parse_date(until, "--until", future=True))
     if as_json:
-        print_json([i.to_dict() for i in found])
+        print_json(found)
         return
     if not found:
         console.print("No items. Add one with `paperlab fetch <arxiv-id>` or `paperlab add`.")

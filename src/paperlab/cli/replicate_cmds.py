@@ -116,7 +116,7 @@ def _suggest(ctx: typer.Context, item_id: str, as_json: bool) -> None:
 
     item, found = claims_mod.suggest_for(get_library(ctx), item_id)
     if as_json:
-        print_json([asdict(s) for s in found])
+        print_json(found)
         return
     rows = [(str(s.number), s.metric, f"{s.value:g}{s.unit}" + (f" ± {s.std:g}" if s.std is not None else ""),
              str(s.page), s.dataset or "?", s.source, s.context) for s in found]
@@ -133,7 +133,7 @@ def _show_claims(ctx: typer.Context, item_id: str, as_json: bool) -> None:
 
     current = claims_mod.current(get_library(ctx), item_id)
     if as_json:
-        print_json([asdict(c) for c in current])
+        print_json(current)
         return
     console.print(table(("Claim", "Metric", "Reported", "Dataset", "Tolerance"), [
         (f"{c.name}\n{c.source}" if c.source and c.source not in c.name else c.name, c.metric, c.stated,
@@ -148,7 +148,7 @@ def hparams(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> N
 
     item, found = for_item(get_library(ctx), item_id)
     if as_json:
-        print_json([asdict(h) for h in found])
+        print_json(found)
         return
     if not found:
         console.print(f"No training setup found in the text of {item.id}.")
@@ -175,7 +175,7 @@ def run(
         results = run_runs(lib, item_id, config=config, seeds=seeds, nproc=nproc, executor=executor,
                            overrides=list(ctx.args))
     if as_json:
-        print_json([asdict(r) for r in results])
+        print_json(results)
     else:
         console.print(table(("Run", "Seed", "Exit", "Time (s)", "Device", "Final metrics"), [
             (r.run_id, str(r.seed), str(r.exit_status), f"{r.duration_s:.1f}", r.device,
@@ -214,7 +214,7 @@ def check(
     result = run_check(lib, item_id, config)
     if as_json:
         print_json({"status": result.status, "why": result.why, "config": result.config,
-                    "runs": [r["id"] for r in result.runs], "set_aside": result.set_aside,
+                    "runs": [r.id for r in result.runs], "set_aside": result.set_aside,
                     "claims": [{**asdict(v.claim), "obtained": v.obtained, "obtained_std": v.obtained_std,
                                 "n_runs": v.n_runs, "difference": v.difference, "allowed": v.allowed,
                                 "verdict": v.verdict, "compared": v.used, "notes": v.notes}
@@ -258,7 +258,7 @@ def list_replications(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     _say_rechecked(rechecked(lib))
     reps = replications(lib)
     if as_json:
-        print_json([r.to_dict() for r in reps])
+        print_json(reps)
         return
     if not reps:
         console.print("No replications yet; start one with `paperlab replicate scaffold ID`.")

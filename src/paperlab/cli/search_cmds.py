@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated
 
 import typer
@@ -49,7 +48,7 @@ def search(
     filters = Filters(paper=paper, notes_only=notes, status=status, tag=tag, references=references)
     hits = run_search(get_library(ctx), query, k=k, mode=mode, filters=filters)
     if as_json:
-        print_json([asdict(h) for h in hits])
+        print_json(hits)
         return
     if not hits:
         console.print(f"No results for \"{query}\": no passage holds its words or comes close in "
@@ -91,7 +90,7 @@ def similar(
 
     results = run_similar(get_library(ctx), item_id, k=k)
     if as_json:
-        print_json([asdict(r) for r in results])
+        print_json(results)
         return
     rows = [(r.item_id, r.title, f"{r.score:.3f}") for r in results]
     console.print(table(("ID", "Title", "Similarity"), rows) if results else "No other indexed papers.")

@@ -27,7 +27,7 @@ import tomllib
 
 from paperlab.errors import ReplicationError
 from paperlab.library import Library
-from paperlab.models import CheckResult, Claim, Verdict, VerdictKind, shown
+from paperlab.models import CheckResult, Claim, Run, Verdict, VerdictKind, shown
 from paperlab.replicate import claims as claims_mod
 from paperlab.replicate.measures import factor, same_dataset, same_model
 from paperlab.store import replications as store
@@ -82,19 +82,19 @@ def pipeline_test(trained: dict[str, Any]) -> str | None:
     return None
 
 
-def run_problem(run: dict[str, Any]) -> str | None:
+def run_problem(run: Run) -> str | None:
     """Why no claim can be judged on `run`, or None."""
-    if run["exit_status"] != 0:
-        return f"failed (exit {run['exit_status']}); see {run['run_dir']}/train.log"
-    if not run.get("trained"):
+    if run.exit_status != 0:
+        return f"failed (exit {run.exit_status}); see {run.run_dir}/train.log"
+    if not run.trained:
         return ("no run.json: its train.py does not record what it trained on (data, model, steps); "
                 "run it again with the current harness")
-    return pipeline_test(run["trained"])
+    return pipeline_test(run.trained)
 
 
-def claim_problem(claim: Claim, run: dict[str, Any]) -> str | None:
+def claim_problem(claim: Claim, run: Run) -> str | None:
     """Why `run` cannot be compared with `claim` (another dataset, model or quantity), or None."""
-    trained = run["trained"]
+    trained = run.trained
     data = trained.get("data", {}).get("name", "")
     if not same_dataset(claim.dataset, data):
         return f"trained on {data!r}; the claim is on {claim.dataset!r}"
@@ -102,18 +102,18 @@ def claim_problem(claim: Claim, run: dict[str, Any]) -> str | None:
     if claim.model and not same_model(claim.model, model):
         return f"its model is {model!r}; the claim's row is {claim.model!r}"
     meta = trained.get("metrics", {}).get(claim.metric)
-    if claim.metric in run["metrics"] and meta is None:
+    if claim.metric in run.metrics and meta is None:
         return f"its task does not declare what {claim.metric} measures (task.py's METRICS)"
     if meta is not None:
         return claims_mod.comparable(claim, claim.metric, tuple(meta))  # type: ignore[arg-type]
     return None
 
 
-def short_of_budget(run: dict[str, Any], budget: dict[str, Any] | None) -> str | None:
+def short_of_budget(run: Run, budget: dict[str, Any] | None) -> str | None:
     """How far `run` fell short of the paper's training budget, when it is known and it did."""
     if not budget or not budget.get("max_steps"):
         return None
-    done = run["trained"].get("budget", {})
+    done = run.trained.get("budget", {})
     if budget.get("batch_size") and done.get("samples") is not None:
         need, have, what = budget["max_steps"] * budget["batch_size"], done["samples"], "samples"
     else:
@@ -130,12 +130,12 @@ def _number(value: Any) -> float | None:
     return float(value)
 
 
-def _judge_claim(claim: Claim, runs: list[dict[str, Any]], set_aside: dict[str, str],
+def _judge_claim(claim: Claim, runs: list[Run], set_aside: dict[str, str],
                  budget: dict[str, Any] | None) -> Verdict:
-    notes = [f"{r['id']}: {set_aside[r['id']]}" for r in runs if r["id"] in set_aside]
-    candidates = [r for r in runs if r["id"] not in set_aside]
+    notes = [f"{r.id}: {set_aside[r.id]}" for r in runs if r.id in set_aside]
+    candidates = [r for r in runs if r.id not in set_aside]
     if not claim.dataset:
-        trained_on = sorted({r["trained"]["data"].get("name", "") for r in candidates})
+        trained_on = sorted({r.trained["data"].get("name", "") for r in candidates})
         hint = f" (the runs trained on {', '.join(map(repr, trained_on))})" if trained_on else ""
         return Verdict(claim, None, None, 0, None, allowed_gap(claim), "UNTESTED",
                        notes=[f"the claim names no dataset: add dataset = \"...\"{hint}", *notes])
@@ -143,10 +143,10 @@ def _judge_claim(claim: Claim, runs: list[dict[str, Any]], set_aside: dict[str, 
     for r in candidates:
         why = claim_problem(claim, r)
         if why is None and (gap := short_of_budget(r, budget)):
-            short.append(r["id"])
+            short.append(r.id)
             why = f"incomplete: {gap}"
         if why:
-            notes.append(f"{r['id']}: {why}")
+            notes.append(f"{r.id}: {why}")
         else:
             usable.append(r)
     if not usable:
@@ -155,39 +155,37 @@ def _judge_claim(claim: Claim, runs: list[dict[str, Any]], set_aside: dict[str, 
     values: list[float] = []
     scale = 1.0
     for r in usable:
-        value = _number(r["metrics"].get(claim.metric))
-        meta = r["trained"]["metrics"].get(claim.metric)
+        value = _number(r.metrics.get(claim.metric))
+        meta = r.trained["metrics"].get(claim.metric)
         if value is None or meta is None:
-            notes.append(f"{r['id']}: wrote no number for {claim.metric}")
+            notes.append(f"{r.id}: wrote no number for {claim.metric}")
             values = []
             break
         scale = factor(claim.unit or meta[1], meta[1], claim.of)  # convertible: claim_problem checked it
         values.append(value * scale)
     verdict = judge(claim, values)
-    verdict.used, verdict.notes, verdict.factor = [r["id"] for r in usable], notes, scale
+    verdict.used, verdict.notes, verdict.factor = [r.id for r in usable], notes, scale
     return verdict
 
 
-def latest_per_seed(runs: list[dict[str, Any]], config: str | None) -> tuple[str | None, list[dict[str, Any]]]:
+def latest_per_seed(runs: list[Run], config: str | None) -> tuple[str | None, list[Run]]:
     """The config judged (default: the latest run's) and its runs, the latest of each seed: a seed
     run again replaces its earlier run."""
     if config is None and runs:
-        config = runs[-1]["config"]
-    latest: dict[int, dict[str, Any]] = {}
+        config = runs[-1].config
+    latest: dict[int, Run] = {}
     for r in runs:
-        if r["config"] == config:
-            latest[r["seed"]] = r
-    return config, sorted(latest.values(), key=lambda r: r["seed"])
+        if r.config == config:
+            latest[r.seed] = r
+    return config, sorted(latest.values(), key=lambda r: r.seed)
 
 
-def evaluate(claims: list[Claim], runs: list[dict[str, Any]], config: str | None = None,
+def evaluate(claims: list[Claim], runs: list[Run], config: str | None = None,
              budget: dict[str, Any] | None = None) -> CheckResult:
     """Judge every claim on the runs of `config` that can be compared with it; `budget` is the
     paper's (config/paper.toml's max_steps and batch_size), when known."""
     config, chosen = latest_per_seed(runs, config)
-    for r in chosen:
-        r.setdefault("trained", {})
-    set_aside = {r["id"]: why for r in chosen if (why := run_problem(r))}
+    set_aside = {r.id: why for r in chosen if (why := run_problem(r))}
     verdicts = [_judge_claim(c, chosen, set_aside, budget) for c in claims]
     status, why = status_for(verdicts, len(chosen))
     return CheckResult(verdicts, status, chosen, config, set_aside, why, budget)
@@ -315,7 +313,7 @@ def explain(result: CheckResult) -> list[str]:
     """`check --explain`: per claim, what it is about, which runs were compared and which were set
     aside, and why; then the status and why."""
     lines = [f"Config {result.config}: {len(result.runs)} run(s), the latest of each seed."]
-    lines += [f"  {r['id']}: {trained_line(r['trained'])}" for r in result.runs]
+    lines += [f"  {r.id}: {trained_line(r.trained)}" for r in result.runs]
     b = result.budget
     if b:
         batch = f" at batch size {b['batch_size']}" if "batch_size" in b else ""

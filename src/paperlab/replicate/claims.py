@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,9 @@ from paperlab.replicate.measures import KINDS, SPLITS, UNITS, better, kind_of
 from paperlab.store.chunks import paper_pages
 from paperlab.store.items import get_item
 
-FIELDS = {"name": str, "metric": str, "reported": float, "unit": str, "scale": str, "direction": str,
-          "tolerance": float, "tolerance_kind": str, "reported_std": float, "source": str, "kind": str,
-          "dataset": str, "split": str, "model": str, "compare": str, "of": float}
+# a [[claim]]'s fields are the Claim record's (models.py), plus `scale`, the older name of `unit`
+FIELDS = {**{f.name: float if str(f.type).startswith("float") else str for f in dataclass_fields(Claim)},
+          "scale": str}
 REQUIRED = ("name", "metric", "reported")
 CHOICES = {"unit": ("", *UNITS), "scale": ("fraction", "percent", "raw"), "direction": ("higher", "lower", "equal"),
            "tolerance_kind": ("absolute", "relative", "std"), "split": ("", *SPLITS),
@@ -139,8 +140,9 @@ def claim_unit(s: Suggestion) -> tuple[str, str]:
     return "percent", "a share above 1 written without a % sign: read as a percentage"
 
 
-def claim_fields(s: Suggestion, version: int | None, metric: str) -> tuple[dict[str, Any], list[str]]:
-    """The claim a candidate makes, with the comments that say what was read and what was not."""
+def claim_from(s: Suggestion, version: int | None, metric: str) -> tuple[Claim, list[str]]:
+    """The claim a candidate makes (checked as a claims.toml entry is), with the comments that say
+    what was read and what was not."""
     unit, how = claim_unit(s)
     kind = kind_of(s.metric) or "other"
     tolerance = {"percent": 1.0, "fraction": 0.01}.get(unit, 0.0)
@@ -155,18 +157,30 @@ def claim_fields(s: Suggestion, version: int | None, metric: str) -> tuple[dict[
     notes = [f"unit: {how}"] if how else []
     if not s.dataset:
         notes.append("dataset: not named beside the number; until you say which, the check sets this claim aside")
-    return fields, notes
+    return _checked(fields, "claims.toml"), notes
 
 
 def claim_toml(s: Suggestion, version: int | None, metric: str | None = None) -> str:
     """A [[claim]] for a candidate; `metric` is the key the project's train.py writes, when known."""
-    fields, notes = claim_fields(s, version, metric or s.metric)
+    claim, notes = claim_from(s, version, metric or s.metric)
     if metric is None:
         notes.append("metric: no key of this project measures it; name the key your task.py writes")
     lines = ["", "[[claim]]", *(f"# {n}" for n in notes)]
-    for key, value in fields.items():
+    for key, value in claim_entry(claim).items():
         lines.append(f"{key} = {_toml_string(value) if isinstance(value, str) else f'{value:g}'}")
     return "\n".join(lines) + "\n"
+
+
+# written even when empty or the default: what a reader checks, or fills in where the paper did not say
+ALWAYS_WRITTEN = ("name", "metric", "reported", "unit", "kind", "direction", "dataset", "split", "model",
+                  "tolerance", "tolerance_kind", "source")
+
+
+def claim_entry(claim: Claim) -> dict[str, Any]:
+    """A claim's [[claim]] fields: those a reader checks, and the others it sets (a ±, a bound)."""
+    default = Claim(claim.name, claim.metric, claim.reported)
+    return {f.name: value for f in dataclass_fields(Claim) if (value := getattr(claim, f.name)) is not None
+            and (f.name in ALWAYS_WRITTEN or value != getattr(default, f.name))}
 
 
 def declared_metrics(folder: Path) -> dict[str, tuple[str, str, str]]:
@@ -267,8 +281,8 @@ def accept(lib: Library, ref: str, numbers: list[int], metric: str | None = None
         key = metric or keys.get(s.metric)
         if key is None:
             continue  # written with the paper's name for it: MISSING until task.py writes it
-        fields, _ = claim_fields(s, item.version, key)
-        problem = comparable(_checked(dict(fields), "claims.toml"), key, declared.get(key))
+        claim, _ = claim_from(s, item.version, key)
+        problem = comparable(claim, key, declared.get(key))
         if problem:
             raise InvalidInput(f"suggestion {s.number} ({s.value:g}{s.unit} {s.metric.replace('_', ' ')}) cannot be "
                                f"checked against {key}: {problem}; nothing was added")

@@ -8,16 +8,17 @@ from pathlib import Path
 
 from paperlab.fsutil import atomic_write_text
 from paperlab.library import Library
+from paperlab.models import Run
 from paperlab.replicate.check import explain, load_and_evaluate, markdown_table
 from paperlab.store.items import get_item
 
 
-def _curves(folder: Path, runs: list[dict]) -> dict[str, list[dict]]:
+def _curves(folder: Path, runs: list[Run]) -> dict[str, list[dict]]:
     out = {}
     for r in runs:
-        path = folder / r["run_dir"] / "metrics.jsonl"
+        path = folder / r.run_dir / "metrics.jsonl"
         if path.exists():
-            out[r["id"]] = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+            out[r.id] = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return out
 
 
@@ -75,7 +76,7 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
              "## Claims", "", markdown_table(verdicts), "", "## Why each run was compared or set aside", "",
              "```", *explain(result), "```", "", "## Runs", "",
              "| Run | Seed | Device | Duration (s) | Exit |", "|---|---|---|---|---|"]
-    lines += [f"| {r['id']} | {r['seed']} | {r['device']} | {r['duration_s']} | {r['exit_status']} |"
+    lines += [f"| {r.id} | {r.seed} | {r.device} | {r.duration_s} | {r.exit_status} |"
               for r in used]
     for title, name in images:
         lines += ["", f"## {title}", "", f"![{title}]({name})"]

@@ -18,7 +18,7 @@ import tomllib
 from paperlab.errors import ClaimsError, InvalidInput, ReplicationError
 from paperlab.fsutil import failpoint, is_locked, process_lock, remove_empty_dir
 from paperlab.library import Library
-from paperlab.models import Replication, RunResult
+from paperlab.models import Replication, Run, RunResult
 from paperlab.replicate.check import pipeline_test
 from paperlab.store.items import add_log
 from paperlab.store.replications import get_replication, insert_run, list_replications, run_exists, set_status
@@ -358,13 +358,10 @@ def _record(
                        str(env.get("device_name") or env.get("device") or ""), trained)
     database = lib.db
     with lib.writing("replicate run"), transaction(database):
-        insert_run(database, {
-            "id": run_id, "item_id": item_id, "seed": seed, "config": config,
-            "config_hash": config_hash, "git_commit": commit, "device": result.device,
-            "started_at": datetime.fromtimestamp(start).astimezone().isoformat(timespec="seconds"),
-            "duration_s": result.duration_s, "metrics": metrics, "exit_status": code,
-            "run_dir": out_dir, "trained": trained,
-        })
+        insert_run(database, Run(
+            id=run_id, item_id=item_id, seed=seed, config=config, config_hash=config_hash, git_commit=commit,
+            device=result.device, started_at=datetime.fromtimestamp(start).astimezone().isoformat(timespec="seconds"),
+            duration_s=result.duration_s, metrics=metrics, exit_status=code, run_dir=out_dir, trained=trained))
         add_log(database, item_id, "replication:run", f"{run_id} exit {code}")
     return result
 

@@ -262,6 +262,7 @@ def _index_library(
     lib: Library, item_ids: list[str] | None, rebuild: bool, progress: StageProgress | None,
     embedder: Embedder | None,
 ) -> IndexReport:
+    """The stages of indexing, in order: read and chunk, embed, then the vector and keyword files."""
     database = lib.db
     embedder = embedder or get_embedder(lib.settings.embedding_model)
     report = IndexReport()
@@ -269,9 +270,22 @@ def _index_library(
         rebuild = True  # a model change re-embeds everything
     report.chunks_removed += len(store.delete_orphan_chunks(database))
     ids = item_ids if item_ids is not None else all_item_ids(database)
+    _extract(lib, embedder, ids, rebuild, progress, report)
+    report.embedded = embed_missing(database, embedder, progress, lib.index_dir)
+    failpoint("index:embedded")
+    _sync_files(lib, embedder, rebuild, progress, report)
+    return report
+
+
+def _extract(
+    lib: Library, embedder: Embedder, ids: list[str], rebuild: bool, progress: StageProgress | None,
+    report: IndexReport,
+) -> None:
+    """Read the PDFs that changed (a worker process reads ahead) and the notes, and store their chunks.
+    Once the text stored so far is more than a small job (which numpy embeds with nothing to load),
+    this process loads the model while the worker reads the rest."""
+    database = lib.db
     jobs = {i: job for i in ids if (job := _paper_job(lib, embedder, i, rebuild, report))}
-    # A worker reads the PDFs ahead. Once the text stored so far is more than a small job (which
-    # numpy embeds with nothing to load), this process loads the model while the worker reads the rest.
     loading = embedder if isinstance(embedder, SentenceTransformerEmbedder) and jobs \
         and not embedder.batches_ready else None
     unembedded = 0
@@ -289,8 +303,14 @@ def _index_library(
             if progress:
                 progress("extracting", n, len(ids))
     report.items = len(ids)
-    report.embedded = embed_missing(database, embedder, progress, lib.index_dir)
-    failpoint("index:embedded")
+
+
+def _sync_files(
+    lib: Library, embedder: Embedder, rebuild: bool, progress: StageProgress | None, report: IndexReport,
+) -> None:
+    """The FAISS file and the keyword snapshot brought up to the database; the semantic floor
+    calibrated for a new model or a grown index; the ONNX query encoder made when missing."""
+    database = lib.db
     report.vectors = sync_vectors(lib, embedder.name, rebuild)
     failpoint("index:vectors")
     keywords.sync(database, lib.index_dir, progress)
@@ -299,7 +319,6 @@ def _index_library(
         calibrate_floor(lib, embedder)
     if report.vectors:
         ensure_onnx(embedder, lib.index_dir, report.warnings)
-    return report
 
 
 def _prepare(embedder: SentenceTransformerEmbedder, progress: StageProgress | None) -> None:

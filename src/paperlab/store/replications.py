@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from paperlab.models import Replication
+from paperlab.models import Replication, Run
 from paperlab.store.items import add_log
 from paperlab.store.schema import Database, now, transaction
 
@@ -44,22 +44,19 @@ def list_replications(db: Database) -> list[Replication]:
     return [Replication(**row) for row in db.query(_REPLICATIONS + " ORDER BY r.item_id")]
 
 
-def insert_run(db: Database, run: dict[str, Any]) -> None:
-    db.table("runs").insert({**run, "metrics": json.dumps(run.get("metrics") or {}),
-                             "trained": json.dumps(run.get("trained") or {})})
+def insert_run(db: Database, run: Run) -> None:
+    db.table("runs").insert(run.to_dict())  # metrics and trained stored as JSON
 
 
 def run_exists(db: Database, run_id: str) -> bool:
     return db.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone() is not None
 
 
-def runs_for(db: Database, item_id: str, config: str | None = None) -> list[dict[str, Any]]:
+def runs_for(db: Database, item_id: str, config: str | None = None) -> list[Run]:
     sql = "SELECT * FROM runs WHERE item_id = ?" + (" AND config = ?" if config else "")
-    out = list(db.query(sql + " ORDER BY started_at, id", [item_id, config] if config else [item_id]))
-    for r in out:
-        r["metrics"] = json.loads(r["metrics"] or "{}")
-        r["trained"] = json.loads(r["trained"] or "{}")
-    return out
+    rows = db.query(sql + " ORDER BY started_at, id", [item_id, config] if config else [item_id])
+    return [Run(**{**r, "metrics": json.loads(r["metrics"] or "{}"), "trained": json.loads(r["trained"] or "{}")})
+            for r in rows]
 
 
 def replace_claims(db: Database, item_id: str, rows: list[dict[str, Any]]) -> None:
