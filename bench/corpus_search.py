@@ -1,0 +1,83 @@
+"""Passage search on the shared corpus's questions: a library holding its 26 papers, each question
+asked of all of them; a hit is right when it is the question's paper and its pages hold a page the
+label says states the answer. The held-out part (every third paper by name, from the third, as in
+bench/corpus_numbers.py) is printed first: keep it out of tuning.
+
+    python bench/corpus_search.py [../shared/data/corpus] [--home DIR]
+
+The library is built once in DIR (default .bench-cache/corpus-library) with the default model and
+reused; delete it to rebuild after a change to extraction or chunking.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+from corpus_numbers import CORPUS, held_out
+
+from paperlab.library import Library, init_library, open_library
+from paperlab.retrieval.search import Searcher, search
+
+CACHE = Path(__file__).resolve().parents[1] / ".bench-cache" / "corpus-library"
+
+
+def build(home: Path, corpus: Path, names: list[str]) -> dict[str, str]:
+    """The library of the corpus's papers (made once), and each paper's item id."""
+    ids_file = home / "corpus-ids.json"
+    if ids_file.exists():
+        return json.loads(ids_file.read_text())
+    from paperlab.log.items import add
+    from paperlab.retrieval.ingest import index_library
+
+    lib, _ = init_library(home)
+    ids = {name: add(lib, str(corpus / "pdfs" / f"{name}.pdf"), lookup=False, force=True).id for name in names}
+    report = index_library(lib)
+    print(f"indexed {report.items} papers: {report.chunks_added} chunks", file=sys.stderr)
+    ids_file.write_text(json.dumps(ids))
+    return ids
+
+
+def rank_of(lib: Library, searcher: Searcher, question: str, item_id: str, pages: list[int]) -> int | None:
+    for n, hit in enumerate(search(lib, question, k=10, searcher=searcher), start=1):
+        if hit.item_id == item_id and any(hit.page_start <= p <= hit.page_end for p in pages):
+            return n
+    return None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS)
+    parser.add_argument("--home", type=Path, default=CACHE)
+    args = parser.parse_args()
+    names = sorted(p.stem for p in (args.corpus / "labels").glob("*.json"))
+    if not names:
+        sys.exit(f"no labels in {args.corpus}/labels")
+    ids = build(args.home, args.corpus, names)
+    lib = open_library(args.home)
+    searcher = Searcher(lib)
+    held = held_out(names)
+    results: dict[str, dict[str, list[int | None]]] = {"held-out": {}, "development": {}}
+    for name in names:
+        labels = json.loads((args.corpus / "labels" / f"{name}.json").read_text())
+        part = results["held-out" if name in held else "development"]
+        for q in labels["questions"]:
+            part.setdefault(q["kind"], []).append(rank_of(lib, searcher, q["q"], ids[name], q["pages"]))
+    out = {}
+    for part, by_kind in results.items():
+        ranks = [r for rs in by_kind.values() for r in rs]
+        out[part] = {
+            "questions": len(ranks),
+            "recall@1": round(statistics.fmean(r == 1 for r in ranks), 3),
+            "recall@5": round(statistics.fmean(r is not None and r <= 5 for r in ranks), 3),
+            "mrr@10": round(statistics.fmean(1 / r if r else 0.0 for r in ranks), 3),
+            "recall@1 by kind": {k: f"{sum(r == 1 for r in rs)}/{len(rs)}" for k, rs in sorted(by_kind.items())},
+        }
+    print(json.dumps(out, indent=1))
+
+
+if __name__ == "__main__":
+    main()
