@@ -1,6 +1,7 @@
 """Passage search on the shared corpus's questions: a library holding its 26 papers, each question
 asked of all of them; a hit is right when it is the question's paper and its pages hold a page the
-label says states the answer. The held-out part (every third paper by name, from the third, as in
+label says states the answer; "(cited page)" counts it right only when the one page it cites (the
+page of its best sentence) is such a page. The held-out part (every third paper by name, from the third, as in
 bench/corpus_numbers.py) is printed first: keep it out of tuning.
 
     python bench/corpus_search.py [../shared/data/corpus] [--home DIR]
@@ -41,11 +42,13 @@ def build(home: Path, corpus: Path, names: list[str]) -> dict[str, str]:
     return ids
 
 
-def rank_of(lib: Library, searcher: Searcher, question: str, item_id: str, pages: list[int]) -> int | None:
-    for n, hit in enumerate(search(lib, question, k=10, searcher=searcher), start=1):
-        if hit.item_id == item_id and any(hit.page_start <= p <= hit.page_end for p in pages):
-            return n
-    return None
+def ranks_of(lib: Library, searcher: Searcher, question: str, item_id: str,
+             pages: list[int]) -> tuple[int | None, int | None]:
+    """The rank of the first right hit counting its page range, and counting its cited page only."""
+    hits = [h for h in search(lib, question, k=10, searcher=searcher) if h.item_id == item_id]
+    in_range = next((h.rank for h in hits if any(h.page_start <= p <= h.page_end for p in pages)), None)
+    cited = next((h.rank for h in hits if h.page in pages), None)
+    return in_range, cited
 
 
 def main() -> None:
@@ -60,22 +63,25 @@ def main() -> None:
     lib = open_library(args.home)
     searcher = Searcher(lib)
     held = held_out(names)
-    results: dict[str, dict[str, list[int | None]]] = {"held-out": {}, "development": {}}
+    results: dict[str, dict[str, list[tuple[int | None, int | None]]]] = {"held-out": {}, "development": {}}
     for name in names:
         labels = json.loads((args.corpus / "labels" / f"{name}.json").read_text())
         part = results["held-out" if name in held else "development"]
         for q in labels["questions"]:
-            part.setdefault(q["kind"], []).append(rank_of(lib, searcher, q["q"], ids[name], q["pages"]))
+            part.setdefault(q["kind"], []).append(ranks_of(lib, searcher, q["q"], ids[name], q["pages"]))
     out = {}
     for part, by_kind in results.items():
-        ranks = [r for rs in by_kind.values() for r in rs]
-        out[part] = {
-            "questions": len(ranks),
-            "recall@1": round(statistics.fmean(r == 1 for r in ranks), 3),
-            "recall@5": round(statistics.fmean(r is not None and r <= 5 for r in ranks), 3),
-            "mrr@10": round(statistics.fmean(1 / r if r else 0.0 for r in ranks), 3),
-            "recall@1 by kind": {k: f"{sum(r == 1 for r in rs)}/{len(rs)}" for k, rs in sorted(by_kind.items())},
-        }
+        pairs = [r for rs in by_kind.values() for r in rs]
+        out[part] = {"questions": len(pairs)}
+        for label, which in (("", 0), (" (cited page)", 1)):
+            ranks = [pair[which] for pair in pairs]
+            out[part] |= {
+                f"recall@1{label}": round(statistics.fmean(r == 1 for r in ranks), 3),
+                f"recall@5{label}": round(statistics.fmean(r is not None and r <= 5 for r in ranks), 3),
+                f"mrr@10{label}": round(statistics.fmean(1 / r if r else 0.0 for r in ranks), 3),
+            }
+        out[part]["recall@1 by kind"] = {
+            k: f"{sum(r[0] == 1 for r in rs)}/{len(rs)}" for k, rs in sorted(by_kind.items())}
     print(json.dumps(out, indent=1))
 
 

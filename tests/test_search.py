@@ -9,7 +9,7 @@ import pytest
 
 from paperlab.config import Settings
 from paperlab.retrieval.ingest import index_library
-from paperlab.retrieval.search import snippet
+from paperlab.retrieval.passage import locate, sentences
 from paperlab.retrieval.vectors import VectorIndex
 from paperlab.samples import ATTENTION, BACKPROP, GROKKING
 from paperlab.store.items import delete_item, insert_item
@@ -172,13 +172,41 @@ def test_keyword_queries_with_fts_syntax_never_break(indexed, cli, query):
     assert isinstance(json.loads(result.stdout), list)
 
 
-def test_snippet_shows_the_window_with_the_most_distinct_terms():
+def _row(text, page_start=1, page_end=1, breaks=""):
+    return {"text": text, "page_start": page_start, "page_end": page_end, "page_breaks": breaks}
+
+
+def test_the_cited_sentence_is_the_one_holding_the_rarest_query_words_and_gives_the_page():
+    p4 = "Training uses Adam. We train for ten epochs on the data. "
+    p5 = "The warmup lasts 4000 steps before decay. Models are evaluated on the test split."
+    text = p4 + p5
+    row = _row(text, 4, 5, f"{len(p4)}:5")
+    # "warmup" is rare (weight 3), "train" common (weight 0.2): the cited sentence is on page 5
+    out = locate([row], ["warmup", "train"], [3.0, 0.2], width=110)
+    assert out.page == 5 and out.snippet.startswith("...The warmup lasts 4000 steps")
+    out = locate([row], ["adam"], [1.0])
+    assert out.page == 4 and "Training uses Adam." in out.snippet
+
+
+def test_a_passage_that_cannot_tell_its_page_cites_none():
+    text = "Alpha beta gamma. Delta epsilon."
+    assert locate([_row(text, 2, 3)], ["delta"], [1.0]).page is None  # written before page breaks
+    assert locate([_row(text, 2, 3, "6:3")], ["zeta"], [1.0]).page is None  # no query word in it
+    assert locate([_row(text, 7, 7)], ["zeta"], [1.0]).page == 7
+
+
+def test_a_long_sentence_is_cut_to_the_window_around_its_query_words():
     filler = " ".join(f"w{i}" for i in range(200))
-    text = f"grokking appears early. {filler} grokking needs weight decay and delay. {filler} grokking"
-    out = snippet(text, ["grokking", "decay", "delay"], width=120)
-    assert out.startswith("...") and out.endswith("...")
-    assert "grokking needs weight decay and delay" in out
-    assert snippet("no terms here", ["absent"]) == "no terms here"
+    text = f"It starts here. The {filler} grokking needs weight decay and delay {filler}. End here."
+    out = locate([_row(text)], ["grokking", "decay", "delay"], [1.0, 1.0, 1.0], width=120)
+    assert out.snippet.startswith("...") and out.snippet.endswith("...")
+    assert "grokking needs weight decay and delay" in out.snippet and len(out.snippet) <= 126
+
+
+def test_sentences_split_at_ends_and_paragraphs_not_at_abbreviations_or_decimals():
+    text = "We use lr 0.5 e.g. here. Then (Fig. 2) shows it.\n\nNew paragraph without stop"
+    got = [text[a:b] for a, b in sentences(text)]
+    assert got == ["We use lr 0.5 e.g. here.", "Then (Fig. 2) shows it.", "New paragraph without stop"]
 
 
 def test_an_index_saved_empty_takes_vectors_later(lib, cli):

@@ -112,6 +112,25 @@ def test_chunks_carry_sections_across_pages_and_never_mix_zones(tmp_path):
     assert {p.zone for p in pieces} == {"abstract", "body", "references", "appendix"}
     # the title block is chunked with the abstract, not alone
     assert "A Study of Things" in pieces[0].text and "We study quokkas" in pieces[0].text
+    # each chunk says where in its text a new page starts
+    starts = {p.number: " ".join(p.text.split())[:30] for p in pages}
+    spanning = [p for p in pieces if p.page_end > p.page_start]
+    assert spanning and all(len(p.page_breaks) == p.page_end - p.page_start for p in spanning)
+    for piece in spanning:
+        for offset, page in piece.page_breaks:
+            assert " ".join(piece.text[offset:].split()).startswith(starts[page])
+
+
+def test_a_hit_cites_the_page_of_its_best_sentence_within_a_chunk_that_spans_two():
+    from paperlab.retrieval.ingest import chunk_rows
+    from paperlab.retrieval.passage import locate
+
+    doc = chunking.join_pages([(1, "Alpha opens the study. Beta follows it.", []),
+                               (2, "Gamma quokkas close it. Delta ends.", [])])
+    [row] = chunk_rows(chunking.chunk(doc, HashEmbedder().token_spans, max_tokens=200))
+    assert (row["page_start"], row["page_end"]) == (1, 2)
+    assert locate([row], ["quokkas"], [1.0]).page == 2
+    assert locate([row], ["beta"], [1.0]).page == 1
 
 
 ENTRIES = {  # one reference list per common style, each entry made up

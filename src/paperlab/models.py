@@ -168,9 +168,10 @@ class Hit:
     page_start: int
     page_end: int
     section: str
-    snippet: str
+    snippet: str  # the passage's best sentence for the query, with its neighbours
     score: float
     chunk_id: int = 0
+    page: int | None = None  # the page of that sentence; None where the passage cannot tell
     zone: str = "body"
     chunk_ids: list[int] = field(default_factory=list)  # adjacent chunks of one passage, merged
 

@@ -40,7 +40,8 @@ def search(
                                              "lists (left out by default).")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Search papers and notes; shows paper, pages, section and a highlighted snippet. Passages that
+    """Search papers and notes; shows paper, the page of the passage's best sentence (its page range
+    where it cannot tell), section and that sentence with its neighbours. Passages that
     match neither a query word nor, semantically, better than nonsense does are not shown."""
     from paperlab.retrieval.search import Filters, query_terms
     from paperlab.retrieval.search import search as run_search
@@ -64,8 +65,7 @@ def search(
     out.add_column("Where", overflow="fold", max_width=40)
     out.add_column("Passage", overflow="fold")
     for hit in hits:
-        pages = f"p. {hit.page_start}" if hit.page_start == hit.page_end else \
-            f"pp. {hit.page_start}-{hit.page_end}"
+        pages = f"p. {hit.page}" if hit.page is not None else f"pp. {hit.page_start}-{hit.page_end}"
         where = Text(f"{hit.title}\n", style="bold")
         where.append(f"{hit.item_id}  ", style="cyan")
         where.append("notes" if hit.source == "notes" else pages, style="magenta")

@@ -43,6 +43,7 @@ class Piece:
     section: str
     n_tokens: int
     zone: str = "body"
+    page_breaks: tuple[tuple[int, int], ...] = ()  # (offset in `text`, the page that starts there)
 
 
 @dataclass
@@ -207,11 +208,14 @@ def chunk(doc: Document, spans_fn: SpanFn, max_tokens: int = 256, overlap: int =
             while 0 <= h < len(heading_offsets) - 1 and heading_offsets[h + 1] < b and not _has_text(doc, h):
                 h += 1
             section = doc.headings[h][1] if h >= 0 else ""
+            lead = len(text[a:b]) - len(text[a:b].lstrip())
             pieces.append(Piece(
                 text=text[a:b].strip(),
                 page_start=doc.page_numbers[bisect_right(doc.page_offsets, a) - 1],
                 page_end=doc.page_numbers[bisect_right(doc.page_offsets, max(a, b - 1)) - 1],
                 section=section, n_tokens=end - start, zone=_zone(doc, h),
+                page_breaks=tuple((offset - a - lead, doc.page_numbers[j])
+                                  for j, offset in enumerate(doc.page_offsets) if a + lead < offset < b),
             ))
             if end >= last:
                 break

@@ -45,14 +45,16 @@ SMALL_JOB = 16
 # re-chunks it.
 # 3: notes by section; 4: empty headings label no chunk; 5: reference lists told by their text;
 # 6: the title block chunked with the abstract; 7: a review copy's line numbers dropped;
-# 8: running headers found on 40% of the pages, not half; 9: unnumbered LNCS entries end a reference
-CHUNKER = "layout-9"
+# 8: running headers found on 40% of the pages, not half; 9: unnumbered LNCS entries end a reference;
+# 10: where each page starts inside a chunk (its text, and so its vector, is unchanged)
+CHUNKER = "layout-10"
 
 
 def chunk_rows(pieces: list[chunking.Piece]) -> list[dict[str, object]]:
     return [
         {"page_start": p.page_start, "page_end": p.page_end, "section": p.section, "text": p.text,
-         "content_hash": sha256_text(p.text), "n_tokens": p.n_tokens, "zone": p.zone}
+         "content_hash": sha256_text(p.text), "n_tokens": p.n_tokens, "zone": p.zone,
+         "page_breaks": " ".join(f"{offset}:{page}" for offset, page in p.page_breaks)}
         for p in pieces
     ]
 

@@ -130,6 +130,18 @@ class KeywordIndex:
         delta_version, removed, added = delta
         return cls(delta_version, base, added, removed)
 
+    def idf(self, term_ids: list[int]) -> list[float]:
+        """Each term's inverse document frequency as `rank` weighs it, though chunks removed since the
+        snapshot still count here (0 for a term no chunk has)."""
+        import numpy as np
+
+        out = []
+        for term in term_ids:
+            df = sum(int(s.indptr[term + 1] - s.indptr[term]) for s in self.segments
+                     if 0 <= term < len(s.indptr) - 1)
+            out.append(max(float(np.log((self.live - df + 0.5) / (df + 0.5))), 1e-6) if df > 0 else 0.0)
+        return out
+
     def rank(self, term_ids: list[int], limit: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         """(chunk id, score: higher is better) of the best chunks for an OR of these terms.
 

@@ -11,6 +11,7 @@ from paperlab.library import Library
 from paperlab.models import Hit, Similar, check_status
 from paperlab.retrieval.bert import NumpyBert
 from paperlab.retrieval.keywords import KeywordIndex
+from paperlab.retrieval.passage import locate
 from paperlab.retrieval.vectors import VectorIndex, as_matrix
 from paperlab.store import chunks as store
 from paperlab.store.meta import get_floor
@@ -80,6 +81,14 @@ class KeywordSearcher:
         rows = store.fts_search(self.database, fts_expression(terms), limit, filters.paper,
                              filters.notes_only, filters.status, filters.tag)
         return [cid for cid, _ in rows]
+
+    def weights(self, terms: list[str]) -> list[float]:
+        """How much each query word says: its rarity in the library (1 each without a snapshot)."""
+        if self.snapshot is not None and terms:
+            term_ids = query_term_ids(self.database, terms)
+            if term_ids is not None:
+                return self.snapshot.idf(term_ids)
+        return [1.0] * len(terms)
 
 
 class SemanticSearcher:
@@ -157,30 +166,6 @@ def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def snippet(text: str, terms: list[str], width: int = 240) -> str:
-    """The window of `text` that holds the most distinct query terms."""
-    flat = " ".join(re.sub(r"(?m)^\s*#{1,6}\s+|^\s*[-*+]\s+", "", text).split())
-    lower = flat.lower()
-    hits = sorted((m.start(), t) for t in terms for m in re.finditer(re.escape(t), lower))
-    start, best = 0, 0
-    inside: dict[str, int] = {}  # term -> its hits in the window that starts at the current hit
-    end = 0
-    for pos, term in hits:
-        while end < len(hits) and hits[end][0] < pos + width * 2 // 3:
-            inside[hits[end][1]] = inside.get(hits[end][1], 0) + 1
-            end += 1
-        if len(inside) > best:
-            start, best = max(0, pos - width // 3), len(inside)
-        inside[term] -= 1
-        if not inside[term]:
-            del inside[term]
-    if start:
-        space = flat.find(" ", start)
-        start = space + 1 if 0 <= space < start + 20 else start
-    piece = flat[start:start + width]
-    return ("..." if start else "") + piece + ("..." if start + width < len(flat) else "")
-
-
 def search(
     lib: Library, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | None = None,
     searcher: Searcher | None = None,
@@ -206,14 +191,17 @@ def search(
     fused = rrf(rankings)
     details = store.chunk_details(database, [cid for cid, _ in fused])
     terms = query_terms(query)
+    weights = searcher.keyword.weights(terms)
     hits = []
     for rank, (ids, score) in enumerate(merge_passages(fused, details, k, filters.references), start=1):
         rows = [details[cid] for cid in sorted(ids)]
         best = details[ids[0]]
+        where = locate([best], terms, weights)
         hits.append(Hit(
             rank=rank, item_id=best["item_id"], title=best["title"], source=best["source"],
             page_start=min(r["page_start"] for r in rows), page_end=max(r["page_end"] for r in rows),
-            section=best["section"], snippet=snippet("\n".join(r["text"] for r in rows), terms),
+            page=where.page if best["source"] == "paper" else None,
+            section=best["section"], snippet=where.snippet,
             score=round(score, 6), chunk_id=ids[0], zone=best["zone"], chunk_ids=sorted(ids),
         ))
     return hits

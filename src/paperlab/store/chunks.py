@@ -120,7 +120,7 @@ def chunk_details(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for part, marks in in_batches(ids):
         sql = f"""SELECT c.id, c.item_id, c.source, c.page_start, c.page_end, c.section, c.text,
-                         c.zone, i.title FROM chunks c JOIN items i ON i.id = c.item_id
+                         c.zone, c.page_breaks, i.title FROM chunks c JOIN items i ON i.id = c.item_id
                   WHERE c.id IN ({marks})"""
         for r in db.query(sql, part):
             out[r["id"]] = r

@@ -157,9 +157,15 @@ def _m7_status_columns(db: Database) -> None:
                "AND kind NOT IN ('replication:run')")
 
 
+def _m8_chunk_page_breaks(db: Database) -> None:
+    """Where each page starts inside a chunk ("offset:page ..."), so a search cites the page of the
+    sentence that answers, not the chunk's range. Empty until the next `paperlab index` re-chunks."""
+    db.execute("ALTER TABLE chunks ADD COLUMN page_breaks TEXT NOT NULL DEFAULT ''")
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _m1_log_chunks_replications, _m2_term_counts, _m3_venue, _m4_chunk_zone, _m5_what_runs_trained,
-    _m6_bibtex_entry, _m7_status_columns,
+    _m6_bibtex_entry, _m7_status_columns, _m8_chunk_page_breaks,
 ]
 
 
