@@ -1,6 +1,7 @@
 """Retrieval quality of paperlab's keyword, semantic and hybrid search on any BEIR-format folder.
 
     python bench/beir_eval.py ../shared/data/scifact [--split test] [--model all-MiniLM-L6-v2]
+                              [--precision auto|float32]
 
 Documents go into a real paperlab library (cached in .bench-cache/, so embeddings are computed once)
 through the same chunker, FTS5 table, embedding cache and FAISS index that `paperlab index` uses;
@@ -51,13 +52,14 @@ def load_beir(folder: Path, split: str) -> tuple[dict[str, str], dict[str, str],
     return corpus, queries, qrels
 
 
-def build_library(folder: Path, model: str, corpus: dict[str, str]) -> Library:
-    home = CACHE / f"beir-{folder.name}-{model.replace('/', '_').replace(':', '_')}"
+def build_library(folder: Path, model: str, corpus: dict[str, str], precision: str = "auto") -> Library:
+    """`precision` is the index_precision setting the documents are embedded with."""
+    home = CACHE / f"beir-{folder.name}-{model.replace('/', '_').replace(':', '_')}-{precision}"
     lib, _ = init_library(home)
-    settings = Settings.from_mapping({"embedding_model": model})
+    settings = Settings.from_mapping({"embedding_model": model, "index_precision": precision})
     lib = Library(lib.home, settings)
     database = lib.db
-    embedder = get_embedder(model)
+    embedder = get_embedder(model, precision)
     if count_chunks(database) == 0:
         t0 = time.perf_counter()
         with transaction(database):
@@ -92,9 +94,10 @@ def recall_at(ranked: list[str], rels: dict[str, int], k: int = 100) -> float:
     return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
 
 
-def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2") -> dict[str, dict[str, float]]:
+def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2",
+             precision: str = "auto") -> dict[str, dict[str, float]]:
     corpus, queries, qrels = load_beir(folder, split)
-    lib = build_library(folder, model, corpus)
+    lib = build_library(folder, model, corpus, precision)
     searcher = Searcher(lib)
     owner = chunk_owners(lib.db)
     depth = 200
@@ -130,8 +133,9 @@ def main() -> None:
     parser.add_argument("folder", type=Path)
     parser.add_argument("--split", default="test")
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--precision", default="auto", choices=("auto", "float32"))
     args = parser.parse_args()
-    results = evaluate(args.folder, args.split, args.model)
+    results = evaluate(args.folder, args.split, args.model, args.precision)
     meta = results.pop("_meta")
     print(f"{args.folder.name} ({meta['queries']} queries, {meta['documents']} documents), model {args.model}")
     print(f"{'mode':<10} {'nDCG@10':>8} {'recall@100':>11} {'p50 ms':>8}")

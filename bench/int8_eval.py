@@ -25,84 +25,22 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import numpy as np
 
     from paperlab.retrieval.bert import BertSpec
 
 BENCH = Path(__file__).resolve().parent
 
 
-class TorchBert:
+def TorchBert(spec: BertSpec, name: str) -> Any:  # noqa: N802 (the class it stood for)
     """The float32 encoder in torch, batches of 8 longest first (paperlab indexed with it until ONNX
-    Runtime replaced it), whose linear layers `int8_dense` swaps for int8 ones."""
+    Runtime replaced it): paperlab's bfloat16 TorchBert with its dense layers in float32, whose
+    linear layers `int8_dense` swaps for int8 ones."""
+    import torch
 
-    def __init__(self, spec: BertSpec, name: str, batch_size: int = 8) -> None:
-        import numpy as np
-        import torch
+    from paperlab.retrieval.bert import NumpyBert
+    from paperlab.retrieval.bert_torch import TorchBert as Encoder
 
-        from paperlab.retrieval.bert import load_tokenizer, load_weights
-
-        self.spec = spec
-        self.name = name
-        self.batch_size = batch_size
-        self.tokenizer = load_tokenizer(spec.folder, spec.max_tokens)
-        self.w = {k: torch.from_numpy(np.array(v)) for k, v in load_weights(spec.folder / "model.safetensors").items()}
-
-    def _norm(self, x: Any, prefix: str) -> Any:
-        import torch
-
-        return torch.nn.functional.layer_norm(x, x.shape[-1:], self.w[f"{prefix}.weight"],
-                                              self.w[f"{prefix}.bias"], self.spec.eps)
-
-    def _dense(self, x: Any, prefix: str) -> Any:
-        import torch
-
-        return torch.nn.functional.linear(x, self.w[f"{prefix}.weight"], self.w[f"{prefix}.bias"])
-
-    def _forward(self, ids: Any, mask: Any) -> Any:
-        import torch
-
-        w, (b, n), heads = self.w, ids.shape, self.spec.heads
-        h = w["embeddings.word_embeddings.weight"][ids] + w["embeddings.position_embeddings.weight"][:n] \
-            + w["embeddings.token_type_embeddings.weight"][0]
-        h = self._norm(h, "embeddings.LayerNorm")
-        size = h.shape[-1] // heads
-        keep = mask[:, None, None, :].bool()
-        for layer in range(self.spec.layers):
-            p = f"encoder.layer.{layer}"
-            q, k, v = (self._dense(h, f"{p}.attention.self.{x}").view(b, n, heads, size).transpose(1, 2)
-                       for x in ("query", "key", "value"))
-            context = torch.nn.functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
-            attended = self._dense(context.transpose(1, 2).reshape(b, n, -1), f"{p}.attention.output.dense")
-            h = self._norm(h + attended, f"{p}.attention.output.LayerNorm")
-            inner = torch.nn.functional.gelu(self._dense(h, f"{p}.intermediate.dense"))
-            h = self._norm(h + self._dense(inner, f"{p}.output.dense"), f"{p}.output.LayerNorm")
-        if self.spec.pooling == "mean":
-            weights = mask.unsqueeze(-1).to(h.dtype)
-            pooled = (h * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-        else:
-            pooled = h[:, 0]
-        return torch.nn.functional.normalize(pooled, dim=1)
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        import numpy as np
-        import torch
-
-        encodings = self.tokenizer.encode_batch(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
-        out = np.zeros((len(texts), self.spec.dim), dtype=np.float32)
-        with torch.inference_mode():
-            for start in range(0, len(order), self.batch_size):
-                rows = order[start:start + self.batch_size]
-                width = len(encodings[rows[0]].ids)
-                ids = torch.zeros((len(rows), width), dtype=torch.long)
-                mask = torch.zeros((len(rows), width), dtype=torch.long)
-                for r, i in enumerate(rows):
-                    n = len(encodings[i].ids)
-                    ids[r, :n] = torch.tensor(encodings[i].ids)
-                    mask[r, :n] = 1
-                out[rows] = self._forward(ids, mask).numpy()
-        return out
+    return Encoder(NumpyBert(spec, name), dense_dtype=torch.float32)
 
 
 def int8_dense(bert: Any) -> Any:
@@ -111,12 +49,12 @@ def int8_dense(bert: Any) -> Any:
 
     warnings.filterwarnings("ignore", message=".*quantized tensor creation.*")
     packed = {}
-    for key, weight in bert.w.items():
+    for key, weight in bert.low.items():
         if key.startswith("encoder") and key.endswith(".weight") and weight.dim() == 2:
             prefix = key.removesuffix(".weight")
             scales = (weight.abs().amax(1).clamp(min=1e-8) / 127).double()
             q = torch.quantize_per_channel(weight, scales, torch.zeros(len(scales), dtype=torch.long), 0, torch.qint8)
-            packed[prefix] = torch.ops.quantized.linear_prepack(q, bert.w[prefix + ".bias"])
+            packed[prefix] = torch.ops.quantized.linear_prepack(q, bert.low[prefix + ".bias"])
     plain = bert._dense
 
     def dense(x: Any, prefix: str) -> Any:

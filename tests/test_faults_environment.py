@@ -140,6 +140,8 @@ def test_add_never_overwrites_a_file_it_did_not_create(lib, cli, tmp_path):
 def test_small_wording_and_bounds(lib, cli):
     (lib.home / "paperlab.toml").write_text("[paperlab]\nhttp_retries = 'many'\n")
     assert "must be a whole number" in one_error_line(cli("log"), 2)
+    (lib.home / "paperlab.toml").write_text("[paperlab]\nindex_precision = 'half'\n")
+    assert "must be one of auto, float32, got 'half'" in one_error_line(cli("log"), 2)
     (lib.home / "paperlab.toml").write_text("[paperlab]\nembedding_model = 'hash:64'\n")
     err = one_error_line(cli("add", str(lib.home / "paperlab.toml")))
     assert "not a PDF, not a PDF" not in err and "is not a PDF" in err

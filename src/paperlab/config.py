@@ -20,6 +20,7 @@ CONFIG_NAME = "paperlab.toml"
 DB_NAME = "paperlab.db"
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 DEFAULT_API_URL = "https://export.arxiv.org/api/query"
+PRECISIONS = ("auto", "float32")
 
 # Settings that an environment variable may override: setting name -> variable.
 ENV_OVERRIDES = {
@@ -40,6 +41,7 @@ class Settings:
     chunk_tokens: int = 256
     chunk_overlap: int = 32
     approx_index_above: int = 200_000
+    index_precision: str = "auto"  # "auto": bfloat16 products where the CPU has them; "float32"
     lock_timeout_s: float = 600.0  # how long a writer waits for another one to finish
     user_agent: str = "paperlab/0.1 (+https://github.com/paperlab/paperlab)"
 
@@ -71,7 +73,11 @@ class Settings:
                 what = {"int": "a whole number", "float": "a number", "bool": "true or false"}.get(
                     kind.__name__, "text")
                 raise InvalidInput(f"setting '{key}' in {origin} must be {what}, got {raw!r}") from exc
-        return replace(cls(), **kwargs)
+        settings = replace(cls(), **kwargs)
+        if settings.index_precision not in PRECISIONS:
+            raise InvalidInput(f"setting 'index_precision' in {origin} must be one of "
+                               f"{', '.join(PRECISIONS)}, got {settings.index_precision!r}")
+        return settings
 
 
 def find_home(explicit: Path | None = None, cwd: Path | None = None) -> Path:
@@ -106,5 +112,6 @@ http_retries = 4
 chunk_tokens = 256         # word pieces per chunk (the model's input length)
 chunk_overlap = 32
 approx_index_above = 200000  # vectors; above this an IVF index replaces exact search
+index_precision = "auto"   # "auto": `index` multiplies in bfloat16 where the CPU has it; "float32"
 lock_timeout_s = 600.0     # how long a command that writes waits for another one to finish
 """

@@ -91,8 +91,9 @@ class SentenceTransformerEmbedder:
     and bert_onnx (the same vectors, without importing sentence-transformers), any other by
     sentence-transformers."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, precision: str = "auto") -> None:
         self.name = name
+        self.precision = precision  # config.PRECISIONS: "auto" lets a plain BERT's batches use bfloat16
         self._model: Any = None
         self._tokenizer: Any = None
         self._bert: Any = None
@@ -147,16 +148,25 @@ class SentenceTransformerEmbedder:
         return [tuple(o) for o in enc.offsets]  # type: ignore[misc]
 
     def prepare_batches(self) -> None:
-        """Load what `embed` needs ahead of the first batch: for plain BERT an ONNX Runtime session
-        over the weights (0.7-1.1 s in `index` with the weights' sha256 check and the imports), for
-        any other model sentence-transformers and torch (seconds)."""
+        """Load what `embed` needs ahead of the first batch: for plain BERT, torch with bfloat16
+        products where the CPU multiplies them in hardware and `precision` is "auto"
+        (paperlab.retrieval.bert_torch), else an ONNX Runtime session over the weights (0.7-1.1 s in
+        `index` with the weights' sha256 check and the imports); for any other model
+        sentence-transformers and torch (seconds)."""
         if self.spec is None:
             self.model  # noqa: B018 (the property loads it)
         elif self._bert is None:
             from paperlab.retrieval.bert_onnx import OnnxBert, cores
+            from paperlab.retrieval.bert_torch import TorchBert, bf16_native
 
             if self.name in BUNDLED_NAMES:
                 bundled_model_path()  # the weights' sha256, checked once per process
+            if self.precision == "auto" and bf16_native():
+                try:
+                    self._bert = TorchBert(NumpyBert(self.spec, self.name))
+                    return
+                except (ImportError, OSError):  # no torch: ONNX Runtime in float32 does the same work
+                    pass
             try:
                 self._bert = OnnxBert(NumpyBert(self.spec, self.name), parallel=cores())
             except Exception as exc:  # a broken install raises many kinds of errors
@@ -235,13 +245,13 @@ class OnnxQueryEncoder:
         return np.asarray(rows, dtype=np.float32)
 
 
-def get_embedder(name: str) -> Embedder:
+def get_embedder(name: str, precision: str = "auto") -> Embedder:
     if name.startswith(HASH_PREFIX):
         try:
             return HashEmbedder(int(name[len(HASH_PREFIX):]))
         except ValueError as exc:
             raise PaperlabError(f"'{name}' is not a valid hash embedder; use e.g. hash:256") from exc
-    return SentenceTransformerEmbedder(name)
+    return SentenceTransformerEmbedder(name, precision)
 
 
 WORKLOADS = ("query", "queries", "few", "batch")

@@ -266,7 +266,7 @@ def _index_library(
 ) -> IndexReport:
     """The stages of indexing, in order: read and chunk, embed, then the vector and keyword files."""
     database = lib.db
-    embedder = embedder or get_embedder(lib.settings.embedding_model)
+    embedder = embedder or get_embedder(lib.settings.embedding_model, lib.settings.index_precision)
     report = IndexReport()
     if get_meta(database, "index_model") not in (None, embedder.name):
         rebuild = True  # a model change re-embeds everything
