@@ -13,6 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 # a sentence ends at . ! or ? before a capital, a digit or an opening bracket, or at a paragraph break
@@ -44,11 +45,34 @@ def sentences(text: str) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-def term_pattern(term: str) -> re.Pattern[str]:
-    """A query word as it may appear: at a word start, with any ending ("layer" finds "layers",
+def stem(term: str) -> str:
+    """A query word as it may begin a word of the text, with any ending ("layer" finds "layers",
     "normalization" finds "normalizing"): words of six letters or more lose their last two."""
-    stem = term[:-2] if len(term) >= 6 and term.isalpha() else term
-    return re.compile(r"(?<![^\W_])" + re.escape(stem), re.IGNORECASE)
+    return term[:-2] if len(term) >= 6 and term.isalpha() else term
+
+
+@lru_cache(maxsize=64)
+def _query(terms: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
+    """One pattern for all the query's words at a word start, longest first, and their stems."""
+    stems = tuple(stem(t).lower() for t in terms)
+    if not any(stems):
+        return None
+    order = sorted({s for s in stems if s}, key=len, reverse=True)
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, order)) + ")", re.IGNORECASE), stems
+
+
+def _found(text: str, spans: list[tuple[int, int]], query: tuple[re.Pattern[str], tuple[str, ...]]) -> list[set[int]]:
+    """The query words (their indexes) each sentence holds: one scan of the text."""
+    pattern, stems = query
+    starts = [a for a, _ in spans]
+    found: list[set[int]] = [set() for _ in spans]
+    for m in pattern.finditer(text):
+        s = bisect_right(starts, m.start()) - 1
+        if s < 0 or m.start() >= spans[s][1]:
+            continue
+        word = m.group().lower()
+        found[s].update(i for i, x in enumerate(stems) if x and word.startswith(x))  # "norm" in "normaliz"
+    return found
 
 
 def parse_breaks(value: str) -> list[tuple[int, int]]:
@@ -75,11 +99,13 @@ def locate(rows: Sequence[Mapping[str, Any]], terms: Sequence[str], weights: Seq
            width: int = 240) -> Located:
     """The best sentence of a passage's chunks (rows of chunk_details, in reading order) for these
     query words and their weights, with its page and a snippet of about `width` characters."""
-    patterns = [term_pattern(t) for t in terms]
+    query = _query(tuple(terms))
     best: tuple[float, int, int] | None = None  # (score, row, sentence)
     cut = [sentences(row["text"]) for row in rows]
     for r, (row, spans) in enumerate(zip(rows, cut, strict=True)):
-        found = [{i for i, p in enumerate(patterns) if p.search(row["text"], a, b)} for a, b in spans]
+        if query is None:
+            break
+        found = _found(row["text"], spans, query)
         for s, own in enumerate(found):
             if not own:
                 continue  # the cited sentence holds a query word itself
@@ -91,18 +117,17 @@ def locate(rows: Sequence[Mapping[str, Any]], terms: Sequence[str], weights: Seq
             score = sum(weights[i] for i in own) / length + NEIGHBOUR * sum(weights[i] for i in near - own)
             if score > 0 and (best is None or score > best[0]):
                 best = (score, r, s)
-    if best is None:
+    if best is None or query is None:
         pages = {int(row["page_start"]) for row in rows} | {int(row["page_end"]) for row in rows}
         text = " ".join(rows[0]["text"].split())
         return Located(pages.pop() if len(pages) == 1 else None,
                        text[:width] + ("..." if len(text) > width else ""), 0.0)
     score, r, s = best
     row, spans = rows[r], cut[r]
-    return Located(page_at(row, spans[s][0]), _around(row["text"], spans, s, width, patterns), score)
+    return Located(page_at(row, spans[s][0]), _around(row["text"], spans, s, width, query[0]), score)
 
 
-def _around(text: str, spans: list[tuple[int, int]], s: int, width: int,
-            patterns: Sequence[re.Pattern[str]]) -> str:
+def _around(text: str, spans: list[tuple[int, int]], s: int, width: int, pattern: re.Pattern[str]) -> str:
     """Sentence s with as many of its neighbours as fit in `width` (the next one first); a sentence
     longer than that is cut to the window that starts a little before its first query word."""
     def flat(a: int, b: int) -> str:
@@ -122,8 +147,8 @@ def _around(text: str, spans: list[tuple[int, int]], s: int, width: int,
     before = "..." if first > 0 else ""
     after = "..." if last + 1 < len(spans) else ""
     if len(piece) > width:
-        hits = [m.start() for p in patterns for m in [p.search(piece)] if m]
-        start = max(0, min(hits, default=0) - width // 4)
+        hit = pattern.search(piece)
+        start = max(0, (hit.start() if hit else 0) - width // 4)
         start = piece.rfind(" ", 0, start) + 1 if start else 0
         end = piece.rfind(" ", start, start + width)
         end = start + width if end <= start else end

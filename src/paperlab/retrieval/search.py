@@ -189,11 +189,13 @@ def search(
     if mode in ("semantic", "hybrid"):
         rankings.append(searcher.semantic.ranking(query, depth, allowed))
     fused = rrf(rankings)
-    details = store.chunk_details(database, [cid for cid, _ in fused])
+    passages = merge_passages(fused, store.chunk_places(database, [cid for cid, _ in fused]), k,
+                              filters.references)
+    details = store.chunk_details(database, [cid for ids, _ in passages for cid in ids])
     terms = query_terms(query)
     weights = searcher.keyword.weights(terms)
     hits = []
-    for rank, (ids, score) in enumerate(merge_passages(fused, details, k, filters.references), start=1):
+    for rank, (ids, score) in enumerate(passages, start=1):
         rows = [details[cid] for cid in sorted(ids)]
         best = details[ids[0]]
         where = locate([best], terms, weights)
@@ -208,7 +210,7 @@ def search(
 
 
 def merge_passages(
-    fused: list[tuple[int, float]], details: dict[int, dict[str, Any]], k: int, references: bool,
+    fused: list[tuple[int, float]], places: dict[int, dict[str, Any]], k: int, references: bool,
 ) -> list[tuple[list[int], float]]:
     """The best `k` passages: a hit next to (or overlapping) a better one of the same item and source
     joins it instead of taking a place of its own. Chunk ids of one item are consecutive in reading
@@ -217,11 +219,11 @@ def merge_passages(
     passages: list[tuple[list[int], float]] = []
     owner: dict[int, int] = {}  # chunk id -> its passage
     for position, (cid, score) in enumerate(fused):
-        row = details.get(cid)
+        row = places.get(cid)
         if row is None or (row["zone"] == "references" and not references):
             continue
         near = [owner[n] for n in (cid - 1, cid + 1) if n in owner
-                and details[n]["item_id"] == row["item_id"] and details[n]["source"] == row["source"]]
+                and places[n]["item_id"] == row["item_id"] and places[n]["source"] == row["source"]]
         if near and position < 3 * k:
             passages[near[0]][0].append(cid)
             owner[cid] = near[0]

@@ -116,6 +116,17 @@ def paper_pages(db: Database, item_id: str) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in db.execute(sql, [item_id]).fetchall()]
 
 
+def chunk_places(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Whose chunks these are and where (item, source, zone): what merging hits needs, without
+    reading their text."""
+    out: dict[int, dict[str, Any]] = {}
+    for part, marks in in_batches(ids):
+        for cid, item_id, source, zone in db.execute(
+                f"SELECT id, item_id, source, zone FROM chunks WHERE id IN ({marks})", part):
+            out[cid] = {"item_id": item_id, "source": source, "zone": zone}
+    return out
+
+
 def chunk_details(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for part, marks in in_batches(ids):
