@@ -42,6 +42,24 @@ def stated(sentence: str) -> set[tuple[str, object]]:
      {("n_layers", 6.0), ("d_model", 512.0), ("d_ff", 2048.0)}),
     # a bare 105 stays 105: nothing says it was 10^5
     ("We use a mini-batch size of 105.", {("batch_size", 105.0)}),
+    # the common ways of naming a setting before its value
+    ("The maximum learning rate is set to 4.2 \u00d7 10\u22124, and the gradient clipping norm is set to 1.0.",
+     {("learning_rate", 0.00042), ("grad_clip", 1.0)}),
+    ("We set the number of Transformer layers to 28 and the hidden dimension to 2048.",
+     {("n_layers", 28.0), ("d_model", 2048.0)}),
+    ("The total number of training steps is set to 106,449.", {("steps", 106449.0)}),
+    ("We use a linear warm-up of 2000 steps and 12 attention heads.", {("warmup_steps", 2000.0), ("n_heads", 12.0)}),
+    ("We use a learning rate of 4e \u22124 for all models.", {("learning_rate", 0.0004)}),
+    ("The batch size is 4M tokens.", {("batch_size", 4e6)}),
+    ("The weight decay \u03bb = 0.027 throughout.", {("weight_decay", 0.027)}),
+    # betas as PDFs give them: mathematical italic, a pair, after their values
+    ("We use Adam with hyper-parameters set to \U0001d6fd1 = 0.9, \U0001d6fd2 = 0.95.",
+     {("optimizer", "Adam"), ("beta1", 0.9), ("beta2", 0.95)}),
+    ("We set the hyper-parameter \u03b2 to be (0.9, 0.98).", {("beta1", 0.9), ("beta2", 0.98)}),
+    ("We use 0.9 and 0.95 for Adam \u03b21 and \u03b22 respectively.", {("beta1", 0.9), ("beta2", 0.95)}),
+    # a rate written as a percentage is a rate, not 50
+    ("Dropout (50%) is used in the first two fc layers.", {("dropout", 0.5)}),
+    ("We apply 50% dropout to the inputs.", {("dropout", 0.5)}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected
@@ -55,6 +73,15 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
 ])
 def test_what_is_not_a_setting(sentence):
     assert stated(sentence) == set()
+
+
+def test_a_symbol_defined_anywhere_in_the_paper_names_a_bare_assignment():
+    pages = [(2, "Let the learning rate \u03b7 be shared by all layers."),
+             (5, "We use \u03b7 = 0.01, \u03c4 = 0.07 and \u03b1 = 0.5 in all runs."),
+             (6, "The softmax temperature \u03c4 sharpens the distribution.")]
+    found = {(h.name, h.value, h.page) for h in find(pages)}
+    # η defined before, τ after; α is never defined, so its value is no setting
+    assert found == {("learning_rate", 0.01, 5), ("temperature", 0.07, 5)}
 
 
 def test_each_value_knows_its_page_sentence_and_experiment():

@@ -2,14 +2,20 @@
 constants, schedule, warmup, training length, regularisation, model sizes, each with its page, its
 sentence and the experiment it belongs to.
 
+A setting is read where its common name meets a value ("the hidden dimension to 2048", "12 attention
+heads", "weight decay λ = 0.1"), and through the paper's symbol table: a symbol named with a setting
+anywhere ("the learning rate η", "τ denotes the temperature") makes a bare "η = 0.01" that setting.
+
 PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
-`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `1e-4`, `1,000,000`. A bare `105` stays
+`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` 4,000,000, `1e-4`, `4e −4`,
+`1,000,000`. A bare `105` stays
 105: without a minus sign or a multiplication before it, nothing says it was an exponent.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from paperlab.errors import InvalidInput
@@ -20,8 +26,8 @@ from paperlab.store.items import get_item
 # One number as papers typeset it; the groups are read by `number()`.
 NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4
        r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
-       r"|(?P<sci>\d+(?:\.\d+)?[eE][−+-]?\d+)"                                # 1e-4, 5e-5
-       r"|(?P<k>\d+(?:\.\d+)?)[kK](?![a-zA-Z])"                               # 64k
+       r"|(?P<sci>\d+(?:\.\d+)?[eE]\s?[−+-]?\d+)"                             # 1e-4, 5e-5, 4e −4
+       r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMB])(?![a-zA-Z])"                    # 64k, 4M, 2B
        r"|(?P<plain>\d{1,3}(?:,\d{3})+(?!\d)|\d*\.\d+|\d+))")                 # 1,000,000  0.0001  512
 
 
@@ -39,9 +45,9 @@ def _number(match: re.Match[str], group: str) -> float:
     if g("e2"):
         return float(10 ** int(g("e2")))
     if g("sci"):
-        return float(g("sci"))
+        return float(g("sci").replace(" ", ""))
     if g("k"):
-        return float(g("k")) * 1000
+        return float(g("k")) * {"K": 1e3, "M": 1e6, "B": 1e9}[g("unit").upper()]
     return float(g("plain").replace(",", ""))
 
 
@@ -52,30 +58,83 @@ def _v(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern.replace("{v}", value), re.IGNORECASE)
 
 
+# How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
+# A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06".
+SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
+IS = (r"(?:(?:\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
+      r"|\s+(?:(?:is|was|are|were)\s+)?(?:(?:set|fixed|chosen|starts?|started)\s+)?"
+      r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
+      r"\s+(?:an?\s+|about\s+|approximately\s+|around\s+)?|\s+)")
+# A setting's name as papers write it, the common forms only: (setting, name), named before its value.
+NAMES = [
+    ("learning_rate", r"(?:(?:peak|maximal|maximum|max|base|initial)\s+)?(?:learning[\s-]rates?|LR)"),
+    ("batch_size", r"(?:(?:global|total)\s+)?(?:mini-?)?batch[\s-]?sizes?"),
+    ("warmup_steps", r"(?:number\s+of\s+)?warm-?up\s+(?:steps|updates|iterations)"),
+    ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depth)"),
+    ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model"),
+    ("n_heads", r"number\s+of\s+(?:attention\s+)?heads"),
+    ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
+    ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
+    ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size)"),
+    ("grad_clip", r"(?:global\s+)?gradient(?:\s+norm)?\s+clipping(?:\s+norm|\s+threshold)?(?:\s+at\s+a\s+threshold)?"
+                  r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"),
+    ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
+    ("dropout", r"dropout(?:\s+(?:rate|probability))?"),
+    ("vocab_size", r"vocabulary(?:\s+size)?"),
+    ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
+    ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
+    ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs"),
+    ("temperature", r"(?:softmax\s+)?temperature"),
+    ("queue_size", r"queue\s+(?:size|length)"),
+]
+# Named after its value: "28 layers", "1000 warmup steps".
+AFTER = [
+    ("n_layers", r"{v}\s+(?:transformer\s+|hidden\s+)?layers\b"),
+    ("n_heads", r"{v}\s+(?:attention\s+)?heads\b"),
+    ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
+    ("warmup_steps", r"warm-?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
+    ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
+]
+
 # name -> patterns whose `v` group is the value; order: the most specific first.
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
-    "learning_rate": [_v(r"learning rates? (?:of |was |is |= ?|starts? (?:from|at) |set to |to )?(?:an? )?{v}"),
-                      _v(r"\blr\s*=\s*{v}")],
-    "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:size )?(?:of |= ?|was |is )?{v}"),
-                   _v(r"(?:mini-?)?batch(?:es)? of {v}"), _v(r"(?:mini-?)?batch size (?:of )?{v}"),
+    "learning_rate": [_v(r"\blr\s*=\s*{v}")],
+    "batch_size": [_v(r"(?:mini-?)?batch(?:es)? of {v}"),
                    _v(r"{v} (?:examples|images|sequences) per (?:mini-?)?batch")],
-    "momentum": [_v(r"momentum (?:of |= ?|was |is )?{v}")],
-    "weight_decay": [_v(r"weight decay (?:of |= ?|was |is )?{v}")],
-    "beta1": [_v(r"(?:β|beta)\s?_?1\s*=\s*{v}")],
-    "beta2": [_v(r"(?:β|beta)\s?_?2\s*=\s*{v}")],
+    "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}")],
+    "beta2": [_v(r"(?:β|beta)\s?_?2" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s+(?:set\s+)?to\s+[\d.]+,?\s+and\s+"
+                                                      r"(?:β|beta)\s?_?2\s+to\s+{v}")],
     "eps": [_v(r"(?:ϵ|ε|epsilon)\s*=\s*{v}")],
-    "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}"),
-                     _v(r"warm-?up (?:over|for) (?:the first )?{v} (?:steps|updates|iterations)")],
-    "dropout": [_v(r"p_?drop\s*=\s*{v}"), _v(r"dropout (?:rate |probability )?(?:of |= ?|was |is )?{v}")],
+    "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}")],
+    "dropout": [_v(r"p_?drop\s*=\s*{v}")],
     "label_smoothing": [_v(r"label smoothing (?:of (?:value )?)?(?:(?:ϵ|ε)\s?ls\s*=\s*)?{v}")],
     "steps": [_v(r"(?:for|trained for|train for) {v} (?:training )?steps")],
     "iterations": [_v(r"(?:at|for|up to|terminate training at) {v} iterations")],
     "epochs": [_v(r"(?:for|trained for|train for) {v} epochs")],
-    "n_layers": [_v(r"\bN\s*=\s*{v} identical layers"), _v(r"\bwith {v} layers")],
-    "d_model": [_v(r"d_?model\s*=\s*{v}"), _v(r"\bwidth {v}")],
-    "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention"), _v(r"{v} (?:attention )?heads")],
-    "d_ff": [_v(r"d_?ff\s*=\s*{v}")],
+    "n_layers": [_v(r"\bN\s*=\s*{v} identical layers")],
+    "d_model": [_v(r"\bwidth {v}")],
+    "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention")],
 }
+for _name, _phrase in NAMES:
+    PATTERNS.setdefault(_name, []).append(_v(r"\b(?:" + _phrase + ")" + IS + r"{v}"))
+for _name, _phrase in AFTER:
+    PATTERNS.setdefault(_name, []).append(_v(r"(?<![\w.])" + _phrase))
+# "β = 0.9, 0.95", "(β1, β2) = (0.9, 0.95)", "0.9 and 0.95 for Adam β1 and β2"
+BETAS = re.compile(r"(?:\(?(?:β|beta)\s?_?1\s*,\s*(?:β|beta)\s?_?2\)?|(?:β|beta)s?)"
+                   r"(?:\s*=\s*|\s+(?:to\s+be|to|of|are|is)\s+)\(?(?P<a>0?\.\d+)\s*,\s*(?P<b>0?\.\d+)"
+                   r"|(?P<c>0?\.\d+)\s*(?:,|and)\s*(?P<d>0?\.\d+)\s+for\s+(?:\w+\s+)?(?:β|beta)\s?_?1\s+and\s+(?:β|beta)\s?_?2",
+                   re.IGNORECASE)
+# A rate written as a percentage: "50% dropout", "dropout (50%)", "a dropout rate of 10%".
+PERCENT_DROPOUT = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s?%\s+dropout|dropout(?:\s+(?:rate|probability))?"
+                             r"(?:\s+of|\s*\(|\s+is|\s+was)?\s*(?P<b>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
+# The symbol table: a setting named with its symbol ("the learning rate η", "a temperature (τ)",
+# "η denotes the learning rate") makes a bare "η = 0.01" elsewhere in the paper that setting.
+_PHRASES = "|".join(f"(?P<{name}_{n}>{phrase})" for n, (name, phrase) in enumerate(NAMES))
+DEFINES = re.compile(r"\b(?:" + _PHRASES + r")\s*(?:,\s*|\(\s*)?(?:(?:denoted|written)\s+(?:by|as)\s+)?"
+                     r"(?P<symbol>" + SYMBOL + r")(?![\w=])(?!\s*=)"
+                     r"|(?P<symbol2>" + SYMBOL + r")\s+(?:is|denotes|represents)\s+the\s+(?:" +
+                     _PHRASES.replace("(?P<", "(?P<b_") + ")", re.IGNORECASE)
+ASSIGNS = re.compile(r"(?<![\w.])(?P<s>" + SYMBOL + r")\s*=\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?!\s*%)")
 MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?P<a_") + r")(?: and (" +
                         NUM.replace("(?P<", "(?P<b_") + r"))? iterations", re.IGNORECASE)
 # An optimizer is a setting when the paper says it used it ("We use SGD", "trained with Adam", "the
@@ -94,7 +153,9 @@ _SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z•(])")
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCE.split(" ".join(text.split())) if s]
+    """The text's sentences, in NFKC form: a PDF's mathematical italic 𝛽 is β, a ligature two letters."""
+    text = unicodedata.normalize("NFKC", " ".join(text.split()))
+    return [s for s in _SENTENCE.split(text) if s]
 
 
 def _setup(sentence: str, context: str) -> str:
@@ -103,30 +164,57 @@ def _setup(sentence: str, context: str) -> str:
     return found[0] if found else ""
 
 
+def symbols(paper: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+    """symbol -> [(sentence index, setting)] of the paper's definitions, in reading order."""
+    table: dict[str, list[tuple[int, str]]] = {}
+    for at, sentence in enumerate(paper):
+        for m in DEFINES.finditer(sentence):
+            named = next(k for k, v in m.groupdict().items() if v and not k.startswith("symbol"))
+            setting = named.removeprefix("b_").rsplit("_", 1)[0]
+            table.setdefault(m.group("symbol") or m.group("symbol2"), []).append((at, setting))
+    return table
+
+
+def meaning(table: dict[str, list[tuple[int, str]]], symbol: str, at: int) -> str | None:
+    """What a symbol stands for at a sentence: the last definition before it, else the first after."""
+    found = table.get(symbol, [])
+    before = [setting for where, setting in found if where <= at]
+    return before[-1] if before else (found[0][1] if found else None)
+
+
 def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
     """Every hyperparameter stated in the text, in reading order; the same value on the same page
     once."""
     out: list[Hparam] = []
     seen: set[tuple[str, object, int]] = set()
     context = ""
-    for page, text in pages:
-        for sentence in sentences(text):
-            found: list[tuple[str, float | str]] = []
-            for name, patterns in PATTERNS.items():
-                for pattern in patterns:
-                    for m in pattern.finditer(sentence):
-                        found.append((name, number(m, "v_")))
-            found += [("optimizer", m.group(1) or m.group(2)) for m in OPTIMIZERS.finditer(sentence)]
-            found += [("schedule", name) for name, pattern in SCHEDULES if pattern.search(sentence)]
-            for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
-                steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
-                found.append(("milestones", ",".join(f"{x:g}" for x in steps)))
-            for name, value in found:
-                if (name, value, page) in seen:
-                    continue
-                seen.add((name, value, page))
-                out.append(Hparam(name, value, page, sentence[:300], _setup(sentence, context)))
-            context = (context + " " + sentence)[-2000:]
+    paper = [(page, sentence) for page, text in pages for sentence in sentences(text)]
+    table = symbols(sentence for _, sentence in paper)
+    for at, (page, sentence) in enumerate(paper):
+        found: list[tuple[str, float | str]] = []
+        for name, patterns in PATTERNS.items():
+            for pattern in patterns:
+                for m in pattern.finditer(sentence):
+                    found.append((name, number(m, "v_")))
+        found += [("optimizer", m.group(1) or m.group(2)) for m in OPTIMIZERS.finditer(sentence)]
+        found += [("schedule", name) for name, pattern in SCHEDULES if pattern.search(sentence)]
+        found += [("dropout", float(f"{float(m.group('a') or m.group('b')) / 100:.6g}"))
+                  for m in PERCENT_DROPOUT.finditer(sentence)]
+        for m in BETAS.finditer(sentence):
+            found += [("beta1", float(m.group("a") or m.group("c"))), ("beta2", float(m.group("b") or m.group("d")))]
+        for m in ASSIGNS.finditer(sentence):  # "η = 0.01", η defined as the learning rate
+            meant = meaning(table, m.group("s"), at)
+            if meant:
+                found.append((meant, number(m, "v_")))
+        for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
+            steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
+            found.append(("milestones", ",".join(f"{x:g}" for x in steps)))
+        for name, value in found:
+            if (name, value, page) in seen:
+                continue
+            seen.add((name, value, page))
+            out.append(Hparam(name, value, page, sentence[:300], _setup(sentence, context)))
+        context = (context + " " + sentence)[-2000:]
     return out
 
 

@@ -1,0 +1,60 @@
+"""The training settings of the shared corpus's labels that `replicate` reads from each paper, the
+held-out part first.
+
+    python bench/corpus_setup.py [../shared/data/corpus]
+
+A label counts as found when a setting of its name (`lr_schedule` is paperlab's `schedule`) and value
+is read on its page; "value at its page" ignores the name. Precision: the settings read whose value
+some label of that page holds (labels are not exhaustive, so this is a floor). The held-out part is
+every third paper by name, from the third, as in bench/corpus_numbers.py: keep it out of tuning.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from corpus_numbers import CORPUS, held_out
+
+from paperlab.replicate.hparams import find
+from paperlab.retrieval.pdf import extract_pages
+
+ALIASES = {"lr_schedule": "schedule"}
+
+
+def same(a: object, b: object) -> bool:
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
+    return str(a).strip().lower() == str(b).strip().lower()
+
+
+def main() -> None:
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
+    names = sorted(p.stem for p in (corpus / "labels").glob("*.json"))
+    if not names:
+        sys.exit(f"no labels in {corpus}/labels")
+    held = held_out(names)
+    parts = {part: {"labels": 0, "found": 0, "value at its page": 0, "read": 0, "read and labelled": 0}
+             for part in ("held-out", "development")}
+    for name in names:
+        labels = json.loads((corpus / "labels" / f"{name}.json").read_text())["hyperparameters"]
+        read = find((p.number, p.text) for p in extract_pages(corpus / "pdfs" / f"{name}.pdf"))
+        part = parts["held-out" if name in held else "development"]
+        for label in labels:
+            at_page = [h for h in read if h.page == label["page"] and same(h.value, label["value"])]
+            part["labels"] += 1
+            part["value at its page"] += bool(at_page)
+            part["found"] += any(h.name == ALIASES.get(label["name"], label["name"]) for h in at_page)
+        part["read"] += len(read)
+        part["read and labelled"] += sum(
+            any(label["page"] == h.page and same(h.value, label["value"]) for label in labels) for h in read)
+    for label, p in parts.items():
+        print(f"{label}: {p['labels']} labelled settings: {p['found']} found with their name "
+              f"({p['found'] / max(1, p['labels']):.0%}), {p['value at its page']} by value at their page "
+              f"({p['value at its page'] / max(1, p['labels']):.0%}); {p['read']} read, "
+              f"{p['read and labelled']} of them labelled ({p['read and labelled'] / max(1, p['read']):.0%})")
+
+
+if __name__ == "__main__":
+    main()
