@@ -22,12 +22,17 @@ def held_out(names: list[str]) -> set[str]:
     return set(sorted(names)[2::3])
 
 
-def main() -> None:
-    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
+def papers(corpus: Path) -> tuple[list[str], set[str]]:
+    """The corpus's paper names, sorted, and the held-out ones among them; exits if it has none."""
     names = sorted(p.stem for p in (corpus / "labels").glob("*.json"))
     if not names:
         sys.exit(f"no labels in {corpus}/labels")
-    held = held_out(names)
+    return names, held_out(names)
+
+
+def main() -> None:
+    corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
+    names, held = papers(corpus)
     parts: dict[str, list] = {"held-out": [0, 0, 0, []], "development": [0, 0, 0, []]}
     for name in names:
         labels = json.loads((corpus / "labels" / f"{name}.json").read_text())

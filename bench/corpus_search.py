@@ -18,7 +18,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from corpus_numbers import CORPUS, held_out
+from corpus_numbers import CORPUS, papers
 
 from paperlab.library import Library, init_library, open_library
 from paperlab.retrieval.search import Searcher, search
@@ -56,13 +56,10 @@ def main() -> None:
     parser.add_argument("corpus", nargs="?", type=Path, default=CORPUS)
     parser.add_argument("--home", type=Path, default=CACHE)
     args = parser.parse_args()
-    names = sorted(p.stem for p in (args.corpus / "labels").glob("*.json"))
-    if not names:
-        sys.exit(f"no labels in {args.corpus}/labels")
+    names, held = papers(args.corpus)
     ids = build(args.home, args.corpus, names)
     lib = open_library(args.home)
     searcher = Searcher(lib)
-    held = held_out(names)
     results: dict[str, dict[str, list[tuple[int | None, int | None]]]] = {"held-out": {}, "development": {}}
     for name in names:
         labels = json.loads((args.corpus / "labels" / f"{name}.json").read_text())

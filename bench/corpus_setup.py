@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from corpus_numbers import CORPUS, held_out
+from corpus_numbers import CORPUS, papers
 
 from paperlab.replicate.hparams import find
 from paperlab.retrieval.pdf import extract_pages
@@ -31,10 +31,7 @@ def same(a: object, b: object) -> bool:
 
 def main() -> None:
     corpus = Path(sys.argv[1]) if len(sys.argv) > 1 else CORPUS
-    names = sorted(p.stem for p in (corpus / "labels").glob("*.json"))
-    if not names:
-        sys.exit(f"no labels in {corpus}/labels")
-    held = held_out(names)
+    names, held = papers(corpus)
     parts = {part: {"labels": 0, "found": 0, "value at its page": 0, "read": 0, "read and labelled": 0}
              for part in ("held-out", "development")}
     for name in names:
