@@ -195,6 +195,15 @@ def test_a_passage_that_cannot_tell_its_page_cites_none():
     assert locate([_row(text, 7, 7)], ["zeta"], [1.0]).page == 7
 
 
+def test_a_notes_snippet_is_the_entry_that_matches_without_its_markdown_marks():
+    text = "# Grokking\n\n## Key learnings\n- Weight decay is what makes grokking fast\n- Train longer\n\n" \
+           "## Notes\n### 2026-12-05\nBackprop through a 2-layer transformer is enough."
+    out = locate([_row(text, 0, 0)], ["backprop"], [1.0])
+    assert "Backprop through a 2-layer transformer is enough." in out.snippet
+    assert "#" not in out.snippet and "- " not in out.snippet
+    assert locate([_row(text, 0, 0)], ["decay"], [1.0], width=60).snippet.startswith("...Weight decay is what")
+
+
 def test_a_long_sentence_is_cut_to_the_window_around_its_query_words():
     filler = " ".join(f"w{i}" for i in range(200))
     text = f"It starts here. The {filler} grokking needs weight decay and delay {filler}. End here."

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-# a sentence ends at . ! or ? before a capital, a digit or an opening bracket, or at a paragraph break
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n")
+# a sentence ends at . ! or ? before a capital, a digit or an opening bracket, at a paragraph break,
+# and (in notes) before a Markdown heading or list item
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[\"'(\[]?[A-Z0-9])|\n\s*\n|\n(?=[ \t]*(?:#{1,6}|[-*+])\s)")
+_MARKUP = re.compile(r"(?m)^[ \t]*(?:#{1,6}|[-*+])[ \t]+")  # heading and list marks, not shown
 # abbreviations a paper's sentences go on after ("Fig. 2", "et al. (2019)", "e.g. Adam")
 _ABBREVIATION = re.compile(r"(?:\b(?:figs?|eqs?|secs?|tabs?|al|e\.g|i\.e|cf|vs|resp|approx|refs?|alg|app|ch"
                            r"|no|nos|vol|pp?)|\b[A-Z])\.$", re.IGNORECASE)
@@ -119,7 +121,7 @@ def locate(rows: Sequence[Mapping[str, Any]], terms: Sequence[str], weights: Seq
                 best = (score, r, s)
     if best is None or query is None:
         pages = {int(row["page_start"]) for row in rows} | {int(row["page_end"]) for row in rows}
-        text = " ".join(rows[0]["text"].split())
+        text = " ".join(_MARKUP.sub("", rows[0]["text"]).split())
         return Located(pages.pop() if len(pages) == 1 else None,
                        text[:width] + ("..." if len(text) > width else ""), 0.0)
     score, r, s = best
@@ -131,13 +133,18 @@ def _around(text: str, spans: list[tuple[int, int]], s: int, width: int, pattern
     """Sentence s with as many of its neighbours as fit in `width` (the next one first); a sentence
     longer than that is cut to the window that starts a little before its first query word."""
     def flat(a: int, b: int) -> str:
-        return " ".join(text[a:b].split())
+        return " ".join(_MARKUP.sub("", text[a:b]).split())
+
+    def heading(i: int) -> bool:  # a notes heading is not a neighbour: the result shows its section
+        return text[spans[i][0]:spans[i][1]].lstrip().startswith("#")
 
     first = last = s
     while True:
         grown = False
         for nxt in ((first, last + 1), (first - 1, last)):
-            if nxt[0] >= 0 and nxt[1] < len(spans) and len(flat(spans[nxt[0]][0], spans[nxt[1]][1])) <= width:
+            added = nxt[1] if nxt[1] != last else nxt[0]
+            if nxt[0] >= 0 and nxt[1] < len(spans) and not heading(added) \
+                    and len(flat(spans[nxt[0]][0], spans[nxt[1]][1])) <= width:
                 first, last = nxt
                 grown = True
                 break
