@@ -7,7 +7,7 @@ bench/corpus_numbers.py) is printed first: keep it out of tuning.
     python bench/corpus_search.py [../shared/data/corpus] [--home DIR]
 
 The library is built once in DIR (default .bench-cache/corpus-library) with the default model and
-reused; delete it to rebuild after a change to extraction or chunking.
+reused (indexed again each run, which costs seconds when nothing changed).
 """
 
 from __future__ import annotations
@@ -27,13 +27,17 @@ CACHE = Path(__file__).resolve().parents[1] / ".bench-cache" / "corpus-library"
 
 
 def build(home: Path, corpus: Path, names: list[str]) -> dict[str, str]:
-    """The library of the corpus's papers (made once), and each paper's item id."""
-    ids_file = home / "corpus-ids.json"
-    if ids_file.exists():
-        return json.loads(ids_file.read_text())
+    """The library of the corpus's papers (made once, then indexed again: a no-op unless extraction
+    or chunking changed, which re-chunks without re-embedding), and each paper's item id."""
     from paperlab.log.items import add
     from paperlab.retrieval.ingest import index_library
 
+    ids_file = home / "corpus-ids.json"
+    if ids_file.exists():
+        lib = open_library(home)
+        index_library(lib)
+        lib.close()
+        return json.loads(ids_file.read_text())
     lib, _ = init_library(home)
     ids = {name: add(lib, str(corpus / "pdfs" / f"{name}.pdf"), lookup=False, force=True).id for name in names}
     report = index_library(lib)

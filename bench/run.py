@@ -476,6 +476,24 @@ def bench_real_papers() -> None:
                 report(f"before: SciFact {mode} nDCG@10", ndcg, f"recall@100 {recall}")
 
 
+def bench_corpus() -> None:
+    """The shared corpus (26 labelled real papers): the held-out part (every third paper by name,
+    never tuned on) comes first in each script's output."""
+    print("Papers paperlab was not written against (../shared/data/corpus), held-out part first")
+    for script, what in (("corpus_setup.py", "training settings read at their page"),
+                         ("corpus_numbers.py", "headline numbers proposed at their page"),
+                         ("corpus_search.py", "78 questions asked of a library of the 26 papers")):
+        print(f"  {what} (bench/{script}):")
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / script)], capture_output=True, text=True,
+                              check=True, cwd=ROOT / "bench")
+        out = done.stdout
+        if script == "corpus_search.py":
+            out = "\n".join(f"{part}: " + ", ".join(f"{k} {v}" for k, v in figures.items())
+                            for part, figures in json.loads(out).items())
+        for line in out.strip().splitlines():
+            print(f"    {line}", flush=True)
+
+
 def main() -> None:
     CACHE.mkdir(exist_ok=True)
     # A user's Python caches compiled modules; a shell that turns that off (as this machine's does)
@@ -488,6 +506,10 @@ def main() -> None:
         steps += [bench_paper_setup, bench_real_papers]
     else:
         print(f"(skipping the paper's setup: {SHARED / 'data' / 'papers'} not found)")
+    if (SHARED / "data" / "corpus").exists():
+        steps.append(bench_corpus)
+    else:
+        print(f"(skipping the corpus: {SHARED / 'data' / 'corpus'} not found)")
     if SCIFACT.exists():
         steps.append(bench_quality)
     else:
