@@ -119,3 +119,33 @@ def test_a_placeholder_without_a_value_is_an_error_not_left_in_the_project(tmp_p
         render(template, {"title": "Grokking", "link": "https://arxiv.org/abs/2201.02177"})
     template.write_text("# {{ title }}\n")
     assert render(template, {"title": "A {{ title }} with braces"}) == "# A {{ title }} with braces\n"
+
+
+DETECTION = ("We train a one-stage object detection model on COCO from an ImageNet backbone. The "
+             "detector predicts a bounding box and a class for every anchor box; object detection "
+             "quality is measured as box AP. Our detector runs in real time.")
+
+
+def test_a_kind_of_paper_no_template_trains_gets_no_template():
+    from paperlab.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"no template fits: the paper reads as object detection .*"
+                                           r"choose one anyway with --template"):
+        choose(DETECTION)
+    # a classification paper that mentions detection in passing still gets its template
+    text = "We classify ImageNet images with a convolutional network; top-1 error. " * 3 + DETECTION[:60]
+    assert choose(text).template.name == "image-classification"
+
+
+def test_scaffold_says_no_template_fits_and_notes_a_chosen_one(lib, cli, tmp_path):
+    from paperlab.samples import SamplePaper, write_paper_pdf
+
+    paper = SamplePaper("2301.00002", 1, "A Real-Time Detector", ["A. Author"], DETECTION,
+                        [("1 Method", DETECTION), ("2 Experiments", DETECTION)])
+    assert cli("add", str(write_paper_pdf(paper, tmp_path / "det.pdf")), "--no-lookup").exit_code == 0
+    out = cli("replicate", "scaffold", paper.arxiv_id)
+    assert out.exit_code == 2 and "no template fits" in out.stderr and "object detection" in out.stderr
+    assert not (lib.replications_dir / paper.arxiv_id).exists()
+    out = cli("replicate", "scaffold", paper.arxiv_id, "--template", "image-classification")
+    assert out.exit_code == 0, out.stderr
+    assert "Note: the paper reads as object detection" in out.stdout

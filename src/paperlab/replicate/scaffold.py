@@ -78,16 +78,49 @@ def _count(text: str, word: str) -> int:
     return len(re.findall(r"(?<![a-z0-9])" + re.escape(word.lower()), text))
 
 
+def unsupported() -> dict[str, dict[str, float]]:
+    """The kinds of paper no template trains: name -> evidence words and weights."""
+    data = tomllib.loads((TEMPLATES / "unsupported.toml").read_text(encoding="utf-8"))
+    return {name: {w: float(x) for w, x in words.items()} for name, words in data.items()}
+
+
+def _scores(lower: str, families: dict[str, dict[str, float]]) -> dict[str, tuple[float, dict[str, int]]]:
+    """Each family's weighted count of its evidence words in the text, and the words found."""
+    out = {}
+    for name, evidence in families.items():
+        found = {w: n for w in evidence if (n := _count(lower, w))}
+        out[name] = (sum(evidence[w] * n for w, n in found.items()), found)
+    return out
+
+
+def misfit(text: str, score: float) -> str | None:
+    """What the paper reads as when a kind of paper no template trains scores at least `score`."""
+    lower = text.lower()
+    scored = _scores(lower, unsupported())
+    kind = max(scored, key=lambda name: scored[name][0])
+    points, found = scored[kind]
+    if not points or points < score:
+        return None
+    words = ", ".join(f"{w!r} x{n}" for w, n in sorted(found.items(), key=lambda kv: -kv[1])[:3])
+    return f"the paper reads as {kind} ({words}; score {points:g}), which no template trains"
+
+
 def choose(text: str) -> Choice:
-    """The task family whose evidence words the paper's text uses most (weighted)."""
+    """The task family whose evidence words the paper's text uses most (weighted), unless a kind of
+    paper no template trains scores as high: then no template fits, and it says so."""
     lower = text.lower()
     known = templates()
-    found = {name: {w: n for w in t.evidence if (n := _count(lower, w))} for name, t in known.items()}
-    scores = {name: sum(known[name].evidence[w] * n for w, n in words.items()) for name, words in found.items()}
+    scored = _scores(lower, {name: t.evidence for name, t in known.items()})
+    scores = {name: points for name, (points, _) in scored.items()}
+    found = {name: words for name, (_, words) in scored.items()}
     best = max(scores, key=lambda name: scores[name])
     if not scores[best]:
         raise InvalidInput("the paper's text names no task family paperlab knows; choose one with "
                            f"--template ({', '.join(known)})")
+    wrong = misfit(text, scores[best])
+    if wrong:
+        raise InvalidInput(f"no template fits: {wrong} (the best, {best}, scores {scores[best]:g}); "
+                           f"choose one anyway with --template ({', '.join(known)})")
     template = known[best]
     top = sorted(found[best].items(), key=lambda kv: -kv[1] * template.evidence[kv[0]])[:4]
     runner_up = max((s for n, s in scores.items() if n != best), default=0)
@@ -179,10 +212,13 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
     if existed and not force:
         raise ReplicationError(f"{lib.relative(dest)} already exists; it is yours to edit "
                                "(use --force to add missing template files)")
+    text = " ".join(t for _, t in paper_pages(lib.db, item.id))
     if template is not None:
-        choice = Choice(known[template], "chosen with --template")
+        own = _scores(text.lower(), {template: known[template].evidence})[template][0]
+        wrong = misfit(text, max(own, 1e-9)) if text else None
+        choice = Choice(known[template], "chosen with --template",
+                        [f"{wrong}: its setup and numbers may not carry over"] if wrong else [])
     else:
-        text = " ".join(t for _, t in paper_pages(lib.db, item.id))
         if not text:
             raise InvalidInput(f"{item.id} has no extracted text to choose a template from; run "
                                f"`paperlab index {item.id}`, or choose one with --template ({', '.join(known)})")
