@@ -138,6 +138,25 @@ def test_scaffold_writes_the_papers_setup_with_its_pages(setup_paper, lib, cli):
     assert result.exit_code == 0, result.stderr
 
 
+def test_gaps_mark_every_config_key_from_the_paper_missing_or_the_templates(setup_paper, lib, cli):
+    assert "no replication project" in cli("replicate", "gaps", setup_paper).stderr
+    assert cli("replicate", "scaffold", setup_paper).exit_code == 0
+    out = cli("replicate", "gaps", setup_paper, "--json")
+    assert out.exit_code == 0, out.stderr
+    found = {g["key"]: g for g in json.loads(out.stdout)}
+    assert found["lr"]["status"] == "from the paper" and found["lr"]["where"].startswith("p. 1")
+    assert found["lr"]["value"] == 0.1
+    # the paper states no LR decay factor: the run keeps the template's, and says where to look
+    assert found["gamma"]["status"] == "missing" and "papers it follows" in found["gamma"]["where"]
+    assert found["eval_interval"]["status"] == found["dataset"]["status"] == "template default"
+    default = tomllib.loads((lib.replications_dir / setup_paper / "config" / "default.toml").read_text())
+    assert set(found) == set(default)  # every key of the run's config, once
+    text = (lib.replications_dir / setup_paper / "config" / "paper.toml").read_text()
+    assert "# (`paperlab replicate gaps ID` says where to look): gamma (0.1)" in text
+    assert "# Template defaults, not settings a paper states: dataset, model, eval_interval" in text
+    assert "missing from the paper's text" in cli("replicate", "gaps", setup_paper).stdout
+
+
 @pytest.mark.skipif(not PAPERS.exists(), reason="../shared/data/papers is not beside the repository")
 def test_real_papers_setups_are_found_at_their_pages():
     from paperlab.retrieval.pdf import extract_pages
@@ -153,3 +172,18 @@ def test_real_papers_setups_are_found_at_their_pages():
             hits += any(h.name == e["name"] and h.value == pytest.approx(e["value"]) and h.page in e["pages"]
                         for h in found)
     assert hits / total >= 0.9, (hits, total)
+
+
+def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
+    from paperlab.replicate.gaps import where_to_look
+    from paperlab.store.chunks import replace_chunks
+
+    assert cli("add", "https://a.org/p", "--title", "Some Paper", "--type", "paper").exit_code == 0
+    item = lib.resolve_id("some-paper")
+    rows = [{"page_start": a, "page_end": b, "section": "", "text": text, "content_hash": str(a),
+             "n_tokens": 5, "zone": zone}
+            for a, b, zone, text in [(1, 1, "body", "Code: https://github.com/someone/their-repo."),
+                                     (9, 10, "appendix", "More results."), (11, 11, "appendix", "Proofs.")]]
+    replace_chunks(lib.db, item, "paper", rows)
+    look = where_to_look(lib, item)
+    assert "the appendix (pp. 9-11)" in look and "https://github.com/someone/their-repo)" in look

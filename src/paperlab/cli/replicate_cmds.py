@@ -35,6 +35,24 @@ def templates(as_json: JsonOpt = False) -> None:
 
 
 @app.command()
+def gaps(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None:
+    """What a run needs that the paper does not state: every key of the project's config, from the
+    paper (its page), missing (and where to look), or the template's own."""
+    from paperlab.replicate.gaps import gaps as find_gaps
+
+    found = find_gaps(get_library(ctx), item_id)
+    if as_json:
+        print_json(found)
+        return
+    console.print(table(("Key", "Run uses", "Status", "Where"),
+                        [(g.key, str(g.value), g.status, g.where) for g in found]))
+    missing = sum(g.status == "missing" for g in found)
+    console.print(f"{missing} setting(s) the run needs are missing from the paper's text: the run uses the "
+                  "template's value for them." if missing else "The paper states every setting the run takes.",
+                  soft_wrap=True)
+
+
+@app.command()
 def scaffold(
     ctx: typer.Context, item_id: ItemArg,
     template: Annotated[str | None, typer.Option(help="Project template (default: the one that fits the "

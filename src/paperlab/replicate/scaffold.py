@@ -138,6 +138,14 @@ HARNESS_KEYS = {"learning_rate": "lr", "batch_size": "batch_size", "momentum": "
 INTEGER_KEYS = {"batch_size", "warmup_steps", "max_steps", "n_layers", "d_model", "n_heads"}
 
 
+def paper_keys() -> set[str]:
+    """The config keys that are settings papers state, across the harness and every template."""
+    keys = set(HARNESS_KEYS.values())
+    for template in templates().values():
+        keys |= set(template.hparams.values())
+    return keys
+
+
 def _config_value(key: str, value: float | str) -> str | None:
     """`value` written as TOML for config `key`, or None when this harness cannot take it."""
     if key == "optimizer":
@@ -175,8 +183,29 @@ def paper_setup(template: Template, found: list[Hparam], source: str) -> tuple[s
         where = f"p. {h.page}" + (f", {h.setup}" if h.setup else "")
         sentence = " ".join(h.sentence.split())[:110]
         lines.append(f"{key} = {_config_value(key, h.value)}  # {where}: {sentence}")
+    lines += _unstated(template, set(chosen))
     placed = set(map(id, chosen.values()))
     return "\n".join(lines) + "\n", [h for h in found if id(h) not in placed]
+
+
+def _unstated(template: Template, placed: set[str]) -> list[str]:
+    """paper.toml's closing comment: every other key of the run's config, missing from the paper
+    or the template's own."""
+    base = tomllib.loads((template.folder / "config" / "default.toml").read_text(encoding="utf-8"))
+    stated = paper_keys()
+    missing = [f"{k} ({_toml(base[k])})" for k in base if k not in placed and k in stated]
+    own = [k for k in base if k not in placed and k not in stated]
+    out = []
+    if missing:
+        out += ["# Missing: the paper's text does not state these; a run keeps the template's value",
+                "# (`paperlab replicate gaps ID` says where to look): " + ", ".join(missing)]
+    if own:
+        out.append("# Template defaults, not settings a paper states: " + ", ".join(own))
+    return out
+
+
+def _toml(value: object) -> str:
+    return f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def _setup_notes(text: str | None, rest: list[Hparam]) -> str:

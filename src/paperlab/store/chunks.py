@@ -116,6 +116,12 @@ def paper_pages(db: Database, item_id: str) -> list[tuple[int, str]]:
     return [(r[0], r[1]) for r in db.execute(sql, [item_id]).fetchall()]
 
 
+def paper_chunks(db: Database, item_id: str) -> list[tuple[str, int, int, str]]:
+    """(zone, first page, last page, text) of an item's paper chunks, in reading order."""
+    sql = "SELECT zone, page_start, page_end, text FROM chunks WHERE item_id = ? AND source = 'paper' ORDER BY id"
+    return [(r[0], r[1], r[2], r[3]) for r in db.execute(sql, [item_id]).fetchall()]
+
+
 def chunk_places(db: Database, ids: list[int]) -> dict[int, dict[str, Any]]:
     """Whose chunks these are and where (item, source, zone): what merging hits needs, without
     reading their text."""
