@@ -60,6 +60,7 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     # a rate written as a percentage is a rate, not 50
     ("Dropout (50%) is used in the first two fc layers.", {("dropout", 0.5)}),
     ("We apply 50% dropout to the inputs.", {("dropout", 0.5)}),
+    ("A decoder-only transformer with two layers and four attention heads.", {("n_layers", 2.0), ("n_heads", 4.0)}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected
@@ -152,9 +153,9 @@ def test_gaps_mark_every_config_key_from_the_paper_missing_or_the_templates(setu
     default = tomllib.loads((lib.replications_dir / setup_paper / "config" / "default.toml").read_text())
     assert set(found) == set(default)  # every key of the run's config, once
     text = (lib.replications_dir / setup_paper / "config" / "paper.toml").read_text()
-    assert "# (`paperlab replicate gaps ID` says where to look): gamma (0.1)" in text
+    assert "# value (`paperlab replicate gaps ID` says where to look): gamma (0.1)" in text
     assert "# Template defaults, not settings a paper states: dataset, model, eval_interval" in text
-    assert "missing from the paper's text" in cli("replicate", "gaps", setup_paper).stdout
+    assert "were not found in the paper's text" in cli("replicate", "gaps", setup_paper).stdout
 
 
 @pytest.mark.skipif(not PAPERS.exists(), reason="../shared/data/papers is not beside the repository")

@@ -47,9 +47,9 @@ def gaps(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None
     console.print(table(("Key", "Run uses", "Status", "Where"),
                         [(g.key, str(g.value), g.status, g.where) for g in found]))
     missing = sum(g.status == "missing" for g in found)
-    console.print(f"{missing} setting(s) the run needs are missing from the paper's text: the run uses the "
-                  "template's value for them." if missing else "The paper states every setting the run takes.",
-                  soft_wrap=True)
+    console.print(f"{missing} setting(s) the run takes were not found in the paper's text: the run uses the "
+                  "template's value for them." if missing else "paperlab found every setting the run takes in "
+                  "the paper's text.", soft_wrap=True)
 
 
 @app.command()

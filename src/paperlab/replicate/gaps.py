@@ -2,9 +2,10 @@
 
 Every key of the project's `config/default.toml` (what a run is configured by) is one of:
 - "from the paper": `config/paper.toml` sets it, its comment giving the page and sentence;
-- "missing": a training setting a paper states (learning rate, batch size, optimizer and its
-  constants, schedule, warmup, length, model sizes), which this paper's text does not: the run keeps
-  the template's value, and the paper's appendix, its code or the work it builds on may give it;
+- "missing": a training setting papers state (learning rate, batch size, optimizer and its
+  constants, schedule, warmup, length, model sizes) that paperlab did not find in this paper's text
+  (the paper may not state it, or state it in a way the reader misses): the run keeps the template's
+  value, and the paper itself, its appendix, its code or the work it builds on may give it;
 - "template default": the template's own knob (evaluation interval, the task's data), not a setting
   papers state.
 """

@@ -124,6 +124,10 @@ BETAS = re.compile(r"(?:\(?(?:β|beta)\s?_?1\s*,\s*(?:β|beta)\s?_?2\)?|(?:β|be
                    r"(?:\s*=\s*|\s+(?:to\s+be|to|of|are|is)\s+)\(?(?P<a>0?\.\d+)\s*,\s*(?P<b>0?\.\d+)"
                    r"|(?P<c>0?\.\d+)\s*(?:,|and)\s*(?P<d>0?\.\d+)\s+for\s+(?:\w+\s+)?(?:β|beta)\s?_?1\s+and\s+(?:β|beta)\s?_?2",
                    re.IGNORECASE)
+# Counts written as words: "two layers", "four attention heads".
+WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+COUNTED = re.compile(r"\b(?P<n>" + "|".join(WORDS) + r")\s+(?:(?:transformer|hidden|decoder|encoder)\s+)?"
+                     r"(?P<what>layers|(?:attention\s+)?heads)\b", re.IGNORECASE)
 # A rate written as a percentage: "50% dropout", "dropout (50%)", "a dropout rate of 10%".
 PERCENT_DROPOUT = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s?%\s+dropout|dropout(?:\s+(?:rate|probability))?"
                              r"(?:\s+of|\s*\(|\s+is|\s+was)?\s*(?P<b>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
@@ -164,6 +168,16 @@ def _setup(sentence: str, context: str) -> str:
     return found[0] if found else ""
 
 
+def quote(sentence: str, at: int, before: int = 50, size: int = 160) -> str:
+    """The sentence, or where it is long (a PDF's run-on text), the part that states the setting at
+    `at`: from a word start up to `before` characters ahead of it."""
+    if len(sentence) <= size:
+        return sentence
+    start = 0 if at <= before else sentence.find(" ", at - before) + 1
+    end = min(len(sentence), start + size)
+    return ("..." if start else "") + sentence[start:end] + ("..." if end < len(sentence) else "")
+
+
 def symbols(paper: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
     """symbol -> [(sentence index, setting)] of the paper's definitions, in reading order."""
     table: dict[str, list[tuple[int, str]]] = {}
@@ -191,29 +205,34 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
     paper = [(page, sentence) for page, text in pages for sentence in sentences(text)]
     table = symbols(sentence for _, sentence in paper)
     for at, (page, sentence) in enumerate(paper):
-        found: list[tuple[str, float | str]] = []
+        found: list[tuple[str, float | str, int]] = []  # (setting, value, where in the sentence)
         for name, patterns in PATTERNS.items():
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
-                    found.append((name, number(m, "v_")))
-        found += [("optimizer", m.group(1) or m.group(2)) for m in OPTIMIZERS.finditer(sentence)]
-        found += [("schedule", name) for name, pattern in SCHEDULES if pattern.search(sentence)]
-        found += [("dropout", float(f"{float(m.group('a') or m.group('b')) / 100:.6g}"))
+                    found.append((name, number(m, "v_"), m.start()))
+        found += [("optimizer", m.group(1) or m.group(2), m.start()) for m in OPTIMIZERS.finditer(sentence)]
+        for name, pattern in SCHEDULES:
+            if said := pattern.search(sentence):
+                found.append(("schedule", name, said.start()))
+        found += [("dropout", float(f"{float(m.group('a') or m.group('b')) / 100:.6g}"), m.start())
                   for m in PERCENT_DROPOUT.finditer(sentence)]
+        found += [("n_layers" if m.group("what").lower() == "layers" else "n_heads",
+                   float(WORDS[m.group("n").lower()]), m.start()) for m in COUNTED.finditer(sentence)]
         for m in BETAS.finditer(sentence):
-            found += [("beta1", float(m.group("a") or m.group("c"))), ("beta2", float(m.group("b") or m.group("d")))]
+            found += [("beta1", float(m.group("a") or m.group("c")), m.start()),
+                      ("beta2", float(m.group("b") or m.group("d")), m.start())]
         for m in ASSIGNS.finditer(sentence):  # "η = 0.01", η defined as the learning rate
             meant = meaning(table, m.group("s"), at)
             if meant:
-                found.append((meant, number(m, "v_")))
+                found.append((meant, number(m, "v_"), m.start()))
         for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
             steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
-            found.append(("milestones", ",".join(f"{x:g}" for x in steps)))
-        for name, value in found:
+            found.append(("milestones", ",".join(f"{x:g}" for x in steps), m.start()))
+        for name, value, where in found:
             if (name, value, page) in seen:
                 continue
             seen.add((name, value, page))
-            out.append(Hparam(name, value, page, sentence[:300], _setup(sentence, context)))
+            out.append(Hparam(name, value, page, quote(sentence, where), _setup(sentence, context)))
         context = (context + " " + sentence)[-2000:]
     return out
 

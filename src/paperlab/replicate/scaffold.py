@@ -197,8 +197,8 @@ def _unstated(template: Template, placed: set[str]) -> list[str]:
     own = [k for k in base if k not in placed and k not in stated]
     out = []
     if missing:
-        out += ["# Missing: the paper's text does not state these; a run keeps the template's value",
-                "# (`paperlab replicate gaps ID` says where to look): " + ", ".join(missing)]
+        out += ["# Missing: paperlab did not find these in the paper's text; a run keeps the template's",
+                "# value (`paperlab replicate gaps ID` says where to look): " + ", ".join(missing)]
     if own:
         out.append("# Template defaults, not settings a paper states: " + ", ".join(own))
     return out
