@@ -76,6 +76,7 @@ step "Replicate: the grokking paper, checked against its reported numbers"
 cp -r "$ROOT/replications/2201.02177" "$DEMO/replications/2201.02177"
 rm -rf "$DEMO/replications/2201.02177/runs" "$DEMO/replications/2201.02177/report.md" "$DEMO/replications/2201.02177/"*.png
 show paperlab replicate scaffold 2201.02177 --force
+show paperlab replicate gaps 2201.02177
 show paperlab replicate claims show 2201.02177
 show paperlab replicate claims suggest 2201.02177
 if [ "${DEMO_QUICK:-0}" = "1" ]; then
