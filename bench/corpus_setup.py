@@ -4,7 +4,8 @@ held-out part first.
     python bench/corpus_setup.py [../shared/data/corpus]
 
 A label counts as found when a setting of its name (`lr_schedule` is paperlab's `schedule`) and value
-is read on its page; "value at its page" ignores the name. Precision: the settings read whose value
+(for a word, one the label's text holds: "cosine" in "linear warmup then cosine decay") is read on its
+page; "value at its page" ignores the name. Precision: the settings read whose value
 some label of that page holds (labels are not exhaustive, so this is a floor). The held-out part is
 every third paper by name, from the third, as in bench/corpus_numbers.py: keep it out of tuning.
 """
@@ -12,6 +13,7 @@ every third paper by name, from the third, as in bench/corpus_numbers.py: keep i
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -23,10 +25,14 @@ from paperlab.retrieval.pdf import extract_pages
 ALIASES = {"lr_schedule": "schedule"}
 
 
-def same(a: object, b: object) -> bool:
-    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
-        return abs(float(a) - float(b)) <= 1e-9 * max(1.0, abs(float(b)))
-    return str(a).strip().lower() == str(b).strip().lower()
+def same(read: object, label: object) -> bool:
+    """A number equal to the label's; a word (an optimizer, a schedule) that the label's text holds:
+    the schedule "cosine" for the label "linear warmup then cosine decay"."""
+    if isinstance(read, (int, float)) and isinstance(label, (int, float)):
+        return abs(float(read) - float(label)) <= 1e-9 * max(1.0, abs(float(label)))
+    if isinstance(read, str) and isinstance(label, str):
+        return re.search(r"\b" + re.escape(read.strip().lower()) + r"\b", label.lower()) is not None
+    return False
 
 
 def main() -> None:

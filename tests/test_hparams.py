@@ -61,6 +61,11 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("Dropout (50%) is used in the first two fc layers.", {("dropout", 0.5)}),
     ("We apply 50% dropout to the inputs.", {("dropout", 0.5)}),
     ("A decoder-only transformer with two layers and four attention heads.", {("n_layers", 2.0), ("n_heads", 4.0)}),
+    ("We use a cosine schedule with 8000 steps for linear warmup.", {("warmup_steps", 8000.0), ("schedule", "cosine")}),
+    ("Each training batch consists of 128 examples.", {("batch_size", 128.0)}),
+    ("We train using 10k warm-up steps with lrmax = 1e\u22124.", {("warmup_steps", 10000.0), ("learning_rate", 1e-4)}),
+    # a plot's legend that lost its minus sign is no learning rate of 50,000
+    ("Epochs lrmax = 5e 4, w/o warm-up", set()),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected

@@ -26,9 +26,9 @@ from paperlab.store.items import get_item
 # One number as papers typeset it; the groups are read by `number()`.
 NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4
        r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
-       r"|(?P<sci>\d+(?:\.\d+)?[eE]\s?[−+-]?\d+)"                             # 1e-4, 5e-5, 4e −4
+       r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
        r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMB])(?![a-zA-Z])"                    # 64k, 4M, 2B
-       r"|(?P<plain>\d{1,3}(?:,\d{3})+(?!\d)|\d*\.\d+|\d+))")                 # 1,000,000  0.0001  512
+       r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z])))")  # 1,000,000  0.0001  512, not 5e
 
 
 def number(match: re.Match[str], group: str = "") -> float:
@@ -69,7 +69,7 @@ IS = (r"(?:(?:\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
 NAMES = [
     ("learning_rate", r"(?:(?:peak|maximal|maximum|max|base|initial)\s+)?(?:learning[\s-]rates?|LR)"),
     ("batch_size", r"(?:(?:global|total)\s+)?(?:mini-?)?batch[\s-]?sizes?"),
-    ("warmup_steps", r"(?:number\s+of\s+)?warm-?up\s+(?:steps|updates|iterations)"),
+    ("warmup_steps", r"(?:number\s+of\s+(?:the\s+)?)?warm-?up\s+(?:steps|updates|iterations|stage)"),
     ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depth)"),
     ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model"),
     ("n_heads", r"number\s+of\s+(?:attention\s+)?heads"),
@@ -94,12 +94,13 @@ AFTER = [
     ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
     ("warmup_steps", r"warm-?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
     ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
+    ("warmup_steps", r"{v}\s+(?:steps|updates|iterations)\s+(?:for|of)\s+(?:linear\s+)?warm-?up"),
 ]
 
 # name -> patterns whose `v` group is the value; order: the most specific first.
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
-    "learning_rate": [_v(r"\blr\s*=\s*{v}")],
-    "batch_size": [_v(r"(?:mini-?)?batch(?:es)? of {v}"),
+    "learning_rate": [_v(r"\blr_?(?:max|peak)?\s*=\s*{v}")],
+    "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of {v}"),
                    _v(r"{v} (?:examples|images|sequences) per (?:mini-?)?batch")],
     "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}")],
     "beta2": [_v(r"(?:β|beta)\s?_?2" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s+(?:set\s+)?to\s+[\d.]+,?\s+and\s+"
