@@ -64,6 +64,9 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use a cosine schedule with 8000 steps for linear warmup.", {("warmup_steps", 8000.0), ("schedule", "cosine")}),
     ("Each training batch consists of 128 examples.", {("batch_size", 128.0)}),
     ("We train using 10k warm-up steps with lrmax = 1e\u22124.", {("warmup_steps", 10000.0), ("learning_rate", 1e-4)}),
+    ("The learning rate linearly increases from 0 to the maximum during the first 2K steps.",
+     {("warmup_steps", 2000.0)}),
+    ("Mini-batches of size 10 and a vocab size of 128K.", {("batch_size", 10.0), ("vocab_size", 128000.0)}),
     # a plot's legend that lost its minus sign is no learning rate of 50,000
     ("Epochs lrmax = 5e 4, w/o warm-up", set()),
 ])

@@ -80,7 +80,7 @@ NAMES = [
                   r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"),
     ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
     ("dropout", r"dropout(?:\s+(?:rate|probability))?"),
-    ("vocab_size", r"vocabulary(?:\s+size)?"),
+    ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
     ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
     ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
     ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs"),
@@ -95,12 +95,15 @@ AFTER = [
     ("warmup_steps", r"warm-?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
     ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
     ("warmup_steps", r"{v}\s+(?:steps|updates|iterations)\s+(?:for|of)\s+(?:linear\s+)?warm-?up"),
+    # "the learning rate was increased linearly for the first 1000 training steps"
+    ("warmup_steps", r"(?:(?:increase[sd]?|rises?|grows?)\s+linearly|linearly\s+(?:increase[sd]?|rises?|grows?))\b"
+                     r"[^.;]{0,80}?\bfirst\s+{v}\s+(?:training\s+)?(?:steps|updates|iterations)"),
 ]
 
 # name -> patterns whose `v` group is the value; order: the most specific first.
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "learning_rate": [_v(r"\blr_?(?:max|peak)?\s*=\s*{v}")],
-    "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of {v}"),
+    "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of (?:size )?{v}"),
                    _v(r"{v} (?:examples|images|sequences) per (?:mini-?)?batch")],
     "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}")],
     "beta2": [_v(r"(?:β|beta)\s?_?2" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s+(?:set\s+)?to\s+[\d.]+,?\s+and\s+"
