@@ -494,6 +494,18 @@ def bench_corpus() -> None:
             print(f"    {line}", flush=True)
 
 
+def bench_feed() -> None:
+    """The feed on the shared pool of real arXiv listings (../shared/data/feed): its ranking side by
+    side with arxiv-sanity-lite's, zotero-arxiv-daily's and an embedding logistic regression, the
+    held-out windows first; then a month pulled through the local arXiv server and ranked."""
+    print("The feed: ranking on real listings and curated profiles (bench/feed_eval.py), held-out windows first")
+    for script in ("feed_eval.py", "feed_pull.py"):
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / script)], capture_output=True, text=True,
+                              check=True, cwd=ROOT / "bench")
+        for line in done.stdout.strip().splitlines():
+            print(f"    {line}", flush=True)
+
+
 def main() -> None:
     CACHE.mkdir(exist_ok=True)
     # A user's Python caches compiled modules; a shell that turns that off (as this machine's does)
@@ -510,6 +522,10 @@ def main() -> None:
         steps.append(bench_corpus)
     else:
         print(f"(skipping the corpus: {SHARED / 'data' / 'corpus'} not found)")
+    if (SHARED / "data" / "feed").exists():
+        steps.append(bench_feed)
+    else:
+        print(f"(skipping the feed: {SHARED / 'data' / 'feed'} not found)")
     if SCIFACT.exists():
         steps.append(bench_quality)
     else:

@@ -7,6 +7,7 @@ succeed". Every request is recorded (path, query, headers, time) for assertions.
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import threading
@@ -35,6 +36,8 @@ class ServedPaper:
     authors: list[str] = field(default_factory=lambda: ["Ada Lovelace"])
     abstract: str = "An abstract."
     category: str = "cs.LG"
+    published: str = "2022-01-06T18:43:37Z"
+    cross_lists: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -49,6 +52,7 @@ class Request:
 class ArxivServer:
     def __init__(self) -> None:
         self.papers: dict[str, ServedPaper] = {}
+        self.listed: list[ServedPaper] = []  # what listing queries (feed pull) see
         self.verbatim: dict[str, tuple[int, bytes]] = {}  # id_list value -> recorded response
         self.faults: dict[str, deque[str]] = {"api": deque(), "pdf": deque()}
         self.requests: list[Request] = []
@@ -117,6 +121,7 @@ class ArxivServer:
     def entry(self, p: ServedPaper) -> str:
         vid = f"{p.arxiv_id}v{p.version}"
         authors = "".join(f"<author><name>{escape(a)}</name></author>" for a in p.authors)
+        cross = "".join(f'\n    <category term="{c}" scheme="http://arxiv.org/schemas/atom"/>' for c in p.cross_lists)
         return f"""
   <entry>
     <id>http://arxiv.org/abs/{vid}</id>
@@ -125,22 +130,22 @@ class ArxivServer:
     <link href="https://arxiv.org/abs/{vid}" rel="alternate" type="text/html"/>
     <link href="{self.base}/pdf/{vid}" rel="related" type="application/pdf" title="pdf"/>
     <summary>{escape(p.abstract)}</summary>
-    <category term="{p.category}" scheme="http://arxiv.org/schemas/atom"/>
-    <published>2022-01-06T18:43:37Z</published>
+    <category term="{p.category}" scheme="http://arxiv.org/schemas/atom"/>{cross}
+    <published>{p.published}</published>
     <arxiv:comment>9 pages</arxiv:comment>
     <arxiv:primary_category term="{p.category}"/>
     {authors}
   </entry>"""
 
-    def feed(self, entries: list[str]) -> bytes:
+    def feed(self, entries: list[str], total: int | None = None, start: int = 0) -> bytes:
         return f"""<?xml version='1.0' encoding='UTF-8'?>
 <feed xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/" xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns="http://www.w3.org/2005/Atom">
   <id>https://arxiv.org/api/test</id>
   <title>arXiv Query</title>
   <updated>2026-04-12T22:09:26Z</updated>
   <opensearch:itemsPerPage>{len(entries)}</opensearch:itemsPerPage>
-  <opensearch:totalResults>{len(entries)}</opensearch:totalResults>
-  <opensearch:startIndex>0</opensearch:startIndex>{"".join(entries)}
+  <opensearch:totalResults>{len(entries) if total is None else total}</opensearch:totalResults>
+  <opensearch:startIndex>{start}</opensearch:startIndex>{"".join(entries)}
 </feed>
 """.encode()
 
@@ -163,7 +168,10 @@ class ArxivServer:
         if fault == "empty":
             status, body = fixture_body("unknown_id_0000.0000.json")
             return self.send(h, status, body, "application/atom+xml")
-        id_list = parse_qs(url.query).get("id_list", [""])[0]
+        query = parse_qs(url.query)
+        if "search_query" in query:
+            return self.listing(h, query, fault)
+        id_list = query.get("id_list", [""])[0]
         if id_list in self.verbatim:
             status, body = self.verbatim[id_list]
             return self.send(h, status, body, "application/atom+xml")
@@ -174,6 +182,22 @@ class ArxivServer:
             if paper:
                 entries.append(self.entry(paper))
         self.send(h, 200, self.feed(entries), "application/atom+xml")
+
+    def listing(self, h: BaseHTTPRequestHandler, query: dict[str, list[str]], fault: str | None) -> None:
+        """A `search_query` of `cat:` terms and a submittedDate range, oldest first, paged with
+        start/max_results, over `self.listed` (the papers arXiv would list). Fault "emptypage"
+        answers a page with no entries but the true total, as arXiv's API now and then does."""
+        text = query["search_query"][0]
+        cats = set(re.findall(r"cat:([\w.-]+)", text))
+        low, high = re.search(r"submittedDate:\[(\d{12}) TO (\d{12})\]", text).groups()  # type: ignore[union-attr]
+        def stamp(p: ServedPaper) -> str:
+            return re.sub(r"\D", "", p.published)[:12]
+        matches = sorted((p for p in self.listed if cats & {p.category, *p.cross_lists}
+                          and low <= stamp(p) <= high), key=lambda p: (p.published, p.arxiv_id))
+        start, size = int(query.get("start", ["0"])[0]), int(query.get("max_results", ["10"])[0])
+        page = [] if fault == "emptypage" else matches[start:start + size]
+        self.send(h, 200, self.feed([self.entry(p) for p in page], total=len(matches), start=start),
+                  "application/atom+xml")
 
     def pdf(self, h: BaseHTTPRequestHandler, url, fault: str | None) -> None:  # type: ignore[no-untyped-def]
         vid = url.path.removeprefix("/pdf/")

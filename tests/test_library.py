@@ -360,7 +360,7 @@ def test_pending_migrations_are_listed_without_being_applied(tmp_path, cli):
     result = cli("--home", str(home), "doctor", "--pending", "--json")
     assert result.exit_code == 0, result.stderr
     listed = [(m["version"], m["name"]) for m in json.loads(result.stdout)]
-    assert listed == [(6, "bibtex_entry"), (7, "status_columns"), (8, "chunk_page_breaks")]
+    assert listed == [(6, "bibtex_entry"), (7, "status_columns"), (8, "chunk_page_breaks"), (9, "feed")]
     assert rows(home, "SELECT version FROM _migrations") == before  # read, not applied
     assert cli("--home", str(home), "log").exit_code == 0  # the next command applies them, by name
     assert rows(home, "SELECT version, name FROM _migrations WHERE version > 5") == listed

@@ -99,9 +99,10 @@ ALLOWED = {
     "log": BASE | {"store", "library", "retrieval", "arxiv"},
     "replicate": BASE | {"store", "library", "retrieval"},
     "doctor": BASE | {"store", "library", "retrieval", "replicate"},
-    "usecases": BASE | {"library", "retrieval", "arxiv", "log"},  # composes them: add, then index
+    "feed": BASE | {"store", "library", "retrieval", "arxiv"},
+    "usecases": BASE | {"library", "retrieval", "arxiv", "log", "feed"},  # composes them: add, then index
     "samples": BASE | {"retrieval"},
-    "cli": BASE | {"library", "retrieval", "arxiv", "log", "replicate", "doctor", "usecases", "cli"},
+    "cli": BASE | {"library", "retrieval", "arxiv", "log", "replicate", "doctor", "usecases", "feed", "cli"},
     "__main__": {"cli"},
 }
 

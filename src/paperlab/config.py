@@ -43,6 +43,8 @@ class Settings:
     approx_index_above: int = 200_000
     index_precision: str = "auto"  # "auto": bfloat16 products where the CPU has them; "float32"
     lock_timeout_s: float = 600.0  # how long a writer waits for another one to finish
+    feed_categories: str = ""  # "cs.LG cs.CL": what `feed pull` asks for; empty: the library's papers' own
+    feed_page_size: int = 200  # papers per arXiv listing request
     user_agent: str = "paperlab/0.1 (+https://github.com/paperlab/paperlab)"
 
     @classmethod
@@ -114,4 +116,5 @@ chunk_overlap = 32
 approx_index_above = 200000  # vectors; above this an IVF index replaces exact search
 index_precision = "auto"   # "auto": `index` multiplies in bfloat16 where the CPU has it; "float32"
 lock_timeout_s = 600.0     # how long a command that writes waits for another one to finish
+feed_categories = ""       # e.g. "cs.LG cs.CL" for `feed pull`; empty: the categories of the library's papers
 """

@@ -82,3 +82,23 @@ def note(
     if result.changed:
         result.index_error = index_new_items(lib, [result.item_id]).errors.get(result.item_id)
     return result
+
+
+def feed_add(
+    lib: Library, ref: str, tag: str | None = None, with_pdf: bool = True,
+) -> tuple[FetchOutcome, IndexReport | None]:
+    """`paperlab feed add`: fetch the paper (status to-read), tag it, and record that it came from
+    the feed (the feed then counts it among the papers the user liked)."""
+    from paperlab.arxiv.ids import parse_arxiv_id
+    from paperlab.feed.recommend import record_added
+    from paperlab.log import items
+
+    arxiv_id = parse_arxiv_id(ref).id
+    with lib.writing("feed add"):
+        outcomes, report = fetch(lib, [arxiv_id], with_pdf=with_pdf)
+        outcome = outcomes[0]
+        if outcome.ok and outcome.item_id:
+            if tag:
+                items.tag(lib, outcome.item_id, [f"+{tag}"])
+            record_added(lib, outcome.item_id)
+    return outcome, report

@@ -43,6 +43,22 @@ class Metadata:
     pdf_url: str
 
 
+@dataclass
+class ListingPage:
+    """One page of a listing query: where it starts, how many papers the whole query matches
+    (arXiv's opensearch:totalResults), and the papers on it."""
+
+    start: int
+    total: int
+    entries: int  # the entries on the page, papers that could not be read included
+    papers: list[Metadata]
+
+
+def arxiv_stamp(when: datetime.datetime) -> str:
+    """A moment as the API's submittedDate ranges write it (YYYYMMDDHHMM, UTC)."""
+    return when.astimezone(datetime.timezone.utc).strftime("%Y%m%d%H%M")
+
+
 def _metadata(result: Any) -> Metadata:
     parsed = parse_arxiv_id(result.get_short_id())
     return Metadata(
@@ -156,6 +172,40 @@ class ArxivClient:
                 continue
             found[meta.arxiv_id] = meta
         return {i: found.get(i.id) or NoSuchArxivPaper(i.versioned) for i in ids}
+
+    def listing_url(self, categories: list[str], since: datetime.datetime, until: datetime.datetime,
+                    start: int, size: int) -> str:
+        """The API query for the papers of `categories` submitted in [since, until], oldest first (an
+        ascending order keeps earlier pages' offsets stable while arXiv adds papers)."""
+        cats = " OR ".join(f"cat:{c}" for c in categories)
+        query = f"({cats}) AND submittedDate:[{arxiv_stamp(since)} TO {arxiv_stamp(until)}]"
+        params = {"search_query": query, "sortBy": "submittedDate", "sortOrder": "ascending",
+                  "start": start, "max_results": size}
+        return f"{self.settings.arxiv_api_url}?{urlencode(params)}"
+
+    def listing(self, categories: list[str], since: datetime.datetime, until: datetime.datetime,
+                start: int, size: int) -> ListingPage:
+        """One page of new papers in `categories`; entries arXiv could not describe are skipped."""
+        url = self.listing_url(categories, since, until, start, size)
+        response = self._request(url, api=True)
+        if response.status_code != 200:
+            raise ArxivError(f"arXiv answered HTTP {response.status_code} to a listing query", url=url, attempts=1)
+        from arxiv import _feed
+
+        feed = _feed.parse(response.content)
+        if feed.malformed and not feed.results:
+            raise ArxivError("arXiv sent a response that is not an Atom feed", url=url, attempts=1)
+        papers = []
+        for result in feed.results:
+            if "/api/errors" in result.entry_id:
+                raise ArxivError(f"arXiv rejected the listing query: {' '.join(result.summary.split())}",
+                                 url=url, attempts=1)
+            try:
+                papers.append(_metadata(result))
+            except InvalidInput:
+                continue
+        return ListingPage(start=start, total=int(feed.header.total_results or 0), entries=len(feed.results),
+                           papers=papers)
 
     # --- PDF ---------------------------------------------------------------------------------
 

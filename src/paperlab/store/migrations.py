@@ -163,9 +163,29 @@ def _m8_chunk_page_breaks(db: Database) -> None:
     db.execute("ALTER TABLE chunks ADD COLUMN page_breaks TEXT NOT NULL DEFAULT ''")
 
 
+def _m9_feed(db: Database) -> None:
+    """The feed: arXiv papers pulled as candidates (not items), the user's "not interested", and each
+    pull's progress, so a pull cut off is continued by the next."""
+    run_script(db, """
+        CREATE TABLE candidates (
+            arxiv_id TEXT PRIMARY KEY, version INTEGER, title TEXT NOT NULL, abstract TEXT NOT NULL,
+            authors TEXT NOT NULL DEFAULT '[]', categories TEXT NOT NULL DEFAULT '[]',
+            primary_category TEXT NOT NULL DEFAULT '', published TEXT NOT NULL, updated TEXT NOT NULL,
+            content_hash TEXT NOT NULL, terms BLOB NOT NULL, pulled_at TEXT NOT NULL
+        );
+        CREATE INDEX candidates_published ON candidates(published);
+        CREATE TABLE feed_dismissed (arxiv_id TEXT PRIMARY KEY, at TEXT NOT NULL);
+        CREATE TABLE feed_pulls (
+            id INTEGER PRIMARY KEY, categories TEXT NOT NULL, since TEXT NOT NULL, until TEXT NOT NULL,
+            next_start INTEGER NOT NULL DEFAULT 0, total INTEGER, kept INTEGER NOT NULL DEFAULT 0,
+            started_at TEXT NOT NULL, finished_at TEXT
+        );
+    """)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _m1_log_chunks_replications, _m2_term_counts, _m3_venue, _m4_chunk_zone, _m5_what_runs_trained,
-    _m6_bibtex_entry, _m7_status_columns, _m8_chunk_page_breaks,
+    _m6_bibtex_entry, _m7_status_columns, _m8_chunk_page_breaks, _m9_feed,
 ]
 
 
