@@ -44,20 +44,22 @@ def embeddings(pool: list[dict], model: str, until: str) -> np.ndarray:
     n = sum(1 for r in pool if r["date"] < until)
     CACHE.mkdir(exist_ok=True)
     stem = f"feed-pool-{model.replace('/', '_')}"
+    have = np.zeros((0, 0), dtype=np.float32)
     for path in sorted(CACHE.glob(f"{stem}-*.npy")):
         cached = np.load(path, mmap_mode="r")
         if cached.shape[0] >= n:
             return np.asarray(cached[:n])
+        if cached.shape[0] > have.shape[0]:
+            have = np.asarray(cached)
     embedder = get_embedder(model)
-    texts = [document(r["title"], r["abstract"]) for r in pool[:n]]
-    out = np.zeros((n, 0), dtype=np.float32)
-    parts = []
+    texts = [document(r["title"], r["abstract"]) for r in pool[len(have):n]]
+    parts = [have] if len(have) else []
     start = time.perf_counter()
-    for i in range(0, n, 256):
+    for i in range(0, len(texts), 256):
         parts.append(embedder.embed(texts[i:i + 256]))
-        done = min(n, i + 256)
+        done = min(len(texts), i + 256)
         rate = done / (time.perf_counter() - start)
-        print(f"\rembedding the feed pool: {done}/{n} ({rate:.0f} abstracts/s)", end="", file=sys.stderr)
+        print(f"\rembedding the feed pool: {len(have) + done}/{n} ({rate:.0f} abstracts/s)", end="", file=sys.stderr)
     print(file=sys.stderr)
     out = np.concatenate(parts).astype(np.float32)
     np.save(CACHE / f"{stem}-{until}.npy", out)

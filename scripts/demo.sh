@@ -24,6 +24,7 @@ except OSError:
     sys.exit(1)
 PY
 then
+  ARXIV_OK=1
   show paperlab fetch "${PAPERS[@]}"
 else
   echo "arXiv cannot be reached from this machine: continuing with the sample papers paperlab generates"
@@ -71,6 +72,28 @@ head -12 "$DEMO/reading-log.md"
 show paperlab export bibtex -o "$DEMO/papers.bib"
 head -12 "$DEMO/papers.bib"
 show paperlab week
+
+step "Your feed: new arXiv papers ranked from what you read, rated and tagged"
+if [ "${ARXIV_OK:-0}" = "1" ]; then
+  show paperlab feed pull --category cs.LG --since yesterday
+else
+  echo "arXiv cannot be reached: a local stand-in lists a dozen invented papers (scripts/demo_arxiv.py)."
+  coproc DEMO_ARXIV { python "$ROOT/scripts/demo_arxiv.py"; }
+  read -r api <&"${DEMO_ARXIV[0]}"
+  trap 'kill "$DEMO_ARXIV_PID" 2>/dev/null || true' EXIT
+  export PAPERLAB_ARXIV_API_URL="$api" PAPERLAB_ARXIV_DELAY=0
+  show paperlab feed pull --category cs.LG --category cs.CL --category cs.CV --category cs.RO --category cs.SD \
+    --since "$(date -u -d '5 days ago' +%F)"
+fi
+show paperlab feed -k 5
+top=$(paperlab feed --json -k 2 | python -c "import json, sys; print(' '.join(r['id'] for r in json.load(sys.stdin)))")
+show paperlab feed add "${top%% *}" --no-pdf --tag generalization
+show paperlab feed no "${top##* }"
+show paperlab feed --tag generalization -k 3
+show paperlab feed --markdown -k 3
+if [ "${ARXIV_OK:-0}" != "1" ]; then
+  unset PAPERLAB_ARXIV_API_URL PAPERLAB_ARXIV_DELAY
+fi
 
 step "Replicate: the grokking paper, checked against its reported numbers"
 cp -r "$ROOT/replications/2201.02177" "$DEMO/replications/2201.02177"

@@ -177,9 +177,11 @@ def balanced(y: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
     return weight * extra if extra is not None else weight
 
 
-def score(candidates: Docs, liked: Docs, background: Docs, disliked: Docs | None = None) -> Scored:
+def score(candidates: Docs, liked: Docs, background: Docs, disliked: Docs | None = None,
+          fused: bool = True) -> Scored:
     """Scores for `candidates` from the papers the user `liked` against the `background` (other
-    papers of the library and the feed) and those they `disliked` (weighted NEGATIVE_WEIGHT)."""
+    papers of the library and the feed) and those they `disliked` (weighted NEGATIVE_WEIGHT).
+    `fused=False`: the tf-idf SVM's scores alone (arxiv-sanity-lite's method)."""
     disliked = disliked or Docs(np.zeros((0, 0), np.float32), [])
     n_c, n_l, n_b, n_d = len(candidates), len(liked), len(background), len(disliked)
     if n_c == 0:
@@ -193,6 +195,11 @@ def score(candidates: Docs, liked: Docs, background: Docs, disliked: Docs | None
     w, b = fit_linear(x, y, weight, SVM_C, "squared_hinge")
     cand_x = x[n_b: n_b + n_c]  # type: ignore[index]
     svm = cand_x @ w + b
+    sims = candidates.vectors @ liked.vectors.T
+    order = np.argsort(-sims, axis=1)[:, :2]
+    weights = {int(u): float(v) for u, v in zip(used, w, strict=True) if v > 0}
+    if not fused:
+        return Scored(svm, weights, order, np.take_along_axis(sims, order, axis=1))
 
     dim = candidates.vectors.shape[1]
     vecs = np.concatenate([d.vectors.reshape(len(d), dim) for d in (background, candidates, liked, disliked)])
@@ -201,16 +208,13 @@ def score(candidates: Docs, liked: Docs, background: Docs, disliked: Docs | None
                         LR_C, "logistic")
     lr = candidates.vectors @ wv + bv
 
-    sims = candidates.vectors @ liked.vectors.T
     top = min(NEIGHBOURS_LIKED, n_l)
     near = -np.sort(-sims, axis=1)[:, :top].mean(axis=1)
 
-    fused = _zscore(svm) + _zscore(lr) + _zscore(near)
-    if n_c > NEIGHBOURS_SMOOTH:
-        fused = (1 - SMOOTH) * fused + SMOOTH * fused[_neighbours(candidates.vectors)].mean(axis=1)
-    order = np.argsort(-sims, axis=1)[:, :2]
-    return Scored(fused, {int(u): float(v) for u, v in zip(used, w, strict=True) if v > 0}, order,
-                  np.take_along_axis(sims, order, axis=1))
+    total = _zscore(svm) + _zscore(lr) + _zscore(near)
+    if n_c >= 20 * NEIGHBOURS_SMOOTH:  # among a few candidates, ten neighbours would be most of them
+        total = (1 - SMOOTH) * total + SMOOTH * total[_neighbours(candidates.vectors)].mean(axis=1)
+    return Scored(total, weights, order, np.take_along_axis(sims, order, axis=1))
 
 
 def _thinned(n_background: int, keep: int, n_rows: int) -> np.ndarray:
