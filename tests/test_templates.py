@@ -62,7 +62,7 @@ def test_every_project_carries_the_one_harness(lib, cli):
         cli("add", f"https://example.org/{name}", "--title", f"Paper {name}", "--type", "paper")
         assert cli("replicate", "scaffold", f"paper-{name}", "--template", name).exit_code == 0
         project = lib.replications_dir / f"paper-{name}"
-        for shared in ("train.py", "check.py", "reproduce.sh"):
+        for shared in ("train.py", "check.py", "estimate.py", "reproduce.sh"):
             assert (project / shared).read_bytes() == (HARNESS / shared).read_bytes(), (name, shared)
         requirements = (project / "requirements.txt").read_text().split()
         assert requirements[0] == "torch==2.13.0" and all("==" in r for r in requirements), requirements

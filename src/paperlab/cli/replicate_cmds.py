@@ -53,6 +53,46 @@ def gaps(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None
 
 
 @app.command()
+def estimate(
+    ctx: typer.Context, item_id: ItemArg,
+    config: Annotated[str, typer.Option(help="Which config/NAME.toml the run would use.")] = "default",
+    gpu: Annotated[list[str] | None, typer.Option("--gpu", help="A GPU to price it on (repeat it): H100, "
+                                                  "A100, V100, RTX4090, L4, T4, ...")] = None,
+    utilization: Annotated[float, typer.Option(help="The share of the GPU's peak the run reaches.")] = 0.4,
+    as_json: JsonOpt = False,
+) -> None:
+    """What a run will cost before it starts: parameters, FLOPs of one step counted on one batch,
+    total FLOPs, memory, and GPU-hours at a stated share of each GPU's peak."""
+    from paperlab.replicate.estimate import estimate as run_estimate
+
+    lib = get_library(ctx, show_progress=not as_json)
+    with working(lib):
+        found = run_estimate(lib, item_id, config=config, gpus=gpu, utilization=utilization)
+    if as_json:
+        print_json(found)
+        return
+    mem = found.memory_bytes
+    step = f"{found.flops_per_step / 1e9:,.2f} GFLOP forward and backward, batch {found.batch_size}"
+    if found.tokens_per_step and found.six_n_t:
+        step += (f" ({found.tokens_per_step:,} tokens; 6 x parameters x tokens = {found.six_n_t / 1e9:,.2f} GFLOP, "
+                 f"{found.flops_per_step / found.six_n_t:.2f}x)")
+    rows = [
+        ("Project", f"replications/{found.item_id}, config {found.config} (task {found.task})"),
+        ("Data for the count", found.data),
+        ("Parameters", f"{found.parameters:,} ({found.trainable:,} trained)"),
+        ("One step", step),
+        ("The run", f"{found.max_steps:,} steps: {found.total_flops:.3g} FLOP"),
+        ("Memory, one process", f"weights {mem['weights'] / 2**20:,.1f} MiB, gradients "
+         f"{mem['gradients'] / 2**20:,.1f} MiB, optimizer {mem['optimizer'] / 2**20:,.1f} MiB, "
+         "activations kept for backward "
+         f"{mem['activations'] / 2**20:,.1f} MiB (float32; bfloat16 autocast about halves them)"),
+        *[(f"{g.gpu} ({g.peak_tflops:g} TFLOP/s)", f"{g.hours:,.3g} GPU-hours at {found.utilization:.0%} of peak")
+          for g in found.gpu_hours],
+    ]
+    console.print(table(("", "Estimate"), rows))
+
+
+@app.command()
 def scaffold(
     ctx: typer.Context, item_id: ItemArg,
     template: Annotated[str | None, typer.Option(help="Project template (default: the one that fits the "

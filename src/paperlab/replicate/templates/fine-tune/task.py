@@ -173,5 +173,10 @@ class Work:
         return {"best_val_acc": best["val_acc"], "best_val_f1": best["val_f1"], "best_step": best["step"]}
 
 
+def stand_in(cfg: dict) -> tuple[dict, str]:
+    """For estimate.py: generated sentences of the same length instead of the dataset."""
+    return {"dataset": "generated"}, f"generated sentences, padded to {cfg['max_length']} tokens as the dataset's are"
+
+
 def build(cfg: dict, device: str, seed: int) -> Work:
     return Work(cfg, device, seed)

@@ -226,5 +226,13 @@ class Work:
         return {"best_test_top1_err": best["test_top1_err"], "best_step": best["step"]}
 
 
+def stand_in(cfg: dict) -> tuple[dict, str]:
+    """For estimate.py: fake images of the dataset's shape and classes (one step costs the same)."""
+    shapes = {"mnist": ("1,28,28", 10), "cifar10": ("3,32,32", 10), "cifar100": ("3,32,32", 100)}
+    shape, classes = shapes.get(cfg["dataset"], (cfg["fake_shape"], cfg["fake_classes"]))
+    return ({"dataset": "fake", "fake_shape": shape, "fake_classes": classes, "fake_size": cfg["batch_size"]},
+            f"fake images of {NAMES.get(cfg['dataset'], cfg['dataset'])}'s shape ({shape}, {classes} classes)")
+
+
 def build(cfg: dict, device: str, seed: int) -> Work:
     return Work(cfg, device, seed)

@@ -176,5 +176,13 @@ class Work:
         return {"best_val_loss": best["val_loss"], "best_val_ppl": best["val_ppl"], "best_step": best["step"]}
 
 
+def stand_in(cfg: dict) -> tuple[dict, str]:
+    """For estimate.py: the corpus when it is here, else the generated text (its vocabulary may be
+    smaller than the corpus's, and the embedding and output layers with it)."""
+    if cfg["data_file"] and Path(cfg["data_file"]).exists():
+        return {}, f"the corpus {cfg['data_file']}"
+    return {"data_file": ""}, "the generated text (the real corpus is not here: its vocabulary may differ)"
+
+
 def build(cfg: dict, device: str, seed: int) -> Work:
     return Work(cfg, device, seed)
