@@ -64,6 +64,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--windows", default=",".join(FRESH + HELD_OUT + DEVELOPMENT))
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
+    parser.add_argument("--background", type=int, default=BACKGROUND,
+                        help="paperlab's background: the papers listed last before the window (0: all)")
     args = parser.parse_args()
     windows = args.windows.split(",")
     until = max(month_after(w) for w in windows)
@@ -110,7 +112,7 @@ def main() -> None:
             lr = LogisticRegression(C=1.0, class_weight="balanced", max_iter=2000)
             lr.fit(vectors[before], np.isin(before, liked_arr))
             scores["embedding LR"] = lr.decision_function(vectors[cand])
-            others = np.setdiff1d(before, liked_arr)[-BACKGROUND:]
+            others = np.setdiff1d(before, liked_arr)[-args.background:]
             started = time.perf_counter()
             scores["paperlab"] = score(Docs(vectors[cand], [hashed[i] for i in cand]),
                                        Docs(vectors[liked_arr], [hashed[i] for i in liked_arr]),

@@ -273,3 +273,12 @@ def test_lbfgs_finds_the_minimum_of_a_quadratic() -> None:
     b = np.ones(10)
     found = rank.lbfgs(lambda t: (0.5 * t @ a @ t - b @ t, a @ t - b), np.zeros(10), tol=1e-8, ftol=1e-14)
     assert np.allclose(found, np.linalg.solve(a, b), atol=1e-5)
+
+
+@pytest.mark.parametrize("background", [0, 3])
+def test_the_background_setting_bounds_what_the_ranker_learns_against(lib, pulled, cli, background) -> None:
+    with (lib.home / "paperlab.toml").open("a") as fh:
+        fh.write(f"feed_background = {background}\n")
+    cli("feed", "add", "2612.00001", "--no-pdf")
+    ranked = json.loads(cli("feed", "--json", "-k", "5", "--since", "2026-11-06").stdout)
+    assert len(ranked) == 5 and topic_of(ranked[0]["title"]) == "rl"

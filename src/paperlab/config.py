@@ -45,6 +45,7 @@ class Settings:
     lock_timeout_s: float = 600.0  # how long a writer waits for another one to finish
     feed_categories: str = ""  # "cs.LG cs.CL": what `feed pull` asks for; empty: the library's papers' own
     feed_page_size: int = 200  # papers per arXiv listing request
+    feed_background: int = 10_000  # other candidates the feed's ranker learns against (0: all of them)
     user_agent: str = "paperlab/0.1 (+https://github.com/paperlab/paperlab)"
 
     @classmethod

@@ -4,7 +4,7 @@ What the ranker learns from (feed.rank.score):
 - liked: with `--tag T`, the items tagged T; else the items rated 7 or more, and the unrated ones
   read, being read or added from the feed;
 - disliked: papers marked "not interested" (`feed no`), items rated 4 or less, items abandoned;
-- the background: the other candidates pulled (the most recent BACKGROUND of them).
+- the background: the other candidates pulled (the `feed_background` most recent of them).
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 LIKED_RATING = 7
 DISLIKED_RATING = 4
-BACKGROUND = 10_000
 DIGEST_DAYS = 7
 
 
@@ -164,7 +163,9 @@ def recommend(lib: Library, tag: str | None = None, k: int = 20, since: date | N
         raise InvalidInput(f"no new candidates{window} that are not already in the library or dismissed; "
                            "pull more with `paperlab feed pull`" + (" or widen --since/--until" if window else ""))
     dismissed_candidates = store.candidates(lib.db, ids=sorted(dismissed)) if dismissed else []
-    background = [c for c in store.background(lib.db, low, high, BACKGROUND) if c.arxiv_id not in dismissed]
+    limit = lib.settings.feed_background
+    background = [c for c in store.background(lib.db, low, high, limit if limit > 0 else -1)
+                  if c.arxiv_id not in dismissed]
     liked = _item_docs(lib, liked_items)
     disliked = rank.Docs.joined(_item_docs(lib, disliked_items), _docs(lib, dismissed_candidates))
     scored = rank.score(_docs(lib, pool), liked, _docs(lib, background), disliked)
