@@ -62,7 +62,7 @@ def test_every_project_carries_the_one_harness(lib, cli):
         cli("add", f"https://example.org/{name}", "--title", f"Paper {name}", "--type", "paper")
         assert cli("replicate", "scaffold", f"paper-{name}", "--template", name).exit_code == 0
         project = lib.replications_dir / f"paper-{name}"
-        for shared in ("train.py", "check.py", "estimate.py", "reproduce.sh"):
+        for shared in ("train.py", "check.py", "estimate.py", "eval.py", "test_project.py", "reproduce.sh"):
             assert (project / shared).read_bytes() == (HARNESS / shared).read_bytes(), (name, shared)
         requirements = (project / "requirements.txt").read_text().split()
         assert requirements[0] == "torch==2.13.0" and all("==" in r for r in requirements), requirements
@@ -149,3 +149,19 @@ def test_scaffold_says_no_template_fits_and_notes_a_chosen_one(lib, cli, tmp_pat
     out = cli("replicate", "scaffold", paper.arxiv_id, "--template", "image-classification")
     assert out.exit_code == 0, out.stderr
     assert "Note: the paper reads as object detection" in out.stdout
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_project_tests_pass_inside_a_new_project(lib, cli, name):
+    """The tests every project carries (test_project.py): one step, stop and resume bit for bit,
+    eval.py on a checkpoint; run with the project's own pytest, in its folder."""
+    import subprocess
+    import sys
+
+    assert cli("add", "https://example.org/p", "--title", "A paper", "--type", "paper").exit_code == 0
+    assert cli("replicate", "scaffold", "a-paper", "--template", name).exit_code == 0
+    project = lib.replications_dir / "a-paper"
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_project.py"],
+                          cwd=project, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert "3 passed" in done.stdout

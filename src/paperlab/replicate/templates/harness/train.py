@@ -7,6 +7,7 @@ lives in task.py; this file is the loop around it.
     python train.py                                  # config/default.toml
     python train.py --config config/smoke.toml       # a tiny CPU run, seconds
     python train.py --config config/default.toml --lr=0.05 --seed=1
+    python train.py --stop_after=500 ... then --resume=true   # in slices, continuing exactly
     torchrun --nproc_per_node=2 train.py             # DDP: rank from the environment
 """
 
@@ -52,6 +53,7 @@ config = {
     "compile": False,
     "deterministic": False,
     "resume": False,
+    "stop_after": 0,            # end this process after N steps, checkpointed (0: run to max_steps)
     "threads": 0,               # CPU threads (0: torch's default)
     **task.DEFAULTS,
 }
@@ -161,12 +163,45 @@ def lr_at(it: int) -> float:
 
 scaler = torch.amp.GradScaler(enabled=dtype == "float16")
 step = 0
-ckpt_path = out_dir / "ckpt.pt"
-if cfg["resume"] and ckpt_path.exists():
-    ckpt = torch.load(ckpt_path, map_location=device, weights_only=True)
+history: list[dict] = []
+train_loss_sum, train_loss_n, samples = 0.0, 0, 0
+best = {"metric": "", "value": math.inf, "step": 0}  # the lowest evaluation loss so far
+last_path, best_path = out_dir / "last.pt", out_dir / "best.pt"
+
+
+def rng_state() -> dict:
+    """Every random stream a step draws from: torch's (dropout), the device's, the task's batches."""
+    return {"torch": torch.get_rng_state(),
+            "cuda": torch.cuda.get_rng_state_all() if device_type == "cuda" else [],
+            "task": work.generator.get_state() if hasattr(work, "generator") else None}
+
+
+def save_checkpoint(path: Path) -> None:
+    """Written to a temporary file, then renamed: a run killed while saving keeps its last checkpoint."""
+    state = {"model": raw_model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
+             "step": step, "rng": rng_state(), "history": history, "best": best,
+             "running_loss": [train_loss_sum, train_loss_n],
+             "config": {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool))}}
+    tmp = path.with_suffix(".tmp")
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+resume_from = last_path if last_path.exists() else out_dir / "ckpt.pt"  # ckpt.pt: projects made before last.pt
+if cfg["resume"] and resume_from.exists():
+    ckpt = torch.load(resume_from, map_location=device, weights_only=True)
     model.load_state_dict(ckpt["model"])
     optimizer.load_state_dict(ckpt["optimizer"])
     step = int(ckpt["step"])
+    if "rng" in ckpt:
+        scaler.load_state_dict(ckpt["scaler"])
+        history, best = ckpt["history"], ckpt["best"]
+        train_loss_sum, train_loss_n = ckpt["running_loss"]
+        torch.set_rng_state(ckpt["rng"]["torch"].cpu())
+        if ckpt["rng"]["cuda"] and device_type == "cuda":
+            torch.cuda.set_rng_state_all([t.cpu() for t in ckpt["rng"]["cuda"]])
+        if ckpt["rng"]["task"] is not None and hasattr(work, "generator"):
+            work.generator.set_state(ckpt["rng"]["task"].cpu())
 first_step = step
 raw_model = model
 if cfg["compile"]:
@@ -233,10 +268,9 @@ described = work.describe()
 stopped_by_task = False
 
 # --- training loop ---------------------------------------------------------------------------------
-history: list[dict] = []
-train_loss_sum, train_loss_n, samples = 0.0, 0, 0
 if device_type == "cuda":
     torch.cuda.reset_peak_memory_stats(device)
+raw_model.train()  # a pretrained model loads in eval mode: without this, no dropout until the first evaluation
 t0 = time.time()
 while step < cfg["max_steps"]:
     batch = work.train_batch(step)
@@ -268,12 +302,18 @@ while step < cfg["max_steps"]:
             log.flush()
             print(f"step {step:>6}  " + "  ".join(f"{k} {v:.4g}" for k, v in row.items()
                                                   if k not in ("step", "time_s") and isinstance(v, float)), flush=True)
-            torch.save({"model": raw_model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
-                        "config": {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool))}},
-                       ckpt_path)
+            loss_key = next((k for k in row if k.endswith("_loss") and k != "train_loss"), "")
+            if loss_key and row[loss_key] < best["value"]:
+                best = {"metric": loss_key, "value": row[loss_key], "step": step}
+                save_checkpoint(best_path)
+            save_checkpoint(last_path)
         if work.should_stop(row):
             stopped_by_task = True
             break
+    if cfg["stop_after"] and step - first_step >= cfg["stop_after"] and step < cfg["max_steps"]:
+        if master:  # a job's time slice ends: `--resume=true` continues exactly here
+            save_checkpoint(last_path)
+        break
 
 # --- final metrics: the last evaluation as final_*, plus what the task derives from the history ---
 if master:

@@ -1,0 +1,51 @@
+"""This project's own tests, on a CPU in seconds: `python -m pytest test_project.py`.
+
+One step runs; a run stopped and resumed equals one that was not, bit for bit (`--deterministic`);
+eval.py on a checkpoint gives the evaluation the run recorded at that step."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+TIMINGS = ("duration_s", "steps_per_s", "samples_per_s", "time_s")
+
+
+def train(out: Path, *args: str) -> dict:
+    done = subprocess.run([sys.executable, "train.py", "--config", "config/smoke.toml", f"--out_dir={out}",
+                           "--deterministic", "--threads=1", *args], cwd=HERE, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {k: v for k, v in json.loads((out / "metrics.json").read_text()).items() if k not in TIMINGS}
+
+
+def test_one_step_runs(tmp_path):
+    assert train(tmp_path, "--max_steps=1", "--eval_interval=1")["steps"] == 1
+    assert (tmp_path / "last.pt").exists() and (tmp_path / "best.pt").exists()
+
+
+def test_a_run_stopped_and_resumed_equals_one_that_was_not(tmp_path):
+    whole = train(tmp_path / "whole", "--max_steps=6", "--eval_interval=3")
+    train(tmp_path / "parts", "--max_steps=6", "--eval_interval=3", "--stop_after=4")  # mid-interval
+    parts = train(tmp_path / "parts", "--max_steps=6", "--eval_interval=3", "--resume=true")
+    assert parts == whole
+    a = torch.load(tmp_path / "whole" / "last.pt", weights_only=True)
+    b = torch.load(tmp_path / "parts" / "last.pt", weights_only=True)
+    assert a["step"] == b["step"] == 6
+    assert all(torch.equal(a["model"][k], b["model"][k]) for k in a["model"])
+
+
+def test_eval_gives_the_evaluation_the_run_recorded(tmp_path):
+    metrics = train(tmp_path, "--max_steps=2", "--eval_interval=2")
+    done = subprocess.run([sys.executable, "eval.py", str(tmp_path / "last.pt")], cwd=HERE, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+    evaluated = json.loads((tmp_path / "eval-last.json").read_text())
+    assert evaluated["step"] == 2
+    for key, value in evaluated.items():
+        if key.startswith("final_") and key in metrics and key != "final_train_loss":
+            assert abs(value - metrics[key]) < 1e-6, key
