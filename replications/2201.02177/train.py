@@ -13,6 +13,7 @@ lives in task.py; this file is the loop around it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -34,10 +35,12 @@ config = {
     "seed": 0,
     "max_steps": 1000,
     "eval_interval": 100,
-    "batch_size": 64,           # per process
+    "batch_size": 64,           # per process and micro-step
+    "grad_accum": 1,            # micro-steps a step: the batch of one update is batch_size x grad_accum x processes
     "optimizer": "adamw",       # adamw | adam | sgd
     "lr": 1e-3,
     "weight_decay": 0.0,
+    "no_decay": "",             # left out of weight decay: any of "biases,norms,embeddings" ("": decay all)
     "momentum": 0.9,            # sgd
     "nesterov": False,          # sgd
     "beta1": 0.9,
@@ -135,13 +138,35 @@ if master:
 work = task.build(cfg, device, seed)
 model = work.model.to(device)
 params = [p for p in model.parameters() if p.requires_grad]
+
+
+def param_groups() -> list[dict]:
+    """Weight decay on every trained tensor but the kinds `no_decay` names (a tied tensor is counted once)."""
+    kinds = {k.strip() for k in str(cfg["no_decay"]).split(",") if k.strip()}
+    if kinds - {"biases", "norms", "embeddings"}:
+        sys.exit(f"error: no_decay takes biases, norms, embeddings; got {cfg['no_decay']!r}")
+    seen: set[int] = set()
+    decay, keep = [], []
+    for module in model.modules():
+        is_norm = isinstance(module, (torch.nn.LayerNorm, torch.nn.GroupNorm, torch.nn.modules.batchnorm._BatchNorm)) \
+            or "norm" in type(module).__name__.lower()
+        for name, p in module.named_parameters(recurse=False):
+            if not p.requires_grad or id(p) in seen:
+                continue
+            seen.add(id(p))
+            skip = ("biases" in kinds and name == "bias") or ("norms" in kinds and is_norm) or \
+                ("embeddings" in kinds and isinstance(module, torch.nn.Embedding))
+            (keep if skip else decay).append(p)
+    return [g for g in ({"params": decay, "weight_decay": cfg["weight_decay"]},
+                        {"params": keep, "weight_decay": 0.0}) if g["params"]]
+
+
 if cfg["optimizer"] == "sgd":
-    optimizer = torch.optim.SGD(params, lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"],
-                                weight_decay=cfg["weight_decay"])
+    optimizer = torch.optim.SGD(param_groups(), lr=cfg["lr"], momentum=cfg["momentum"], nesterov=cfg["nesterov"])
 elif cfg["optimizer"] in ("adamw", "adam"):
     kind = torch.optim.AdamW if cfg["optimizer"] == "adamw" else torch.optim.Adam
-    optimizer = kind(params, lr=cfg["lr"], betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["eps"],
-                     weight_decay=cfg["weight_decay"])
+    optimizer = kind(param_groups(), lr=cfg["lr"], betas=(cfg["beta1"], cfg["beta2"]), eps=cfg["eps"],
+                     fused=device_type == "cuda" or None)  # one kernel for all tensors where the device has it
 else:
     sys.exit(f"error: unknown optimizer {cfg['optimizer']!r}: adamw, adam or sgd")
 milestones = [int(m) for m in str(cfg["milestones"]).replace(" ", "").split(",") if m]
@@ -180,7 +205,7 @@ def save_checkpoint(path: Path) -> None:
     """Written to a temporary file, then renamed: a run killed while saving keeps its last checkpoint."""
     state = {"model": raw_model.state_dict(), "optimizer": optimizer.state_dict(), "scaler": scaler.state_dict(),
              "step": step, "rng": rng_state(), "history": history, "best": best,
-             "running_loss": [train_loss_sum, train_loss_n],
+             "running_loss": [float(train_loss_sum), train_loss_n],
              "config": {k: v for k, v in cfg.items() if isinstance(v, (int, float, str, bool))}}
     tmp = path.with_suffix(".tmp")
     torch.save(state, tmp)
@@ -257,8 +282,9 @@ def trained(steps: int, stopped_by_task: bool) -> dict:
         "format": 1, "data": data,
         "model": {**described["model"], "parameters": sum(p.numel() for p in raw_model.parameters())},
         "budget": {"steps": steps, "max_steps": cfg["max_steps"], "config_max_steps": own or config["max_steps"],
-                   "batch_size": cfg["batch_size"] * world_size, "samples": steps * cfg["batch_size"] * world_size,
-                   "epochs": steps * cfg["batch_size"] * world_size / train_size if train_size else None,
+                   "batch_size": cfg["batch_size"] * accum * world_size,
+                   "samples": steps * cfg["batch_size"] * accum * world_size,
+                   "epochs": steps * cfg["batch_size"] * accum * world_size / train_size if train_size else None,
                    "stopped": "task" if stopped_by_task else "max_steps"},
         "metrics": {"steps": ["steps", "count", ""], **{k: list(v) for k, v in task.METRICS.items()}},
     }
@@ -272,27 +298,34 @@ if device_type == "cuda":
     torch.cuda.reset_peak_memory_stats(device)
 raw_model.train()  # a pretrained model loads in eval mode: without this, no dropout until the first evaluation
 t0 = time.time()
+accum = max(1, int(cfg["grad_accum"]))
 while step < cfg["max_steps"]:
-    batch = work.train_batch(step)
     for group in optimizer.param_groups:
         group["lr"] = lr_at(step)
-    with autocast():
-        loss = work.loss(model, batch)
     optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss).backward()
+    step_loss = torch.zeros((), dtype=torch.float64, device=device)
+    for micro in range(accum):
+        batch = work.train_batch(step)
+        last_micro = micro == accum - 1
+        # DDP all-reduces the gradients on the last micro-step only
+        with model.no_sync() if ddp and not last_micro else contextlib.nullcontext():
+            with autocast():
+                loss = work.loss(model, batch) / accum
+            scaler.scale(loss).backward()
+        step_loss += loss.detach()
     if cfg["grad_clip"]:
         scaler.unscale_(optimizer)
         torch.nn.utils.clip_grad_norm_(params, cfg["grad_clip"])
     scaler.step(optimizer)
     scaler.update()
     step += 1
-    train_loss_sum += loss.item()
+    train_loss_sum += step_loss  # on the device: read (a sync) only at the evaluation
     train_loss_n += 1
-    samples += cfg["batch_size"] * world_size
+    samples += cfg["batch_size"] * accum * world_size
     if step % cfg["eval_interval"] == 0 or step == cfg["max_steps"]:
         raw_model.eval()
         with torch.no_grad(), autocast():
-            row = {"step": step, "train_loss": train_loss_sum / train_loss_n, **work.evaluate(raw_model)}
+            row = {"step": step, "train_loss": float(train_loss_sum) / train_loss_n, **work.evaluate(raw_model)}
         raw_model.train()
         train_loss_sum, train_loss_n = 0.0, 0
         row["time_s"] = round(time.time() - t0, 3)

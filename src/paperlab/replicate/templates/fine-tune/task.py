@@ -23,6 +23,7 @@ DEFAULTS = {
     "lora_r": 0,                        # 0: full fine-tuning; else the LoRA rank
     "lora_alpha": 16,
     "lora_dropout": 0.1,
+    "dropout": -1.0,                    # the encoder's hidden and attention dropout; -1: the pretrained model's own
     "lora_targets": "query,value",      # module names LoRA adapts (BERT's attention projections)
     "eval_batch_size": 128,
 }
@@ -114,7 +115,9 @@ class Work:
         self.train_y = torch.tensor(train_y, device=device)
         self.val_y = torch.tensor(val_y, device=device)
         self.labels = labels
-        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=labels)
+        dropout = {} if cfg["dropout"] < 0 else {"hidden_dropout_prob": cfg["dropout"],
+                                                   "attention_probs_dropout_prob": cfg["dropout"]}
+        model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=labels, **dropout)
         if cfg["lora_r"]:
             from peft import LoraConfig, get_peft_model
 

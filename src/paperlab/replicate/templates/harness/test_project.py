@@ -1,7 +1,8 @@
 """This project's own tests, on a CPU in seconds: `python -m pytest test_project.py`.
 
 One step runs; a run stopped and resumed equals one that was not, bit for bit (`--deterministic`);
-eval.py on a checkpoint gives the evaluation the run recorded at that step."""
+two micro-steps of half a batch make the update one full batch makes; eval.py on a checkpoint gives
+the evaluation the run recorded at that step."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
+
+import task
 
 HERE = Path(__file__).resolve().parent
 TIMINGS = ("duration_s", "steps_per_s", "samples_per_s", "time_s")
@@ -49,3 +53,20 @@ def test_eval_gives_the_evaluation_the_run_recorded(tmp_path):
     for key, value in evaluated.items():
         if key.startswith("final_") and key in metrics and key != "final_train_loss":
             assert abs(value - metrics[key]) < 1e-6, key
+
+
+def test_two_half_batches_accumulated_make_the_update_of_one_full_batch(tmp_path):
+    # plain SGD: an update proportional to the gradient (Adam's first step is about its sign, which
+    # rounding flips where a gradient is near 0); the same images where the task crops at random,
+    same = ["--max_steps=1", "--eval_interval=1", "--optimizer=sgd", "--momentum=0.0", "--weight_decay=0.0",
+            *(["--augment=false"] if "augment" in task.DEFAULTS else []),  # and no dropout: masks drawn per
+            *[f"--{k}=0.0" for k in ("dropout", "lora_dropout") if k in task.DEFAULTS]]  # micro-batch differ too
+    train(tmp_path / "full", "--batch_size=8", *same)
+    train(tmp_path / "half", "--batch_size=4", "--grad_accum=2", *same)
+    a = torch.load(tmp_path / "full" / "last.pt", weights_only=True)["model"]
+    b = torch.load(tmp_path / "half" / "last.pt", weights_only=True)["model"]
+    if any(k.endswith("running_mean") for k in a):
+        pytest.skip("batch norm normalises each micro-batch by its own statistics: accumulating is not the large batch")
+    for key in a:
+        if a[key].is_floating_point():
+            assert torch.allclose(a[key], b[key], rtol=1e-4, atol=1e-6), key
