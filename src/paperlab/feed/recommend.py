@@ -164,8 +164,8 @@ def recommend(lib: Library, tag: str | None = None, k: int = 20, since: date | N
                            "pull more with `paperlab feed pull`" + (" or widen --since/--until" if window else ""))
     dismissed_candidates = store.candidates(lib.db, ids=sorted(dismissed)) if dismissed else []
     limit = lib.settings.feed_background
-    background = [c for c in store.background(lib.db, low, high, limit if limit > 0 else -1)
-                  if c.arxiv_id not in dismissed]
+    background = [c for c in store.background(lib.db, low, high, limit if limit > 0 else -1)  # not the liked
+                  if c.arxiv_id not in dismissed and c.arxiv_id not in owned]  # nor the turned-down twice
     liked = _item_docs(lib, liked_items)
     disliked = rank.Docs.joined(_item_docs(lib, disliked_items), _docs(lib, dismissed_candidates))
     scored = rank.score(_docs(lib, pool), liked, _docs(lib, background), disliked)
