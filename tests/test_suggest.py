@@ -137,3 +137,28 @@ def test_real_papers_headline_numbers_are_proposed():
             total += 1
             hits += any(c.value == pytest.approx(r["value"]) and c.page in r["pages"] for c in found)
     assert hits / total >= 0.9, (hits, total)
+
+
+def test_candidates_past_the_first_40_are_counted_shown_with_all_and_accepted(lib, cli, tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    for p in range(3):  # 60 results, each its own sentence
+        page = doc.new_page()
+        for i in range(20):
+            name = "x" * (i + 1) + "y" * (p + 1)  # lines that differ in words, not only in digits
+            page.insert_text((72, 72 + 30 * i), f"Setting {name} reaches {30 + p * 20 + i}.5% accuracy "
+                             "on the test set.", fontsize=9)
+    doc.save(tmp_path / "many.pdf")
+    assert cli("add", str(tmp_path / "many.pdf"), "--no-lookup", "--title", "Many Results").exit_code == 0
+    item = "many-results"
+    assert cli("replicate", "scaffold", item, "--template", "image-classification").exit_code == 0
+    everything = json.loads(cli("replicate", "claims", "suggest", item, "--json", "--all").stdout)
+    shown = json.loads(cli("replicate", "claims", "suggest", item, "--json").stdout)
+    assert len(everything) > MAX_CANDIDATES == len(shown)
+    assert shown == everything[:MAX_CANDIDATES]  # the same numbers either way
+    table = cli("replicate", "claims", "suggest", item).stdout
+    assert f"{len(everything) - MAX_CANDIDATES} more candidate(s) rank below these: `--all` shows every one" in table
+    last = everything[-1]["number"]
+    added = cli("replicate", "claims", "accept", item, str(last))
+    assert added.exit_code == 0 and "Added 1 claim(s)" in added.stdout

@@ -127,6 +127,7 @@ def claims(
     args: Annotated[list[str] | None, typer.Argument(metavar="ID [NUMBERS]", show_default=False)] = None,
     metric: Annotated[str | None, typer.Option(help="With accept: the metrics.json key to check them "
                                                "against (default: the template's key for their metric).")] = None,
+    every: Annotated[bool, typer.Option("--all", help="With suggest: every candidate, not the first 40.")] = False,
     suggest: Annotated[bool, typer.Option("--suggest", hidden=True)] = False,
     accept: Annotated[str | None, typer.Option(hidden=True)] = None,
     as_json: JsonOpt = False,
@@ -148,7 +149,7 @@ def claims(
     if action == "accept":
         _accept(ctx, item_id, " ".join(rest[1:]), metric)
     elif action == "suggest":
-        _suggest(ctx, item_id, as_json)
+        _suggest(ctx, item_id, as_json, every)
     else:
         _show_claims(ctx, item_id, as_json)
 
@@ -169,10 +170,12 @@ def _accept(ctx: typer.Context, item_id: str, numbers: str, metric: str | None) 
                   "split and row decide which runs it is judged on.", soft_wrap=True)
 
 
-def _suggest(ctx: typer.Context, item_id: str, as_json: bool) -> None:
+def _suggest(ctx: typer.Context, item_id: str, as_json: bool, every: bool) -> None:
     from paperlab.replicate import claims as claims_mod
+    from paperlab.replicate.suggest import MAX_CANDIDATES
 
-    item, found = claims_mod.suggest_for(get_library(ctx), item_id)
+    item, everything = claims_mod.suggest_for(get_library(ctx), item_id)
+    found = everything if every else everything[:MAX_CANDIDATES]
     if as_json:
         print_json(found)
         return
@@ -183,7 +186,9 @@ def _suggest(ctx: typer.Context, item_id: str, as_json: bool) -> None:
                   if found else "No numbers next to metric words were found.")
     if found:
         example = ",".join(str(s.number) for s in found[:2])
-        console.print(f"Accept some with `paperlab replicate claims accept {item_id} {example}`.")
+        more = len(everything) - len(found)
+        console.print((f"{more} more candidate(s) rank below these: `--all` shows every one. " if more else "")
+                      + f"Accept some with `paperlab replicate claims accept {item_id} {example}`.", soft_wrap=True)
 
 
 def _show_claims(ctx: typer.Context, item_id: str, as_json: bool) -> None:

@@ -246,20 +246,20 @@ def current(lib: Library, ref: str) -> list[Claim]:
 
 
 def suggest_for(lib: Library, ref: str) -> tuple[Item, list[Suggestion]]:
-    """The item and the candidate claims in its PDF (tables and sentences), ranked; without a PDF,
+    """The item and every candidate claim in its PDF (tables and sentences), ranked; without a PDF,
     from the sentences of its indexed text."""
     from paperlab.replicate.suggest import from_sentences, rank, suggest_pdf
 
     item = get_item(lib.db, lib.resolve_id(ref))
     pdf = lib.home / item.pdf_path if item.pdf_path else None
     if pdf is not None and pdf.exists():
-        return item, suggest_pdf(pdf, item.version)
+        return item, suggest_pdf(pdf, item.version, limit=None)
     pages = paper_pages(lib.db, item.id)
     if not pages:
         from paperlab.retrieval.search import no_text_advice
 
         raise InvalidInput(no_text_advice(lib, item.id, 0).replace(" to compare", " to read numbers from"))
-    return item, rank([f for page, text in pages for f in from_sentences(page, text, False)], item.version)
+    return item, rank([f for page, text in pages for f in from_sentences(page, text, False)], item.version, None)
 
 
 def accept(lib: Library, ref: str, numbers: list[int], metric: str | None = None) -> tuple[Path, int]:

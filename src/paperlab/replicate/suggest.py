@@ -6,8 +6,8 @@ region, a cell's row is the text left of it and its column header the text above
 when a metric stands next to the number ("3.57% top-5 error", "BLEU score of 28.4", "accuracy to
 86.7%"). Citations, section/table/figure numbers, years, axis ticks, layer counts and the numbers
 inside metric names (the 5 of top-5) are dropped. Candidates are ranked so the headline results come
-first (the abstract, numbers the text repeats from a table, the best value in a column), at most
-MAX_CANDIDATES of them.
+first (the abstract, numbers the text repeats from a table, the best value in a column); the first
+MAX_CANDIDATES are what `claims suggest` shows, `--all` every one (the numbering is the same).
 """
 
 from __future__ import annotations
@@ -281,8 +281,8 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
 # --- all of it, ranked -----------------------------------------------------------------------------
 
 
-def suggest_pdf(pdf: Path, version: int | None = None) -> list[Suggestion]:
-    """Ranked candidate claims from a PDF's tables and sentences."""
+def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_CANDIDATES) -> list[Suggestion]:
+    """Ranked candidate claims from a PDF's tables and sentences: the first `limit` (None: all)."""
     from paperlab.retrieval import mupdf
 
     pymupdf = mupdf.load()
@@ -299,10 +299,10 @@ def suggest_pdf(pdf: Path, version: int | None = None) -> list[Suggestion]:
                 found += from_sentences(index + 1, text, False)
             if re.search(r"\bTable\s+\d", text):
                 found += from_tables(index + 1, page)
-    return rank(found, version)
+    return rank(found, version, limit)
 
 
-def rank(found: list[Found], version: int | None = None) -> list[Suggestion]:
+def rank(found: list[Found], version: int | None = None, limit: int | None = MAX_CANDIDATES) -> list[Suggestion]:
     text_values = {(f.value, f.metric) for f in found if not f.source.startswith("Table")}
     for f in found:
         f.score = {"abstract": 4.0, "text": 1.0}.get(f.source, 1.5)
@@ -322,7 +322,7 @@ def rank(found: list[Found], version: int | None = None) -> list[Suggestion]:
     unique: dict[tuple[float, str, int], Found] = {}
     for f in sorted(found, key=lambda f: -f.score):
         unique.setdefault((f.value, f.metric, f.page), f)
-    ordered = sorted(unique.values(), key=lambda f: (-f.score, f.page))[:MAX_CANDIDATES]
+    ordered = sorted(unique.values(), key=lambda f: (-f.score, f.page))[:limit]
     return [Suggestion(n, f.metric, f.value, f.unit, f.page, f.context, source=f.source, std=f.std,
                        lower=f.lower, raw=f.metric in RAW and not f.unit, dataset=f.dataset, split=f.split,
                        model=f.model)
