@@ -1,7 +1,7 @@
 """The shared feed data (`../shared/data/feed`): the pool of real arXiv listings, the interest
 profiles, and the pool's embeddings cached in .bench-cache (embedded once, with progress).
 
-    python bench/feed_data.py [--until 2025-11-01]   # embeds the pool up to that date
+    python bench/feed_data.py [--until 2026-04-01]   # embeds the pool up to that date
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def embeddings(pool: list[dict], model: str, until: str) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--until", default="2025-11-01")
+    parser.add_argument("--until", default="2026-04-01")  # what feed_eval.py reads
     parser.add_argument("--model", default="all-MiniLM-L6-v2")
     args = parser.parse_args()
     pool = load_pool()

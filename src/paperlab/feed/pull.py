@@ -131,26 +131,33 @@ def _read_pages(lib: Library, client: ArxivClient, p: store.Pull, report: PullRe
         store.finish_pull(lib.db, p)
 
 
-def embed_candidates(lib: Library, batch: int = 32) -> int:
-    """Embed the candidates (title and abstract) that have no vector for the library's model yet,
-    committing each batch; returns how many were embedded."""
+def embed_candidates(lib: Library) -> int:
+    """Embed the candidates (title and abstract) that have no vector for the library's model yet;
+    returns how many were embedded."""
+    rows = store.unembedded(lib.db, lib.settings.embedding_model)
+    return len(embed_and_store(lib, {h: document(title, abstract) for h, title, abstract in rows}))
+
+
+def embed_and_store(lib: Library, texts: dict[str, str], batch: int = 32) -> dict[str, bytes]:
+    """Embed texts (by content hash) with the library's model, committing each batch of vectors as
+    it is done (a command killed between batches keeps the ones before); returns them by hash."""
     from paperlab.fsutil import failpoint
     from paperlab.retrieval.embedding import get_embedder
     from paperlab.store.chunks import put_embeddings
 
+    if not texts:
+        return {}
     model = lib.settings.embedding_model
-    rows = store.unembedded(lib.db, model)
-    if not rows:
-        return 0
     embedder = get_embedder(model, lib.settings.index_precision)
-    done = 0
-    for i in range(0, len(rows), batch):
-        part = rows[i:i + batch]
-        vectors = embedder.embed([document(r[1], r[2]) for r in part])
-        rows_out = [(r[0], v.astype("float32").tobytes()) for r, v in zip(part, vectors, strict=True)]
-        with lib.writing("feed pull"):
-            put_embeddings(lib.db, model, rows_out)
+    todo = list(texts.items())
+    out: dict[str, bytes] = {}
+    for i in range(0, len(todo), batch):
+        part = todo[i:i + batch]
+        vectors = embedder.embed([text for _, text in part])
+        rows = [(h, v.astype("float32").tobytes()) for (h, _), v in zip(part, vectors, strict=True)]
+        with lib.writing("feed"):
+            put_embeddings(lib.db, model, rows)
         failpoint("feed:embedded")
-        done += len(part)
-        lib.ui.progress("Embedding abstracts", done, len(rows), "abstracts")
-    return done
+        out.update(rows)
+        lib.ui.progress("Embedding abstracts", len(out), len(todo), "abstracts")
+    return out

@@ -16,10 +16,12 @@ scikit-learn import.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from paperlab.feed import terms as lexical
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SVM_C = 0.01  # arxiv-sanity-lite's
 LR_C = 1.0
@@ -50,6 +52,8 @@ class Docs:
 
     @staticmethod
     def joined(*parts: Docs) -> Docs:
+        import numpy as np
+
         full = [p for p in parts if len(p)]
         if not full:
             return Docs(np.zeros((0, 0), np.float32), [])
@@ -65,6 +69,8 @@ class Scored:
 
 
 def _zscore(x: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     sd = float(x.std())
     return (x - x.mean()) / sd if sd > 1e-12 else np.zeros_like(x)
 
@@ -74,6 +80,7 @@ def _tfidf(rows: list[tuple[np.ndarray, np.ndarray]], corpus_rows: int) -> tuple
     column. Document frequencies come from the first `corpus_rows` rows (the database); as
     arxiv-sanity-lite does, terms in fewer than min_df or more than 10% of those documents are left
     out, and of the rest the MAX_FEATURES most frequent are kept."""
+    import numpy as np
     import scipy.sparse as sp
 
     lengths = np.array([len(r[0]) for r in rows], dtype=np.int64)
@@ -101,7 +108,9 @@ def _tfidf(rows: list[tuple[np.ndarray, np.ndarray]], corpus_rows: int) -> tuple
 def fit_linear(x: object, y: np.ndarray, weight: np.ndarray, c: float, loss: str) -> tuple[np.ndarray, float]:
     """w, b minimising 0.5|w|^2 + c * sum(weight * loss(y (x w + b))), y in {-1, 1}; loss is
     "squared_hinge" (a linear SVM) or "logistic"."""
-    n, d = x.shape  # type: ignore[attr-defined]
+    import numpy as np
+
+    d = x.shape[1]  # type: ignore[attr-defined]
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
         w, b = theta[:d], theta[d]
@@ -127,6 +136,8 @@ def lbfgs(objective: object, theta: np.ndarray, memory: int = 10, max_iter: int 
     """Minimise a smooth convex `objective(theta) -> (value, gradient)` by L-BFGS (two-loop
     recursion, backtracking line search); stops when the gradient's largest entry is below `tol`
     or a step lowers the value by less than `ftol` of it."""
+    import numpy as np
+
     value, grad = objective(theta)  # type: ignore[operator]
     steps: list[tuple[np.ndarray, np.ndarray, float]] = []
     for _ in range(max_iter):
@@ -170,6 +181,8 @@ def lbfgs(objective: object, theta: np.ndarray, memory: int = 10, max_iter: int 
 
 def balanced(y: np.ndarray, extra: np.ndarray | None = None) -> np.ndarray:
     """Class weights n / (2 n_class), as scikit-learn's "balanced"; `extra` multiplies some rows."""
+    import numpy as np
+
     n = len(y)
     pos = max(1, int((y > 0).sum()))
     neg = max(1, n - pos)
@@ -182,6 +195,8 @@ def score(candidates: Docs, liked: Docs, background: Docs, disliked: Docs | None
     """Scores for `candidates` from the papers the user `liked` against the `background` (other
     papers of the library and the feed) and those they `disliked` (weighted NEGATIVE_WEIGHT).
     `fused=False`: the tf-idf SVM's scores alone (arxiv-sanity-lite's method)."""
+    import numpy as np
+
     disliked = disliked or Docs(np.zeros((0, 0), np.float32), [])
     n_c, n_l, n_b, n_d = len(candidates), len(liked), len(background), len(disliked)
     if n_c == 0:
@@ -219,6 +234,8 @@ def score(candidates: Docs, liked: Docs, background: Docs, disliked: Docs | None
 
 def _thinned(n_background: int, keep: int, n_rows: int) -> np.ndarray:
     """Row numbers: at most `keep` of the first `n_background`, evenly spaced, then all the rest."""
+    import numpy as np
+
     head = np.linspace(0, n_background - 1, keep).astype(int) if n_background > keep else np.arange(n_background)
     return np.concatenate([np.unique(head), np.arange(n_background, n_rows)])
 
@@ -226,6 +243,7 @@ def _thinned(n_background: int, keep: int, n_rows: int) -> np.ndarray:
 def _neighbours(vectors: np.ndarray) -> np.ndarray:
     """Each row's NEIGHBOURS_SMOOTH nearest other rows by cosine (exact, with FAISS)."""
     import faiss
+    import numpy as np
 
     flat = faiss.IndexFlatIP(vectors.shape[1])
     flat.add(np.ascontiguousarray(vectors, dtype=np.float32))

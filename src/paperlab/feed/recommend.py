@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from paperlab.errors import InvalidInput, PaperlabError
 from paperlab.feed import rank, terms
 from paperlab.models import Item
 from paperlab.store import feed as store
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from paperlab.library import Library
 
 LIKED_RATING = 7
@@ -101,23 +101,20 @@ def _item_text(lib: Library, item: Item) -> str:
 def _embedded(lib: Library, texts: list[str]) -> np.ndarray:
     """Unit vectors of `texts` with the library's model, from the stored ones where they exist; the
     others are embedded and stored."""
-    from paperlab.retrieval.embedding import get_embedder
-    from paperlab.store.chunks import put_embeddings
+    import numpy as np
+
+    from paperlab.feed.pull import embed_and_store
 
     model = lib.settings.embedding_model
     hashes = [store.content_hash(t) for t in texts]
     have = store.vectors_by_hash(lib.db, model, hashes)
-    todo = [i for i, h in enumerate(hashes) if h not in have]
-    if todo:
-        vectors = get_embedder(model, lib.settings.index_precision).embed([texts[i] for i in todo])
-        rows = [(hashes[i], v.astype(np.float32).tobytes()) for i, v in zip(todo, vectors, strict=True)]
-        with lib.writing("feed"):
-            put_embeddings(lib.db, model, rows)
-        have.update(rows)
+    have.update(embed_and_store(lib, {h: t for h, t in zip(hashes, texts, strict=True) if h not in have}))
     return np.stack([np.frombuffer(have[h], dtype=np.float32) for h in hashes]) if hashes else np.zeros((0, 0))
 
 
 def _docs(lib: Library, candidates: list[store.Candidate]) -> rank.Docs:
+    import numpy as np
+
     model = lib.settings.embedding_model
     have = store.vectors_by_hash(lib.db, model, [c.content_hash for c in candidates])
     missing = [c for c in candidates if c.content_hash not in have]
@@ -144,6 +141,8 @@ def recommend(lib: Library, tag: str | None = None, k: int = 20, since: date | N
               until: date | None = None, digest: bool = False) -> Feed:
     """The top `k` candidates first published in [since, until] (all when not given; for a digest,
     the last DIGEST_DAYS days of what was pulled), not in the library and not dismissed."""
+    import numpy as np
+
     from paperlab.feed.pull import embed_candidates
 
     if store.candidate_count(lib.db) == 0:

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import re
 import zlib
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 BITS = 20  # features are hashed into 2**20 buckets
 _TOKEN = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
@@ -50,6 +53,8 @@ def bucket(feature: str) -> int:
 
 def hashed(feats: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Sorted bucket ids and their counts."""
+    import numpy as np
+
     if not feats:
         return np.zeros(0, np.uint32), np.zeros(0, np.uint16)
     ids, counts = np.unique(np.fromiter((bucket(f) for f in feats), np.uint32, len(feats)), return_counts=True)
@@ -61,5 +66,7 @@ def pack(ids: np.ndarray, counts: np.ndarray) -> bytes:
 
 
 def unpack(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     n = len(blob) // 6
     return np.frombuffer(blob, "<u4", n), np.frombuffer(blob, "<u2", n, offset=4 * n)

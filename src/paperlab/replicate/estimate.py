@@ -106,11 +106,12 @@ def estimate(lib: Library, item_id: str, config: str = "default", gpus: list[str
     if not 0 < utilization <= 1:
         raise InvalidInput(f"--utilization must be in (0, 1], got {utilization}")
     names = gpu_names(gpus)
+    item_id = lib.resolve_id(item_id)
     got = measure(lib, item_id, config)
     total = float(got["flops_per_step"]) * int(got["max_steps"])
     tokens = int(got["batch_size"]) * int(got["tokens_per_example"]) if got.get("tokens_per_example") else None
     return Estimate(
-        item_id=lib.resolve_id(item_id), config=config, task=got["task"], data=got["data"],
+        item_id=item_id, config=config, task=got["task"], data=got["data"],
         parameters=int(got["parameters"]), trainable=int(got["trainable"]), batch_size=int(got["batch_size"]),
         max_steps=int(got["max_steps"]), flops_per_step=int(got["flops_per_step"]), total_flops=total,
         memory_bytes={k: int(v) for k, v in got["memory_bytes"].items()}, utilization=utilization,
