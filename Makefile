@@ -5,7 +5,7 @@ STAMP  := $(VENV)/.installed-stamp
 # The CPU wheel of torch must go in first: an unpinned torch pulls GBs of CUDA packages.
 TORCH  ?= torch==2.13.0
 
-.PHONY: install test test-fast demo bench lint clean
+.PHONY: install browser test test-fast demo bench lint clean
 
 install: $(STAMP)
 
@@ -19,10 +19,14 @@ $(STAMP): pyproject.toml
 # One worker per core; a test file stays on one worker, so its module fixtures are built once.
 PYTEST := $(PY) -m pytest -n auto --dist loadfile
 
-test: install
+# Debian's chromium, which the web app's browser tests drive (installed when missing).
+browser:
+	bash scripts/ensure_browser.sh
+
+test: install browser
 	$(PYTEST)
 
-test-fast: install
+test-fast: install browser
 	$(PYTEST) -m "not slow"
 
 demo: install

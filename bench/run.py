@@ -506,6 +506,52 @@ def bench_feed() -> None:
             print(f"    {line}", flush=True)
 
 
+def bench_web() -> None:
+    """`paperlab serve`: warm page loads over real HTTP (a server thread, as a browser would ask) at
+    1,000 items and 100k chunks: the log, an item and a search, each against its 100 ms goal."""
+    import http.client
+
+    from paperlab.web.server import Background
+
+    print("Web app page loads, warm, over HTTP, at 1,000 items and 100k chunks (goal: p95 < 100 ms each)")
+    home = synthetic_library(100_000)
+    queries = scifact_queries(40)
+    with Background(home) as url:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+
+        def get(path: str) -> float:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            t0 = time.perf_counter()
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            took = 1000 * (time.perf_counter() - t0)
+            conn.close()
+            if response.status != 200:
+                raise SystemExit(f"{path}: HTTP {response.status}: {body[:300]!r}")
+            return took
+
+        from urllib.parse import quote
+
+        pages = {
+            "the log (1,000 items, 200 a page)": ["/"] * 40,
+            "an item (notes, similar papers)": [f"/item/paper-{i * 24:05d}" for i in range(40)],
+            "a search (hybrid, 10 hits)": [f"/search?q={quote(q)}" for q in queries],
+        }
+        for name, paths in pages.items():
+            for path in paths[:2]:
+                get(path)  # warm: the model, the index, the templates
+            times = sorted(get(path) for path in paths)
+            report(f"web: {name}", f"p95 {times[int(len(times) * 0.95)]:.1f} ms",
+                   f"p50 {times[len(times) // 2]:.1f} ms; goal p95 < 100 ms")
+    if (SHARED / "data" / "corpus").exists():
+        print("The reader's highlight on real papers (bench/highlight_eval.py)")
+        done = subprocess.run([sys.executable, str(ROOT / "bench" / "highlight_eval.py")], capture_output=True,
+                              text=True, check=True)
+        for line in done.stdout.strip().splitlines():
+            print(f"    {line}", flush=True)
+
+
 def main() -> None:
     CACHE.mkdir(exist_ok=True)
     # A user's Python caches compiled modules; a shell that turns that off (as this machine's does)
@@ -513,7 +559,7 @@ def main() -> None:
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     random.seed(0)
-    steps = [bench_startup, bench_extraction, bench_embedding, bench_queries, bench_reindex]
+    steps = [bench_startup, bench_extraction, bench_embedding, bench_queries, bench_reindex, bench_web]
     if (SHARED / "data" / "papers").exists():
         steps += [bench_paper_setup, bench_real_papers]
     else:

@@ -118,3 +118,4 @@ show paperlab week
 
 step "Done"
 echo "The demo library is in $DEMO: papers/, notes, paperlab.db, index/, replications/2201.02177/report.md"
+echo "See it in a browser: .venv/bin/paperlab --home \"$DEMO\" serve   (then open http://127.0.0.1:8000/)"

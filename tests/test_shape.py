@@ -102,7 +102,8 @@ ALLOWED = {
     "feed": BASE | {"store", "library", "retrieval", "arxiv"},
     "usecases": BASE | {"library", "retrieval", "arxiv", "log", "feed"},  # composes them: add, then index
     "samples": BASE | {"retrieval"},
-    "cli": BASE | {"library", "retrieval", "arxiv", "log", "replicate", "doctor", "usecases", "feed", "cli"},
+    "cli": BASE | {"library", "retrieval", "arxiv", "log", "replicate", "doctor", "usecases", "feed", "cli", "web"},
+    "web": BASE | {"library", "retrieval", "log", "replicate", "usecases", "feed"},  # the core, as the CLI calls it
     "__main__": {"cli"},
 }
 

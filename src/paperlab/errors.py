@@ -54,6 +54,10 @@ class NoSuchArxivPaper(PaperlabError):
         self.arxiv_id = arxiv_id
 
 
+class Conflict(PaperlabError):
+    """What the user was changing was changed elsewhere first (a notes file edited by hand)."""
+
+
 class LockError(PaperlabError):
     """The writer lock could not be taken: a read-only library, or another writer that did not finish."""
 

@@ -7,6 +7,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -147,7 +148,9 @@ class FileChanges:
 # --- the writer lock ------------------------------------------------------------------------------
 
 LOCK_NAME = ".paperlab.lock"
-_held: dict[str, tuple[int, int]] = {}  # lock path -> (fd, depth): re-entrant within a process
+# (lock path, thread) -> (fd, depth): re-entrant within a thread. Two threads of one process (the
+# web app's) open the file twice, and flock makes the second wait as it makes another process wait.
+_held: dict[tuple[str, int], tuple[int, int]] = {}
 
 
 @contextmanager
@@ -160,7 +163,7 @@ def writer_lock(
     import fcntl
 
     path = home / LOCK_NAME
-    key = str(path)
+    key = (str(path), threading.get_ident())
     if key in _held:
         fd, depth = _held[key]
         _held[key] = (fd, depth + 1)

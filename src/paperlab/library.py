@@ -29,10 +29,12 @@ class Library:
     """`ui` is how the core reaches the person running it (interaction.py): the CLI's terminal, a
     test's recorder, or `Silent` for a script."""
 
-    def __init__(self, home: Path, settings: Settings | None = None, ui: Interaction | None = None) -> None:
+    def __init__(self, home: Path, settings: Settings | None = None, ui: Interaction | None = None,
+                 shared: bool = False) -> None:
         self.home = home
         self.settings = settings or Settings()
         self.ui: Interaction = ui or Silent()
+        self.shared = shared  # its connection may move between threads (the web app's search, locked)
         self._db: Database | None = None
 
     def __repr__(self) -> str:
@@ -45,7 +47,7 @@ class Library:
         if self._db is None:
             from paperlab.store.migrations import connect
 
-            self._db = connect(self.db_path)
+            self._db = connect(self.db_path, shared=self.shared)
         return self._db
 
     def close(self) -> None:

@@ -84,6 +84,17 @@ def note(
     return result
 
 
+def save_notes(lib: Library, ref: str, text: str, seen: str) -> NoteResult:
+    """The web app's notes editor: the file replaced (unless edited since `seen`), then indexed."""
+    from paperlab.log import notes
+    from paperlab.retrieval.ingest import index_new_items
+
+    result = notes.replace_notes(lib, ref, text, seen)
+    if result.changed:
+        result.index_error = index_new_items(lib, [result.item_id]).errors.get(result.item_id)
+    return result
+
+
 def feed_add(
     lib: Library, ref: str, tag: str | None = None, with_pdf: bool = True,
 ) -> tuple[FetchOutcome, IndexReport | None]:

@@ -109,7 +109,7 @@ COMMAND_MODULES = {
                     "log_cmds"),
     "fetch": "fetch_cmds", "index": "search_cmds", "search": "search_cmds", "similar": "search_cmds",
     "doctor": "doctor_cmds", "import": "import_cmds", "export": "export_cmds", "replicate": "replicate_cmds",
-    "feed": "feed_cmds",
+    "feed": "feed_cmds", "serve": "serve_cmds",
 }
 _registered: set[str] = set()
 

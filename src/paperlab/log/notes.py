@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from paperlab.errors import StorageError
+from paperlab.errors import Conflict, StorageError
 from paperlab.fsutil import atomic_write_text, sha256_file
 from paperlab.models import NoteResult
 
@@ -170,3 +170,34 @@ def write_note(
     except OSError as exc:
         raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
     return result
+
+
+def version(path: Path) -> str:
+    """What an editor saw: the file's sha256, or "" when there was no file."""
+    return sha256_file(path) if path.exists() else ""
+
+
+def replace_notes(lib: Library, ref: str, text: str, seen: str) -> NoteResult:
+    """Write the whole notes file as edited in a form (the web app's editor), unless it changed since
+    the editor read it (`seen`, its `version` then): a hand edit in between is never overwritten."""
+    from paperlab.log.dates import stamp
+    from paperlab.store.items import add_log, get_item
+
+    item = get_item(lib.db, lib.resolve_id(ref))
+    path = lib.notes_path(item.id)
+    text = text.replace("\r\n", "\n")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    try:
+        with lib.writing("note"):
+            if version(path) != seen:
+                raise Conflict(f"{lib.relative(path)} changed since this page read it (edited elsewhere?); "
+                                    "nothing was overwritten: reload it and edit again")
+            changed = (path.read_text(encoding="utf-8") if path.exists() else None) != text
+            if changed:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(path, text)
+                add_log(lib.db, item.id, "note", "edited", at=stamp(None))
+    except OSError as exc:
+        raise StorageError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return NoteResult(path, changed, item_id=item.id)

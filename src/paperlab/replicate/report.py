@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from paperlab.errors import PaperlabError
 from paperlab.fsutil import atomic_write_text
 from paperlab.library import Library
-from paperlab.models import Run
+from paperlab.models import CheckResult, Item, Replication, Run
 from paperlab.replicate.check import explain, load_and_evaluate, markdown_table
 from paperlab.store.items import get_item
 
 
-def _curves(folder: Path, runs: list[Run]) -> dict[str, list[dict]]:
+def curves(folder: Path, runs: list[Run]) -> dict[str, list[dict]]:
     out = {}
     for r in runs:
         path = folder / r.run_dir / "metrics.jsonl"
@@ -40,14 +42,14 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
     folder = lib.replication_dir(item.id)
     result = load_and_evaluate(lib, item.id, config)
     verdicts, status, used = result.verdicts, result.status, result.runs
-    curves = _curves(folder, used)
+    rows_by_run = curves(folder, used)
     images = []
-    keys = sorted({k for rows in curves.values() for row in rows for k in row
+    keys = sorted({k for rows in rows_by_run.values() for row in rows for k in row
                    if k not in ("step", "time_s") and not k.endswith("loss")})
-    if curves and keys:
+    if rows_by_run and keys:
         fig, axes = plt.subplots(1, len(keys), figsize=(5 * len(keys), 3.6), squeeze=False)
         for ax, key in zip(axes[0], keys, strict=True):
-            for run_id, rows in curves.items():
+            for run_id, rows in rows_by_run.items():
                 ax.plot([r["step"] for r in rows], [r[key] for r in rows], label=run_id, lw=1.2)
             for v in verdicts:
                 if v.claim.metric.removeprefix("final_") == key:
@@ -83,3 +85,41 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
     path = folder / "report.md"
     atomic_write_text(path, "\n".join(lines) + "\n")
     return path
+
+
+@dataclass
+class Overview:
+    """A replication as the web app shows it: the recorded status, the claims judged now against the
+    runs (or why they cannot be), every run, and the learning curves of the runs judged."""
+
+    item: Item
+    replication: Replication | None
+    runs: list[Run]
+    result: CheckResult | None
+    problem: str = ""  # why nothing could be judged
+    curves: dict[str, list[dict]] = field(default_factory=dict)
+    configs: dict[str, str] = field(default_factory=dict)  # config name -> its TOML text
+
+
+def overview(lib: Library, ref: str) -> Overview:
+    """Read only: the status is the one `check` recorded; the judgement shown is today's evaluation."""
+    from paperlab.store.replications import get_replication, runs_for
+
+    item = get_item(lib.db, lib.resolve_id(ref))
+    found = get_replication(lib.db, item.id)
+    if found is None:
+        raise PaperlabError(f"{item.id} has no replication project; "
+                            f"`paperlab replicate scaffold {item.id}` makes one")
+    folder = lib.replication_dir(item.id)
+    runs = runs_for(lib.db, item.id)
+    view = Overview(item, found, runs, None)
+    try:
+        view.result = load_and_evaluate(lib, item.id)
+        view.curves = curves(folder, view.result.runs)
+    except PaperlabError as exc:
+        view.problem = str(exc)
+    for name in sorted({r.config for r in runs}):
+        path = folder / "config" / f"{name}.toml"
+        if path.is_file():
+            view.configs[name] = path.read_text(encoding="utf-8", errors="replace")
+    return view

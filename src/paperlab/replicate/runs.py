@@ -366,8 +366,9 @@ def _record(
     return result
 
 
-def replications(lib: Library) -> list[Replication]:
+def replications(lib: Library, recover: bool = True) -> list[Replication]:
     """Every replication with its status, last check and number of runs, after putting back the
-    ones a killed run left `running`."""
-    recover_stale(lib)
+    ones a killed run left `running` (unless not `recover`: a web page reads, it never writes)."""
+    if recover:
+        recover_stale(lib)
     return list_replications(lib.db)

@@ -33,6 +33,7 @@ class Located:
     page: int | None  # None: the passage does not say which of its pages
     snippet: str
     score: float  # the weight of the query words the best sentence (and its neighbours) holds
+    sentence: str = ""  # that sentence alone, markup removed ("" when no sentence holds a query word)
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -126,7 +127,9 @@ def locate(rows: Sequence[Mapping[str, Any]], terms: Sequence[str], weights: Seq
                        text[:width] + ("..." if len(text) > width else ""), 0.0)
     score, r, s = best
     row, spans = rows[r], cut[r]
-    return Located(page_at(row, spans[s][0]), _around(row["text"], spans, s, width, query[0]), score)
+    a, b = spans[s]
+    return Located(page_at(row, a), _around(row["text"], spans, s, width, query[0]), score,
+                   " ".join(_MARKUP.sub("", row["text"][a:b]).split()))
 
 
 def _around(text: str, spans: list[tuple[int, int]], s: int, width: int, pattern: re.Pattern[str]) -> str:

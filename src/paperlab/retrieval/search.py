@@ -148,8 +148,13 @@ class Searcher:
 
     def __init__(self, lib: Library) -> None:
         self.lib = lib
+        self.version = chunks_version(lib.db)
         self.keyword = KeywordSearcher(lib)
         self._semantic: SemanticSearcher | None = None
+
+    def stale(self) -> bool:
+        """Whether the index has changed since this searcher loaded it (a long-lived one reloads)."""
+        return chunks_version(self.lib.db) != self.version
 
     @property
     def semantic(self) -> SemanticSearcher:
@@ -235,6 +240,17 @@ def merge_passages(
     return passages
 
 
+def cited_sentence(lib: Library, item_id: str, chunk_id: int, query: str, searcher: Searcher | None = None) -> str:
+    """The sentence search cites from this chunk for this query (the same word weights as the search
+    gave it); "" when the chunk is not this item's or no sentence holds a query word."""
+    row = store.chunk_details(lib.db, [chunk_id]).get(chunk_id)
+    if row is None or row["item_id"] != item_id:
+        return ""
+    terms = query_terms(query)
+    weights = (searcher.keyword if searcher is not None else KeywordSearcher(lib)).weights(terms)
+    return locate([row], terms, weights).sentence
+
+
 MIN_WORDS_TO_COMPARE = 50  # fewer words (a title and a line of notes) match everything and nothing
 
 
@@ -252,8 +268,9 @@ def no_text_advice(lib: Library, item_id: str, words: int) -> str:
     return f"'{item_id}' has {what} to compare; add {get}, or notes (`paperlab note {item_id}`)"
 
 
-def similar(lib: Library, ref: str, k: int = 5) -> list[Similar]:
-    """The papers whose chunks lie closest to the centre of this item's chunks."""
+def similar(lib: Library, ref: str, k: int = 5, searcher: Searcher | None = None) -> list[Similar]:
+    """The papers whose chunks lie closest to the centre of this item's chunks (`searcher`: one
+    already loaded, as the web app keeps)."""
     import numpy as np
 
     item_id = lib.resolve_id(ref)
@@ -262,13 +279,13 @@ def similar(lib: Library, ref: str, k: int = 5) -> list[Similar]:
     words = sum(len(r["text"].split()) for r in store.chunk_details(database, ids).values())
     if words < MIN_WORDS_TO_COMPARE:
         raise InvalidInput(no_text_advice(lib, item_id, words))
-    searcher = SemanticSearcher(lib)
-    _, mat = as_matrix(store.chunk_vectors(database, searcher.model, ids))
+    semantic = searcher.semantic if searcher is not None else SemanticSearcher(lib)
+    _, mat = as_matrix(store.chunk_vectors(database, semantic.model, ids))
     if not len(mat):
         raise PaperlabError(f"'{item_id}' has text that is not embedded yet; run `paperlab index`")
     centroid = mat.mean(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-    candidates = searcher.index.search(centroid, 500)
+    candidates = semantic.index.search(centroid, 500)
     details = store.chunk_details(database, [cid for cid, _ in candidates])
     best: dict[str, Similar] = {}
     for cid, score in candidates:

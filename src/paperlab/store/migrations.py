@@ -189,18 +189,19 @@ MIGRATIONS: list[Callable[[Database], None]] = [
 ]
 
 
-def connect(path: Path) -> Database:
+def connect(path: Path, shared: bool = False) -> Database:
     """Open (and migrate) the library database. A library the user cannot write to still opens for
-    reading (a read-only mount, a synced folder); its writes then fail with a clear message."""
+    reading (a read-only mount, a synced folder); its writes then fail with a clear message.
+    `shared`: the connection may be used from several threads, one at a time (its owner serialises)."""
     try:
-        conn = sqlite3.connect(path, isolation_level=None, timeout=30)
+        conn = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=not shared)
         db = Database(conn)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA foreign_keys=ON")
         migrate(db, path.parent)
     except sqlite3.OperationalError as exc:
         if "readonly" in str(exc) or "unable to open" in str(exc):
-            read_only = _open_read_only(path)
+            read_only = _open_read_only(path, shared)
             if read_only is not None:
                 return read_only
             raise PaperlabError(f"the library at {path.parent} is read-only and cannot be opened ({exc}); "
@@ -211,11 +212,12 @@ def connect(path: Path) -> Database:
     return db
 
 
-def _open_read_only(path: Path) -> Database | None:
+def _open_read_only(path: Path, shared: bool = False) -> Database | None:
     """The database opened for reading only, if its schema is current (nothing can migrate it)."""
     for flags in ("mode=ro", "immutable=1"):
         try:
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None)
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?{flags}", uri=True, isolation_level=None,
+                                   check_same_thread=not shared)
             db = Database(conn)
             if schema_version(db) >= len(MIGRATIONS):
                 return db
