@@ -79,6 +79,10 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "We decreased dropout to 5% in the larger model.",  # a percentage, not a rate we can place
     "This problem has been addressed for networks trained by stochastic gradient descent (SGD) [12].",
     "Table 3 lists 10 learning rates.",
+    # a value of another kind near a setting's name: a parameter count, a year, a fraction of a layer
+    "Parameters Layers dmodel 117M 12 768.",
+    "The learning rate 2015 paper by He et al. is our baseline.",
+    "We use a batch size of 0.5 of the data.",
 ])
 def test_what_is_not_a_setting(sentence):
     assert stated(sentence) == set()

@@ -158,6 +158,30 @@ SCHEDULES = [("cosine", re.compile(r"cosine (?:annealing|decay|schedule)", re.I)
 SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|GLUE|SQuAD|Penn Treebank|"
                     r"WikiText-?103|pre-?training|fine-?tuning)\b", re.I)
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z•(])")
+# The values each setting can take, by what it is (a rate, a probability, a count); a value outside is
+# another quantity that stood near the setting's name (a parameter count by "hidden size", a year,
+# a percentage) and is not read. Counts must be whole numbers.
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "learning_rate": (0.0, 10.0), "weight_decay": (0.0, 10.0), "momentum": (0.0, 1.0), "beta1": (0.0, 1.0),
+    "beta2": (0.0, 1.0), "eps": (0.0, 1.0), "dropout": (0.0, 0.99), "label_smoothing": (0.0, 0.5),
+    "grad_clip": (1e-4, 1e4), "temperature": (1e-5, 1e4), "epochs": (0.01, 1e5),
+}
+COUNTS: dict[str, tuple[float, float]] = {
+    "batch_size": (1, 1e8), "warmup_steps": (0, 1e8), "n_layers": (1, 1000), "d_model": (4, 1e5), "n_heads": (1, 1024),
+    "head_dim": (4, 8192), "d_ff": (4, 1e6), "seq_len": (2, 1e8), "vocab_size": (2, 1e8), "steps": (1, 1e10),
+    "iterations": (1, 1e10), "queue_size": (1, 1e9),
+}
+
+
+def plausible(name: str, value: float | str) -> bool:
+    """Whether `value` can be setting `name` at all (a word setting, or one without bounds, always)."""
+    if isinstance(value, str):
+        return True
+    if name in COUNTS:
+        low, high = COUNTS[name]
+        return value == int(value) and low <= value <= high
+    low, high = PLAUSIBLE.get(name, (float("-inf"), float("inf")))
+    return low <= value <= high
 
 
 def sentences(text: str) -> list[str]:
@@ -233,7 +257,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
             steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
             found.append(("milestones", ",".join(f"{x:g}" for x in steps), m.start()))
         for name, value, where in found:
-            if (name, value, page) in seen:
+            if (name, value, page) in seen or not plausible(name, value):
                 continue
             seen.add((name, value, page))
             out.append(Hparam(name, value, page, quote(sentence, where), _setup(sentence, context)))
