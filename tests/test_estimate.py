@@ -57,3 +57,16 @@ def test_estimate_errors_are_one_line(lib, cli):
     out = cli("replicate", "estimate", "a-paper")
     assert out.exit_code == 2 and "scaffold a-paper --force" in out.stderr
     assert cli("replicate", "estimate", "nothing").exit_code == 3
+
+
+def test_run_says_what_the_job_costs_and_asks_above_the_threshold(lib, cli):
+    project(lib, cli, "algorithmic", "")
+    smoke = ["--config", "smoke"]
+    (lib.home / "paperlab.toml").write_text((lib.home / "paperlab.toml").read_text() + "run_confirm_gpu_hours = 0\n")
+    refused = cli("replicate", "run", "a-paper", *smoke)  # no terminal to ask: refused, nothing run
+    assert refused.exit_code == 2 and "pass --yes" in refused.stderr and "H100-hours" in refused.stderr
+    assert not (lib.replications_dir / "a-paper" / "runs").exists() or \
+        not any((lib.replications_dir / "a-paper" / "runs").iterdir())
+    started = cli("replicate", "run", "a-paper", *smoke, "--yes", "--max_steps=3")
+    assert started.exit_code == 0, started.stderr
+    assert "Estimated cost:" in started.stdout and "3 steps" in started.stdout  # priced with the override

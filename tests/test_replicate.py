@@ -280,6 +280,55 @@ def test_report_writes_markdown_and_plots(ran, lib, cli):
         assert (project / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def _nodes(node: dict) -> list[dict]:
+    return [node, *(n for child in node["sub_tasks"] for n in _nodes(child))]
+
+
+def test_rubric_is_paperbench_shaped_and_graded_from_the_runs(ran, lib, cli):
+    """Setup leaves from what the runs trained with (env.json) against config/paper.toml, execution
+    and result leaves from check's verdicts; the tree in PaperBench's shape, each leaf citing the paper."""
+    cited = SMOKE_CLAIMS.replace('dataset = "add mod 11"', 'dataset = "add mod 11"\nsource = "p. 1: Figure 1"')
+    (ran / "claims.toml").write_text(cited.replace("reported = 40", "reported = 41"))  # 40 steps run: a MISS
+    result = cli("replicate", "rubric", GID, "--json")
+    assert result.exit_code == 0, result.stderr
+    tree = json.loads(result.stdout)
+    assert json.loads((ran / "rubric.json").read_text()) == tree
+    keys = {"id", "requirements", "weight", "sub_tasks", "task_category", "finegrained_task_category", "score"}
+    assert all(keys <= node.keys() for node in _nodes(tree))
+    branches = {b["id"]: b for b in tree["sub_tasks"]}
+    leaves = {b: [n for n in _nodes(branches[b]) if not n["sub_tasks"]] for b in branches}
+    assert {leaf["task_category"] for leaf in leaves["setup"]} == {"Code Development"}
+    assert {leaf["task_category"] for leaf in leaves["execution"]} == {"Code Execution"}
+    assert {leaf["task_category"] for leaf in leaves["results"]} == {"Result Analysis"}
+    assert all(leaf["source"].startswith("p. ") for b in leaves.values() for leaf in b)  # each cites its page
+    assert [leaf["score"] for leaf in leaves["results"]] == [1, 0]  # MATCH earns 1, MISS 0
+    assert [leaf["score"] for leaf in leaves["execution"]] == [1, 1]
+    paper = {leaf["id"].removeprefix("setup/"): leaf for leaf in leaves["setup"]}
+    trained = json.loads((ran / db_rows(lib, "SELECT run_dir FROM runs")[0][0] / "env.json").read_text())["config"]
+    import tomllib
+
+    stated = tomllib.loads((ran / "config" / "paper.toml").read_text())
+    assert set(paper) == set(stated)  # one leaf per setting read from the paper, no template knob
+    for key, leaf in paper.items():
+        assert leaf["score"] == (1 if str(trained[key]).lower() == str(stated[key]).lower()
+                                 or trained[key] == stated[key] else 0), key
+    for node in [tree, *branches.values()]:
+        total = sum(c["weight"] for c in node["sub_tasks"])
+        assert node["score"] == pytest.approx(sum(c["score"] * c["weight"] for c in node["sub_tasks"]) / total,
+                                              abs=1e-4)
+    assert 0 < tree["score"] < 1
+    assert "Rubric (rubric.json)" in (cli("replicate", "report", GID) and (ran / "report.md").read_text())
+
+
+def test_rubric_without_runs_earns_nothing(project, cli):
+    result = cli("replicate", "rubric", GID, "--json")
+    assert result.exit_code == 0, result.stderr
+    tree = json.loads(result.stdout)
+    assert tree["score"] == 0
+    setup = next(b for b in tree["sub_tasks"] if b["id"] == "setup")
+    assert all(leaf["explanation"] == "no runs to judge" for leaf in setup["sub_tasks"])
+
+
 def test_template_check_agrees_with_paperlab(ran, lib, cli):
     project = ran
     (project / "claims.toml").write_text(SMOKE_CLAIMS)

@@ -46,6 +46,7 @@ class Settings:
     feed_categories: str = ""  # "cs.LG cs.CL": what `feed pull` asks for; empty: the library's papers' own
     feed_page_size: int = 200  # papers per arXiv listing request
     feed_background: int = 10_000  # other candidates the feed's ranker learns against (0: all of them)
+    run_confirm_gpu_hours: float = 1.0  # `replicate run` asks before a job estimated above this (H100 hours)
     user_agent: str = "paperlab/0.1 (+https://github.com/paperlab/paperlab)"
 
     @classmethod
@@ -118,4 +119,5 @@ approx_index_above = 200000  # vectors; above this an IVF index replaces exact s
 index_precision = "auto"   # "auto": `index` multiplies in bfloat16 where the CPU has it; "float32"
 lock_timeout_s = 600.0     # how long a command that writes waits for another one to finish
 feed_categories = ""       # e.g. "cs.LG cs.CL" for `feed pull`; empty: the categories of the library's papers
+run_confirm_gpu_hours = 1.0  # `replicate run` asks before a job estimated above this many H100-hours
 """

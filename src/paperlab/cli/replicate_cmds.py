@@ -53,6 +53,29 @@ def gaps(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None
 
 
 @app.command()
+def rubric(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None:
+    """Grade the replication on PaperBench's kind of rubric, from the project's real state: the
+    paper's settings in the runs' config, runs writing each claim's metric, each claim matched. Writes
+    replications/<id>/rubric.json."""
+    from paperlab.replicate.rubric import write
+
+    lib = get_library(ctx)
+    graded, path = write(lib, item_id)
+    if as_json:
+        print_json(graded.to_dict())
+        return
+    for branch in graded.sub_tasks:
+        console.print(f"[bold]{branch.requirements}[/bold] (weight {branch.weight}): {branch.score:.0%}, "
+                      f"{branch.explanation}")
+        for leaf in branch.sub_tasks:
+            page = leaf.source.split(":")[0] if leaf.source else "no source"
+            console.print(f"  {leaf.score:g}  {leaf.requirements} [{page}]", markup=False)
+            console.print(f"       {leaf.explanation}", markup=False, style="dim")
+    console.print(f"Rubric score: {graded.score:.0%}" + (f" ({graded.explanation})" if graded.explanation else "")
+                  + f"; wrote {lib.relative(path)}")
+
+
+@app.command()
 def estimate(
     ctx: typer.Context, item_id: ItemArg,
     config: Annotated[str, typer.Option(help="Which config/NAME.toml the run would use.")] = "default",
@@ -228,12 +251,19 @@ def run(
     seeds: Annotated[int, typer.Option(help="Number of runs, seeds 0..N-1.")] = 1,
     nproc: Annotated[int, typer.Option(help="Processes per run (torchrun when above 1).")] = 1,
     executor: Annotated[str, typer.Option(help="local, submitit-local or slurm.")] = "local",
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Start even a job estimated above "
+                                      "run_confirm_gpu_hours without asking.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Run train.py once per seed and record each run. Extra --key=value pass to train.py."""
+    """Run train.py once per seed and record each run, after saying what the job will cost (it asks
+    above the run_confirm_gpu_hours setting). Extra --key=value pass to train.py."""
+    from paperlab.replicate.estimate import before_run
     from paperlab.replicate.runs import run as run_runs
 
     lib = get_library(ctx, show_progress=not as_json)
+    with working(lib):
+        cost = before_run(lib, item_id, config, seeds, assume_yes=yes, overrides=list(ctx.args))
+    (err_console if as_json else console).print(cost)
     with working(lib):
         results = run_runs(lib, item_id, config=config, seeds=seeds, nproc=nproc, executor=executor,
                            overrides=list(ctx.args))

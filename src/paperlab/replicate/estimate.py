@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from paperlab.errors import InvalidInput, NotFound, ReplicationError
+from paperlab.errors import InvalidInput, NotFound, PaperlabError, ReplicationError
 
 if TYPE_CHECKING:
     from paperlab.library import Library
@@ -32,6 +32,7 @@ GPUS = {
     "RTX3090": 71.0,
 }
 DEFAULT_GPUS = ("H100", "A100", "V100", "RTX4090")
+REFERENCE_GPU = "H100"  # what `replicate run` prices a job on before it starts
 UTILIZATION = 0.4  # the share of peak a well-tuned run reaches (its MFU); small models reach less
 
 
@@ -74,7 +75,7 @@ def gpu_names(names: list[str] | None) -> list[str]:
     return out
 
 
-def measure(lib: Library, item_id: str, config: str) -> dict[str, Any]:
+def measure(lib: Library, item_id: str, config: str, overrides: list[str] | None = None) -> dict[str, Any]:
     """Run the project's estimate.py on `config` and return what it printed."""
     item_id = lib.resolve_id(item_id)
     project = lib.replication_dir(item_id)
@@ -89,7 +90,8 @@ def measure(lib: Library, item_id: str, config: str) -> dict[str, Any]:
         raise InvalidInput(f"no config '{config}' in {lib.relative(project)}/config; there are: {', '.join(names)}")
     lib.ui.progress("Counting one training step's FLOPs", 0, None, "steps")
     try:
-        done = subprocess.run([sys.executable, "estimate.py", "--config", f"config/{config}.toml"], cwd=project,
+        done = subprocess.run([sys.executable, "estimate.py", "--config", f"config/{config}.toml", *(overrides or [])],
+                              cwd=project,
                               capture_output=True, text=True, timeout=1800)
     except subprocess.TimeoutExpired as exc:
         raise ReplicationError("estimate.py ran for 30 minutes without finishing one step; lower batch_size "
@@ -102,12 +104,12 @@ def measure(lib: Library, item_id: str, config: str) -> dict[str, Any]:
 
 
 def estimate(lib: Library, item_id: str, config: str = "default", gpus: list[str] | None = None,
-             utilization: float = UTILIZATION) -> Estimate:
+             utilization: float = UTILIZATION, overrides: list[str] | None = None) -> Estimate:
     if not 0 < utilization <= 1:
         raise InvalidInput(f"--utilization must be in (0, 1], got {utilization}")
     names = gpu_names(gpus)
     item_id = lib.resolve_id(item_id)
-    got = measure(lib, item_id, config)
+    got = measure(lib, item_id, config, overrides)
     total = float(got["flops_per_step"]) * int(got["max_steps"])
     tokens = int(got["batch_size"]) * int(got["tokens_per_example"]) if got.get("tokens_per_example") else None
     return Estimate(
@@ -117,3 +119,28 @@ def estimate(lib: Library, item_id: str, config: str = "default", gpus: list[str
         memory_bytes={k: int(v) for k, v in got["memory_bytes"].items()}, utilization=utilization,
         gpu_hours=[GpuHours(g, GPUS[g], total / (GPUS[g] * 1e12 * utilization) / 3600) for g in names],
         tokens_per_step=tokens, six_n_t=6.0 * int(got["parameters"]) * tokens if tokens else None)
+
+
+def before_run(lib: Library, item_id: str, config: str, seeds: int, assume_yes: bool = False,
+               overrides: list[str] | None = None) -> str:
+    """What a job of `seeds` runs will cost, said before it starts; over `run_confirm_gpu_hours` it
+    asks (`lib.ui.confirm`), and with no one to ask it refuses unless `assume_yes`. An estimate that
+    cannot be made does not stop the job: the line says so."""
+    try:
+        found = estimate(lib, item_id, config=config, gpus=[REFERENCE_GPU], overrides=overrides)
+    except PaperlabError as exc:
+        return f"No cost estimate ({exc}); starting anyway."
+    hours = found.gpu_hours[0].hours * seeds
+    line = (f"Estimated cost: {found.total_flops:.3g} FLOP a run ({found.max_steps:,} steps of "
+            f"{found.flops_per_step:.3g}), x {seeds} seed(s) = {hours:.3g} {REFERENCE_GPU}-hours at "
+            f"{found.utilization:.0%} of its peak")
+    limit = lib.settings.run_confirm_gpu_hours
+    if hours <= limit or assume_yes:
+        return line + "."
+    answer = lib.ui.confirm(f"{line}, over run_confirm_gpu_hours ({limit:g}). Start it?")
+    if answer is None:
+        raise InvalidInput(f"{line}, over run_confirm_gpu_hours ({limit:g}); pass --yes to start it "
+                           "(or raise the setting in paperlab.toml)")
+    if not answer:
+        raise PaperlabError("not started")
+    return line + "."

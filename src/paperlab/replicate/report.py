@@ -80,6 +80,13 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
              "| Run | Seed | Device | Duration (s) | Exit |", "|---|---|---|---|---|"]
     lines += [f"| {r.id} | {r.seed} | {r.device} | {r.duration_s} | {r.exit_status} |"
               for r in used]
+    from paperlab.replicate.rubric import write as write_rubric
+
+    graded, _ = write_rubric(lib, item.id, config)
+    lines += ["", "## Rubric (rubric.json)", "",
+              f"Score **{graded.score:.0%}** on PaperBench's kind of rubric, graded from the runs above: "
+              + "; ".join(f"{b.requirements.lower()} {b.score:.0%} ({b.explanation}, weight {b.weight})"
+                          for b in graded.sub_tasks) + "."]
     for title, name in images:
         lines += ["", f"## {title}", "", f"![{title}]({name})"]
     path = folder / "report.md"

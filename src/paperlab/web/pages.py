@@ -166,15 +166,18 @@ def replications_page(web: Web, request: Request, lib: Library) -> Response:
 def replication_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.replicate.check import VERDICT_COLUMNS, verdict_rows
     from paperlab.replicate.report import overview
+    from paperlab.replicate.rubric import build as rubric
     from paperlab.web.charts import bars, curves_for, legend
 
     view = overview(lib, request.path_params["ref"])
+    graded = rubric(lib, view.item.id)
     verdicts = view.result.verdicts if view.result else []
     references: dict[str, list[tuple[str, float]]] = {}
     for v in verdicts:
         references.setdefault(v.claim.metric.removeprefix("final_"), []).append(
             (v.claim.name, v.claim.reported / v.factor))
-    return web.page("replication.html", view=view, columns=VERDICT_COLUMNS, rows=verdict_rows(verdicts, True),
+    return web.page("replication.html", view=view, rubric=graded, columns=VERDICT_COLUMNS,
+                    rows=verdict_rows(verdicts, True),
                     charts=curves_for(view.curves, references), legend=legend(list(view.curves)),
                     bars=[bars(v.claim.name, v.claim.reported, v.obtained, v.obtained_std, v.verdict)
                           for v in verdicts if v.obtained is not None])

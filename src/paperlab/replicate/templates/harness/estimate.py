@@ -3,7 +3,7 @@ forward and backward pass on one real batch (counted by torch.utils.flop_counter
 weights, gradients, optimizer state and the activations the backward pass keeps. Prints JSON;
 `paperlab replicate estimate` turns it into total FLOPs and GPU-hours.
 
-    python estimate.py [--config config/default.toml]
+    python estimate.py [--config config/default.toml] [--key=value ...]   (train.py's overrides)
 
 Where the task can build a batch of the same shapes without the real data (task.stand_in: a
 dataset's fake images of its size, the generated text), it does, and says so in "data".
@@ -29,6 +29,11 @@ HARNESS = {"batch_size": 64, "max_steps": 1000, "optimizer": "adamw", "seed": 0}
 def main(argv: list[str]) -> None:
     path = Path(argv[argv.index("--config") + 1]) if "--config" in argv else Path("config/default.toml")
     cfg = {**HARNESS, **task.DEFAULTS, **tomllib.loads(path.read_text())}
+    for arg in argv:  # --key=value, as train.py takes them: a run with overrides is priced with them
+        key, sep, value = arg[2:].partition("=")
+        if arg.startswith("--") and sep and key in cfg:
+            kind = type(cfg[key])
+            cfg[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value)
     overrides, data = task.stand_in(cfg) if hasattr(task, "stand_in") else ({}, "the task's own")
     cfg.update(overrides)
     torch.manual_seed(0)
