@@ -165,3 +165,34 @@ def test_the_project_tests_pass_inside_a_new_project(lib, cli, name):
                           cwd=project, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:]
     assert " failed" not in done.stdout and "error" not in done.stdout.lower()
+
+
+def test_a_language_model_trains_on_memory_mapped_token_files(lib, cli):
+    """nanoGPT's layout: train.bin and val.bin of uint16 token ids, read from disk window by window;
+    the run records the files' sha256 and no bits-per-character (a token file does not say it)."""
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    assert cli("add", "https://example.org/p", "--title", "A paper", "--type", "paper").exit_code == 0
+    assert cli("replicate", "scaffold", "a-paper", "--template", "language-model").exit_code == 0
+    project = lib.replications_dir / "a-paper"
+    rng = np.random.default_rng(0)
+    (project / "data").mkdir()
+    for name, size in (("train.bin", 20_000), ("val.bin", 2_000)):
+        rng.integers(0, 300, size, dtype=np.uint16).tofile(project / "data" / name)
+    args = [sys.executable, "train.py", "--config", "config/smoke.toml", "--data_file=data/train.bin",
+            "--vocab_size=300", "--max_steps=4", "--eval_interval=2"]
+    done = subprocess.run([*args, "--out_dir=runs/a"], cwd=project, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    metrics = json.loads((project / "runs" / "a" / "metrics.json").read_text())
+    assert metrics["steps"] == 4 and metrics["final_val_loss"] > 0 and "final_val_bpc" not in metrics
+    data = json.loads((project / "runs" / "a" / "run.json").read_text())["data"]
+    assert data["kind"] == "real" and data["sizes"] == {"train_tokens": 20_000, "val_tokens": 2_000}
+    again = subprocess.run([*args, "--out_dir=runs/b"], cwd=project, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0
+    assert json.loads((project / "runs" / "b" / "run.json").read_text())["data"]["sha256"] == data["sha256"]
+    missing = subprocess.run([*args[:-3], "--vocab_size=0", "--out_dir=runs/c"], cwd=project, capture_output=True,
+                             text=True, timeout=300)
+    assert missing.returncode != 0 and "vocab_size" in missing.stderr

@@ -135,6 +135,7 @@ if master:
     out_dir.mkdir(parents=True, exist_ok=True)
 
 # --- the task: data, model, loss and evaluation (task.py) ----------------------------------------
+cfg["rank"], cfg["world_size"] = rank, world_size  # batches.py: which slice of each global batch is ours
 work = task.build(cfg, device, seed)
 model = work.model.to(device)
 params = [p for p in model.parameters() if p.requires_grad]
@@ -261,12 +262,16 @@ if master:
     log = (out_dir / "metrics.jsonl").open("a")
 
 # --- what this run trains: the data it read (a fingerprint of it), the model, the budget ------------
-def fingerprint(tensors: list[torch.Tensor]) -> str:
-    """sha256 over the bytes of the data the task holds: two runs that read the same data agree."""
+def fingerprint(arrays: list) -> str:
+    """sha256 over the bytes of the data the task holds (tensors, or token files mapped from disk, read
+    in 64 MiB slices): two runs that read the same data agree."""
     digest = hashlib.sha256()
-    for t in tensors:
+    for t in arrays:
         digest.update(str((tuple(t.shape), str(t.dtype))).encode())
-        digest.update(t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy().tobytes())
+        flat = t.detach().cpu().contiguous().view(-1).view(torch.uint8).numpy() if isinstance(t, torch.Tensor) \
+            else t.reshape(-1).view("uint8")
+        for i in range(0, len(flat), 1 << 26):
+            digest.update(flat[i:i + (1 << 26)].tobytes())
     return digest.hexdigest()
 
 
@@ -305,7 +310,7 @@ while step < cfg["max_steps"]:
     optimizer.zero_grad(set_to_none=True)
     step_loss = torch.zeros((), dtype=torch.float64, device=device)
     for micro in range(accum):
-        batch = work.train_batch(step)
+        batch = work.train_batch(step, micro)
         last_micro = micro == accum - 1
         # DDP all-reduces the gradients on the last micro-step only
         with model.no_sync() if ddp and not last_micro else contextlib.nullcontext():
@@ -323,14 +328,17 @@ while step < cfg["max_steps"]:
     train_loss_n += 1
     samples += cfg["batch_size"] * accum * world_size
     if step % cfg["eval_interval"] == 0 or step == cfg["max_steps"]:
-        raw_model.eval()
-        with torch.no_grad(), autocast():
-            row = {"step": step, "train_loss": float(train_loss_sum) / train_loss_n, **work.evaluate(raw_model)}
-        raw_model.train()
-        train_loss_sum, train_loss_n = 0.0, 0
-        row["time_s"] = round(time.time() - t0, 3)
-        history.append(row)
-        if master:
+        if ddp:  # the training loss of every process's examples, not rank 0's alone
+            torch.distributed.all_reduce(train_loss_sum)
+            train_loss_sum = train_loss_sum / world_size
+        stop = False
+        if master:  # one process evaluates and writes; the others wait for its decision
+            raw_model.eval()
+            with torch.no_grad(), autocast():
+                row = {"step": step, "train_loss": float(train_loss_sum) / train_loss_n, **work.evaluate(raw_model)}
+            raw_model.train()
+            row["time_s"] = round(time.time() - t0, 3)
+            history.append(row)
             log.write(json.dumps(row) + "\n")
             log.flush()
             print(f"step {step:>6}  " + "  ".join(f"{k} {v:.4g}" for k, v in row.items()
@@ -340,7 +348,13 @@ while step < cfg["max_steps"]:
                 best = {"metric": loss_key, "value": row[loss_key], "step": step}
                 save_checkpoint(best_path)
             save_checkpoint(last_path)
-        if work.should_stop(row):
+            stop = work.should_stop(row)
+        train_loss_sum, train_loss_n = 0.0, 0
+        if ddp:
+            decision = [stop]
+            torch.distributed.broadcast_object_list(decision, src=0)
+            stop = decision[0]
+        if stop:
             stopped_by_task = True
             break
     if cfg["stop_after"] and step - first_step >= cfg["stop_after"] and step < cfg["max_steps"]:

@@ -86,7 +86,7 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
     lines += ["", "## Rubric (rubric.json)", "",
               f"Score **{graded.score:.0%}** on PaperBench's kind of rubric, graded from the runs above: "
               + "; ".join(f"{b.requirements.lower()} {b.score:.0%} ({b.explanation}, weight {b.weight})"
-                          for b in graded.sub_tasks) + "."]
+                          for b in graded.sub_tasks) + (f" ({graded.explanation})" if graded.explanation else "") + "."]
     for title, name in images:
         lines += ["", f"## {title}", "", f"![{title}]({name})"]
     path = folder / "report.md"

