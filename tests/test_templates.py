@@ -196,3 +196,42 @@ def test_a_language_model_trains_on_memory_mapped_token_files(lib, cli):
     missing = subprocess.run([*args[:-3], "--vocab_size=0", "--out_dir=runs/c"], cwd=project, capture_output=True,
                              text=True, timeout=300)
     assert missing.returncode != 0 and "vocab_size" in missing.stderr
+
+
+def test_image_folders_stream_from_disk_and_resume_exactly(lib, cli):
+    """ImageNet's layout (train/<class>/, val/<class>/) decoded by a DataLoader's workers, each image's
+    crop and flip drawn from its place in the global batch: a stopped and resumed run is the same run."""
+    import subprocess
+    import sys
+
+    import numpy as np
+    from PIL import Image
+
+    assert cli("add", "https://example.org/p", "--title", "A paper", "--type", "paper").exit_code == 0
+    assert cli("replicate", "scaffold", "a-paper", "--template", "image-classification").exit_code == 0
+    project = lib.replications_dir / "a-paper"
+    rng = np.random.default_rng(0)
+    for split, count in (("train", 6), ("val", 2)):
+        for label in ("cat", "dog"):
+            folder = project / "data" / "tiny" / split / label
+            folder.mkdir(parents=True)
+            for i in range(count):
+                pixels = rng.integers(0, 256, (int(rng.integers(30, 50)), int(rng.integers(30, 50)), 3), dtype=np.uint8)
+                Image.fromarray(pixels).save(folder / f"{i}.jpg" if i % 2 else folder / f"{i}.png")
+    args = [sys.executable, "train.py", "--config", "config/smoke.toml", "--dataset=folder", "--data_dir=data/tiny",
+            "--image_size=24", "--model=cnn", "--workers=2", "--batch_size=4", "--max_steps=6", "--eval_interval=3",
+            "--deterministic", "--threads=1"]
+
+    def train(out: str, *more: str) -> dict:
+        done = subprocess.run([*args, f"--out_dir=runs/{out}", *more], cwd=project, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        metrics = json.loads((project / "runs" / out / "metrics.json").read_text())
+        return {k: v for k, v in metrics.items() if k not in ("duration_s", "steps_per_s", "samples_per_s")}
+
+    whole = train("whole")
+    assert whole["steps"] == 6 and 0 <= whole["final_test_top1_acc"] <= 1
+    run = json.loads((project / "runs" / "whole" / "run.json").read_text())
+    assert run["data"]["kind"] == "real" and run["data"]["sizes"] == {"train": 12, "test": 4}
+    train("parts", "--stop_after=4")
+    assert train("parts", "--resume=true") == whole

@@ -1,17 +1,19 @@
 """The task: image classification. MNIST, CIFAR-10/100 through torchvision (downloaded into data/
-when there is a network), or fake data of the same shape for smoke runs (random images and labels,
-as torchvision's FakeData makes, generated here so that a smoke run needs no torchvision); an MLP, a
-small CNN, a CIFAR-style ResNet (ResNet-20/32/56/110, He et al. 2016, section 4.2), or any
-torchvision model by name ("torchvision:resnet18").
+when there is a network), image folders in ImageNet's layout (`dataset = "folder"`: folders.py
+streams them from disk through a DataLoader's workers), or fake data of the same shape for smoke
+runs (random images and labels, as torchvision's FakeData makes, generated here so that a smoke run
+needs no torchvision); an MLP, a small CNN, a CIFAR-style ResNet (ResNet-20/32/56/110, He et al.
+2016, section 4.2), or any torchvision model by name ("torchvision:resnet50").
 
-The dataset sits in memory on the device and is augmented there (random crop after padding,
-horizontal flip), so there is no loader to tune. Metrics: top-1 and top-5 accuracy and error, and
-loss, on the test split.
+MNIST, CIFAR and fake data sit in memory on the device and are augmented there (random crop after
+padding, horizontal flip). Metrics: top-1 and top-5 accuracy and error, and loss, on the test split
+(a folder dataset's val/).
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -21,8 +23,10 @@ from batches import Batches
 
 NAME = "image-classification"
 DEFAULTS = {
-    "dataset": "cifar10",     # mnist | cifar10 | cifar100 | fake
+    "dataset": "cifar10",     # mnist | cifar10 | cifar100 | folder (data_dir/train/<class>/, data_dir/val/) | fake
     "data_dir": "data",
+    "image_size": 224,        # folder: the crop the model sees
+    "workers": 4,             # folder: DataLoader worker processes decoding images
     "fake_size": 512,         # images in FakeData (train; test is a quarter of it)
     "fake_classes": 10,
     "fake_shape": "3,32,32",
@@ -165,6 +169,16 @@ def make_model(cfg: dict, classes: int, shape: tuple[int, int, int]) -> nn.Modul
 class Work:
     def __init__(self, cfg: dict, device: str, seed: int) -> None:
         self.cfg = cfg
+        self.stream = None
+        if cfg["dataset"] == "folder":
+            from folders import MEAN, STD, Stream
+
+            self.stream = Stream(cfg, device)
+            self.classes = len(self.stream.classes)
+            self.mean = torch.tensor(MEAN, device=device).view(1, -1, 1, 1)
+            self.std = torch.tensor(STD, device=device).view(1, -1, 1, 1)
+            self.model = make_model(cfg, self.classes, (3, cfg["image_size"], cfg["image_size"]))
+            return
         train_x, train_y, test_x, test_y, classes = load(cfg)
         self.train_x, self.train_y = train_x.to(device), train_y.to(device)
         self.test_x, self.test_y = test_x.to(device), test_y.to(device)
@@ -179,13 +193,20 @@ class Work:
     def describe(self) -> dict:
         """What this run trains on and with: fake data is a stand-in that tests the pipeline."""
         c = self.cfg
+        model = {"name": c["model"].removeprefix("torchvision:"), "width": c["width"], "augment": c["augment"]}
+        if self.stream is not None:
+            s = self.stream
+            return {"data": {"name": Path(c["data_dir"]).resolve().name, "kind": "real",
+                             "source": f"image folders, {c['data_dir']}/train and val ({len(s.classes)} classes)",
+                             "sizes": {"train": len(s.train_files), "test": len(s.val_files)},
+                             "tensors": [s.manifest()]}, "model": {**model, "image_size": c["image_size"]}}
         fake = c["dataset"] == "fake"
         return {
             "data": {"name": NAMES.get(c["dataset"], c["dataset"]), "kind": "fake" if fake else "real",
                      "source": "random images and labels (FakeData)" if fake else f"torchvision, {c['data_dir']}/",
                      "sizes": {"train": len(self.train_y), "test": len(self.test_y)},
                      "tensors": [self.train_x, self.train_y, self.test_x, self.test_y]},
-            "model": {"name": c["model"].removeprefix("torchvision:"), "width": c["width"], "augment": c["augment"]},
+            "model": model,
         }
 
     def _normalise(self, images: torch.Tensor) -> torch.Tensor:
@@ -200,6 +221,9 @@ class Work:
         return torch.where(flip.view(-1, 1, 1, 1), out.flip(3), out)
 
     def train_batch(self, step: int, micro: int = 0):
+        if self.stream is not None:
+            images, labels = self.stream.train_batch(step, micro)
+            return self._normalise(images), labels
         idx = self.batches.indices(step, micro).to(self.train_x.device)
         images = self._normalise(self.train_x[idx])
         return (self._augment(images) if self.cfg["augment"] else images), self.train_y[idx]
@@ -208,12 +232,19 @@ class Work:
         images, labels = batch
         return F.cross_entropy(model(images).float(), labels)
 
+    def _test_batches(self):  # type: ignore[no-untyped-def]
+        if self.stream is not None:
+            yield from self.stream.val_batches()
+            return
+        for i in range(0, len(self.test_x), self.cfg["eval_batch_size"]):
+            yield self.test_x[i:i + self.cfg["eval_batch_size"]], self.test_y[i:i + self.cfg["eval_batch_size"]]
+
     def evaluate(self, model: nn.Module) -> dict:
-        loss, top1, top5, n = 0.0, 0, 0, len(self.test_x)
+        loss, top1, top5, n = 0.0, 0, 0, 0
         k = min(5, self.classes)
-        for i in range(0, n, self.cfg["eval_batch_size"]):
-            logits = model(self._normalise(self.test_x[i:i + self.cfg["eval_batch_size"]])).float()
-            labels = self.test_y[i:i + self.cfg["eval_batch_size"]]
+        for images, labels in self._test_batches():
+            logits = model(self._normalise(images)).float()
+            n += len(labels)
             loss += F.cross_entropy(logits, labels, reduction="sum").item()
             best = logits.topk(k, dim=1).indices
             top1 += (best[:, 0] == labels).sum().item()
@@ -236,9 +267,14 @@ class Work:
 def stand_in(cfg: dict) -> tuple[dict, str]:
     """For estimate.py: fake images of the dataset's shape and classes (one step costs the same)."""
     shapes = {"mnist": ("1,28,28", 10), "cifar10": ("3,32,32", 10), "cifar100": ("3,32,32", 100)}
+    if cfg["dataset"] == "folder":
+        train = Path(cfg["data_dir"]) / "train"
+        found = sum(d.is_dir() for d in train.iterdir()) if train.is_dir() else 0
+        shapes["folder"] = (f"3,{cfg['image_size']},{cfg['image_size']}", found or 1000)
     shape, classes = shapes.get(cfg["dataset"], (cfg["fake_shape"], cfg["fake_classes"]))
     return ({"dataset": "fake", "fake_shape": shape, "fake_classes": classes, "fake_size": cfg["batch_size"]},
-            f"fake images of {NAMES.get(cfg['dataset'], cfg['dataset'])}'s shape ({shape}, {classes} classes)")
+            f"fake images of {NAMES.get(cfg['dataset'], cfg['data_dir'] if cfg['dataset'] == 'folder' else cfg['dataset'])}'s"
+            f" shape ({shape}, {classes} classes)")
 
 
 def build(cfg: dict, device: str, seed: int) -> Work:
