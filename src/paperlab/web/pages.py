@@ -64,6 +64,7 @@ def log_page(web: Web, request: Request, lib: Library) -> Response:
                     types=CONTENT_TYPES, filters=filters, sort=sort, descending=descending,
                     here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""))
 
+
 def item_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.log import items, notes
     from paperlab.retrieval.search import similar
@@ -81,6 +82,7 @@ def item_page(web: Web, request: Request, lib: Library) -> Response:
                     statuses=STATUSES, has_pdf=lib.pdf_path(shown.item.id).is_file(),
                     notes_file=lib.relative(shown.notes_path))
 
+
 def pdf_file(web: Web, request: Request, lib: Library) -> Response:
     from starlette.responses import FileResponse
 
@@ -91,12 +93,14 @@ def pdf_file(web: Web, request: Request, lib: Library) -> Response:
     return FileResponse(path, media_type="application/pdf", content_disposition_type="inline",
                         filename=f"{folder_name(item_id)}.pdf")
 
+
 def page_image(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.web.reader import render_png
 
     item_id = lib.resolve_id(request.path_params["ref"])
     png = render_png(lib.pdf_path(item_id), int(request.path_params["page"]))
     return Response(png, media_type="image/png", headers={"cache-control": "private, max-age=300"})
+
 
 def reader_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.log import items
@@ -114,6 +118,7 @@ def reader_page(web: Web, request: Request, lib: Library) -> Response:
     return web.page("reader.html", item=item, page=page, boxes=boxes, sentence=sentence, query=query,
                     keep=keep)
 
+
 def search_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.retrieval.search import MODES, Filters
 
@@ -129,11 +134,13 @@ def search_page(web: Web, request: Request, lib: Library) -> Response:
     return web.page("search.html", query=query, hits=hits, modes=MODES, statuses=STATUSES,
                     form={k: q.get(k, "") for k in ("mode", "paper", "notes", "status", "tag", "references")})
 
+
 def week_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.log import recap
 
     end = day_param(request.query_params.get("date"), "date") or date.today()
     return web.page("week.html", end=end, html=markdown_html(recap.week(lib, end)))
+
 
 def export_file(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.log import export
@@ -148,6 +155,7 @@ def export_file(web: Web, request: Request, lib: Library) -> Response:
     return Response(make(lib), media_type=media + "; charset=utf-8",
                     headers={"content-disposition": f'attachment; filename="{name}"'})
 
+
 def feed_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.feed.recommend import recommend
 
@@ -158,10 +166,12 @@ def feed_page(web: Web, request: Request, lib: Library) -> Response:
         feed, problem = None, str(exc)
     return web.page("feed.html", feed=feed, problem=problem, tag=tag or "")
 
+
 def replications_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.replicate.runs import replications
 
     return web.page("replications.html", replications=replications(lib, recover=False))
+
 
 def replication_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.replicate.check import VERDICT_COLUMNS, verdict_rows
@@ -182,12 +192,15 @@ def replication_page(web: Web, request: Request, lib: Library) -> Response:
                     bars=[bars(v.claim.name, v.claim.reported, v.obtained, v.obtained_std, v.verdict)
                           for v in verdicts if v.obtained is not None])
 
+
 # --- the actions (POST): each returns where to go next, or None for the form's `next` ------------------
+
 
 def set_status(web: Web, request: Request, form: FormData, lib: Library) -> None:
     from paperlab.log import items
 
     items.set_status(lib, request.path_params["ref"], field(form, "status"))
+
 
 def set_rating(web: Web, request: Request, form: FormData, lib: Library) -> None:
     from paperlab.log import items
@@ -197,11 +210,13 @@ def set_rating(web: Web, request: Request, form: FormData, lib: Library) -> None
         raise InvalidInput(f"a rating is a whole number from 1 to 10, got '{value}'")
     items.rate(lib, request.path_params["ref"], int(value))
 
+
 def save_notes(web: Web, request: Request, form: FormData, lib: Library) -> str:
     from paperlab import usecases
 
     result = usecases.save_notes(lib, request.path_params["ref"], field(form, "notes"), field(form, "seen"))
     return item_url(result.item_id) + ("?saved=1" if result.changed else "")
+
 
 def add_note(web: Web, request: Request, form: FormData, lib: Library) -> str:
     from paperlab import usecases
@@ -213,18 +228,21 @@ def add_note(web: Web, request: Request, form: FormData, lib: Library) -> str:
                            learned=[learned] if learned else None)
     return item_url(result.item_id)
 
+
 def import_upload(web: Web, request: Request, form: FormData, lib: Library) -> str:
     from paperlab import usecases
+
     upload, kind = form.get("file"), field(form, "kind")
     if kind not in ("markdown", "bibtex"):
         raise InvalidInput(f"unknown import kind '{kind}'; choose markdown or bibtex")
     if upload is None or isinstance(upload, str) or not upload.filename:
         raise InvalidInput("choose a file to import")
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / Path(upload.filename).name
+        path = Path(tmp) / ("import.bib" if kind == "bibtex" else "import.md")  # never the client's file name
         path.write_bytes(upload.file.read())
         report = usecases.import_file(lib, kind, path, field(form, "status") or "read")
     return "/?" + urlencode({"imported": len(report.added)})
+
 
 def feed_add(web: Web, request: Request, form: FormData, lib: Library) -> str:
     from paperlab import usecases
@@ -233,6 +251,7 @@ def feed_add(web: Web, request: Request, form: FormData, lib: Library) -> str:
     if not outcome.ok or not outcome.item_id:
         raise PaperlabError(outcome.message or f"could not add {field(form, 'id')}")
     return item_url(outcome.item_id)
+
 
 def feed_no(web: Web, request: Request, form: FormData, lib: Library) -> None:
     from paperlab.feed.recommend import dismiss
