@@ -25,9 +25,10 @@ from paperlab.samples import ATTENTION, BACKPROP, GROKKING, write_paper_pdf
 from paperlab.web.reader import passage_boxes
 from paperlab.web.server import Background
 from tests.conftest import copy_library, library_state
+from tests.test_feed import listing, pulled
 from tests.test_replicate import quick_library, ran
 
-__all__ = ["quick_library", "ran"]  # fixtures shared with test_replicate
+__all__ = ["listing", "pulled", "quick_library", "ran"]  # fixtures shared with test_feed and test_replicate
 
 REPO = Path(__file__).resolve().parents[1]
 SHOTS = REPO / "build" / "screenshots"
@@ -356,6 +357,22 @@ def test_browser_a_replication_s_plots_render(ran, lib, page):
 def test_browser_the_feed_and_week_pages_render(site, page):
     page.goto(site + "/feed")
     assert "feed pull" in page.locator("p.notice").inner_text()  # nothing pulled: it says how to start
+    shot(page, "feed")
     page.goto(site + "/week")
     assert page.locator("article.recap h2, article.recap h1").count() >= 1
     shot(page, "week")
+
+
+def test_browser_the_feed_ranks_with_why_and_not_interested_hides_a_paper(lib, pulled, cli, page):
+    assert cli("feed", "add", "2612.00001", "--no-pdf").exit_code == 0  # a liked rl paper
+    with Background(lib.home) as url:
+        page.goto(url + "feed")
+        first = page.locator("li.rec").first
+        assert first.locator("p.why").inner_text().startswith("Why: close to ")
+        top = first.locator('input[name="id"]').first.get_attribute("value")
+        shot(page, "feed-ranked")
+        with page.expect_navigation():
+            first.get_by_role("button", name="Not interested").click()
+        assert page.locator("li.rec").count() > 0
+        assert page.locator(f'li.rec input[name="id"][value="{top}"]').count() == 0  # hidden from the feed
+    assert "already marked" in cli("feed", "no", top).stdout
