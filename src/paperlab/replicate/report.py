@@ -82,7 +82,7 @@ def report(lib: Library, ref: str, config: str | None = None) -> Path:
               for r in used]
     from paperlab.replicate.rubric import write as write_rubric
 
-    graded, _ = write_rubric(lib, item.id, config)
+    graded, _ = write_rubric(lib, item.id, config, (result, ""))
     lines += ["", "## Rubric (rubric.json)", "",
               f"Score **{graded.score:.0%}** on PaperBench's kind of rubric, graded from the runs above: "
               + "; ".join(f"{b.requirements.lower()} {b.score:.0%} ({b.explanation}, weight {b.weight})"

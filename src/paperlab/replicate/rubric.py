@@ -151,9 +151,11 @@ def _result_leaf(n: int, v: Verdict) -> Node:
     return leaf
 
 
-def build(lib: Library, ref: str, config: str | None = None) -> Node:
+def build(lib: Library, ref: str, config: str | None = None,
+          evaluated: tuple[CheckResult | None, str] | None = None) -> Node:
     """The graded rubric of the replication, from its claims and the recorded runs of `config`
-    (default: the config of the latest run, as `check` judges)."""
+    (default: the config of the latest run, as `check` judges). `evaluated`: the caller's own
+    evaluation of them (`load_and_evaluate`'s result, or None and why it could not be made)."""
     from paperlab.replicate import claims as claims_mod
     from paperlab.replicate.check import load_and_evaluate
     from paperlab.store.items import get_item
@@ -162,12 +164,12 @@ def build(lib: Library, ref: str, config: str | None = None) -> Node:
     project = lib.replication_dir(item.id)
     if not (project / "train.py").exists():
         raise ReplicationError(f"{item.id} has no replication project; `paperlab replicate scaffold {item.id}`")
-    result: CheckResult | None = None
-    problem = ""
-    try:
-        result = load_and_evaluate(lib, item.id, config)
-    except PaperlabError as exc:
-        problem = str(exc)
+    result, problem = evaluated if evaluated is not None else (None, "")
+    if evaluated is None:
+        try:
+            result = load_and_evaluate(lib, item.id, config)
+        except PaperlabError as exc:
+            problem = str(exc)
     root = Node("root", f"Replicate \"{item.title}\" (arXiv {item.arxiv_id or item.id})")
     setup = _setup(project, result)
     if setup is not None:
@@ -189,9 +191,10 @@ def build(lib: Library, ref: str, config: str | None = None) -> Node:
     return root.graded()
 
 
-def write(lib: Library, ref: str, config: str | None = None) -> tuple[Node, Path]:
+def write(lib: Library, ref: str, config: str | None = None,
+          evaluated: tuple[CheckResult | None, str] | None = None) -> tuple[Node, Path]:
     """Build the rubric and write it as the project's rubric.json."""
-    rubric = build(lib, ref, config)
+    rubric = build(lib, ref, config, evaluated)
     path = lib.replication_dir(lib.resolve_id(ref)) / "rubric.json"
     atomic_write_text(path, json.dumps(rubric.to_dict(), indent=2, ensure_ascii=False) + "\n")
     return rubric, path

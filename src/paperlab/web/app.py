@@ -132,7 +132,7 @@ def create_app(home: Path, host: str = "127.0.0.1", token: str | None = None) ->
     elsewhere it needs `token` on every request."""
     if not safety.is_loopback(host) and not token:
         raise InvalidInput(f"serving on {host} (not this machine only) needs a token")
-    web = Web(home, token)
+    web = Web(home)
     app = build(web)
     allowed = [*safety.LOOPBACK_NAMES, host] if safety.is_loopback(host) else None
     return safety.Guard(app, allowed, token)  # type: ignore[return-value]

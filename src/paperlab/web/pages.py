@@ -104,16 +104,13 @@ def page_image(web: Web, request: Request, lib: Library) -> Response:
 
 def reader_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.log import items
-    from paperlab.web.reader import page_info, passage_boxes
+    from paperlab.web.reader import page_info
 
     item = items.show(lib, request.path_params["ref"]).item
     number = int(request.path_params["page"])
-    page = page_info(lib.pdf_path(item.id), number)
     query, chunk = request.query_params.get("q", ""), request.query_params.get("chunk", "")
-    sentence, boxes = "", []
-    if query and chunk.isdigit():
-        sentence = web.cited_sentence(item.id, int(chunk), query)
-        boxes = passage_boxes(lib.pdf_path(item.id), number, sentence) if sentence else []
+    sentence = web.cited_sentence(item.id, int(chunk), query) if query and chunk.isdigit() else ""
+    page, boxes = page_info(lib.pdf_path(item.id), number, sentence)
     keep = urlencode({"q": query, "chunk": chunk}) if query else ""
     return web.page("reader.html", item=item, page=page, boxes=boxes, sentence=sentence, query=query,
                     keep=keep)
@@ -180,7 +177,7 @@ def replication_page(web: Web, request: Request, lib: Library) -> Response:
     from paperlab.web.charts import bars, curves_for, legend
 
     view = overview(lib, request.path_params["ref"])
-    graded = rubric(lib, view.item.id)
+    graded = rubric(lib, view.item.id, evaluated=(view.result, view.problem))
     verdicts = view.result.verdicts if view.result else []
     references: dict[str, list[tuple[str, float]]] = {}
     for v in verdicts:

@@ -46,12 +46,14 @@ def _open(pdf: Path):  # type: ignore[no-untyped-def]
         raise PaperlabError(f"cannot open the PDF ({exc}); `paperlab doctor` checks the library") from exc
 
 
-def page_info(pdf: Path, number: int) -> Page:
+def page_info(pdf: Path, number: int, sentence: str = "") -> tuple[Page, list[Box]]:
+    """The page's size, and the boxes of `sentence` on it (see passage_boxes), the PDF opened once."""
     with _open(pdf) as doc:
         if not 1 <= number <= doc.page_count:
             raise NotFound(f"page {number} does not exist; the PDF has {doc.page_count} pages")
-        rect = doc[number - 1].rect
-        return Page(number, doc.page_count, rect.width, rect.height)
+        page = doc[number - 1]
+        rect = page.rect
+        return Page(number, doc.page_count, rect.width, rect.height), _boxes(page, sentence)
 
 
 def render_png(pdf: Path, number: int, zoom: float = ZOOM) -> bytes:
@@ -71,13 +73,15 @@ def tokens(text: str) -> list[str]:
 def passage_boxes(pdf: Path, number: int, sentence: str) -> list[Box]:
     """The boxes (one per line) of the page's words that `sentence` follows, or none when fewer than
     half of its words (and fewer than three) are found there in order."""
+    with _open(pdf) as doc:
+        return _boxes(doc[number - 1], sentence) if 1 <= number <= doc.page_count else []
+
+
+def _boxes(page, sentence: str) -> list[Box]:  # type: ignore[no-untyped-def]
     wanted = tokens(sentence)
     if not wanted:
         return []
-    with _open(pdf) as doc:
-        if not 1 <= number <= doc.page_count:
-            return []
-        words = doc[number - 1].get_text("words")  # in the PDF's own order: columns kept whole
+    words = page.get_text("words")  # in the PDF's own order: columns kept whole
     # each page word may hold several tokens ("x-ray", "1.5"): one entry per token, with the words it
     # came from; a word hyphenated at a line's end ("differe-" + "nt") is one token from both words
     flat: list[tuple[str, tuple[int, ...]]] = []

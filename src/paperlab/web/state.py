@@ -32,9 +32,8 @@ def replication_url(item_id: str) -> str:
 class Web:
     """The server's state: where the library is, its secrets, and the shared searcher."""
 
-    def __init__(self, home: Path, token: str | None = None) -> None:
+    def __init__(self, home: Path) -> None:
         self.home = home
-        self.token = token
         self.csrf = secrets.token_urlsafe(32)
         self._search_lock = threading.Lock()
         self._search: tuple[Library, Any] | None = None  # (its library, the searcher)
