@@ -200,6 +200,26 @@ def test_the_feed_ranks_what_is_like_the_papers_added_from_it(lib, pulled, cli) 
     assert set(ranked[0]["words"]) <= set(terms.features(ranked[0]["title"], abstract))  # its own words
 
 
+def test_features_an_earlier_version_stored_are_computed_again(lib, pulled, cli) -> None:
+    """Candidates pulled before feed.terms changed rank with today's features, stored once."""
+    import numpy as np
+
+    old = terms.hashed(["word"])
+    old_blob = old[0].astype("<u4").tobytes() + old[1].astype("<u2").tobytes()  # the unmarked layout
+    lib.db.execute("UPDATE candidates SET terms = ?", [old_blob])
+    lib.db.conn.commit()
+    cli("feed", "add", "2612.00001", "--no-pdf")
+    assert cli("feed", "--json").exit_code == 0
+    rows = db_rows(lib, "SELECT title, abstract, authors, terms FROM candidates")
+    assert rows and all(terms.current(r[3]) for r in rows)
+    title, abstract, authors, blob = rows[0]
+    ids, counts = terms.unpack(blob)
+    want = terms.hashed(terms.features(title, abstract, json.loads(authors)))
+    assert np.array_equal(ids, want[0]) and np.array_equal(counts, want[1])
+    with pytest.raises(ValueError):
+        terms.unpack(old_blob)
+
+
 def test_not_interested_hides_a_paper_and_lowers_its_like(lib, pulled, cli) -> None:
     cli("feed", "add", "2612.00001", "--no-pdf")
     before = json.loads(cli("feed", "--json", "-k", "40").stdout)

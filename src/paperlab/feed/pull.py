@@ -131,9 +131,23 @@ def _read_pages(lib: Library, client: ArxivClient, p: store.Pull, report: PullRe
         store.finish_pull(lib.db, p)
 
 
+def refresh_terms(lib: Library) -> int:
+    """Compute again the stored features of candidates pulled by an earlier version of
+    feed.terms (once, after an upgrade); returns how many."""
+    from paperlab.feed import terms
+
+    stale = store.stale_terms(lib.db, terms.MARK)
+    if stale:
+        rows = [(i, terms.pack(*terms.hashed(terms.features(t, a, au)))) for i, t, a, au in stale]
+        with lib.writing("feed"):
+            store.put_terms(lib.db, rows)
+    return len(stale)
+
+
 def embed_candidates(lib: Library) -> int:
-    """Embed the candidates (title and abstract) that have no vector for the library's model yet;
-    returns how many were embedded."""
+    """Embed the candidates (title and abstract) that have no vector for the library's model yet
+    (and refresh features an earlier version stored); returns how many were embedded."""
+    refresh_terms(lib)
     rows = store.unembedded(lib.db, lib.settings.embedding_model)
     return len(embed_and_store(lib, {h: document(title, abstract) for h, title, abstract in rows}))
 

@@ -1,6 +1,11 @@
-"""The words of a paper as the feed's lexical model sees them: title and abstract words and
-adjacent-word pairs (stop words left out), and each author as one feature; hashed to a fixed space
-so they can be stored per candidate at pull time and read back without re-tokenising."""
+"""The words of a paper as the feed's lexical model sees them: its title, abstract and authors read
+as one text, split into runs of two or more letters or digits (a hyphenated word is its parts),
+stop words left out, each word and each pair of adjacent words one feature; hashed to a fixed
+space so they can be stored per candidate at pull time and read back without re-tokenising.
+
+Stored features carry a version mark (MARK): features stored by an earlier version are computed
+again from the candidate's text (`feed.pull.refresh_terms`).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ if TYPE_CHECKING:
 
 
 BITS = 20  # features are hashed into 2**20 buckets
-_TOKEN = re.compile(r"[a-z][a-z0-9]+(?:-[a-z0-9]+)*")
+_TOKEN = re.compile(r"[^\W_]{2,}")
+MARK = b"PT2\x00"  # no stored bucket id starts with these bytes (ids are below 2**20)
 STOP_WORDS = frozenset("""
 a about above across after afterwards again against all almost alone along already also although always am
 among amongst an and another any anyhow anyone anything anyway anywhere are around as at be became because
@@ -38,13 +44,8 @@ def words(text: str) -> list[str]:
 
 def features(title: str, abstract: str, authors: list[str] | None = None) -> list[str]:
     """The lexical features of a paper, one entry per occurrence."""
-    out: list[str] = []
-    for part in (title, abstract):
-        ws = words(part)
-        out += ws
-        out += [f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)]
-    out += [f"@{' '.join(name.lower().split())}" for name in authors or [] if name.strip()]
-    return out
+    ws = words(" ".join([title, abstract, *(authors or [])]))
+    return ws + [f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)]
 
 
 def bucket(feature: str) -> int:
@@ -62,11 +63,18 @@ def hashed(feats: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def pack(ids: np.ndarray, counts: np.ndarray) -> bytes:
-    return ids.astype("<u4").tobytes() + counts.astype("<u2").tobytes()
+    return MARK + ids.astype("<u4").tobytes() + counts.astype("<u2").tobytes()
+
+
+def current(blob: bytes) -> bool:
+    """Whether stored features were made by this version of `features`."""
+    return blob.startswith(MARK)
 
 
 def unpack(blob: bytes) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
-    n = len(blob) // 6
-    return np.frombuffer(blob, "<u4", n), np.frombuffer(blob, "<u2", n, offset=4 * n)
+    if not current(blob):
+        raise ValueError("features stored by an earlier version: compute them again")
+    n = (len(blob) - len(MARK)) // 6
+    return np.frombuffer(blob, "<u4", n, offset=len(MARK)), np.frombuffer(blob, "<u2", n, offset=len(MARK) + 4 * n)

@@ -209,5 +209,17 @@ def unembedded(db: Database, model: str) -> list[tuple[str, str, str]]:
            GROUP BY content_hash ORDER BY min(published)""", [model]).fetchall()]
 
 
+def stale_terms(db: Database, mark: bytes) -> list[tuple[str, str, str, list[str]]]:
+    """(arXiv id, title, abstract, authors) of the candidates whose stored features lack `mark`."""
+    rows = db.execute("SELECT arxiv_id, title, abstract, authors FROM candidates WHERE substr(terms, 1, ?) != ?",
+                      [len(mark), mark]).fetchall()
+    return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+
+def put_terms(db: Database, rows: list[tuple[str, bytes]]) -> None:
+    with transaction(db):
+        db.conn.executemany("UPDATE candidates SET terms = ? WHERE arxiv_id = ?", [(t, i) for i, t in rows])
+
+
 def library_arxiv_ids(db: Database) -> set[str]:
     return {r[0] for r in db.execute("SELECT arxiv_id FROM items WHERE arxiv_id IS NOT NULL").fetchall()}
