@@ -143,6 +143,35 @@ def test_flat_vector_search_equals_faiss(tmp_path):
     assert len(vi.search(vectors[0], 10_000)) == 2610
 
 
+def test_many_queries_of_a_large_flat_index_score_bfloat16_parts_then_rescore_exactly(tmp_path, monkeypatch):
+    """Past COARSE_ABOVE a many-query searcher scores a bfloat16 copy (one part per core) and
+    rescores the best exactly: the same ids and float32 scores as the exact product; a change to
+    the index drops the copy."""
+    from paperlab.retrieval import vectors
+
+    monkeypatch.setattr(vectors, "COARSE_ABOVE", 1000)
+    monkeypatch.setattr(vectors, "RESCORE", 50)
+    rng = np.random.default_rng(5)
+    data = rng.standard_normal((3000, 32)).astype(np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    exact = VectorIndex(tmp_path / "exact", "m")
+    exact.build(np.arange(7, 3007), data)
+    vi = VectorIndex(tmp_path, "m")
+    vi.build(np.arange(7, 3007), data)
+    vi.prepare_for_many()
+    assert vi.coarse is not None and vi.coarse.ntotal == 3000
+    for query in data[[0, 1500, 2999]] + 0.1 * rng.standard_normal((3, 32)).astype(np.float32):
+        mine, theirs = vi.search(query, 20), exact.search(query, 20)
+        assert [c for c, _ in mine] == [c for c, _ in theirs]
+        assert [s for _, s in mine] == pytest.approx([s for _, s in theirs], abs=1e-6)
+    vi.remove([7])
+    assert vi.coarse is None and 7 not in {c for c, _ in vi.search(data[0], 5)}
+    small = VectorIndex(tmp_path / "small", "m")
+    small.build(np.arange(500), data[:500])
+    small.prepare_for_many()
+    assert small.coarse is None  # below the size where it pays
+
+
 def test_a_few_changed_vectors_go_into_a_delta(tmp_path):
     """A few removed and added chunks are saved as a delta beside the flat file, which is not
     rewritten; loading gives the arrays, in the order, that changing and saving the whole index

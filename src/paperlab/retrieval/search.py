@@ -115,10 +115,12 @@ class SemanticSearcher:
 
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
         self.queries += 1
-        if self.queries == 2 and isinstance(self.encoder, NumpyBert):
-            from paperlab.retrieval.embedding import encoder_for
+        if self.queries == 2:  # asked again: many to come
+            self.index.prepare_for_many()
+            if isinstance(self.encoder, NumpyBert):
+                from paperlab.retrieval.embedding import encoder_for
 
-            self.encoder = encoder_for(self.model, self.index_dir, "queries")  # asked again: many to come
+                self.encoder = encoder_for(self.model, self.index_dir, "queries")
         vector = self.encoder.embed([query])[0]
         return self.ranking_for_vector(vector, limit, allowed)
 
