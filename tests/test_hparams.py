@@ -200,3 +200,24 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
     replace_chunks(lib.db, item, "paper", rows)
     look = where_to_look(lib, item)
     assert "the appendix (pp. 9-11)" in look and "https://github.com/someone/their-repo)" in look
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a setting no list names, read by the word it ends in, named in the paper's words
+    ("We use a small router balance coefficient of 0.01 throughout.", {("router_balance_coefficient", 0.01)}),
+    ("Decoding uses beam size 5 and a length penalty α = 0.7.", {("beam_size", 5.0), ("length_penalty", 0.7)}),
+    ("Every block holds 3 shared experts and 48 routed experts.", {("shared_experts", 3.0), ("routed_experts", 48.0)}),
+    ("The recurrent encoder has 512 hidden units.", {("hidden_units", 512.0)}),
+    # a common name's reading of the same value wins over the generic one
+    ("The batch size is set to 64.", {("batch_size", 64.0)}),
+    # a size measured in parameters, a rate in frames a second, a count with a multiplier: not settings
+    ("We scale the model to a final size of about 2.7B parameters.", set()),
+    ("It runs at a frame rate of 90 fps.", set()),
+    ("The corpus holds 2 trillion tokens.", set()),
+    # results, not settings
+    ("Our error rate is 3.1 on the test set.", set()),
+    # a table's row of numbers is no prose: "Patch size 4 8 16 ..." states no setting
+    ("Patch size 4 8 16 32 Throughput 1.2 2.3 4.1 7.7 9.9", set()),
+])
+def test_settings_named_in_the_paper_s_own_words(sentence, expected):
+    assert stated(sentence) == expected

@@ -5,6 +5,8 @@ sentence and the experiment it belongs to.
 A setting is read where its common name meets a value ("the hidden dimension to 2048", "12 attention
 heads", "weight decay λ = 0.1"), and through the paper's symbol table: a symbol named with a setting
 anywhere ("the learning rate η", "τ denotes the temperature") makes a bare "η = 0.01" that setting.
+Any other setting is read by the word its name ends in ("balance factor of 0.001", "64 routed
+experts") and named in the paper's words.
 
 PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
 `60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` 4,000,000, `1e-4`, `4e −4`,
@@ -135,6 +137,35 @@ COUNTED = re.compile(r"\b(?P<n>" + "|".join(WORDS) + r")\s+(?:(?:transformer|hid
 # A rate written as a percentage: "50% dropout", "dropout (50%)", "a dropout rate of 10%".
 PERCENT_DROPOUT = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s?%\s+dropout|dropout(?:\s+(?:rate|probability))?"
                              r"(?:\s+of|\s*\(|\s+is|\s+was)?\s*(?P<b>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
+# Any other setting, named in the paper's own words: a noun phrase that ends in a word settings are
+# called by ("balance factor", "beam size", "clip ratio", "state size"), joined to its value as the
+# common names are; or a whole count before what it counts ("64 routed experts", "256 hidden units").
+# Its name is the phrase in snake_case. A common name's reading of the same value wins.
+# words a setting's name does not start with: function words, and those of a result ("error rate"),
+# which must not stand just before it either
+_RESULT = "error|accuracy|success|win|hit|pass|test|top|average|mean|relative|compression|frame"
+_LEAD = (r"(?!(?:the|an?|and|or|of|with|to|we|our|is|was|are|were|be|set|use[sd]?|using|for|in|on|at|by|as|"
+         r"this|that|these|each|its|their|which|from|than|then|all|both|total|final|same|higher|lower|larger|"
+         r"smaller|thousand|million|billion|trillion|" + _RESULT + r")\b)")
+_RESULT_WORD = re.compile(r"(?:" + _RESULT + r")\W*", re.IGNORECASE)
+_WORD = _LEAD + r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
+_HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|length|threshold|penalty|"
+         r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta)")
+_COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|episodes|samples|"
+           r"iterations|epochs|steps|updates|tokens|examples|images|sequences|neurons|dimensions)")
+_MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size, not a setting
+GENERIC = [_v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS + r"{v}(?![.,]?\d)"
+              + _MEASURE),
+           _v(r"(?<![\w.,])(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")]
+_NUMERIC = re.compile(r"^[\d.,%×x−+-]+$")
+
+
+def tabular(sentence: str) -> bool:
+    """Whether a "sentence" is a run of table cells or axis ticks rather than prose: more than a
+    quarter of its words are numbers."""
+    words = sentence.split()
+    return len(words) >= 8 and sum(bool(_NUMERIC.match(w)) for w in words) > len(words) / 4
+
 # The symbol table: a setting named with its symbol ("the learning rate η", "a temperature (τ)",
 # "η denotes the learning rate") makes a bare "η = 0.01" elsewhere in the paper that setting.
 _PHRASES = "|".join(f"(?P<{name}_{n}>{phrase})" for n, (name, phrase) in enumerate(NAMES))
@@ -256,6 +287,16 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
             steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
             found.append(("milestones", ",".join(f"{x:g}" for x in steps), m.start()))
+        known = {value for _, value, _ in found} | {float(x) for n, v, _ in found if n == "milestones"
+                                                     for x in str(v).split(",")}
+        for counted, pattern in enumerate([] if tabular(sentence) else GENERIC):  # in the paper's own words
+            for m in pattern.finditer(sentence):
+                amount = number(m, "v_")
+                before = sentence[:m.start("name")].split()[-1:]  # "error" in "the error rate of 3.1"
+                if before and _RESULT_WORD.fullmatch(before[0]) and not counted:
+                    continue
+                if amount not in known and (not counted or (amount == int(amount) and amount >= 1)):
+                    found.append(("_".join(re.findall(r"[a-z0-9]+", m.group("name").lower())), amount, m.start()))
         for name, value, where in found:
             if (name, value, page) in seen or not plausible(name, value):
                 continue
