@@ -4,7 +4,8 @@ Tables are read from word positions: each line is rebuilt from its characters so
 draw a decimal point as a separate, lower glyph after the digits), a caption `Table N` anchors the
 region, a cell's row is the text left of it and its column header the text above it. Sentences count
 when a metric stands next to the number ("3.57% top-5 error", "BLEU score of 28.4", "accuracy to
-86.7%"). Citations, section/table/figure numbers, years, axis ticks, layer counts and the numbers
+86.7%"), and so do claims relative to another method ("2.4x faster", "25% fewer", metric
+`relative`). Citations, section/table/figure numbers, years, axis ticks, layer counts and the numbers
 inside metric names (the 5 of top-5) are dropped. Candidates are ranked so the headline results come
 first (the abstract, numbers the text repeats from a table, the best value in a column); the first
 MAX_CANDIDATES are what `claims suggest` shows, `--all` every one (the numbering is the same).
@@ -35,6 +36,7 @@ METRICS = [
     (r"(?:test |val(?:idation)? )?loss", "loss", True), (r"mse", "mse", True), (r"psnr", "psnr", False),
     (r"negative log-?likelihood|nll", "loss", True), (r"log-?likelihood", "log_likelihood", False),
     (r"bits per (?:character|char|byte)|bpc", "bits_per_character", True),
+    (r"(?-i:AP(?:50|75|_?[SML])?)", "ap", False),  # average precision, as detection papers write it
 ]
 METRIC = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")", re.IGNORECASE)
 RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood",
@@ -98,10 +100,44 @@ def _is_noise(text: str, start: int, end: int, value: float, unit: str) -> bool:
     return not unit and value.is_integer() and 1900 <= value <= 2030  # a year
 
 
+# A claim relative to another method, as abstracts state their headline: "2.4x faster", "25% fewer
+# toxic outputs", "preferred 85 ± 3% of the time", "about 65% of the model size", "reduces the
+# iterations by over 40%". Its metric is "relative": a run checks it only against a baseline's run.
+COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?ups?|"
+               r"reductions?|improvements?|gains?|of\s+the\s+time|of\s+(?:the\s+|its\s+)?(?:computations?|compute|"
+               r"flops|model\s+size|parameters|training\s+tokens|cost|performance))\b")
+RELATIVE = re.compile(
+    r"(?<![\w.\[\-])(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
+    r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
+    + r"|\bby\s+(?:over\s+|about\s+|around\s+|up\s+to\s+|nearly\s+|almost\s+|approximately\s+|more\s+than\s+"
+    r"|roughly\s+|as\s+much\s+as\s+)?(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)", re.IGNORECASE)
+
+
+SELF_COMPARING = re.compile(r"faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?up|"
+                            r"reduction|improvement|gain", re.IGNORECASE)
+# what makes "80% of the time" or "by 25%" a comparison rather than a procedure or a description
+AGAINST = re.compile(r"\b(?:than|compared|versus|vs\b|relative\s+to|baselines?|outperform\w*|improv\w*|preferred|"
+                     r"reduc\w*|speed\w*|only)", re.IGNORECASE)
+
+
+def relative_claims(page: int, sentence: str, abstract: bool, taken: set[int]) -> list[Found]:
+    """The relative claims of a sentence (numbers at positions in `taken` are already read)."""
+    out = []
+    for m in RELATIVE.finditer(sentence):
+        group = "v" if m.group("v") else "v2"
+        if m.start(group) in taken or not (SELF_COMPARING.search(m.group(0)) or AGAINST.search(sentence)):
+            continue
+        unit = "%" if "%" in (m.group("u") or m.group("u2") or "") else ""
+        out.append(Found(float(m.group(group)), unit, None, "relative", False, page, sentence[:240],
+                         "abstract" if abstract else "text", dataset=one_dataset(sentence)))
+    return out
+
+
 def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
     out: list[Found] = []
     flat = " ".join(text.split())
     for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z])", flat):
+        taken: set[int] = set()
         for m in NUMBER.finditer(sentence):
             value, unit = float(m.group(1)), "%" if m.group(2) else ""
             if _is_noise(sentence, m.start(), m.end(), value, unit):
@@ -120,9 +156,11 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
             if found is None:
                 continue
             std = float(m.group(3)) if m.group(3) else None
+            taken.add(m.start())
             out.append(Found(value, unit, std, found[0], found[1], page, sentence[:240],
                              "abstract" if abstract else "text", dataset=one_dataset(sentence),
                              split=split_in(hit.group(1)) or split_in(sentence)))
+        out += relative_claims(page, sentence, abstract, taken)
     return out
 
 
@@ -306,6 +344,8 @@ def rank(found: list[Found], version: int | None = None, limit: int | None = MAX
     text_values = {(f.value, f.metric) for f in found if not f.source.startswith("Table")}
     for f in found:
         f.score = {"abstract": 4.0, "text": 1.0}.get(f.source, 1.5)
+        if f.metric == "relative":  # after the paper's own measurements: a run cannot check it alone
+            f.score /= 2
         if f.source.startswith("Table") and (f.value, f.metric) in text_values:
             f.score += 2.0  # the text repeats it: a result the authors point to
     best: dict[tuple[str, str], float] = {}  # the best value in each table column
