@@ -179,3 +179,43 @@ def test_candidates_past_the_first_40_are_counted_shown_with_all_and_accepted(li
     last = everything[-1]["number"]
     added = cli("replicate", "claims", "accept", item, str(last))
     assert added.exit_code == 0 and "Added 1 claim(s)" in added.stdout
+
+
+def test_tables_as_rows_and_columns_with_std_percent_and_bold(lib, cli, tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 80), "Results on two benchmarks.", fontsize=10)
+    page.insert_text((200, 110), "top-1 acc. (%)", fontsize=9)
+    page.insert_text((300, 110), "F1", fontsize=9)
+    for i, (name, acc, f1) in enumerate([("Baseline", "71.2", "80.1±0.3"), ("Ours", "74.9", "83.4±0.2")]):
+        page.insert_text((72, 124 + 12 * i), name, fontsize=9)
+        page.insert_text((200, 124 + 12 * i), acc, fontsize=9, fontname="hebo" if name == "Ours" else "helv")
+        page.insert_text((300, 124 + 12 * i), f1, fontsize=9)
+    caption = "Table 2: Accuracy of each method on the two benchmarks, mean of three runs."
+    page.insert_text((72, 160), caption, fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    assert cli("add", str(tmp_path / "t.pdf"), "--no-lookup", "--title", "Two Benchmarks").exit_code == 0
+    item = json.loads(cli("log", "--json").stdout)[0]["id"]
+    r = cli("replicate", "tables", item, "--json")
+    assert r.exit_code == 0, r.stderr
+    (t,) = json.loads(r.stdout)
+    assert (t["number"], t["page"], t["metric"]) == ("2", 1, "accuracy")
+    assert t["columns"] == ["top-1 acc. (%)", "F1"]
+    assert [row["label"] for row in t["rows"]] == ["Baseline", "Ours"]
+    ours = t["rows"][1]["cells"]
+    assert (ours[0]["value"], ours[0]["bold"]) == (74.9, True) and t["rows"][0]["cells"][0]["bold"] is False
+    assert (ours[1]["value"], ours[1]["std"]) == (83.4, 0.2)
+    csv_lines = cli("replicate", "tables", item, "--csv").stdout.splitlines()
+    assert csv_lines[0] == "table,page,row,column,text,value,std,percent,bold"
+    assert "2,1,Ours,top-1 acc. (%),74.9,74.9,,0,1" in csv_lines
+    shown = cli("replicate", "tables", item)
+    assert shown.exit_code == 0 and "Table 2, p. 1 (accuracy)" in shown.stdout and "74.9" in shown.stdout
+
+
+def test_tables_of_an_item_without_a_pdf_is_a_one_line_error(lib, cli):
+    assert cli("add", "https://example.org/post", "--title", "A blog post", "--no-lookup").exit_code == 0
+    item = json.loads(cli("log", "--json").stdout)[0]["id"]
+    r = cli("replicate", "tables", item)
+    assert r.exit_code != 0 and r.stderr.startswith("Error:") and len(r.stderr.strip().splitlines()) == 1

@@ -244,6 +244,32 @@ def hparams(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> N
         for h in found], title=f"The setup stated in {item.title}"))
 
 
+@app.command()
+def tables(
+    ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="One line per cell.")] = False,
+) -> None:
+    """The paper's captioned tables as rows and columns (headers, values, ± parts, bold cells)."""
+    from rich.markup import escape
+
+    from paperlab.replicate.tables import column_groups, for_item, to_csv
+
+    item, found = for_item(get_library(ctx), item_id)
+    if as_json or as_csv:
+        print_json(found) if as_json else print(to_csv(found), end="")
+        return
+    if not found:
+        console.print(f"No captioned table found in the text of {item.id}.")
+    for t in found:
+        groups = column_groups(t, console.width)
+        for part in groups:  # a table wider than the terminal, a group of columns at a time
+            title = f"Table {t.number}, p. {t.page}" + (f" ({t.metric})" if t.metric else "") + (
+                f" (columns {part[0] + 1}-{part[-1] + 1} of {len(t.columns)})" if len(groups) > 1 else "")
+            console.print(table(("Row", *(escape(t.columns[i] or f"col {i + 1}") for i in part)), [
+                (escape(r.label), *(f"[bold]{escape(r.cells[i].text)}[/bold]" if r.cells[i].bold
+                                    else escape(r.cells[i].text) for i in part)) for r in t.rows], title=title))
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def run(
     ctx: typer.Context, item_id: ItemArg,

@@ -234,10 +234,16 @@ def _rows(words: list[Word]) -> list[list[Word]]:
 
 
 def from_tables(page_number: int, page) -> list[Found]:  # type: ignore[no-untyped-def]
+    return [f for number, caption, rows in table_regions(page) for f in _cells(page_number, number, caption, rows)]
+
+
+def table_regions(page) -> list[tuple[str, str, list[list[Word]]]]:  # type: ignore[no-untyped-def]
+    """The page's captioned tables: (number, caption text, the rows of words of the table, top to
+    bottom), the table being the run of rows above or below its caption that holds more numbers."""
     lines = page_lines(page)
     captions = [(block, ln) for block, ln in lines if len(ln) > 1 and ln[0].text in ("Table", "TABLE")
                 and re.match(r"^\d+[:.]?$", ln[1].text)]
-    out: list[Found] = []
+    out: list[tuple[str, str, list[list[Word]]]] = []
     for cap_block, caption in captions:
         number = caption[1].text.rstrip(":.")
         cap_lines = [ln for block, ln in lines if block == cap_block]
@@ -260,7 +266,7 @@ def from_tables(page_number: int, page) -> list[Found]:  # type: ignore[no-untyp
             if sum(any(_CELL.match(w.text) for w in r) for r in region) > \
                     sum(any(_CELL.match(w.text) for w in r) for r in best):
                 best = region
-        out += _cells(page_number, number, cap_text, sorted(best, key=lambda r: r[0].yc))
+        out.append((number, cap_text, sorted(best, key=lambda r: r[0].yc)))
     return out
 
 

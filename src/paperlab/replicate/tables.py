@@ -1,0 +1,176 @@
+"""The paper's tables as data: `paperlab replicate tables ID [--json|--csv]`.
+
+Each captioned table is found as `claims suggest` finds it (suggest.table_regions: the run of rows
+above or below its `Table N` caption with the more numbers), then laid out as a grid: the numbers'
+x positions, taken over all rows, make the columns; a row's label is its text left of the first
+column; a column's header is the phrases above it in the rows without numbers (the lowest three lines
+of them, top to bottom, so a spanning header and the header under it both show). A cell keeps the text
+the PDF has and, where it is a number, its value, its ± part and whether it is a percentage; a cell
+set in a bold face is marked (papers bold their best result). What is not read: merged cells
+spanning columns below the header, rotated headers, tables without a caption, tables drawn as
+images, and the parts of a table wider than its caption by more than 30 points a side.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from paperlab.replicate.suggest import _CELL, Word, _phrases, metric_of, table_regions
+
+_NUMBER_GAP = 6.0  # points between two numbers' centres below which they are one column
+
+
+@dataclass
+class Cell:
+    text: str
+    value: float | None = None
+    std: float | None = None
+    percent: bool = False
+    bold: bool = False
+
+
+@dataclass
+class Row:
+    label: str
+    cells: list[Cell]
+
+
+@dataclass
+class Table:
+    number: str
+    page: int
+    caption: str
+    metric: str | None  # the metric the caption names, if one
+    columns: list[str]
+    rows: list[Row] = field(default_factory=list)
+
+
+def _cell(word: Word, bold: bool) -> Cell:
+    m = _CELL.match(word.text)
+    if m is None:
+        return Cell(word.text, bold=bold)
+    return Cell(word.text, float(m.group(1) or m.group(3)), float(m.group(4)) if m.group(4) else None,
+                bool(m.group(2)), bold)
+
+
+def _bold_boxes(page: Any) -> list[tuple[float, float, float, float]]:
+    """The boxes of the page's characters set in a bold face."""
+    from paperlab.retrieval.layout import is_bold
+
+    boxes = []
+    for block in page.get_text("dict").get("blocks", []):
+        for line in block.get("lines", []):
+            for span in line["spans"]:
+                if span["text"].strip() and is_bold(span["font"], span["flags"]):
+                    boxes.append(tuple(span["bbox"]))
+    return boxes
+
+
+def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
+          bold: list[tuple[float, float, float, float]]) -> Table | None:
+    data = [r for r in rows if any(_CELL.match(w.text) for w in r)]
+    if not data:
+        return None
+    headers = [_phrases(r) for r in rows if r not in data and r[0].yc < data[0][0].yc]
+    numbers = sorted((w for r in data for w in r if _CELL.match(w.text)), key=lambda w: (w.x0 + w.x1) / 2)
+    bands: list[list[Word]] = []
+    for w in numbers:
+        if bands and (w.x0 + w.x1) / 2 - (bands[-1][-1].x0 + bands[-1][-1].x1) / 2 < _NUMBER_GAP:
+            bands[-1].append(w)
+        else:
+            bands.append([w])
+    spans = [(min(w.x0 for w in b), max(w.x1 for w in b)) for b in bands]
+    first = min(w.x0 for r in data for w in r if _CELL.match(w.text))
+
+    def column(w: Word) -> int:
+        x = (w.x0 + w.x1) / 2
+        return min(range(len(spans)), key=lambda i: 0 if spans[i][0] <= x <= spans[i][1]
+                   else min(abs(x - spans[i][0]), abs(x - spans[i][1])))
+
+    def is_bold(w: Word) -> bool:
+        return any(b[0] - 1 <= (w.x0 + w.x1) / 2 <= b[2] + 1 and b[1] - 1 <= w.yc <= b[3] + 1 for b in bold)
+
+    names = []
+    for lo, hi in spans:
+        over = [w for r in headers[-3:] for w in r if w.x0 - 6 <= hi and lo <= w.x1 + 6]
+        names.append(" ".join(w.text for w in over))
+    table = Table(number, page_number, caption, (metric_of(caption) or (None,))[0], names)
+    for r in data:
+        label = " ".join(w.text for w in r if w.x1 <= first)
+        cells: list[list[Word]] = [[] for _ in spans]
+        for w in r:
+            if w.x1 > first:
+                cells[column(w)].append(w)
+        row = []
+        for words in cells:
+            if len(words) == 1:
+                row.append(_cell(words[0], is_bold(words[0])))
+            else:
+                row.append(Cell(" ".join(w.text for w in words), bold=bool(words) and all(map(is_bold, words))))
+        table.rows.append(Row(re.sub(r"\s+", " ", label).strip(), row))
+    return table
+
+
+def read_tables(pdf: Path) -> list[Table]:
+    """Every captioned table of the PDF, in page order."""
+    from paperlab.retrieval import mupdf
+
+    pymupdf = mupdf.load()
+    out: list[Table] = []
+    with pymupdf.open(pdf) as doc:
+        for index, page in enumerate(doc):
+            if not re.search(r"\bTable\s+\d", page.get_text()):
+                continue
+            bold = _bold_boxes(page)
+            for number, caption, rows in table_regions(page):
+                table = _grid(number, index + 1, caption, rows, bold)
+                if table is not None:
+                    out.append(table)
+    return out
+
+
+def column_groups(table: Table, width: int) -> list[list[int]]:
+    """The table's columns in groups that fit `width` characters beside the row labels, in order:
+    a table wider than the terminal is shown a group at a time, so no number is split."""
+    need = [max([len(c.text) for r in table.rows for c in r.cells[i:i + 1]] + [*map(len, name.split()), 5]) + 3
+            for i, name in enumerate(table.columns)]
+    labels = min(24, max([len(r.label) for r in table.rows] + [3])) + 4
+    groups: list[list[int]] = [[]]
+    for i, needed in enumerate(need):
+        if groups[-1] and labels + sum(need[j] for j in groups[-1]) + needed > width:
+            groups.append([])
+        groups[-1].append(i)
+    return groups
+
+
+def to_csv(tables: list[Table]) -> str:
+    """One line per cell: table, page, row, column, text, value, std, percent, bold."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["table", "page", "row", "column", "text", "value", "std", "percent", "bold"])
+    for t in tables:
+        for r in t.rows:
+            for name, c in zip(t.columns, r.cells, strict=True):
+                if c.text:
+                    writer.writerow([t.number, t.page, r.label, name, c.text,
+                                     "" if c.value is None else f"{c.value:g}", "" if c.std is None else f"{c.std:g}",
+                                     int(c.percent), int(c.bold)])
+    return buffer.getvalue()
+
+
+def for_item(lib: Any, ref: str) -> tuple[Any, list[Table]]:
+    """The item and the tables of its PDF."""
+    from paperlab.errors import InvalidInput
+    from paperlab.store.items import get_item
+
+    item = get_item(lib.db, lib.resolve_id(ref))
+    pdf = lib.home / item.pdf_path if item.pdf_path else None
+    if pdf is None or not pdf.exists():
+        raise InvalidInput(f"{item.id} has no PDF to read its tables from; fetch or add the paper first")
+    return item, read_tables(pdf)
