@@ -266,8 +266,27 @@ def table_regions(page) -> list[tuple[str, str, list[list[Word]]]]:  # type: ign
             if sum(any(_CELL.match(w.text) for w in r) for r in region) > \
                     sum(any(_CELL.match(w.text) for w in r) for r in best):
                 best = region
-        out.append((number, cap_text, sorted(best, key=lambda r: r[0].yc)))
+        outside = [w for block, ln in lines if block != cap_block for w in ln if w.x1 < x0 + 30]
+        rows = [_with_label(r, outside) for r in sorted(best, key=lambda r: r[0].yc)]
+        out.append((number, cap_text, rows))
     return out
+
+
+def _with_label(row: list[Word], outside: list[Word]) -> list[Word]:
+    """A row with its label put back where the table is wider than its caption: the words on its
+    line just left of it (each within five letter heights of the next), when they are a short phrase
+    (four words at most: a model's name, not the prose of a column beside the table)."""
+    height = max(1.0, row[0].y1 - row[0].y0)
+    beside = sorted((w for w in outside if abs(w.yc - row[0].yc) < 0.45 * height and w.x1 <= row[0].x0),
+                    key=lambda w: -w.x1)
+    label: list[Word] = []
+    edge = row[0].x0
+    for w in beside:
+        if edge - w.x1 > 5 * height:
+            break
+        label.insert(0, w)
+        edge = w.x0
+    return label + row if 0 < len(label) <= 4 else row
 
 
 def _phrases(row: list[Word]) -> list[Word]:

@@ -8,7 +8,8 @@ of them, top to bottom, so a spanning header and the header under it both show).
 the PDF has and, where it is a number, its value, its ± part and whether it is a percentage; a cell
 set in a bold face is marked (papers bold their best result). What is not read: merged cells
 spanning columns below the header, rotated headers, tables without a caption, tables drawn as
-images, and the parts of a table wider than its caption by more than 30 points a side.
+images, and the parts of a table wider than its caption by more than 30 points a side (but a
+row's label, a short phrase just left of the row, is put back: suggest._with_label).
 """
 
 from __future__ import annotations
