@@ -30,7 +30,7 @@ class Result:
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("PAPERLAB_HOME", "PAPERLAB_ARXIV_API_URL", "PAPERLAB_EMBEDDING_MODEL",
-                "PAPERLAB_ARXIV_DELAY", "EDITOR", "VISUAL"):
+                "PAPERLAB_ARXIV_DELAY", "PAPERLAB_CEILING_DIRECTORIES", "EDITOR", "VISUAL"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("COLUMNS", "200")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -62,13 +63,33 @@ def test_home_precedence(tmp_path, monkeypatch):
 
 
 def test_outside_a_library_says_how_to_create_one(tmp_path, monkeypatch, cli):
-    monkeypatch.chdir(tmp_path)
+    # A machine may hold a library in a parent of the test's folder (/tmp/paperlab.toml): the ceiling
+    # keeps the search inside tmp_path, so the outcome does not depend on what else is on the disk.
+    monkeypatch.setenv("PAPERLAB_CEILING_DIRECTORIES", str(tmp_path.parent))
+    (tmp_path / "deep").mkdir()
+    monkeypatch.chdir(tmp_path / "deep")
     result = cli("log")
     assert result.exit_code == 3  # not found
     assert result.stderr.startswith("Error: not inside a paperlab library")
     assert "paperlab init" in result.stderr
     with pytest.raises(LibraryNotFound):
         find_home(tmp_path / "nowhere")
+
+
+def test_the_search_for_a_library_stops_below_a_ceiling(tmp_path, monkeypatch):
+    init_library(tmp_path / "outer")
+    inner = tmp_path / "outer" / "a" / "b"
+    inner.mkdir(parents=True)
+    assert find_home(cwd=inner) == (tmp_path / "outer").resolve()
+    monkeypatch.setenv("PAPERLAB_CEILING_DIRECTORIES", f"/nonexistent{os.pathsep}{tmp_path / 'outer'}")
+    with pytest.raises(LibraryNotFound):
+        find_home(cwd=inner)
+    monkeypatch.setenv("PAPERLAB_CEILING_DIRECTORIES", str(tmp_path / "outer" / "a"))
+    with pytest.raises(LibraryNotFound):
+        find_home(cwd=inner)
+    with pytest.raises(LibraryNotFound):  # started in the ceiling, the search stays there
+        find_home(cwd=tmp_path / "outer" / "a")
+    assert find_home(cwd=tmp_path / "outer") == (tmp_path / "outer").resolve()  # the start is looked in
 
 
 def test_add_link_status_rate_tag(lib, cli):

@@ -2,7 +2,8 @@
 
 Precedence, highest first: command-line option, environment variable, `paperlab.toml`, default.
 The library itself is found from `--home`, then `PAPERLAB_HOME`, then the nearest parent folder of the
-working directory that holds `paperlab.toml` (the way git finds `.git`).
+working directory that holds `paperlab.toml` (the way git finds `.git`), stopping below the folders
+listed in `PAPERLAB_CEILING_DIRECTORIES`.
 """
 
 from __future__ import annotations
@@ -96,9 +97,16 @@ def find_home(explicit: Path | None = None, cwd: Path | None = None) -> Path:
     if env:
         return find_home(Path(env))
     start = (cwd or Path.cwd()).resolve()
+    # as git's GIT_CEILING_DIRECTORIES: the search never climbs into these folders or above them
+    ceilings = {Path(c).expanduser().resolve() for c in
+                os.environ.get("PAPERLAB_CEILING_DIRECTORIES", "").split(os.pathsep) if c}
     for folder in (start, *start.parents):
+        if folder != start and folder in ceilings:
+            break
         if (folder / CONFIG_NAME).exists():
             return folder
+        if folder in ceilings:
+            break
     raise LibraryNotFound(
         "not inside a paperlab library; create one with `paperlab init [DIR]`, "
         "or point to one with --home or PAPERLAB_HOME"
