@@ -75,7 +75,7 @@ def test_onnx_runtime_bert_equals_numpy(real):
 
 def test_bfloat16_batches_rank_as_float32_does(real):
     """`index`'s torch encoder (bfloat16 products, where the CPU has them; it runs, emulated, on any
-    CPU) gives vectors within a hair of float32's and the same rankings."""
+    CPU) gives vectors within a hair of float32's and the same rankings, near-ties aside."""
     from paperlab.retrieval.bert_torch import TorchBert
 
     _, folder = real
@@ -84,8 +84,14 @@ def test_bfloat16_batches_rank_as_float32_does(real):
     assert (exact * low).sum(1).min() > 0.9999
     assert np.abs(exact - low).max() < 5e-3
     queries, docs = exact[:len(QUERIES)], exact[len(QUERIES):]
-    for x, y in zip(queries @ docs.T, queries @ low[len(QUERIES):].T, strict=True):
-        assert list(np.argsort(-x)) == list(np.argsort(-y))
+    scores, low_scores = queries @ docs.T, queries @ low[len(QUERIES):].T
+    # bfloat16 products keep 8 bits of mantissa: a score moves by about 1e-3, so two passages whose
+    # scores tie to that (0.1493 and 0.1489) may swap, and no others; the best passage never changes
+    assert np.abs(scores - low_scores).max() < 2.5e-3
+    assert list(scores.argmax(1)) == list(low_scores.argmax(1))
+    for x, y in zip(scores, low_scores, strict=True):
+        swapped = np.sign(x[:, None] - x[None, :]) * np.sign(y[:, None] - y[None, :]) < 0
+        assert np.abs(x[:, None] - x[None, :])[swapped].max(initial=0) < 2e-3
 
 
 def test_the_cpu_flags_decide_bfloat16(tmp_path):
