@@ -219,3 +219,23 @@ def test_tables_of_an_item_without_a_pdf_is_a_one_line_error(lib, cli):
     item = json.loads(cli("log", "--json").stdout)[0]["id"]
     r = cli("replicate", "tables", item)
     assert r.exit_code != 0 and r.stderr.startswith("Error:") and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_table_below_a_caption_of_several_lines(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    caption = ("Table 4: Perplexity on the held-out set of each feed-forward variant, after 65k steps\n"
+               "of pre-training with the same budget of parameters and computation; lower is better,\n"
+               "and the variants with a gate come first, as in the text above the table.")
+    page.insert_text((72, 80), caption, fontsize=9)  # one block of three lines; the table begins 36 pt below
+    page.insert_text((300, 116), "perplexity", fontsize=9)
+    for i, (name, value) in enumerate([("FFN-ReLU", "1.997"), ("FFN-GEGLU", "1.942"), ("FFN-SwiGLU", "1.944")]):
+        page.insert_text((72, 128 + 12 * i), name, fontsize=9)
+        page.insert_text((300, 128 + 12 * i), value, fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    cells = {c.value: c.source for c in suggest_pdf(tmp_path / "t.pdf") if c.source.startswith("Table 4")}
+    assert cells == {1.997: "Table 4, row 'FFN-ReLU', column 'perplexity'",
+                     1.942: "Table 4, row 'FFN-GEGLU', column 'perplexity'",
+                     1.944: "Table 4, row 'FFN-SwiGLU', column 'perplexity'"}

@@ -249,10 +249,10 @@ def table_regions(page) -> list[tuple[str, str, list[list[Word]]]]:  # type: ign
         cap_lines = [ln for block, ln in lines if block == cap_block]
         cap_text = " ".join(w.text for ln in cap_lines[cap_lines.index(caption):] for w in ln)
         x0, x1 = min(w.x0 for w in caption) - 30, max(w.x1 for ln in cap_lines for w in ln) + 30
-        y = caption[0].yc
         inside = [w for block, ln in lines if block != cap_block for w in ln if x0 <= (w.x0 + w.x1) / 2 <= x1]
         best: list[list[Word]] = []
-        for direction in (-1, 1):  # the table above the caption, or below it
+        # the table above the caption's first line, or below its last
+        for direction, y in ((-1, caption[0].yc), (1, cap_lines[-1][0].yc)):
             rows = _rows([w for w in inside if (w.yc - y) * direction > 0])
             rows.sort(key=lambda r: abs(r[0].yc - y))
             region: list[list[Word]] = []
