@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from paperlab.replicate import claims as claims_mod
+from paperlab.replicate.layout import running_lines, table_regions
 from paperlab.replicate.suggest import MAX_CANDIDATES, from_sentences, suggest_pdf
 
 PAPERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "papers"
@@ -89,6 +90,12 @@ def test_filters_and_ranking(candidates):
     ("We reach 4.9% top-5 validation error.", ("top5_error", 4.9, "%")),
     ("The perplexity of 4.67 on the development set is our best.", ("perplexity", 4.67, "")),
     ("The detector reaches 51.2% AP on the validation set.", ("ap", 51.2, "%")),
+    # the metric earlier in the clause, a verb of achieving before the number
+    ("Without warm-up, the BLEU score of the model trained with Adam can only achieve 8.45.", ("bleu", 8.45, "")),
+    ("The layer normalization model obtains 82.09 nats on binarized MNIST.", ("nats", 82.09, "")),
+    ("Order embeddings with LN reach an R@1 of 48.5 on caption retrieval.", ("recall", 48.5, "")),
+    ("It reaches 3.12 bits/dim on CIFAR-10.", ("bits_per_dim", 3.12, "")),
+    ("The 16B model reaches 0.74 bits per byte on the Pile.", ("bits_per_byte", 0.74, "")),
 ])
 def test_results_in_sentences(sentence, expected):
     found = from_sentences(3, sentence, False)
@@ -103,6 +110,7 @@ def test_results_in_sentences(sentence, expected):
     # a procedure or a description, compared with nothing: not a claim
     ("We mask a token 80% of the time and keep it 10% of the time.", []),
     ("It increases the number of parameters by 25%.", []),
+    ("It exceeds the Transformer on all 12 tasks (+2.65 points on average).", [(2.65, "")]),
 ])
 def test_relative_claims_as_abstracts_state_them(sentence, expected):
     found = [f for f in from_sentences(1, sentence, True) if f.metric == "relative"]
@@ -239,3 +247,91 @@ def test_a_table_below_a_caption_of_several_lines(tmp_path):
     assert cells == {1.997: "Table 4, row 'FFN-ReLU', column 'perplexity'",
                      1.942: "Table 4, row 'FFN-GEGLU', column 'perplexity'",
                      1.944: "Table 4, row 'FFN-SwiGLU', column 'perplexity'"}
+
+
+def _table_page(doc, running: str, page_number: int) -> None:  # type: ignore[no-untyped-def]
+    page = doc.new_page()
+    page.insert_text((150, 40), running, fontsize=8)  # the running head, on every page
+    page.insert_text((300, 770), str(page_number), fontsize=8)  # the page number
+    return page
+
+
+def test_table_layouts_read_from_real_papers(tmp_path):
+    """What real papers' tables do (GPT-2, the sparsely-gated MoE, DeepSeekMoE, Pre-LN): a running
+    head just over a table, a number in a header ("10 epochs"), two headers set tight over two
+    columns, a metric named by the row, settings beside a metric's column, a plot's ticks below."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for n in (1, 2):
+        _table_page(doc, "Language Models are Multitask Learners", n).insert_text(
+            (72, 100), "Prose of the paper, which goes on and on about nothing in particular.", fontsize=9)
+    page = _table_page(doc, "Language Models are Multitask Learners", 3)
+    words = [(72, 58, "Model"), (245, 58, "Test"), (295, 58, "Test"),
+             (240, 68, "Perplexity BLEU"),  # set tight, a word over each column
+             (240, 78, "10 epochs"), (296, 78, "100 epochs"),
+             (72, 90, "Small"), (245, 90, "34.7"), (295, 90, "30.6"), (72, 100, "Large"), (245, 100, "28.0"),
+             (295, 100, "24.1"),
+             (72, 122, "Table 1: Perplexity and BLEU of two models on the test set, trained longer."),
+             # a table whose columns are models and whose rows name the metric, over a plot's axis
+             (72, 200, "Table 2: Loss of each model in the validation experiments."),
+             (72, 215, "Metric"), (200, 215, "Dense"), (260, 215, "Ours"),
+             (72, 227, "Pile (Loss)"), (200, 227, "2.060"), (260, 227, "1.808"),
+             # a metric's column beside settings: the caption's metric is not theirs
+             (72, 400, "Table 3: Variations; perplexity and BLEU on the development set."),
+             (150, 415, "N"), (200, 415, "dropout"), (260, 415, "PPL"), (300, 415, "BLEU")]
+    for i, row in enumerate([("base", "6", "0.1", "4.92", "25.8"), ("big", "6", "0.3", "4.33", "26.4")]):
+        words += [(x, 427 + 10 * i, text) for x, text in zip((72, 150, 200, 260, 300), row, strict=True)]
+    for x, y, text in words:
+        page.insert_text((x, y), text, fontsize=9)
+    for i, tick in enumerate(["20", "15", "10", "5"]):  # the y axis of a figure under Table 2
+        page.insert_text((275 - pymupdf.get_text_length(tick, fontsize=7), 245 + 12 * i), tick, fontsize=7)
+    doc.save(tmp_path / "t.pdf")
+    with pymupdf.open(tmp_path / "t.pdf") as saved:  # the running head, 18 points over the table, is no row of it
+        rows = [w.text for _, _, region in table_regions(saved[2], running_lines(saved)) for r in region for w in r]
+    assert "Model" in rows and "Learners" not in rows and "3" not in rows
+    cells = {(c.value, c.source) for c in suggest_pdf(tmp_path / "t.pdf", limit=None) if c.page == 3}
+    assert cells == {
+        (34.7, "Table 1, row 'Small', column 'Test Perplexity 10 epochs'"),
+        (30.6, "Table 1, row 'Small', column 'Test BLEU 100 epochs'"),
+        (28.0, "Table 1, row 'Large', column 'Test Perplexity 10 epochs'"),
+        (24.1, "Table 1, row 'Large', column 'Test BLEU 100 epochs'"),
+        (2.06, "Table 2, row 'Pile (Loss)', column 'Dense'"),
+        (1.808, "Table 2, row 'Pile (Loss)', column 'Ours'"),
+        (4.92, "Table 3, row 'base 6 0.1', column 'PPL'"), (25.8, "Table 3, row 'base 6 0.1', column 'BLEU'"),
+        (4.33, "Table 3, row 'big 6 0.3', column 'PPL'"), (26.4, "Table 3, row 'big 6 0.3', column 'BLEU'"),
+    }
+
+
+def test_the_appendix_ranks_below_the_body(tmp_path):
+    """A table after the references (an appendix's ablation) ranks a point lower than one in the body."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    for caption, rows in (("Table 1: Accuracy (%) of the two models on the test set of the benchmark.",
+                           [("Base", "70.0"), ("Large", "80.0")]),
+                          ("Table 2: Accuracy (%) of one more model on the test set of the benchmark.",
+                           [("Huge", "90.0")])):
+        page = doc.new_page()
+        if caption.startswith("Table 2"):
+            page.insert_text((72, 300), "References", fontsize=11)
+            page.insert_text((72, 320), "[1] A. Author. A paper. 2020.", fontsize=9)
+            page = doc.new_page()
+        page.insert_text((300, 72), "accuracy", fontsize=9)
+        for i, (name, value) in enumerate(rows):
+            page.insert_text((72, 86 + 12 * i), name, fontsize=9)
+            page.insert_text((300, 86 + 12 * i), value, fontsize=9)
+        page.insert_text((72, 110), caption, fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    ranked = [(c.value, c.page) for c in suggest_pdf(tmp_path / "t.pdf") if c.source.startswith("Table")]
+    assert ranked == [(80.0, 1), (70.0, 1), (90.0, 3)]  # without the appendix's point: 80, 90, 70
+
+
+def test_an_average_over_tasks_ranks_above_one_task():
+    from paperlab.replicate.suggest import Found, rank
+
+    def cell(value: float, column: str) -> Found:
+        return Found(value, "%", None, "accuracy", False, 4, "", f"Table 1, row 'Ours', column '{column}'")
+
+    ranked = rank([cell(71.3, "PIQA"), cell(60.6, "Avg"), cell(48.2, "ARC-C")])
+    assert [s.value for s in ranked] == [60.6, 71.3, 48.2]  # each best in its column; the average first

@@ -1,15 +1,17 @@
 """The paper's tables as data: `paperlab replicate tables ID [--json|--csv]`.
 
-Each captioned table is found as `claims suggest` finds it (suggest.table_regions: the run of rows
-above or below its `Table N` caption with the more numbers), then laid out as a grid: the numbers'
-x positions, taken over all rows, make the columns; a row's label is its text left of the first
-column; a column's header is the phrases above it in the rows without numbers (the lowest three lines
-of them, top to bottom, so a spanning header and the header under it both show). A cell keeps the text
-the PDF has and, where it is a number, its value, its ± part and whether it is a percentage; a cell
-set in a bold face is marked (papers bold their best result). What is not read: merged cells
-spanning columns below the header, rotated headers, tables without a caption, tables drawn as
-images, and the parts of a table wider than its caption by more than 30 points a side (but a
-row's label, a short phrase just left of the row, is put back: suggest._with_label).
+Each captioned table is found as `claims suggest` finds it (layout.table_regions: the run of rows
+above or below its `Table N` caption with the more numbers, running heads and feet left out), then
+laid out as a grid: the x positions of the numbers that stand alone (not the 10 of a header's "10
+epochs"), taken over all rows, make the columns; a row's label is its text left of the first column;
+a column's header is, in each of the lowest three rows without numbers, the phrase most over it (top
+to bottom, so a spanning header and the header under it both show; a phrase set tight over as many
+columns as it has words, "Perplexity BLEU", is taken word by word). A cell keeps the text the PDF
+has and, where it is a number, its value, its ± part and whether it is a percentage; a cell set in a
+bold face is marked (papers bold their best result). What is not read: merged cells spanning columns
+below the header, rotated headers, tables without a caption, tables drawn as images, and the parts
+of a table wider than its caption by more than 30 points a side (but a row's label, a short phrase
+just left of the row, is put back: layout._with_label).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from paperlab.replicate.suggest import _CELL, Word, _phrases, metric_of, table_regions
+from paperlab.replicate.layout import CELL, Word, column_headers, running_lines, table_regions, value_cells
+from paperlab.replicate.suggest import metric_of
 
 _NUMBER_GAP = 6.0  # points between two numbers' centres below which they are one column
 
@@ -50,7 +53,7 @@ class Table:
 
 
 def _cell(word: Word, bold: bool) -> Cell:
-    m = _CELL.match(word.text)
+    m = CELL.match(word.text)
     if m is None:
         return Cell(word.text, bold=bold)
     return Cell(word.text, float(m.group(1) or m.group(3)), float(m.group(4)) if m.group(4) else None,
@@ -72,11 +75,12 @@ def _bold_boxes(page: Any) -> list[tuple[float, float, float, float]]:
 
 def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
           bold: list[tuple[float, float, float, float]]) -> Table | None:
-    data = [r for r in rows if any(_CELL.match(w.text) for w in r)]
+    values = [value_cells(r) for r in rows]
+    data = [r for r, at in zip(rows, values, strict=True) if at]
     if not data:
         return None
-    headers = [_phrases(r) for r in rows if r not in data and r[0].yc < data[0][0].yc]
-    numbers = sorted((w for r in data for w in r if _CELL.match(w.text)), key=lambda w: (w.x0 + w.x1) / 2)
+    headers = [h for h in column_headers(rows, values) if h[0].yc < data[0][0].yc]
+    numbers = sorted((r[i] for r, at in zip(rows, values, strict=True) for i in at), key=lambda w: (w.x0 + w.x1) / 2)
     bands: list[list[Word]] = []
     for w in numbers:
         if bands and (w.x0 + w.x1) / 2 - (bands[-1][-1].x0 + bands[-1][-1].x1) / 2 < _NUMBER_GAP:
@@ -84,7 +88,7 @@ def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
         else:
             bands.append([w])
     spans = [(min(w.x0 for w in b), max(w.x1 for w in b)) for b in bands]
-    first = min(w.x0 for r in data for w in r if _CELL.match(w.text))
+    first = min(w.x0 for w in numbers)
 
     def column(w: Word) -> int:
         x = (w.x0 + w.x1) / 2
@@ -95,9 +99,10 @@ def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
         return any(b[0] - 1 <= (w.x0 + w.x1) / 2 <= b[2] + 1 and b[1] - 1 <= w.yc <= b[3] + 1 for b in bold)
 
     names = []
-    for lo, hi in spans:
-        over = [w for r in headers[-3:] for w in r if w.x0 - 6 <= hi and lo <= w.x1 + 6]
-        names.append(" ".join(w.text for w in over))
+    for lo, hi in spans:  # in each of the lowest three header rows, the phrase most over the column
+        def overlap(w: Word, lo: float = lo, hi: float = hi) -> float:
+            return min(w.x1, hi + 6) - max(w.x0, lo - 6)
+        names.append(" ".join(max(r, key=overlap).text for r in headers[-3:] if max(map(overlap, r)) >= 0))
     table = Table(number, page_number, caption, (metric_of(caption) or (None,))[0], names)
     for r in data:
         label = " ".join(w.text for w in r if w.x1 <= first)
@@ -122,11 +127,12 @@ def read_tables(pdf: Path) -> list[Table]:
     pymupdf = mupdf.load()
     out: list[Table] = []
     with pymupdf.open(pdf) as doc:
+        running = running_lines(doc)
         for index, page in enumerate(doc):
             if not re.search(r"\bTable\s+\d", page.get_text()):
                 continue
             bold = _bold_boxes(page)
-            for number, caption, rows in table_regions(page):
+            for number, caption, rows in table_regions(page, running):
                 table = _grid(number, index + 1, caption, rows, bold)
                 if table is not None:
                     out.append(table)

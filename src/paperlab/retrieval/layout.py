@@ -66,6 +66,11 @@ class Heading:
 
 
 @lru_cache(maxsize=512)  # a paper sets thousands of spans in a dozen fonts
+def is_references_heading(line: str) -> bool:
+    """Whether a line of text is the heading of a reference list ("References", "7 Bibliography")."""
+    return bool(_REFERENCES.match(line.strip().rstrip(" .:")))
+
+
 def is_bold(font: str, flags: int) -> bool:
     return bool(flags & 16) or bool(_BOLD_FONT.search(font))
 

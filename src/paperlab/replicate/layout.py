@@ -1,0 +1,279 @@
+"""Where text lies on a PDF page, and the tables it makes.
+
+Lines are rebuilt from their characters sorted by x (PDFs often draw a decimal point as a separate,
+lower glyph after the digits). Running heads and feet, the lines that repeat in the margins of a
+document's pages (its title, page numbers), are not part of any table however close to one they
+sit. A caption `Table N` (with the lines of its block that follow at a line's spacing as one run of
+words) anchors a table: the run of rows above or below it, up to a gap or a line of prose, that
+holds more numbers. In those rows, a number that stands alone is a value; one inside a run of words
+("10 epochs") is a header's word; three or more whole numbers evenly spaced at one x or one y are a
+plot's axis ticks, not values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+MARGIN = 0.1  # the top and bottom tenth of a page, where running heads and feet sit
+
+
+@dataclass
+class Word:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+
+    @property
+    def yc(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+def page_lines(page) -> list[tuple[int, list[Word]]]:  # type: ignore[no-untyped-def]
+    """Each text line as words rebuilt from its characters sorted by x, with its block's number."""
+    lines: list[tuple[int, list[Word]]] = []
+    for block_no, block in enumerate(page.get_text("rawdict")["blocks"]):
+        for line in block.get("lines", []):
+            chars = sorted((c for span in line["spans"] for c in span["chars"]), key=lambda c: c["bbox"][0])
+            words: list[Word] = []
+            for c in chars:
+                x0, y0, x1, y1 = c["bbox"]
+                if c["c"].isspace():
+                    if words and words[-1].text:
+                        words.append(Word(x1, y0, x1, y1, ""))  # ends the word before the space
+                    continue
+                size = max(1.0, y1 - y0)
+                if words and words[-1].text and x0 - words[-1].x1 < 0.25 * size:
+                    w = words[-1]
+                    words[-1] = Word(w.x0, min(w.y0, y0), x1, max(w.y1, y1), w.text + c["c"])
+                else:
+                    words.append(Word(x0, y0, x1, y1, c["c"]))
+            words = [w for w in words if w.text]
+            if words:
+                lines.append((block_no, words))
+    return lines
+
+
+def _key(text: str, y: float) -> str:
+    """A line's text as it repeats from page to page, at its height (in steps of 12 points): its
+    letters (page numbers change), or `#` for digits alone (a page number)."""
+    letters = re.sub(r"[^a-z]", "", text.lower()) or ("#" if re.fullmatch(r"[\d\s.–-]+", text.strip()) else "")
+    return f"{letters}@{round(y / 12)}"
+
+
+def _in_margin(y0: float, y1: float, height: float) -> bool:
+    return y1 < MARGIN * height or y0 > (1 - MARGIN) * height
+
+
+def _is_kept(key: str, running: frozenset[str]) -> bool:
+    text, _, step = key.rpartition("@")
+    return not any(f"{text}@{int(step) + d}" in running for d in (-1, 0, 1))  # a point or two off
+
+
+def running_lines(doc: Any) -> frozenset[str]:
+    """The keys of the lines that sit at the same height in the margins of at least a quarter of the
+    document's pages (and of three at least): running heads and feet."""
+    seen: Counter[str] = Counter()
+    for page in doc:
+        height = page.rect.height
+        keys = {_key(text, (y0 + y1) / 2) for x0, y0, x1, y1, text, _, kind in page.get_text("blocks")
+                for text in text.splitlines() if kind == 0 and _in_margin(y0, y1, height) and text.strip()}
+        seen.update(k for k in keys if not k.startswith("@"))
+    return frozenset(k for k, n in seen.items() if n >= max(3, len(doc) / 4))
+
+
+def body_text(page: Any, running: frozenset[str]) -> str:
+    """The page's text without its running heads and feet."""
+    height = page.rect.height
+    return "".join(text for x0, y0, x1, y1, text, _, kind in page.get_text("blocks") if kind == 0 and (
+        not _in_margin(y0, y1, height) or _is_kept(_key(text.replace("\n", " "), (y0 + y1) / 2), running)))
+
+
+def is_running(words: list[Word], running: frozenset[str], height: float) -> bool:
+    """Whether a line is one of the document's running heads or feet, where they sit."""
+    return _in_margin(words[0].y0, words[0].y1, height) and \
+        not _is_kept(_key(" ".join(w.text for w in words), words[0].yc), running)
+
+
+# --- tables: the rows of words under or over a caption ---------------------------------------------
+
+
+CELL = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)(%)?\)?$|^\(?(\d{1,3}(?:\.\d+)?)(?:±|\+-)(\d+(?:\.\d+)?)\)?$")
+
+
+def _rows(words: list[Word]) -> list[list[Word]]:
+    """Words grouped into visual rows (overlapping in y), each sorted by x, with numbers whose
+    decimal point was drawn as a separate, lower glyph put back together ("8" "." "75" -> "8.75")."""
+    rows: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: (w.yc, w.x0)):
+        if rows and abs(rows[-1][0].yc - w.yc) < 0.45 * (w.y1 - w.y0):
+            rows[-1].append(w)
+        else:
+            rows.append([w])
+    out = []
+    for row in rows:
+        merged: list[Word] = []
+        for w in sorted(row, key=lambda w: w.x0):
+            prev = merged[-1] if merged else None
+            touching = prev is not None and w.x0 - prev.x1 < 0.3 * (w.y1 - w.y0)
+            if prev is not None and touching and re.fullmatch(r"\(?\d+\.?", prev.text) and \
+                    re.fullmatch(r"\.\d*%?\)?|\d+%?\)?", w.text) and (prev.text.endswith(".") or w.text[0] == "."):
+                merged[-1] = Word(prev.x0, min(prev.y0, w.y0), w.x1, max(prev.y1, w.y1), prev.text + w.text)
+            else:
+                merged.append(w)
+        out.append(merged)
+    return out
+
+def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str, str, list[list[Word]]]]:  # type: ignore[no-untyped-def]
+    """The page's captioned tables: (number, caption text, the rows of words of the table, top to
+    bottom), the table being the run of rows above or below its caption that holds more numbers; the
+    document's running heads and feet (`layout.running_lines`) are not rows."""
+    lines = [(b, ln) for b, ln in page_lines(page) if not is_running(ln, running, page.rect.height)]
+    captions = [(block, ln) for block, ln in lines if len(ln) > 1 and ln[0].text in ("Table", "TABLE")
+                and re.match(r"^\d+[:.]?$", ln[1].text)]
+    out: list[tuple[str, str, list[list[Word]]]] = []
+    for cap_block, caption in captions:
+        number = caption[1].text.rstrip(":.")
+        cap_lines = _caption_lines(caption, [ln for block, ln in lines if block == cap_block])
+        cap_text = " ".join(w.text for ln in cap_lines for w in ln)
+        x0, x1 = min(w.x0 for w in caption) - 30, max(w.x1 for ln in cap_lines for w in ln) + 30
+        taken = {id(ln) for ln in cap_lines}  # the PDF may put the table in the caption's block
+        inside = [w for _, ln in lines if id(ln) not in taken for w in ln if x0 <= (w.x0 + w.x1) / 2 <= x1]
+        best: list[list[Word]] = []
+        # the table above the caption's first line, or below its last
+        for direction, y in ((-1, caption[0].yc), (1, cap_lines[-1][0].yc)):
+            rows = _rows([w for w in inside if (w.yc - y) * direction > 0])
+            rows.sort(key=lambda r: abs(r[0].yc - y))
+            region: list[list[Word]] = []
+            last = y
+            for row in rows:
+                # a line of prose (five lowercase words in one run) ends the table; a header of
+                # several columns ("10 epochs  100 epochs  and softmax layers") does not
+                prose = sum(bool(re.fullmatch(r"[a-z][a-z’'-]*[,.;:]?", w.text)) for w in row) >= 5 and \
+                    len(phrases(row)) <= 2
+                if abs(row[0].yc - last) > 30 or prose:
+                    break
+                region.append(row)
+                last = row[0].yc
+            if sum(any(CELL.match(w.text) for w in r) for r in region) > \
+                    sum(any(CELL.match(w.text) for w in r) for r in best):
+                best = region
+        outside = [w for _, ln in lines if id(ln) not in taken for w in ln if w.x1 < x0 + 30]
+        rows = [_with_label(r, outside) for r in sorted(best, key=lambda r: r[0].yc)]
+        out.append((number, cap_text, rows))
+    return out
+
+
+def _caption_lines(caption: list[Word], block: list[list[Word]]) -> list[list[Word]]:
+    """The caption's lines: from its `Table N` line, the lines of its block that follow at a line's
+    spacing as one run of words (a table's header or row, which the PDF may put in the same block, has
+    gaps between its columns) and not a row of numbers."""
+    out = [caption]
+    rest = block[block.index(caption) + 1:]
+    for ln in rest:
+        if any(ln is o for o in out):
+            continue
+        height = max(1.0, out[-1][0].y1 - out[-1][0].y0)
+        row = [o for o in rest if abs(o[0].yc - ln[0].yc) < 0.5 * height]  # the lines at its height
+        words = sorted((w for o in row for w in o), key=lambda w: w.x0)
+        if ln[0].yc - out[-1][0].yc > 1.8 * height or len(phrases(words)) > 1 or \
+                sum(bool(CELL.match(w.text)) for w in words) >= 2:
+            break
+        out += row
+    return out
+
+
+def _with_label(row: list[Word], outside: list[Word]) -> list[Word]:
+    """A row with its label put back where the table is wider than its caption: the words on its
+    line just left of it (each within five letter heights of the next), when they are a short phrase
+    (four words at most: a model's name, not the prose of a column beside the table)."""
+    height = max(1.0, row[0].y1 - row[0].y0)
+    beside = sorted((w for w in outside if abs(w.yc - row[0].yc) < 0.45 * height and w.x1 <= row[0].x0),
+                    key=lambda w: -w.x1)
+    label: list[Word] = []
+    edge = row[0].x0
+    for w in beside:
+        if edge - w.x1 > 5 * height:
+            break
+        label.insert(0, w)
+        edge = w.x0
+    return label + row if 0 < len(label) <= 4 else row
+
+
+def _groups(row: list[Word]) -> list[list[Word]]:
+    """A row's words in runs: neighbours closer than a word gap ("error (%)", "10 epochs")."""
+    out: list[list[Word]] = []
+    for w in row:
+        if out and w.x0 - out[-1][-1].x1 < 0.8 * (w.y1 - w.y0):
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return out
+
+
+def _join(words: list[Word]) -> Word:
+    return Word(words[0].x0, min(w.y0 for w in words), words[-1].x1, max(w.y1 for w in words),
+                " ".join(w.text for w in words))
+
+
+def phrases(row: list[Word]) -> list[Word]:
+    """A header row's words joined into phrases ("error (%)"): neighbours closer than a word gap."""
+    return [_join(g) for g in _groups(row)]
+
+
+def value_cells(row: list[Word]) -> list[int]:
+    """The positions in the row of its numbers that stand alone as cells: not 2.3 · 1019 (scientific
+    notation) and not the 10 of "10 epochs" (a header's words)."""
+    out, i = [], 0
+    for g in _groups(row):
+        worded = any(re.search(r"[^\W\d_]{2}", w.text) for w in g)
+        out += [i + j for j, w in enumerate(g) if not worded and CELL.match(w.text)
+                and not (i + j + 1 < len(row) and row[i + j + 1].text[:1] in "·×")]
+        i += len(g)
+    return out
+
+
+def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list[Word]]:
+    """The phrases of the rows without values; a phrase over as many columns of values as it has
+    words ("Perplexity BLEU" set tight over two columns) is taken word by word."""
+    centres = sorted((w.x0 + w.x1) / 2 for row, at in zip(rows, values, strict=True) for w in (row[i] for i in at))
+    columns = [x for k, x in enumerate(centres) if k == 0 or x - centres[k - 1] > 6]
+    out = []
+    for row, at in zip(rows, values, strict=True):
+        if at:
+            continue
+        phrases: list[Word] = []
+        for g in _groups(row):
+            spanned = sum(g[0].x0 <= x <= g[-1].x1 for x in columns)
+            phrases += g if len(g) > 1 and spanned == len(g) else [_join(g)]
+        out.append(phrases)
+    return out
+
+
+def cell_value(text: str) -> float:
+    m = CELL.match(text)
+    assert m is not None
+    return float(m.group(1) or m.group(3))
+
+
+def axis_ticks(words: list[Word]) -> set[int]:
+    """The ids of the words that are a plot's axis ticks (a figure beside the table): three or more
+    whole numbers at one x (or one y), evenly spaced in value."""
+    out: set[int] = set()
+    for along, key in ((lambda w: w.yc, lambda w: w.x1), (lambda w: w.x1, lambda w: w.yc)):
+        lines: list[list[Word]] = []
+        for w in sorted(words, key=key):
+            if lines and key(w) - key(lines[-1][-1]) < 2:
+                lines[-1].append(w)
+            else:
+                lines.append([w])
+        for line in lines:
+            v = [cell_value(w.text) for w in sorted(line, key=along)]
+            steps = {b - a for a, b in zip(v, v[1:], strict=False)}
+            if len(v) >= 3 and all(x.is_integer() for x in v) and len(steps) == 1 and 0 not in steps:
+                out.update(id(w) for w in line)
+    return out
