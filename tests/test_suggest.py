@@ -335,3 +335,19 @@ def test_an_average_over_tasks_ranks_above_one_task():
 
     ranked = rank([cell(71.3, "PIQA"), cell(60.6, "Avg"), cell(48.2, "ARC-C")])
     assert [s.value for s in ranked] == [60.6, 71.3, 48.2]  # each best in its column; the average first
+
+
+def test_the_papers_own_method_ranks_above_baselines():
+    from paperlab.replicate.suggest import Found, own_names, rank
+
+    own = own_names("YOLOv7: Trainable Bag-of-Freebies for Real-Time Detectors",
+                    "Detectors matter. We introduce the Byte Latent Transformer (BLT), which beats GPT-3 on "
+                    "every task. GPT-3 was trained on 300B tokens.")
+    assert own == {"YOLOv7", "BLT", "GPT-3"}  # the title's names, and those of the sentence coining one
+
+    def cell(value: float, row: str, column: str) -> Found:
+        return Found(value, "%", None, "ap", False, 7, "", f"Table 2, row '{row}', column '{column}'", model=row)
+
+    found = [cell(51.2, "YOLOR-CSP", "AP val"), cell(51.4, "YOLOv7-E6", "AP test"), cell(40.1, "Ours", "AP small")]
+    assert [s.value for s in rank(found, own={"YOLOv7"})] == [51.4, 40.1, 51.2]
+    assert [s.value for s in rank(found)] == [40.1, 51.2, 51.4]  # "ours" alone

@@ -99,6 +99,25 @@ def is_running(words: list[Word], running: frozenset[str], height: float) -> boo
         not _is_kept(_key(" ".join(w.text for w in words), words[0].yc), running)
 
 
+def bold_boxes(page: Any) -> list[tuple[float, float, float, float]]:
+    """The boxes of the page's characters set in a bold face."""
+    from paperlab.retrieval.layout import is_bold
+
+    boxes = []
+    for block in page.get_text("dict").get("blocks", []):
+        for line in block.get("lines", []):
+            for span in line["spans"]:
+                if span["text"].strip() and is_bold(span["font"], span["flags"]):
+                    boxes.append(tuple(span["bbox"]))
+    return boxes
+
+
+def in_boxes(word: Word, boxes: list[tuple[float, float, float, float]]) -> bool:
+    """Whether a word's centre lies in one of the boxes (a point of slack)."""
+    return any(b[0] - 1 <= (word.x0 + word.x1) / 2 <= b[2] + 1 and b[1] - 1 <= word.yc <= b[3] + 1 for b in boxes)
+
+
+
 # --- tables: the rows of words under or over a caption ---------------------------------------------
 
 

@@ -10,8 +10,8 @@ claims relative to another method ("2.4x faster", "25% fewer", metric `relative`
 section/table/figure numbers, years, axis ticks, layer counts and the numbers inside metric names
 (the 5 of top-5) are dropped. Candidates are ranked so the headline results come first (the
 abstract, numbers the text repeats from a table, the best value in a column, the abstract's relative
-claims); the first MAX_CANDIDATES are what `claims suggest` shows, `--all` every one (the numbering
-is the same).
+claims, the paper's own method's rows, averages; the appendix lower); the first MAX_CANDIDATES are
+what `claims suggest` shows, `--all` every one (the numbering is the same).
 """
 
 from __future__ import annotations
@@ -253,6 +253,7 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
 def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_CANDIDATES) -> list[Suggestion]:
     """Ranked candidate claims from a PDF's tables and sentences: the first `limit` (None: all)."""
     from paperlab.retrieval import mupdf
+    from paperlab.retrieval.frontmatter import from_layout
     from paperlab.retrieval.layout import is_references_heading
 
     pymupdf = mupdf.load()
@@ -260,6 +261,7 @@ def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_C
     found: list[Found] = []
     with pymupdf.open(pdf) as doc:
         running = running_lines(doc)
+        own = own_names(from_layout(doc[0]).title if len(doc) else "", "")
         references = None  # the page whose heading starts the references: what follows is appendix
         for index, page in enumerate(doc):
             text = body_text(page, running)
@@ -268,17 +270,35 @@ def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_C
             if index == 0:  # the abstract: page 1 before the introduction
                 intro = re.search(r"\n\s*(?:1\.?\s+)?Introduction\b", text)
                 cut = intro.start() if intro else len(text)
+                own |= own_names("", text[:cut])
                 found += from_sentences(1, text[:cut], True) + from_sentences(1, text[cut:], False)
             else:
                 found += from_sentences(index + 1, text, False)
             if re.search(r"\bTable\s+\d", text):
                 found += from_tables(index + 1, page, running)
-    return rank(found, version, limit, references)
+    return rank(found, version, limit, references, own)
+
+
+# A method's name as papers coin it: a capital inside a word or a digit (YOLOv7, DeepSeekMoE, H3,
+# Mamba-2-Hybrid, PReLU, BLT; not Real-Time), an acronym of six letters at most (not a title set in capitals).
+_NAME = re.compile(r"(?<![\w-])(?=[\w-]*(?:[A-Za-z][A-Z]|\d))(?=[\w-]*[A-Z])[A-Za-z][\w-]{1,23}(?<!-)")
+_COINS = re.compile(r"\b(?:we|this\s+(?:paper|work))\s+(?:\w+\s+)?(?:propose|introduce|present|develop|design|call|"
+                    r"name|term|dub)|\b(?:called|named|dubbed|termed)\b", re.IGNORECASE)
+
+
+def own_names(title: str, abstract: str) -> set[str]:
+    """The names of the paper's own method: those in its title, and in the abstract's sentences that
+    coin one ("We introduce the Byte Latent Transformer (BLT)")."""
+    sentences = [title] + [s for s in re.split(r"(?<=[.;])\s+", " ".join(abstract.split())) if _COINS.search(s)]
+    return {n for s in sentences for n in _NAME.findall(s) if not (n.isupper() and len(n) > 6)}
 
 
 def rank(found: list[Found], version: int | None = None, limit: int | None = MAX_CANDIDATES,
-         references: int | None = None) -> list[Suggestion]:
-    """Candidates, headline results first; the appendix's (pages after `references`) rank lower."""
+         references: int | None = None, own: set[str] | frozenset[str] = frozenset()) -> list[Suggestion]:
+    """Candidates, headline results first; the appendix's (pages after `references`) rank lower, the
+    rows of the paper's own method (`own` names it, or "ours") higher."""
+    mine = re.compile(r"(?i:\bours\b)" + ("|(?<![A-Za-z0-9])(?:" + "|".join(map(re.escape, sorted(own)))
+                                          + r")(?![a-z])" if own else ""))
     text_values = {(f.value, f.metric) for f in found if not f.source.startswith("Table")}
     for f in found:
         f.score = {"abstract": 4.0, "text": 1.0}.get(f.source, 1.5)
@@ -299,6 +319,8 @@ def rank(found: list[Found], version: int | None = None, limit: int | None = MAX
             column = (f.source.split(", row")[0] + f.source.rsplit("column", 1)[-1], f.metric)
             if best.get(column) == f.value:
                 f.score += 1.0
+        if f.source.startswith("Table") and mine.search(f.model):
+            f.score += 0.5  # the paper's own method
         if references is not None and f.page > references:
             f.score -= 1.0  # the appendix: supplementary results, ablations
     unique: dict[tuple[float, str, int], Found] = {}

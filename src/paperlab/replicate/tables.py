@@ -21,7 +21,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from paperlab.replicate.layout import CELL, Word, column_headers, running_lines, table_regions, value_cells
+from paperlab.replicate.layout import (
+    CELL,
+    Word,
+    bold_boxes,
+    column_headers,
+    in_boxes,
+    running_lines,
+    table_regions,
+    value_cells,
+)
 from paperlab.replicate.suggest import metric_of
 
 _NUMBER_GAP = 6.0  # points between two numbers' centres below which they are one column
@@ -60,19 +69,6 @@ def _cell(word: Word, bold: bool) -> Cell:
                 bool(m.group(2)), bold)
 
 
-def _bold_boxes(page: Any) -> list[tuple[float, float, float, float]]:
-    """The boxes of the page's characters set in a bold face."""
-    from paperlab.retrieval.layout import is_bold
-
-    boxes = []
-    for block in page.get_text("dict").get("blocks", []):
-        for line in block.get("lines", []):
-            for span in line["spans"]:
-                if span["text"].strip() and is_bold(span["font"], span["flags"]):
-                    boxes.append(tuple(span["bbox"]))
-    return boxes
-
-
 def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
           bold: list[tuple[float, float, float, float]]) -> Table | None:
     values = [value_cells(r) for r in rows]
@@ -96,7 +92,7 @@ def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
                    else min(abs(x - spans[i][0]), abs(x - spans[i][1])))
 
     def is_bold(w: Word) -> bool:
-        return any(b[0] - 1 <= (w.x0 + w.x1) / 2 <= b[2] + 1 and b[1] - 1 <= w.yc <= b[3] + 1 for b in bold)
+        return in_boxes(w, bold)
 
     names = []
     for lo, hi in spans:  # in each of the lowest three header rows, the phrase most over the column
@@ -131,7 +127,7 @@ def read_tables(pdf: Path) -> list[Table]:
         for index, page in enumerate(doc):
             if not re.search(r"\bTable\s+\d", page.get_text()):
                 continue
-            bold = _bold_boxes(page)
+            bold = bold_boxes(page)
             for number, caption, rows in table_regions(page, running):
                 table = _grid(number, index + 1, caption, rows, bold)
                 if table is not None:
