@@ -493,6 +493,7 @@ def bench_corpus() -> None:
     print("Papers paperlab was not written against (../shared/data/corpus), held-out part first")
     for script, what in (("corpus_setup.py", "training settings read at their page"),
                          ("corpus_numbers.py", "headline numbers proposed at their page"),
+                         ("corpus_tables.py", "headline numbers in tables, read by paperlab and by PyMuPDF"),
                          ("corpus_search.py", "78 questions asked of a library of the 26 papers")):
         print(f"  {what} (bench/{script}):")
         done = subprocess.run([sys.executable, str(ROOT / "bench" / script)], capture_output=True, text=True,
