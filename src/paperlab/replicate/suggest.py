@@ -54,7 +54,8 @@ METRICS = [
     (r"(?-i:R)@\d+|recall(?:@\d+)?", "recall", False), (r"bits?(?:/| per )dim(?:ension)?", "bits_per_dim", True),
     (r"nats\b", "nats", True),  # a log-likelihood or its bound, in nats
 ]
-METRIC = re.compile(r"\b(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")", re.IGNORECASE)
+METRIC_WORDS = r"(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")"
+METRIC = re.compile(r"\b" + METRIC_WORDS, re.IGNORECASE)
 RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood", "nats",
        "bits_per_dim", "bits_per_character", "bits_per_byte"}  # scores, not shares
 NUMBER = re.compile(r"(?<![\w.\[\-])(\d{1,3}(?:\.\d+)?)(\s*%)?(?:\s*(?:±|\+-|\+/-)\s*(\d+(?:\.\d+)?))?(?![\w\-])")
@@ -99,7 +100,7 @@ COUNT_AFTER = re.compile(r"\s*(?:-|\s)?(?:optimi[sz]ation\s+)?(?:steps|updates|i
 def _is_noise(text: str, start: int, end: int, value: float, unit: str) -> bool:
     before, after = text[max(0, start - 30):start], text[end:end + 20]
     if re.search(r"\bby\s+(?:over\s+|more than\s+|about\s+|up to\s+|nearly\s+|almost\s+)?$", before):
-        return True  # an improvement ("by over 2 BLEU"), not a result
+        return True  # an improvement ("by over 2 BLEU"): a relative claim, not a measured result
     clause = text[text.rfind(",", 0, start) + 1:start]  # "the number of steps until ... reaches 99%"
     if re.search(r"\b(?:until|to reach|to achieve)\b", clause) or re.search(r"(?:[<>≥≤]|\bat least|\babove|"
                                                                           r"\bbelow|\bless than)\s*$", before):
@@ -128,7 +129,9 @@ RELATIVE = re.compile(
     r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
     + r"|\bby\s+(?:over\s+|about\s+|around\s+|up\s+to\s+|nearly\s+|almost\s+|approximately\s+|more\s+than\s+"
     r"|roughly\s+|as\s+much\s+as\s+)?(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)"
-    r"|(?<![\w.])\+(?P<v3>\d{1,3}(?:\.\d+)?)(?P<u3>\s?%|\s+(?:points?|pts?|pp)\b)", re.IGNORECASE)  # "+2.65 points"
+    r"|(?<![\w.])\+(?P<v3>\d{1,3}(?:\.\d+)?)(?P<u3>\s?%|\s+(?:points?|pts?|pp)\b)"  # "+2.65 points"
+    r"|\bby\s+(?:over\s+|about\s+|around\s+|up\s+to\s+|nearly\s+|almost\s+|more\s+than\s+)?(?P<v4>\d{1,3}(?:\.\d+)?)"
+    r"\s+(?P<u4>(?:absolute\s+)?(?:points?|pts?|pp)\b|" + METRIC_WORDS + ")", re.IGNORECASE)  # "by 1.0 PPL"
 
 
 SELF_COMPARING = re.compile(r"faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?up|"
@@ -142,10 +145,10 @@ def relative_claims(page: int, sentence: str, abstract: bool, taken: set[int]) -
     """The relative claims of a sentence (numbers at positions in `taken` are already read)."""
     out = []
     for m in RELATIVE.finditer(sentence):
-        group = next(g for g in ("v", "v2", "v3") if m.group(g))
-        if m.start(group) in taken or not (group == "v3" or SELF_COMPARING.search(m.group(0))
+        group = next(g for g in ("v", "v2", "v3", "v4") if m.group(g))
+        if m.start(group) in taken or not (group in ("v3", "v4") or SELF_COMPARING.search(m.group(0))
                                            or AGAINST.search(sentence)):
-            continue  # a gain in points ("+2.65 points") compares by its sign
+            continue  # a gain in points ("+2.65 points", "by 1.0 PPL") is a comparison
         unit = "%" if "%" in (m.group("u") or m.group("u2") or m.group("u3") or "") else ""
         out.append(Found(float(m.group(group)), unit, None, "relative", False, page, sentence[:240],
                          "abstract" if abstract else "text", dataset=one_dataset(sentence)))
