@@ -353,3 +353,19 @@ def test_the_papers_own_method_ranks_above_baselines():
     found = [cell(51.2, "YOLOR-CSP", "AP val"), cell(51.4, "YOLOv7-E6", "AP test"), cell(40.1, "Ours", "AP small")]
     assert [s.value for s in rank(found, own={"YOLOv7"})] == [51.4, 40.1, 51.2]
     assert [s.value for s in rank(found)] == [40.1, 51.2, 51.4]  # "ours" alone
+
+
+def test_four_digit_values_are_cells_and_years_are_not(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((200, 72), "perplexity", fontsize=9)
+    page.insert_text((300, 72), "year", fontsize=9)
+    for i, (name, ppl, year) in enumerate([("unigram", "1542.3", "2015"), ("LSTM", "82.7", "2016")]):
+        page.insert_text((72, 86 + 12 * i), name, fontsize=9)
+        page.insert_text((200, 86 + 12 * i), ppl, fontsize=9)
+        page.insert_text((300, 86 + 12 * i), year, fontsize=9)
+    page.insert_text((72, 116), "Table 1: Test perplexity of each model on the benchmark, by year.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    assert {c.value for c in suggest_pdf(tmp_path / "t.pdf") if c.source.startswith("Table")} == {1542.3, 82.7}

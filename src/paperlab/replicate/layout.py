@@ -121,7 +121,9 @@ def in_boxes(word: Word, boxes: list[tuple[float, float, float, float]]) -> bool
 # --- tables: the rows of words under or over a caption ---------------------------------------------
 
 
-CELL = re.compile(r"^\(?(\d{1,3}(?:\.\d+)?)(%)?\)?$|^\(?(\d{1,3}(?:\.\d+)?)(?:±|\+-)(\d+(?:\.\d+)?)\)?$")
+# a cell's number: up to four digits before the point (not a year: 1900-2030 without a decimal part)
+CELL = re.compile(r"^\(?(?!(?:19\d\d|20[0-2]\d|2030)\b(?!\.))(\d{1,4}(?:\.\d+)?)(%)?\)?$"
+                  r"|^\(?(\d{1,4}(?:\.\d+)?)(?:±|\+-)(\d+(?:\.\d+)?)\)?$")
 
 
 def _rows(words: list[Word]) -> list[list[Word]]:
