@@ -117,7 +117,6 @@ def in_boxes(word: Word, boxes: list[tuple[float, float, float, float]]) -> bool
     return any(b[0] - 1 <= (word.x0 + word.x1) / 2 <= b[2] + 1 and b[1] - 1 <= word.yc <= b[3] + 1 for b in boxes)
 
 
-
 # --- tables: the rows of words under or over a caption ---------------------------------------------
 
 
@@ -148,6 +147,7 @@ def _rows(words: list[Word]) -> list[list[Word]]:
                 merged.append(w)
         out.append(merged)
     return out
+
 
 def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str, str, list[list[Word]]]]:  # type: ignore[no-untyped-def]
     """The page's captioned tables: (number, caption text, the rows of words of the table, top to
@@ -267,11 +267,11 @@ def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list
     for row, at in zip(rows, values, strict=True):
         if at:
             continue
-        phrases: list[Word] = []
+        heads: list[Word] = []
         for g in _groups(row):
             spanned = sum(g[0].x0 <= x <= g[-1].x1 for x in columns)
-            phrases += g if len(g) > 1 and spanned == len(g) else [_join(g)]
-        out.append(phrases)
+            heads += g if len(g) > 1 and spanned == len(g) else [_join(g)]
+        out.append(heads)
     return out
 
 
