@@ -369,3 +369,25 @@ def test_four_digit_values_are_cells_and_years_are_not(tmp_path):
     page.insert_text((72, 116), "Table 1: Test perplexity of each model on the benchmark, by year.", fontsize=9)
     doc.save(tmp_path / "t.pdf")
     assert {c.value for c in suggest_pdf(tmp_path / "t.pdf") if c.source.startswith("Table")} == {1542.3, 82.7}
+
+
+@pytest.mark.parametrize(("rows", "metrics"), [
+    ([("ResNet", "24.27", "7.38"), ("Ours", "21.59", "5.71")], {"top1_error", "top5_error"}),  # top-1 the larger
+    ([("ResNet", "75.7", "92.6"), ("Ours", "78.4", "94.1")], {"top1_accuracy", "top5_accuracy"}),
+])
+def test_columns_headed_top_1_and_top_5_alone_are_errors_or_accuracies_by_their_values(tmp_path, rows, metrics):
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((200, 72), "top-1", fontsize=9)
+    page.insert_text((260, 72), "top-5", fontsize=9)
+    for i, (name, one, five) in enumerate(rows):
+        page.insert_text((72, 86 + 12 * i), name, fontsize=9)
+        page.insert_text((200, 86 + 12 * i), one, fontsize=9)
+        page.insert_text((260, 86 + 12 * i), five, fontsize=9)
+    page.insert_text((72, 116), "Table 6. The single-model results for the ImageNet 2012 validation set.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    found = [c for c in suggest_pdf(tmp_path / "t.pdf") if c.source.startswith("Table")]
+    assert {c.metric for c in found} == metrics and len(found) == 4
+    assert all(c.lower == c.metric.endswith("error") for c in found)

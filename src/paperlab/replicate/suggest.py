@@ -17,6 +17,7 @@ what `claims suggest` shows, `--all` every one (the numbering is the same).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -200,6 +201,26 @@ def from_tables(page_number: int, page, running: frozenset[str] = frozenset()) -
             for f in _cells(page_number, number, caption, rows)]
 
 
+_BARE_TOP = re.compile(r"\btop-?([15])\b", re.IGNORECASE)
+
+
+def _top_k(numbers: list[list[tuple[int, Word, str]]]) -> Callable[[str], tuple[str, bool] | None]:
+    """The metric of columns headed "top-1" and "top-5" alone: errors where a row's top-1 is the larger
+    (a top-5 error is never above the top-1 error), accuracies where it is the smaller."""
+    votes = 0
+    for cells in numbers:
+        by_k = {m.group(1): cell_value(w.text) for _, w, h in cells if (m := _BARE_TOP.search(h)) and not metric_of(h)}
+        if len(by_k) == 2 and by_k["1"] != by_k["5"]:
+            votes += 1 if by_k["1"] > by_k["5"] else -1
+
+    def metric(header: str) -> tuple[str, bool] | None:
+        m = _BARE_TOP.search(header)
+        if m is None or votes == 0 or metric_of(header):
+            return None
+        return (f"top{m.group(1)}_error", True) if votes > 0 else (f"top{m.group(1)}_accuracy", False)
+    return metric
+
+
 def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) -> list[Found]:
     out: list[Found] = []
     values = [value_cells(row) for row in rows]
@@ -214,16 +235,19 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
     ticks = axis_ticks([row[i] for row, at in zip(rows, values, strict=True) for i in at])
     numbers = [[(i, row[i], header_over(row[i])) for i in at if id(row[i]) not in ticks]
                for row, at in zip(rows, values, strict=True)]
+    topk = _top_k(numbers)
     # The caption's metric stands for columns that name none, unless some column names its own:
     # then those without one hold settings (N, d_model, dropout), not results.
-    caption_metric = None if any(metric_of(h) for cells in numbers for _, _, h in cells) else metric_of(caption)
+    caption_metric = None if any(metric_of(h) or topk(h) for cells in numbers for _, _, h in cells) \
+        else metric_of(caption)
     group = ""  # a label that spans rows ("ResNet" above "20", "32", "110")
     for row, cells in zip(rows, numbers, strict=True):
         # a row that names its metric ("Pile (Loss)") where the columns name models
         row_metric = metric_of(" ".join(w.text for w in row[:cells[0][0]])) if cells else None
         results: list[tuple[Word, str, tuple[str, bool]]] = []  # the row's cells that hold a result
         for _, cell, head in cells:
-            named = None if _SKIP_COLUMNS.search(head) else metric_of(head) or row_metric or caption_metric
+            named = None if _SKIP_COLUMNS.search(head) else \
+                metric_of(head) or topk(head) or row_metric or caption_metric
             if named is not None:
                 results.append((cell, head, named))
         if not results:
