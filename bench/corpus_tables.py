@@ -17,7 +17,7 @@ from pathlib import Path
 
 from corpus_numbers import CORPUS, papers
 
-from paperlab.replicate.layout import CELL, cell_value, running_lines, table_regions
+from paperlab.replicate.layout import CELL, cell_value, page_blocks, running_lines, table_regions
 from paperlab.retrieval import mupdf
 
 
@@ -38,7 +38,7 @@ def main() -> None:
         for name in (n for n in names if (n in held) == (part == "held-out")):
             labels = json.loads((corpus / "labels" / f"{name}.json").read_text())["reported"]
             with pymupdf.open(corpus / "pdfs" / f"{name}.pdf") as doc:
-                running = running_lines(doc)
+                running = running_lines([page_blocks(page) for page in doc])
                 for label in labels:
                     if not label.get("headline") or not str(label.get("where", "")).startswith("Table"):
                         continue

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from paperlab.replicate import claims as claims_mod
-from paperlab.replicate.layout import running_lines, table_regions
+from paperlab.replicate.layout import page_blocks, running_lines, table_regions
 from paperlab.replicate.suggest import MAX_CANDIDATES, from_sentences, suggest_pdf
 
 PAPERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "papers"
@@ -290,7 +290,8 @@ def test_table_layouts_read_from_real_papers(tmp_path):
         page.insert_text((275 - pymupdf.get_text_length(tick, fontsize=7), 245 + 12 * i), tick, fontsize=7)
     doc.save(tmp_path / "t.pdf")
     with pymupdf.open(tmp_path / "t.pdf") as saved:  # the running head, 18 points over the table, is no row of it
-        rows = [w.text for _, _, region in table_regions(saved[2], running_lines(saved)) for r in region for w in r]
+        running = running_lines([page_blocks(p) for p in saved])
+        rows = [w.text for _, _, region in table_regions(saved[2], running) for r in region for w in r]
     assert "Model" in rows and "Learners" not in rows and "3" not in rows
     cells = {(c.value, c.source) for c in suggest_pdf(tmp_path / "t.pdf", limit=None) if c.page == 3}
     assert cells == {

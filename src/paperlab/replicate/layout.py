@@ -74,23 +74,30 @@ def _is_kept(key: str, running: frozenset[str]) -> bool:
     return not any(f"{text}@{int(step) + d}" in running for d in (-1, 0, 1))  # a point or two off
 
 
-def running_lines(doc: Any) -> frozenset[str]:
+Block = tuple[float, float, float, float, str]  # a text block: x0, y0, x1, y1, its text
+
+
+def page_blocks(page: Any) -> tuple[float, list[Block]]:
+    """A page's height and its text blocks, read once for `running_lines` and `body_text`."""
+    return page.rect.height, [b[:5] for b in page.get_text("blocks") if b[6] == 0]
+
+
+def running_lines(pages: list[tuple[float, list[Block]]]) -> frozenset[str]:
     """The keys of the lines that sit at the same height in the margins of at least a quarter of the
-    document's pages (and of three at least): running heads and feet."""
+    pages (`page_blocks` of each; of three at least): running heads and feet."""
     seen: Counter[str] = Counter()
-    for page in doc:
-        height = page.rect.height
-        keys = {_key(text, (y0 + y1) / 2) for x0, y0, x1, y1, text, _, kind in page.get_text("blocks")
-                for text in text.splitlines() if kind == 0 and _in_margin(y0, y1, height) and text.strip()}
+    for height, blocks in pages:
+        keys = {_key(text, (y0 + y1) / 2) for x0, y0, x1, y1, text in blocks
+                for text in text.splitlines() if _in_margin(y0, y1, height) and text.strip()}
         seen.update(k for k in keys if not k.startswith("@"))
-    return frozenset(k for k, n in seen.items() if n >= max(3, len(doc) / 4))
+    return frozenset(k for k, n in seen.items() if n >= max(3, len(pages) / 4))
 
 
-def body_text(page: Any, running: frozenset[str]) -> str:
-    """The page's text without its running heads and feet."""
-    height = page.rect.height
-    return "".join(text for x0, y0, x1, y1, text, _, kind in page.get_text("blocks") if kind == 0 and (
-        not _in_margin(y0, y1, height) or _is_kept(_key(text.replace("\n", " "), (y0 + y1) / 2), running)))
+def body_text(page: tuple[float, list[Block]], running: frozenset[str]) -> str:
+    """The page's text (`page_blocks`) without its running heads and feet."""
+    height, blocks = page
+    return "".join(text for x0, y0, x1, y1, text in blocks if not _in_margin(y0, y1, height)
+                   or _is_kept(_key(text.replace("\n", " "), (y0 + y1) / 2), running))
 
 
 def is_running(words: list[Word], running: frozenset[str], height: float) -> bool:
@@ -273,6 +280,15 @@ def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list
             heads += g if len(g) > 1 and spanned == len(g) else [_join(g)]
         out.append(heads)
     return out
+
+
+def header_over(headers: list[list[Word]], x0: float, x1: float) -> str:
+    """The header of a column spanning x0..x1: in each header row (`column_headers`) with a phrase over
+    it (six points of slack), the phrase most over it; the lowest three rows, top to bottom."""
+    def overlap(h: Word) -> float:
+        return min(h.x1, x1 + 6) - max(h.x0, x0 - 6)
+    above = [max(r, key=overlap) for r in headers if max(map(overlap, r)) >= 0]
+    return " ".join(h.text for h in above[-3:])
 
 
 def cell_value(text: str) -> float:

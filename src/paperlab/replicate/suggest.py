@@ -29,6 +29,8 @@ from paperlab.replicate.layout import (
     body_text,
     cell_value,
     column_headers,
+    header_over,
+    page_blocks,
     running_lines,
     table_regions,
     value_cells,
@@ -62,6 +64,8 @@ RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse"
 NUMBER = re.compile(r"(?<![\w.\[\-])(\d{1,3}(?:\.\d+)?)(\s*%)?(?:\s*(?:±|\+-|\+/-)\s*(\d+(?:\.\d+)?))?(?![\w\-])")
 VERB = r"(?:of|is|was|to|at|=|:|reaches|reaching|achieves|achieving|obtains|obtaining|improves|with)"
 ACHIEVE = r"(?:achieves?|achieved|reach(?:es|ed)?|obtains?|obtained|attains?|attained|yields?|scores?)"
+# "by" and the hedge before an amount: "by over 2 BLEU", "by up to 40%"
+BY = r"\bby\s+(?:(?:over|about|around|up\s+to|nearly|almost|approximately|more\s+than|roughly|as\s+much\s+as)\s+)?"
 REFERENCE_BEFORE = re.compile(r"(?:Table|Tab\.|Figure|Fig\.|Section|Sec\.|Eq\.|Appendix|§)\s*$", re.IGNORECASE)
 
 
@@ -100,7 +104,7 @@ COUNT_AFTER = re.compile(r"\s*(?:-|\s)?(?:optimi[sz]ation\s+)?(?:steps|updates|i
 
 def _is_noise(text: str, start: int, end: int, value: float, unit: str) -> bool:
     before, after = text[max(0, start - 30):start], text[end:end + 20]
-    if re.search(r"\bby\s+(?:over\s+|more than\s+|about\s+|up to\s+|nearly\s+|almost\s+)?$", before):
+    if re.search(BY + r"$", before):
         return True  # an improvement ("by over 2 BLEU"): a relative claim, not a measured result
     clause = text[text.rfind(",", 0, start) + 1:start]  # "the number of steps until ... reaches 99%"
     if re.search(r"\b(?:until|to reach|to achieve)\b", clause) or re.search(r"(?:[<>≥≤]|\bat least|\babove|"
@@ -128,11 +132,10 @@ COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|la
 RELATIVE = re.compile(
     r"(?<![\w.\[\-])(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
     r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
-    + r"|\bby\s+(?:over\s+|about\s+|around\s+|up\s+to\s+|nearly\s+|almost\s+|approximately\s+|more\s+than\s+"
-    r"|roughly\s+|as\s+much\s+as\s+)?(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)"
+    + "|" + BY + r"(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)"
     r"|(?<![\w.])\+(?P<v3>\d{1,3}(?:\.\d+)?)(?P<u3>\s?%|\s+(?:points?|pts?|pp)\b)"  # "+2.65 points"
-    r"|\bby\s+(?:over\s+|about\s+|around\s+|up\s+to\s+|nearly\s+|almost\s+|more\s+than\s+)?(?P<v4>\d{1,3}(?:\.\d+)?)"
-    r"\s+(?P<u4>(?:absolute\s+)?(?:points?|pts?|pp)\b|" + METRIC_WORDS + ")", re.IGNORECASE)  # "by 1.0 PPL"
+    + "|" + BY + r"(?P<v4>\d{1,3}(?:\.\d+)?)\s+(?P<u4>(?:absolute\s+)?(?:points?|pts?|pp)\b|" + METRIC_WORDS + ")",
+    re.IGNORECASE)  # "by 1.0 PPL"
 
 
 SELF_COMPARING = re.compile(r"faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?up|"
@@ -226,14 +229,9 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
     values = [value_cells(row) for row in rows]
     header_rows = column_headers(rows, values)
 
-    def header_over(cell: Word) -> str:  # the phrase over the cell in each header row above it, the lowest three
-        def overlap(h: Word) -> float:
-            return min(h.x1, cell.x1 + 6) - max(h.x0, cell.x0 - 6)
-        above = [max(r, key=overlap) for r in header_rows if r[0].yc < cell.yc and max(map(overlap, r)) >= 0]
-        return " ".join(h.text for h in above[-3:])
-
     ticks = axis_ticks([row[i] for row, at in zip(rows, values, strict=True) for i in at])
-    numbers = [[(i, row[i], header_over(row[i])) for i in at if id(row[i]) not in ticks]
+    numbers = [[(i, w, header_over([h for h in header_rows if h[0].yc < w.yc], w.x0, w.x1))
+                for i, w in ((i, row[i]) for i in at) if id(w) not in ticks]
                for row, at in zip(rows, values, strict=True)]
     topk = _top_k(numbers)
     # The caption's metric stands for columns that name none, unless some column names its own:
@@ -287,11 +285,12 @@ def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_C
 
     found: list[Found] = []
     with pymupdf.open(pdf) as doc:
-        running = running_lines(doc)
+        pages = [page_blocks(page) for page in doc]
+        running = running_lines(pages)
         own = own_names(from_layout(doc[0]).title if len(doc) else "", "")
         references = None  # the page whose heading starts the references: what follows is appendix
         for index, page in enumerate(doc):
-            text = body_text(page, running)
+            text = body_text(pages[index], running)
             if references is None and index > 0 and any(map(is_references_heading, text.splitlines())):
                 references = index + 1
             if index == 0:  # the abstract: page 1 before the introduction

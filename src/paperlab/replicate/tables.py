@@ -26,7 +26,9 @@ from paperlab.replicate.layout import (
     Word,
     bold_boxes,
     column_headers,
+    header_over,
     in_boxes,
+    page_blocks,
     running_lines,
     table_regions,
     value_cells,
@@ -94,11 +96,7 @@ def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
     def is_bold(w: Word) -> bool:
         return in_boxes(w, bold)
 
-    names = []
-    for lo, hi in spans:  # in each of the lowest three header rows, the phrase most over the column
-        def overlap(w: Word, lo: float = lo, hi: float = hi) -> float:
-            return min(w.x1, hi + 6) - max(w.x0, lo - 6)
-        names.append(" ".join(max(r, key=overlap).text for r in headers[-3:] if max(map(overlap, r)) >= 0))
+    names = [header_over(headers, lo, hi) for lo, hi in spans]
     table = Table(number, page_number, caption, (metric_of(caption) or (None,))[0], names)
     for r in data:
         label = " ".join(w.text for w in r if w.x1 <= first)
@@ -123,7 +121,7 @@ def read_tables(pdf: Path) -> list[Table]:
     pymupdf = mupdf.load()
     out: list[Table] = []
     with pymupdf.open(pdf) as doc:
-        running = running_lines(doc)
+        running = running_lines([page_blocks(page) for page in doc])
         for index, page in enumerate(doc):
             if not re.search(r"\bTable\s+\d", page.get_text()):
                 continue
