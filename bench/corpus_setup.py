@@ -19,8 +19,7 @@ from pathlib import Path
 
 from corpus_numbers import CORPUS, papers
 
-from paperlab.replicate.hparams import find
-from paperlab.retrieval.pdf import extract_pages
+from paperlab.replicate.settings import read
 
 ALIASES = {"lr_schedule": "schedule"}
 
@@ -42,16 +41,16 @@ def main() -> None:
              for part in ("held-out", "development")}
     for name in names:
         labels = json.loads((corpus / "labels" / f"{name}.json").read_text())["hyperparameters"]
-        read = find((p.number, p.text) for p in extract_pages(corpus / "pdfs" / f"{name}.pdf"))
+        found = read(corpus / "pdfs" / f"{name}.pdf")
         part = parts["held-out" if name in held else "development"]
         for label in labels:
-            at_page = [h for h in read if h.page == label["page"] and same(h.value, label["value"])]
+            at_page = [h for h in found if h.page == label["page"] and same(h.value, label["value"])]
             part["labels"] += 1
             part["value at its page"] += bool(at_page)
             part["found"] += any(h.name == ALIASES.get(label["name"], label["name"]) for h in at_page)
-        part["read"] += len(read)
+        part["read"] += len(found)
         part["read and labelled"] += sum(
-            any(label["page"] == h.page and same(h.value, label["value"]) for label in labels) for h in read)
+            any(label["page"] == h.page and same(h.value, label["value"]) for label in labels) for h in found)
     for label, p in parts.items():
         print(f"{label}: {p['labels']} labelled settings: {p['found']} found with their name "
               f"({p['found'] / max(1, p['labels']):.0%}), {p['value at its page']} by value at their page "

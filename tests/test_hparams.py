@@ -50,7 +50,7 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("The total number of training steps is set to 106,449.", {("steps", 106449.0)}),
     ("We use a linear warm-up of 2000 steps and 12 attention heads.", {("warmup_steps", 2000.0), ("n_heads", 12.0)}),
     ("We use a learning rate of 4e \u22124 for all models.", {("learning_rate", 0.0004)}),
-    ("The batch size is 4M tokens.", {("batch_size", 4e6)}),
+    ("The batch size is 4M tokens.", {("batch_size_tokens", 4e6)}),
     ("The weight decay \u03bb = 0.027 throughout.", {("weight_decay", 0.027)}),
     # betas as PDFs give them: mathematical italic, a pair, after their values
     ("We use Adam with hyper-parameters set to \U0001d6fd1 = 0.9, \U0001d6fd2 = 0.95.",
@@ -69,6 +69,30 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("Mini-batches of size 10 and a vocab size of 128K.", {("batch_size", 10.0), ("vocab_size", 128000.0)}),
     # a plot's legend that lost its minus sign is no learning rate of 50,000
     ("Epochs lrmax = 5e 4, w/o warm-up", set()),
+    # which model a value is for, between the name and its verb; values that a list goes on with
+    ("The peak learning rate for the 7B model is set to 3 \u00d7 10\u22124.", {("learning_rate", 0.0003)}),
+    ("We use a learning rate of 6e-4 for the small model and 2e-4 for the large one.",
+     {("learning_rate", 0.0006), ("learning_rate", 0.0002)}),
+    ("We sweep learning rates of 1e-3, 3e-4 and 1e-4.",
+     {("learning_rate", 0.001), ("learning_rate", 0.0003), ("learning_rate", 0.0001)}),
+    # a list after one value of a singular name is not that setting's: here it is the betas
+    ("We use a weight decay of 0.1, 0.9 and 0.95 for Adam \u03b21 and \u03b22 respectively.",
+     {("weight_decay", 0.1), ("beta1", 0.9), ("beta2", 0.95)}),
+    ("The head dimension d is 64.", {("head_dim", 64.0)}),
+    ("Training uses 256 batch size, 2048 sequence length and a cosine schedule.",
+     {("batch_size", 256.0), ("seq_len", 2048.0), ("schedule", "cosine")}),
+    ("We increase the context size from 512 to 1024.", {("seq_len", 1024.0)}),
+    ("The vocabulary is expanded to 50,000.", {("vocab_size", 50000.0)}),
+    # the bounds of a schedule, and settings counted in a unit of their own
+    ("A peak learning rate of 1e-3 and a minimum learning rate of 1e-5.",
+     {("learning_rate", 0.001), ("min_learning_rate", 1e-5)}),
+    ("The learning rate is 2e-4 and decays linearly to 2e-5.",
+     {("learning_rate", 0.0002), ("min_learning_rate", 2e-5), ("schedule", "linear")}),
+    ("The batch size is set to 0.5M tokens per step.", {("batch_size_tokens", 500000.0)}),
+    ("We warm up over 100K samples.", {("warmup_samples", 100000.0)}),
+    ("We train every model on 300B tokens.", {("train_tokens", 3e11)}),
+    # a share of the peak is no learning rate
+    ("The learning rate follows a cosine decay to 0.1 of its peak.", {("schedule", "cosine")}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected
@@ -83,6 +107,10 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "Parameters Layers dmodel 117M 12 768.",
     "The learning rate 2015 paper by He et al. is our baseline.",
     "We use a batch size of 0.5 of the data.",
+    # a fraction's numerator is no setting
+    "We scale the output weights by a factor of 1/ \u221a N at initialization.",
+    # a model trained on more tokens is a result, not a setting
+    "A model trained on 1T tokens scores higher than one trained on 300B tokens.",
 ])
 def test_what_is_not_a_setting(sentence):
     assert stated(sentence) == set()
@@ -221,3 +249,44 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
 ])
 def test_settings_named_in_the_paper_s_own_words(sentence, expected):
     assert stated(sentence) == expected
+
+
+def _settings_tables_pdf(path: Path) -> Path:
+    """A page with a table of two models' sizes (columns name settings), a table of training
+    settings (rows name them) and an ablation that names one setting (no table of settings)."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+
+    def row(y: float, cells: list[str], xs: tuple[float, ...] = (72, 140, 190, 240)) -> None:
+        for x, text in zip(xs, cells, strict=False):
+            page.insert_text((x, y), text, fontsize=9)
+
+    page.insert_text((72, 80), "Table 1: Sizes of the two models we trained.", fontsize=9)
+    row(100, ["", "Layers", "d_model", "Heads"])
+    row(114, ["Small", "6", "512", "8"])
+    row(128, ["Large", "12", "1024", "16"])
+    page.insert_text((72, 200), "Table 2: Training hyperparameters of every run.", fontsize=9)
+    row(220, ["Hyperparameter", "Value"], (72, 200))
+    for i, (name, value) in enumerate([("Batch size", "256"), ("Warmup steps", "4000"), ("Dropout", "0.1")]):
+        row(234 + 14 * i, [name, value], (72, 200))
+    page.insert_text((72, 340), "Table 3: Perplexity of deeper models.", fontsize=9)
+    row(360, ["", "Layers", "Perplexity"])
+    row(374, ["A", "24", "18.9"])
+    row(388, ["B", "48", "17.2"])
+    doc.save(path)
+    return path
+
+
+def test_tables_that_name_settings_give_them_with_the_row_as_the_experiment(tmp_path):
+    from paperlab.replicate.settings import read
+
+    found = {(h.name, h.value, h.setup) for h in read(_settings_tables_pdf(tmp_path / "t.pdf"))}
+    assert {("n_layers", 6.0, "Small"), ("d_model", 512.0, "Small"), ("n_heads", 8.0, "Small"),
+            ("n_layers", 12.0, "Large"), ("d_model", 1024.0, "Large"), ("n_heads", 16.0, "Large")} <= found
+    assert {("batch_size", 256.0, ""), ("warmup_steps", 4000.0, ""), ("dropout", 0.1, "")} <= found
+    # the ablation's depths are results of a sweep, not the setup
+    assert not {v for n, v, _ in found if n == "n_layers"} & {24.0, 48.0}
+    quoted = {h.sentence for h in read(tmp_path / "t.pdf")}
+    assert "Table 1: Large | d_model: 1024" in quoted

@@ -230,7 +230,7 @@ def _show_claims(ctx: typer.Context, item_id: str, as_json: bool) -> None:
 def hparams(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None:
     """The training setup the paper states: learning rate, batch size, optimizer, schedule, warmup,
     length, regularisation, model sizes, each with its page, sentence and experiment."""
-    from paperlab.replicate.hparams import for_item
+    from paperlab.replicate.settings import for_item
 
     item, found = for_item(get_library(ctx), item_id)
     if as_json:

@@ -6,10 +6,12 @@ A setting is read where its common name meets a value ("the hidden dimension to 
 heads", "weight decay λ = 0.1"), and through the paper's symbol table: a symbol named with a setting
 anywhere ("the learning rate η", "τ denotes the temperature") makes a bare "η = 0.01" that setting.
 Any other setting is read by the word its name ends in ("balance factor of 0.001", "64 routed
-experts") and named in the paper's words.
+experts") and named in the paper's words. A value may be qualified ("for the 16B model is set to")
+and go on as a list; a setting counted in a unit of its own takes the unit's name
+(`batch_size_tokens`). replicate/settings.py adds the settings the paper's tables name.
 
 PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
-`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` 4,000,000, `1e-4`, `4e −4`,
+`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` 4,000,000, `1T` 10^12, `1e-4`, `4e −4`,
 `1,000,000`. A bare `105` stays
 105: without a minus sign or a multiplication before it, nothing says it was an exponent.
 """
@@ -20,16 +22,13 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from paperlab.errors import InvalidInput
-from paperlab.library import Library
-from paperlab.models import Hparam, Item
-from paperlab.store.items import get_item
+from paperlab.models import Hparam
 
 # One number as papers typeset it; the groups are read by `number()`.
 NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4
        r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
        r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
-       r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMB])(?![a-zA-Z])"                    # 64k, 4M, 2B
+       r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMBT])(?![a-zA-Z])"                   # 64k, 4M, 2B, 1T
        r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z])))")  # 1,000,000  0.0001  512, not 5e
 
 
@@ -49,7 +48,7 @@ def _number(match: re.Match[str], group: str) -> float:
     if g("sci"):
         return float(g("sci").replace(" ", ""))
     if g("k"):
-        return float(g("k")) * {"K": 1e3, "M": 1e6, "B": 1e9}[g("unit").upper()]
+        return float(g("k")) * {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[g("unit").upper()]
     return float(g("plain").replace(",", ""))
 
 
@@ -63,8 +62,10 @@ def _v(pattern: str) -> re.Pattern[str]:
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
 # A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06".
 SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
+_SET = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
 IS = (r"(?:(?:\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
-      r"|\s+(?:(?:is|was|are|were)\s+)?(?:(?:set|fixed|chosen|starts?|started)\s+)?"
+      r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was)\s))?"  # "the head dimension d is 128"
+      r"\s+(?:(?:is|was|are|were)\s+)?(?:" + _SET + r"\s+)?"
       r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
       r"\s+(?:an?\s+|about\s+|approximately\s+|around\s+)?|\s+)")
 # A setting's name as papers write it, the common forms only: (setting, name), named before its value.
@@ -121,8 +122,38 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "d_model": [_v(r"\bwidth {v}")],
     "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention")],
 }
+# "the learning rate for the 16B model is set to 4.2e-4": which model, in a few words, before the verb
+_FOR = (r"\s+(?:for|of|in|on)\s+(?:[\w.-]+\s+){1,4}?(?:is|was|are|were)\s+(?:" + _SET + r"\s+)?"
+        r"(?:to\s+be\s+|to\s+|at\s+)?(?:an?\s+|about\s+|approximately\s+|around\s+)?")
+# "128 batch size, 2048 sequence length": a value before its (singular) name, as an item of a list
+_BEFORE = r"(?:^|[,;:(]\s*|\b(?:with|and|an?|uses?|used|using)\s+){v}\s+(?:NAME)(?=\s*(?:[,;.)]|and\b|$))"
 for _name, _phrase in NAMES:
-    PATTERNS.setdefault(_name, []).append(_v(r"\b(?:" + _phrase + ")" + IS + r"{v}"))
+    PATTERNS.setdefault(_name, []).extend([
+        _v(r"\b(?:" + _phrase + ")" + IS + r"{v}"), _v(r"\b(?:" + _phrase + ")" + _FOR + r"{v}"),
+        _v(_BEFORE.replace("NAME", re.sub(r"(?<!\\)s\?", "", _phrase)))])
+# Settings whose name takes the unit they are counted in: a batch of 4M tokens is no batch of 4M
+# sequences, a warmup over 122K samples no warmup of 122K steps.
+UNITS = [("batch_size", re.compile(r"\s*(tokens|words|bytes|characters)\b", re.I)),
+         ("seq_len", re.compile(r"\s*(bytes|characters)\b", re.I))]
+UNIT_PATTERNS = [
+    ("warmup", _v(r"warm-?\s?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?P<unit>samples|tokens|examples|"
+                  r"sequences|epochs|images)\b")),
+    # "we train ... on 350B tokens", "models are trained for 50B tokens"; not "X trained on 1T tokens achieves"
+    ("train", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?train(?:ed|ing)?\s+(?:[\w-]+\s+){0,3}?"
+                 r"(?:on|with|for)\s+(?:an?\s+)?(?:additional\s+|another\s+|further\s+)?{v}\s+(?P<unit>tokens)\b")),
+    # "the learning rate ... decays linearly to 1.28e-5": where the decay ends
+    ("min", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,80}?\b(?:decays?|decayed|decaying|anneal(?:s|ed|ing)?)\s+"
+               r"(?:\w+\s+){0,2}?to\s+{v}(?![.,]?\d)(?!\s*(?:of|[×x])\b)(?P<unit>)")),  # not "to 0.1 of the peak"
+]
+# "6e-4 for the 125M model and 3e-4 for the 355M model", "learning rates of 1e-4 and 3e-4": more
+# values of the setting just read, after a value that says which model it is for or a plural name
+_MORE = re.compile(r"(?P<which>\s+(?:for|in|on)\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}?[\w.-]+)?"
+                   r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<v>" + NUM.replace("(?P<", "(?P<v_")
+                   + r")(?=\s*(?:[,;.)]|$|(?:for|in|on|and|respectively)\b))")
+_PLURAL = re.compile(r"(?:rates|sizes|lengths|dimensions|widths|depths|decays)\b", re.I)
+_MINIMUM = re.compile(r"\b(?:minimum|min|minimal|final|end|lowest|terminal)\s+$", re.I)
+_TO = re.compile(r"\s+to\s+(?P<v>" + NUM.replace("(?P<", "(?P<v_") + ")")
+_GROWN = re.compile(r"\b(?:increas|expand|extend|rais|grow|doubl)\w*\b[^.;]{0,40}$", re.I)
 for _name, _phrase in AFTER:
     PATTERNS.setdefault(_name, []).append(_v(r"(?<![\w.])" + _phrase))
 # "β = 0.9, 0.95", "(β1, β2) = (0.9, 0.95)", "0.9 and 0.95 for Adam β1 and β2"
@@ -154,9 +185,12 @@ _HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|
 _COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|episodes|samples|"
            r"iterations|epochs|steps|updates|tokens|examples|images|sequences|neurons|dimensions)")
 _MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size, not a setting
+# a value that starts a range ("from 512 to 1024"), a fraction ("1/ √ N") or a share of another
+# ("0.1 of the peak") is none
 GENERIC = [_v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS + r"{v}(?![.,]?\d)"
-              + _MEASURE),
+              + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))"),
            _v(r"(?<![\w.,])(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")]
+_DATA = {"tokens", "examples", "images", "sequences", "samples"}
 _NUMERIC = re.compile(r"^[\d.,%×x−+-]+$")
 
 
@@ -182,7 +216,7 @@ OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|trained (?:with|using)|optimi[s
                         r"(?:(?:the|an?|a version of)\s+)?(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)\b"
                         r"|\b(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB) optimi[sz]er\b")
 SCHEDULES = [("cosine", re.compile(r"cosine (?:annealing|decay|schedule)", re.I)),
-             ("linear", re.compile(r"linear(?:ly)? decay", re.I)),
+             ("linear", re.compile(r"linear(?:ly)? decay|decay(?:s|ed)? linearly", re.I)),
              ("step", re.compile(r"divided? (?:it )?by 10|decay(?:ed)? by a factor", re.I)),
              ("inverse square root", re.compile(r"inverse square root", re.I))]
 # What an experiment is called, when a paper has several: datasets, then training phases.
@@ -193,8 +227,9 @@ _SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z•(])")
 # another quantity that stood near the setting's name (a parameter count by "hidden size", a year,
 # a percentage) and is not read. Counts must be whole numbers.
 PLAUSIBLE: dict[str, tuple[float, float]] = {
-    "learning_rate": (0.0, 10.0), "weight_decay": (0.0, 10.0), "momentum": (0.0, 1.0), "beta1": (0.0, 1.0),
-    "beta2": (0.0, 1.0), "eps": (0.0, 1.0), "dropout": (0.0, 0.99), "label_smoothing": (0.0, 0.5),
+    "learning_rate": (0.0, 10.0), "min_learning_rate": (0.0, 10.0), "weight_decay": (0.0, 10.0),
+    "momentum": (0.0, 1.0), "beta1": (0.0, 1.0), "beta2": (0.0, 1.0), "eps": (0.0, 1.0), "dropout": (0.0, 0.99),
+    "label_smoothing": (0.0, 0.5),
     "grad_clip": (1e-4, 1e4), "temperature": (1e-5, 1e4), "epochs": (0.01, 1e5),
 }
 COUNTS: dict[str, tuple[float, float]] = {
@@ -255,6 +290,26 @@ def meaning(table: dict[str, list[tuple[int, str]]], symbol: str, at: int) -> st
     return before[-1] if before else (found[0][1] if found else None)
 
 
+def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float | str, int]]:
+    """The value a setting's pattern matched, and the values a list goes on with ("6e-4 for the 125M
+    model and 3e-4 for the 355M model"); "increased from 512 to 1024" is 1024. The name takes its
+    unit ("batch_size_tokens") or its bound ("minimum learning rate": "min_learning_rate")."""
+    value, end = number(m, "v_"), m.end()
+    head = sentence[m.start():m.start("v")]
+    if re.search(r"\bfrom\s+$", head) and _GROWN.search(sentence[:m.start("v")]) and (to := _TO.match(sentence, end)):
+        value, end = number(to, "v_"), to.end()
+    if name == "learning_rate" and _MINIMUM.search(sentence[:m.start()]):
+        name = "min_learning_rate"
+    values = [value]
+    while (more := _MORE.match(sentence, end)) and (more.group("which") or _PLURAL.search(head)):
+        values.append(number(more, "v_"))
+        end = more.end()
+    for setting, unit in UNITS:
+        if name == setting and (u := unit.match(sentence, m.end()) or unit.match(sentence, end)):
+            name = f"{setting}_{u.group(1).lower()}"
+    return [(name, v, m.start()) for v in values]
+
+
 def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
     """Every hyperparameter stated in the text, in reading order; the same value on the same page
     once."""
@@ -268,7 +323,11 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         for name, patterns in PATTERNS.items():
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
-                    found.append((name, number(m, "v_"), m.start()))
+                    found += _read(name, m, sentence)
+        for kind, pattern in UNIT_PATTERNS:
+            for m in pattern.finditer(sentence):
+                unit = m.group("unit").lower()
+                found.append(("min_learning_rate" if kind == "min" else f"{kind}_{unit}", number(m, "v_"), m.start()))
         found += [("optimizer", m.group(1) or m.group(2), m.start()) for m in OPTIMIZERS.finditer(sentence)]
         for name, pattern in SCHEDULES:
             if said := pattern.search(sentence):
@@ -295,7 +354,8 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                 before = sentence[:m.start("name")].split()[-1:]  # "error" in "the error rate of 3.1"
                 if before and _RESULT_WORD.fullmatch(before[0]) and not counted:
                     continue
-                if amount not in known and (not counted or (amount == int(amount) and amount >= 1)):
+                bare = counted and m.group("name").lower() in _DATA  # "300B tokens": how much, not of what
+                if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
                     found.append(("_".join(re.findall(r"[a-z0-9]+", m.group("name").lower())), amount, m.start()))
         for name, value, where in found:
             if (name, value, page) in seen or not plausible(name, value):
@@ -304,14 +364,3 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
             out.append(Hparam(name, value, page, quote(sentence, where), _setup(sentence, context)))
         context = (context + " " + sentence)[-2000:]
     return out
-
-
-def for_item(lib: Library, ref: str) -> tuple[Item, list[Hparam]]:
-    """The item and the hyperparameters its PDF states."""
-    from paperlab.retrieval.pdf import extract_pages
-
-    item = get_item(lib.db, lib.resolve_id(ref))
-    pdf = lib.home / item.pdf_path if item.pdf_path else None
-    if pdf is None or not pdf.exists():
-        raise InvalidInput(f"{item.id} has no PDF to read its setup from; fetch or add the paper first")
-    return item, find((p.number, p.text) for p in extract_pages(pdf))

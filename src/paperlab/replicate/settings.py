@@ -1,0 +1,87 @@
+"""The setup a paper states, as `replicate hparams` shows it: the settings of its text
+(hparams.find) and of its tables of settings, a table whose headers or row labels name at least two
+settings (tables.read_tables lays the tables out)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+from paperlab.errors import InvalidInput
+from paperlab.library import Library
+from paperlab.models import Hparam, Item
+from paperlab.replicate.hparams import NAMES, NUM, find, number, plausible
+from paperlab.replicate.tables import Cell, Table, read_tables
+from paperlab.store.items import get_item
+
+# Settings as tables name them in a header or a row label (after `_setting_named` lower-cases the
+# text and drops "#", "num", "n_" and a unit in brackets); the longer names of hparams.NAMES also count.
+SHORT = {
+    "layers": "n_layers", "depth": "n_layers", "heads": "n_heads", "attention heads": "n_heads",
+    "attn heads": "n_heads", "kv heads": "n_kv_heads", "dmodel": "d_model", "d model": "d_model",
+    "width": "d_model", "dim": "d_model", "model dim": "d_model", "hidden dim": "d_model", "dff": "d_ff",
+    "d ff": "d_ff", "ffn dim": "d_ff", "ffn": "d_ff", "head dim": "head_dim", "d head": "head_dim",
+    "dhead": "head_dim", "batch": "batch_size", "bs": "batch_size", "peak lr": "learning_rate",
+    "max lr": "learning_rate", "seq len": "seq_len", "context len": "seq_len", "ctx len": "seq_len",
+    "vocab": "vocab_size", "warmup": "warmup_steps", "steps": "steps", "train steps": "steps",
+    "epochs": "epochs", "wd": "weight_decay", "experts": "num_experts", "top k": "top_k",
+    "image size": "image_size", "resolution": "image_size", "input size": "image_size", "crop size": "crop_size",
+}
+
+
+def _setting_named(text: str) -> str | None:
+    """The setting a header or row label names ("# Layers", "n_heads", "Batch Size (Sequence)"), if any."""
+    t = re.sub(r"\([^)]*\)", " ", unicodedata.normalize("NFKC", text).lower())
+    t = " ".join(re.sub(r"\b(?:num|number of|no\.?|n)\b", " ", re.sub(r"[#_/:-]", " ", t)).split())
+    if t in SHORT:
+        return SHORT[t]
+    return next((name for name, phrase in NAMES if re.fullmatch(phrase, t, re.IGNORECASE)), None)
+
+
+def settings(tables: list[Table]) -> list[Hparam]:
+    """The settings the paper's tables state: a table whose columns (or row labels) name at least two
+    settings ("Layers", "dmodel"; or rows "Heads", "Hidden size") gives each of its numbers under
+    (or beside) such a name, with the row's label (or the column's header) as the experiment. A table
+    that names one setting is an ablation or a result, not a setup, and gives none."""
+    whole = re.compile(r"\s*(?:" + NUM + r")\s*")
+    out: list[Hparam] = []
+    for t in tables:
+        by_column = [_setting_named(c) for c in t.columns]
+        by_row = [_setting_named(r.label) for r in t.rows]
+        pairs: list[tuple[str, str, Cell, str, str]] = []  # (setting, experiment, cell, row, column)
+        if len({n for n in by_column if n}) >= 2:
+            pairs += [(n, r.label, c, r.label, t.columns[i]) for r in t.rows
+                      for i, (n, c) in enumerate(zip(by_column, r.cells, strict=True)) if n]
+        if len({n for n in by_row if n}) >= 2:
+            pairs += [(n, t.columns[i], c, r.label, t.columns[i]) for r, n in zip(t.rows, by_row, strict=True)
+                      if n for i, c in enumerate(r.cells)]
+        for name, experiment, cell, row, column in pairs:
+            m = whole.fullmatch(cell.text)
+            if m and plausible(name, value := number(m)):
+                out.append(Hparam(name, value, t.page, f"Table {t.number}: {row} | {column}: {cell.text}",
+                                  "" if experiment.lower() in ("value", "values") else experiment))
+    return out
+
+
+def read(pdf: Path) -> list[Hparam]:
+    """Every setting the PDF states: in its text (`find`), then in its tables of settings
+    (`settings`); the same value on the same page once."""
+    from paperlab.retrieval.pdf import extract_pages
+
+    out = find((p.number, p.text) for p in extract_pages(pdf))
+    seen = {(h.name, h.value, h.page) for h in out}
+    for h in settings(read_tables(pdf)):
+        if (h.name, h.value, h.page) not in seen:
+            seen.add((h.name, h.value, h.page))
+            out.append(h)
+    return out
+
+
+def for_item(lib: Library, ref: str) -> tuple[Item, list[Hparam]]:
+    """The item and the hyperparameters its PDF states, in its text and its tables."""
+    item = get_item(lib.db, lib.resolve_id(ref))
+    pdf = lib.home / item.pdf_path if item.pdf_path else None
+    if pdf is None or not pdf.exists():
+        raise InvalidInput(f"{item.id} has no PDF to read its setup from; fetch or add the paper first")
+    return item, read(pdf)
