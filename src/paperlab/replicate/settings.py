@@ -8,12 +8,10 @@ import re
 import unicodedata
 from pathlib import Path
 
-from paperlab.errors import InvalidInput
 from paperlab.library import Library
 from paperlab.models import Hparam, Item
 from paperlab.replicate.hparams import NAMES, NUM, find, number, plausible
-from paperlab.replicate.tables import Cell, Table, read_tables
-from paperlab.store.items import get_item
+from paperlab.replicate.tables import Cell, Table, item_pdf, read_tables
 
 # Settings as tables name them in a header or a row label (after `_setting_named` lower-cases the
 # text and drops "#", "num", "n_" and a unit in brackets); the longer names of hparams.NAMES also count.
@@ -80,8 +78,5 @@ def read(pdf: Path) -> list[Hparam]:
 
 def for_item(lib: Library, ref: str) -> tuple[Item, list[Hparam]]:
     """The item and the hyperparameters its PDF states, in its text and its tables."""
-    item = get_item(lib.db, lib.resolve_id(ref))
-    pdf = lib.home / item.pdf_path if item.pdf_path else None
-    if pdf is None or not pdf.exists():
-        raise InvalidInput(f"{item.id} has no PDF to read its setup from; fetch or add the paper first")
+    item, pdf = item_pdf(lib, ref, "setup")
     return item, read(pdf)

@@ -165,13 +165,19 @@ def to_csv(tables: list[Table]) -> str:
     return buffer.getvalue()
 
 
-def for_item(lib: Any, ref: str) -> tuple[Any, list[Table]]:
-    """The item and the tables of its PDF."""
+def item_pdf(lib: Any, ref: str, what: str) -> tuple[Any, Path]:
+    """The item and its PDF, or a one-line error saying there is no PDF to read `what` from."""
     from paperlab.errors import InvalidInput
     from paperlab.store.items import get_item
 
     item = get_item(lib.db, lib.resolve_id(ref))
     pdf = lib.home / item.pdf_path if item.pdf_path else None
     if pdf is None or not pdf.exists():
-        raise InvalidInput(f"{item.id} has no PDF to read its tables from; fetch or add the paper first")
+        raise InvalidInput(f"{item.id} has no PDF to read its {what} from; fetch or add the paper first")
+    return item, pdf
+
+
+def for_item(lib: Any, ref: str) -> tuple[Any, list[Table]]:
+    """The item and the tables of its PDF."""
+    item, pdf = item_pdf(lib, ref, "tables")
     return item, read_tables(pdf)
