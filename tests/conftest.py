@@ -50,7 +50,8 @@ backoff_s = 0.01
 @pytest.fixture
 def lib(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Library:
     home = tmp_path / "library"
-    init_library(home)
+    created, _ = init_library(home)
+    created.close()  # not left to the garbage collector, which would delete its -shm file mid-copy
     (home / "paperlab.toml").write_text(TEST_SETTINGS.format(api="http://127.0.0.1:9/api/query"))
     monkeypatch.setenv("PAPERLAB_HOME", str(home))
     return Library(home=home, settings=Settings.load(home / "paperlab.toml"))
@@ -97,14 +98,14 @@ def arxiv(lib: Library, sample_pdfs: dict[str, bytes]) -> Iterator[ArxivServer]:
         server.stop()
 
 
-def copy_library(source: Path, dest: Path) -> None:
+def copy_library(source: Path, dest: Path, settings: bool = False) -> None:
     """Copy a library built once (database, papers, index, replications) over a test's own library,
-    keeping the test's paperlab.toml (its arXiv server's address). The database is copied with
-    SQLite's backup API: a consistent snapshot, whatever its write-ahead log holds."""
+    keeping the test's paperlab.toml (its arXiv server's address) unless `settings`. The database is
+    copied with SQLite's backup API: a consistent snapshot, whatever its write-ahead log holds."""
     import sqlite3
 
-    shutil.copytree(source, dest, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("paperlab.toml", "paperlab.db*"))
+    skipped = ("paperlab.db*",) if settings else ("paperlab.toml", "paperlab.db*")
+    shutil.copytree(source, dest, dirs_exist_ok=True, ignore=shutil.ignore_patterns(*skipped))
     for name in ("paperlab.db", "paperlab.db-wal", "paperlab.db-shm"):
         (dest / name).unlink(missing_ok=True)
     src, dst = sqlite3.connect(source / "paperlab.db"), sqlite3.connect(dest / "paperlab.db")

@@ -130,15 +130,15 @@ def test_kill_fetch(lib, arxiv, tmp_path):
     lib.close()
     for n, point in enumerate(FETCH_POINTS):
         home = tmp_path / f"p{n}"
-        shutil.copytree(lib.home, home)
+        copy_library(lib.home, home, settings=True)
         killed_at(home, point, "fetch", *ids)
         then(home, "index")
         assert_consistent(home)
-    shutil.copytree(lib.home, tmp_path / "timed")
+    copy_library(lib.home, tmp_path / "timed", settings=True)
     spent = duration(tmp_path / "timed", "fetch", *ids)
     for n in range(KILLS):
         home = tmp_path / f"f{n}"
-        shutil.copytree(lib.home, home)
+        copy_library(lib.home, home, settings=True)
         killed(home, "fetch", *ids, after=(0.2 * spent, 0.9 * spent))
         then(home, "index")
         assert_consistent(home)
@@ -148,17 +148,17 @@ def test_kill_import(lib, tmp_path):
     lib.close()
     for n, point in enumerate(("import:written", "index:embedded", "index:vectors")):
         home = tmp_path / f"p{n}"
-        shutil.copytree(lib.home, home)
+        copy_library(lib.home, home, settings=True)
         killed_at(home, point, "import", "markdown", str(OLD_LOG))
         then(home, "index")
         assert_consistent(home)
         then(home, "import", "markdown", str(OLD_LOG))  # importing again finishes the job
         assert_consistent(home)
-    shutil.copytree(lib.home, tmp_path / "timed")
+    copy_library(lib.home, tmp_path / "timed", settings=True)
     spent = duration(tmp_path / "timed", "import", "markdown", str(OLD_LOG))
     for n in range(KILLS):
         home = tmp_path / f"i{n}"
-        shutil.copytree(lib.home, home)
+        copy_library(lib.home, home, settings=True)
         killed(home, "import", "markdown", str(OLD_LOG), after=(0.2 * spent, 0.9 * spent))
         then(home, "index")
         assert_consistent(home)

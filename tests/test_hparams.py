@@ -56,7 +56,8 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use Adam with hyper-parameters set to \U0001d6fd1 = 0.9, \U0001d6fd2 = 0.95.",
      {("optimizer", "Adam"), ("beta1", 0.9), ("beta2", 0.95)}),
     ("We set the hyper-parameter \u03b2 to be (0.9, 0.98).", {("beta1", 0.9), ("beta2", 0.98)}),
-    ("We use 0.9 and 0.95 for Adam \u03b21 and \u03b22 respectively.", {("beta1", 0.9), ("beta2", 0.95)}),
+    ("We use 0.9 and 0.95 for Adam \u03b21 and \u03b22 respectively.",
+     {("beta1", 0.9), ("beta2", 0.95), ("optimizer", "Adam")}),
     # a rate written as a percentage is a rate, not 50
     ("Dropout (50%) is used in the first two fc layers.", {("dropout", 0.5)}),
     ("We apply 50% dropout to the inputs.", {("dropout", 0.5)}),
@@ -77,7 +78,7 @@ def stated(sentence: str) -> set[tuple[str, object]]:
      {("learning_rate", 0.001), ("learning_rate", 0.0003), ("learning_rate", 0.0001)}),
     # a list after one value of a singular name is not that setting's: here it is the betas
     ("We use a weight decay of 0.1, 0.9 and 0.95 for Adam \u03b21 and \u03b22 respectively.",
-     {("weight_decay", 0.1), ("beta1", 0.9), ("beta2", 0.95)}),
+     {("weight_decay", 0.1), ("beta1", 0.9), ("beta2", 0.95), ("optimizer", "Adam")}),
     ("The head dimension d is 64.", {("head_dim", 64.0)}),
     ("Training uses 256 batch size, 2048 sequence length and a cosine schedule.",
      {("batch_size", 256.0), ("seq_len", 2048.0), ("schedule", "cosine")}),
@@ -90,7 +91,24 @@ def stated(sentence: str) -> set[tuple[str, object]]:
      {("learning_rate", 0.0002), ("min_learning_rate", 2e-5), ("schedule", "linear")}),
     ("The batch size is set to 0.5M tokens per step.", {("batch_size_tokens", 500000.0)}),
     ("We warm up over 100K samples.", {("warmup_samples", 100000.0)}),
+    ("Training epochs: 300; warmup epochs: 20.", {("epochs", 300.0), ("warmup_epochs", 20.0)}),
+    ("We use 5 warmup epochs.", {("warmup_epochs", 5.0)}),
     ("We train every model on 300B tokens.", {("train_tokens", 3e11)}),
+    # schedules, optimizers and a dropout of none as papers say them
+    ("We use a cosine learning rate schedule.", {("schedule", "cosine")}),
+    ("An inverse-square-root learning-rate schedule is used.", {("schedule", "inverse square root")}),
+    ("It decays as the inverse square root of the step number.", {("schedule", "inverse square root")}),
+    ("The learning rate is multiplied by 0.3 at 80% of the training steps.", {("schedule", "step")}),
+    ("We decay the learning rate at the 10-th epoch by 0.1.", {("schedule", "step")}),
+    ("The rate is lowered when the validation error plateaus.", {("schedule", "step")}),
+    ("The networks were optimized with stochastic gradient descent on mini-batches.", {("optimizer", "SGD")}),
+    ("We use no dropout during pre-training.", {("dropout", 0.0)}),
+    ("The learning rates: a peak of 6e-4 and a minimum of 6e-5.",
+     {("learning_rate", 0.0006), ("min_learning_rate", 6e-5)}),
+    ("We use a linear learning rate decay starting from 5e-4.", {("learning_rate", 0.0005), ("schedule", "linear")}),
+    ("The models have widths of 512, 768 and 1024 and depths of 6, 12, 24.",
+     {("d_model", 512.0), ("d_model", 768.0), ("d_model", 1024.0),
+      ("n_layers", 6.0), ("n_layers", 12.0), ("n_layers", 24.0)}),
     # a share of the peak is no learning rate
     ("The learning rate follows a cosine decay to 0.1 of its peak.", {("schedule", "cosine")}),
 ])
@@ -109,6 +127,7 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "We use a batch size of 0.5 of the data.",
     # a fraction's numerator is no setting
     "We scale the output weights by a factor of 1/ \u221a N at initialization.",
+    "Adam scales each update by the inverse square root of a moving average.",  # no schedule
     # a model trained on more tokens is a result, not a setting
     "A model trained on 1T tokens scores higher than one trained on 300B tokens.",
 ])

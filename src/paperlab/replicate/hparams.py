@@ -73,8 +73,8 @@ NAMES = [
     ("learning_rate", r"(?:(?:peak|maximal|maximum|max|base|initial)\s+)?(?:learning[\s-]rates?|LR)"),
     ("batch_size", r"(?:(?:global|total)\s+)?(?:mini-?)?batch[\s-]?sizes?"),
     ("warmup_steps", r"(?:number\s+of\s+(?:the\s+)?)?warm-?up\s+(?:steps|updates|iterations|stage)"),
-    ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depth)"),
-    ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model"),
+    ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depths?)"),
+    ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model|widths"),
     ("n_heads", r"number\s+of\s+(?:attention\s+)?heads"),
     ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
     ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
@@ -86,7 +86,8 @@ NAMES = [
     ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
     ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
     ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
-    ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs"),
+    ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs|training\s+epochs"),
+    ("warmup_epochs", r"(?:number\s+of\s+)?warm-?up\s+epochs"),
     ("temperature", r"(?:softmax\s+)?temperature"),
     ("queue_size", r"queue\s+(?:size|length)"),
 ]
@@ -95,6 +96,7 @@ AFTER = [
     ("n_layers", r"{v}\s+(?:transformer\s+|hidden\s+)?layers\b"),
     ("n_heads", r"{v}\s+(?:attention\s+)?heads\b"),
     ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
+    ("warmup_epochs", r"{v}\s+warm-?up\s+epochs"),
     ("warmup_steps", r"warm-?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
     ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
     ("warmup_steps", r"{v}\s+(?:steps|updates|iterations)\s+(?:for|of)\s+(?:linear\s+)?warm-?up"),
@@ -105,7 +107,9 @@ AFTER = [
 
 # name -> patterns whose `v` group is the value; order: the most specific first.
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
-    "learning_rate": [_v(r"\blr_?(?:max|peak)?\s*=\s*{v}")],
+    "learning_rate": [_v(r"\blr_?(?:max|peak)?\s*=\s*{v}"),
+                      _v(r"learning[\s-]rates?\b[^.;]{0,20}?\b(?:a\s+)?(?:peak|maximum|max)\s+(?:value\s+)?of\s+{v}"),
+                      _v(r"learning[\s-]rate\s+(?:\w+\s+){0,2}?(?:starting|starts?)\s+(?:from|at)\s+{v}")],
     "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of (?:size )?{v}"),
                    _v(r"{v} (?:examples|images|sequences) per (?:mini-?)?batch")],
     "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}")],
@@ -141,6 +145,8 @@ UNIT_PATTERNS = [
     # "we train ... on 350B tokens", "models are trained for 50B tokens"; not "X trained on 1T tokens achieves"
     ("train", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?train(?:ed|ing)?\s+(?:[\w-]+\s+){0,3}?"
                  r"(?:on|with|for)\s+(?:an?\s+)?(?:additional\s+|another\s+|further\s+)?{v}\s+(?P<unit>tokens)\b")),
+    ("min", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,60}?\b(?:minimum|min|final)\s+(?:value\s+)?of\s+"
+               r"{v}(?P<unit>)")),
     # "the learning rate ... decays linearly to 1.28e-5": where the decay ends
     ("min", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,80}?\b(?:decays?|decayed|decaying|anneal(?:s|ed|ing)?)\s+"
                r"(?:\w+\s+){0,2}?to\s+{v}(?![.,]?\d)(?!\s*(?:of|[×x])\b)(?P<unit>)")),  # not "to 0.1 of the peak"
@@ -212,13 +218,30 @@ MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?
                         NUM.replace("(?P<", "(?P<b_") + r"))? iterations", re.IGNORECASE)
 # An optimizer is a setting when the paper says it used it ("We use SGD", "trained with Adam", "the
 # AdamW optimizer"), not when it only names it.
+# An optimizer whose constants the paper sets ("0.9 and 0.95 for Adam β1 and β2", "Adam with β1 =") is
+# used too; "stochastic gradient descent" (or back-propagation) that trained the paper's network
+# ("were optimized with", not "networks trained by SGD [12]") is SGD.
+_OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"
 OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
-                        r"(?:(?:the|an?|a version of)\s+)?(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)\b"
-                        r"|\b(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB) optimi[sz]er\b")
-SCHEDULES = [("cosine", re.compile(r"cosine (?:annealing|decay|schedule)", re.I)),
-             ("linear", re.compile(r"linear(?:ly)? decay|decay(?:s|ed)? linearly", re.I)),
-             ("step", re.compile(r"divided? (?:it )?by 10|decay(?:ed)? by a factor", re.I)),
-             ("inverse square root", re.compile(r"inverse square root", re.I))]
+                        r"(?:(?:the|an?|a version of)\s+)?" + _OPTIMIZER
+                        + r"\b|\b" + _OPTIMIZER + r" optimi[sz]er\b"
+                        r"|\b" + _OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?(?:β|beta|ϵ|ε|epsilon)")
+SGD = re.compile(r"\b(?:we|were|was|are|is)\s+(?:\w+\s+)?(?:optimi[sz]ed|trained)\s+(?:with|using|by)\s+"
+                 r"(?:mini-?batch\s+)?stochastic\s+(?:gradient\s+descent|back-?propagation)", re.I)
+# a step schedule: the rate multiplied (or decayed) by a factor below 1 at a point, or when the error plateaus
+_BY = r"[^.;]{0,40}?\bby\s+(?:a\s+factor\s+of\s+)?0?\.\d+"
+_LR = r"(?:learning[\s-]rate|LR)"
+SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|decay|schedule)", re.I)),
+             ("linear", re.compile(r"linear(?:ly)?\s+(?:" + _LR + r"\s+)?decay|decay(?:s|ed)? linearly", re.I)),
+             ("step", re.compile(r"divided? (?:it )?by 10|decay(?:ed)? by a factor|" + _LR + r"\b[^.;]{0,60}?"
+                                 r"\b(?:multipl(?:y|ied)|scaled?|decay(?:ed)?)\b" + _BY + r"|\b(?:multipl(?:y|ied)|"
+                                 r"decay(?:ed)?)\s+(?:the\s+)?" + _LR + r"\b" + _BY
+                                 + r"|\b(?:error|loss|accuracy)\s+plateaus", re.I)),
+             ("inverse square root", re.compile(r"inverse[\s-]?square[\s-]root\s+(?:\w+\s+)?(?:decay|schedul|learning)"
+                                                r"|inverse[\s-]?square[\s-]root\s+of\s+the\s+(?:step|iteration|update)",
+                                                re.I))]  # not the inverse square root of a matrix
+NO_DROPOUT = re.compile(r"\b(?:use|used|uses|using|apply|applied|applies)\s+no\s+dropout\b"
+                        r"|\bno\s+dropout\s+(?:is|was)\s+(?:used|applied)", re.I)
 # What an experiment is called, when a paper has several: datasets, then training phases.
 SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|GLUE|SQuAD|Penn Treebank|"
                     r"WikiText-?103|pre-?training|fine-?tuning)\b", re.I)
@@ -231,6 +254,7 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     "momentum": (0.0, 1.0), "beta1": (0.0, 1.0), "beta2": (0.0, 1.0), "eps": (0.0, 1.0), "dropout": (0.0, 0.99),
     "label_smoothing": (0.0, 0.5),
     "grad_clip": (1e-4, 1e4), "temperature": (1e-5, 1e4), "epochs": (0.01, 1e5),
+    "warmup_epochs": (0.0, 1e4),
 }
 COUNTS: dict[str, tuple[float, float]] = {
     "batch_size": (1, 1e8), "warmup_steps": (0, 1e8), "n_layers": (1, 1000), "d_model": (4, 1e5), "n_heads": (1, 1024),
@@ -328,7 +352,9 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
             for m in pattern.finditer(sentence):
                 unit = m.group("unit").lower()
                 found.append(("min_learning_rate" if kind == "min" else f"{kind}_{unit}", number(m, "v_"), m.start()))
-        found += [("optimizer", m.group(1) or m.group(2), m.start()) for m in OPTIMIZERS.finditer(sentence)]
+        found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)]
+        found += [("optimizer", "SGD", m.start()) for m in SGD.finditer(sentence)]
+        found += [("dropout", 0.0, m.start()) for m in NO_DROPOUT.finditer(sentence)]
         for name, pattern in SCHEDULES:
             if said := pattern.search(sentence):
                 found.append(("schedule", name, said.start()))
