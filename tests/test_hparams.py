@@ -309,3 +309,18 @@ def test_tables_that_name_settings_give_them_with_the_row_as_the_experiment(tmp_
     assert not {v for n, v, _ in found if n == "n_layers"} & {24.0, 48.0}
     quoted = {h.sentence for h in read(tmp_path / "t.pdf")}
     assert "Table 1: Large | d_model: 1024" in quoted
+
+
+def test_scaffold_lists_a_tables_settings_without_training_one_of_its_rows(lib, cli, tmp_path):
+    pdf = _settings_tables_pdf(tmp_path / "sizes.pdf")
+    assert cli("add", str(pdf), "--no-lookup", "--title", "Two Model Sizes").exit_code == 0
+    item = json.loads(cli("log", "--json").stdout)[0]["id"]
+    shown = json.loads(cli("replicate", "hparams", item, "--json").stdout)
+    assert {"name": "n_layers", "value": 12.0, "page": 1, "setup": "Large"}.items() <= \
+        next(h for h in shown if h["name"] == "n_layers" and h["value"] == 12).items()
+    assert cli("replicate", "scaffold", item, "--template", "language-model").exit_code == 0
+    project = lib.replications_dir / item
+    readme = (project / "README.md").read_text()
+    assert "- n_layers = 6 (p. 1, Small)" in readme and "- n_layers = 12 (p. 1, Large)" in readme
+    paper = project / "config" / "paper.toml"
+    assert not paper.exists() or "n_layers" not in tomllib.loads(paper.read_text())

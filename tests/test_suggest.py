@@ -97,6 +97,13 @@ def test_filters_and_ranking(candidates):
     ("Order embeddings with LN reach an R@1 of 48.5 on caption retrieval.", ("recall", 48.5, "")),
     ("It reaches 3.12 bits/dim on CIFAR-10.", ("bits_per_dim", 3.12, "")),
     ("The 16B model reaches 0.74 bits per byte on the Pile.", ("bits_per_byte", 0.74, "")),
+    # metrics of code, chat, segmentation, captioning and ranking
+    ("The model achieves a pass@1 of 40.2% on HumanEval.", ("pass_at_k", 40.2, "%")),
+    ("It reaches a win rate of 61.5% against the baseline.", ("win_rate", 61.5, "%")),
+    ("The segmenter obtains 49.6 mIoU on ADE20K.", ("miou", 49.6, "")),
+    ("Captions score a CIDEr of 120.3 on the test split.", ("cider", 120.3, "")),
+    ("The ranker reaches an MRR of 38.1 on the dev set.", ("mrr", 38.1, "")),
+    ("The recognizer reaches a character error rate of 4.1% on the test set.", ("cer", 4.1, "%")),
 ])
 def test_results_in_sentences(sentence, expected):
     found = from_sentences(3, sentence, False)
@@ -113,6 +120,9 @@ def test_results_in_sentences(sentence, expected):
     ("It increases the number of parameters by 25%.", []),
     ("It exceeds the Transformer on all 12 tasks (+2.65 points on average).", [(2.65, "")]),
     ("A hybrid model outperforms Transformers on OpenWebText by 1.0 PPL.", [(1.0, "")]),
+    # a range: both its bounds
+    ("The new optimizer needs 20\u201330% fewer steps than AdamW.", [(30.0, "%"), (20.0, "%")]),
+    ("Decoding runs 2-3\u00d7 faster than the baseline.", [(3.0, ""), (2.0, "")]),
 ])
 def test_relative_claims_as_abstracts_state_them(sentence, expected):
     found = [f for f in from_sentences(1, sentence, True) if f.metric == "relative"]

@@ -259,12 +259,12 @@ def scaffold(lib: Library, ref: str, template: str | None = None, force: bool = 
     paper_toml: str | None = None
     rest: list[Hparam] = []
     if item.pdf_path and (lib.home / item.pdf_path).exists():
-        from paperlab.replicate.hparams import find
-        from paperlab.retrieval.pdf import extract_pages
+        from paperlab.replicate.settings import read_parts
 
         source = f"arXiv {item.arxiv_id}v{item.version or 1}" if item.arxiv_id else item.id
-        stated = find((p.number, p.text) for p in extract_pages(lib.home / item.pdf_path))
+        stated, in_tables = read_parts(lib.home / item.pdf_path)
         paper_toml, rest = paper_setup(chosen, stated, source)
+        rest += in_tables  # a table's rows are several models: which one to train is the user's choice
     values = {
         "id": item.id, "arxiv_id": item.arxiv_id or item.id, "title": item.title,
         "link": item.link or item.url, "version": str(item.version or 1),

@@ -62,18 +62,25 @@ def settings(tables: list[Table]) -> list[Hparam]:
     return out
 
 
-def read(pdf: Path) -> list[Hparam]:
-    """Every setting the PDF states: in its text (`find`), then in its tables of settings
-    (`settings`); the same value on the same page once."""
+def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
+    """The settings the PDF's text states (`find`), and those only its tables of settings state
+    (`settings`): the same value on the same page once."""
     from paperlab.retrieval.pdf import extract_pages
 
-    out = find((p.number, p.text) for p in extract_pages(pdf))
-    seen = {(h.name, h.value, h.page) for h in out}
+    text = find((p.number, p.text) for p in extract_pages(pdf))
+    seen = {(h.name, h.value, h.page) for h in text}
+    tables: list[Hparam] = []
     for h in settings(read_tables(pdf)):
         if (h.name, h.value, h.page) not in seen:
             seen.add((h.name, h.value, h.page))
-            out.append(h)
-    return out
+            tables.append(h)
+    return text, tables
+
+
+def read(pdf: Path) -> list[Hparam]:
+    """Every setting the PDF states: its text's, then its tables'."""
+    text, tables = read_parts(pdf)
+    return text + tables
 
 
 def for_item(lib: Library, ref: str) -> tuple[Item, list[Hparam]]:

@@ -44,6 +44,8 @@ METRICS = [
     (r"top-?5 (?:test |val(?:idation)? )?err(?:or|\.)", "top5_error", True),
     (r"top-?1 (?:test |val(?:idation)? )?acc(?:uracy)?", "top1_accuracy", False),
     (r"top-?5 (?:test |val(?:idation)? )?acc(?:uracy)?", "top5_accuracy", False),
+    (r"pass@\d+", "pass_at_k", False), (r"maj(?:ority)?@\d+", "majority_at_k", False),
+    (r"win[\s-]?rate", "win_rate", False), (r"cer\b|character error rate", "cer", True),
     (r"(?<!standard )(?<!std\. )(?:test |val(?:idation)? |training )?(?:error(?: rate)?|err\.)", "error", True),
     (r"(?:test |val(?:idation)? )?acc(?:uracy)?", "accuracy", False),
     (r"bleu(?: score)?", "bleu", False), (r"glue score", "glue_score", False), (r"f1(?: score)?", "f1", False),
@@ -56,10 +58,13 @@ METRICS = [
     (r"(?-i:AP(?:50|75|_?[SML])?)", "ap", False),  # average precision, as detection papers write it
     (r"(?-i:R)@\d+|recall(?:@\d+)?", "recall", False), (r"bits?(?:/| per )dim(?:ension)?", "bits_per_dim", True),
     (r"nats\b", "nats", True),  # a log-likelihood or its bound, in nats
+    (r"m?iou\b", "miou", False), (r"ssim", "ssim", False), (r"cider", "cider", False), (r"meteor", "meteor", False),
+    (r"mrr\b|mean reciprocal rank", "mrr", False),
+    (r"(?:spearman|pearson)(?:'s)?(?: (?:rank )?correlation)?", "correlation", False),
 ]
 METRIC_WORDS = r"(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")"
 METRIC = re.compile(r"\b" + METRIC_WORDS, re.IGNORECASE)
-RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood", "nats",
+RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood", "nats", "cider",
        "bits_per_dim", "bits_per_character", "bits_per_byte"}  # scores, not shares
 NUMBER = re.compile(r"(?<![\w.\[\-])(\d{1,3}(?:\.\d+)?)(\s*%)?(?:\s*(?:±|\+-|\+/-)\s*(\d+(?:\.\d+)?))?(?![\w\-])")
 VERB = r"(?:of|is|was|to|at|=|:|reaches|reaching|achieves|achieving|obtains|obtaining|improves|with)"
@@ -130,7 +135,8 @@ COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|la
                r"reductions?|improvements?|gains?|of\s+the\s+time|of\s+(?:the\s+|its\s+)?(?:computations?|compute|"
                r"flops|model\s+size|parameters|training\s+tokens|cost|performance))\b")
 RELATIVE = re.compile(
-    r"(?<![\w.\[\-])(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
+    r"(?<![\w.\[\-])(?:(?P<lo>\d{1,4}(?:\.\d+)?)\s?(?:%|×|x)?\s?[–-]\s?)?"  # a range: "10–15% fewer"
+    r"(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
     r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
     + "|" + BY + r"(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)"
     r"|(?<![\w.])\+(?P<v3>\d{1,3}(?:\.\d+)?)(?P<u3>\s?%|\s+(?:points?|pts?|pp)\b)"  # "+2.65 points"
@@ -154,8 +160,10 @@ def relative_claims(page: int, sentence: str, abstract: bool, taken: set[int]) -
                                            or AGAINST.search(sentence)):
             continue  # a gain in points ("+2.65 points", "by 1.0 PPL") is a comparison
         unit = "%" if "%" in (m.group("u") or m.group("u2") or m.group("u3") or "") else ""
-        out.append(Found(float(m.group(group)), unit, None, "relative", False, page, sentence[:240],
-                         "abstract" if abstract else "text", dataset=one_dataset(sentence)))
+        # a range's bounds are both claims: a run may be checked against either
+        for value in [m.group(group)] + ([m.group("lo")] if group == "v" and m.group("lo") else []):
+            out.append(Found(float(value), unit, None, "relative", False, page, sentence[:240],
+                             "abstract" if abstract else "text", dataset=one_dataset(sentence)))
     return out
 
 
