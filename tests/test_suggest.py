@@ -402,3 +402,31 @@ def test_columns_headed_top_1_and_top_5_alone_are_errors_or_accuracies_by_their_
     found = [c for c in suggest_pdf(tmp_path / "t.pdf") if c.source.startswith("Table")]
     assert {c.metric for c in found} == metrics and len(found) == 4
     assert all(c.lower == c.metric.endswith("error") for c in found)
+
+
+def test_the_introductions_findings_rank_above_later_text(tmp_path):
+    import pymupdf
+
+    doc = pymupdf.open()
+    for lines in (["A Study of Small Models", "Abstract", "We study small models on one benchmark.",
+                   "1 Introduction", "Small models are cheap to train and to study.",
+                   "Our model reaches 71.3% accuracy on the benchmark."],
+                  ["2 Related Work", "Prior work reaches 65.2% accuracy on the benchmark.",
+                   "A later variant reaches 66.0% accuracy on the benchmark."]):
+        page = doc.new_page()
+        for i, line in enumerate(lines):
+            page.insert_text((72, 80 + 40 * i), line, fontsize=10)
+    doc.save(tmp_path / "intro.pdf")
+    ranked = suggest_pdf(tmp_path / "intro.pdf")
+    assert [(s.value, s.source) for s in ranked] == [(71.3, "intro"), (65.2, "text"), (66.0, "text")]
+
+
+def test_an_introductions_number_ranks_above_a_plain_table_cell_and_later_text():
+    from paperlab.replicate.suggest import Found, rank
+
+    intro = Found(71.3, "%", None, "accuracy", False, 3, "", "intro")
+    text = Found(65.2, "%", None, "accuracy", False, 2, "", "text")
+    cell = Found(64.0, "%", None, "accuracy", False, 2, "", "Table 1, row 'A', column 'Acc'")
+    best = Found(69.0, "%", None, "accuracy", False, 2, "", "Table 1, row 'B', column 'Acc'")
+    # the best of a column first (a table's 1.5 and 1 for the best), then the introduction's (2)
+    assert [s.value for s in rank([text, cell, best, intro])] == [69.0, 71.3, 64.0, 65.2]

@@ -93,7 +93,7 @@ class Found:
     lower: bool
     page: int
     context: str
-    source: str  # "abstract", "text", or "Table N, row R, column C"
+    source: str  # "abstract", "intro" (the introduction), "text", or "Table N, row R, column C"
     score: float = 0.0
     dataset: str = ""  # the one benchmark its row, column, caption or sentence names
     split: str = ""
@@ -283,6 +283,13 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
 # --- all of it, ranked -----------------------------------------------------------------------------
 
 
+# the heading of a paper's second section ("2 Related Work", "2. Method", "II. BACKGROUND"): the
+# introduction ends there
+SECOND_SECTION = re.compile(r"(?m)^[ \t]*(?:2|II)\.?[ \t]+[A-Z][A-Za-z-]+(?:[ \t]+[A-Za-z-]+){0,5}[ \t]*$")
+INTRO_PAGES = 3
+INTRO_SCORE = 2.0  # above a table's 1.5, below the abstract's 4
+
+
 def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_CANDIDATES) -> list[Suggestion]:
     """Ranked candidate claims from a PDF's tables and sentences: the first `limit` (None: all)."""
     from paperlab.retrieval import mupdf
@@ -297,17 +304,26 @@ def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_C
         running = running_lines(pages)
         own = own_names(from_layout(doc[0]).title if len(doc) else "", "")
         references = None  # the page whose heading starts the references: what follows is appendix
+        in_intro = True  # until the second section's heading, at the latest page INTRO_PAGES
         for index, page in enumerate(doc):
             text = body_text(pages[index], running)
             if references is None and index > 0 and any(map(is_references_heading, text.splitlines())):
                 references = index + 1
+            start = 0
             if index == 0:  # the abstract: page 1 before the introduction
                 intro = re.search(r"\n\s*(?:1\.?\s+)?Introduction\b", text)
-                cut = intro.start() if intro else len(text)
-                own |= own_names("", text[:cut])
-                found += from_sentences(1, text[:cut], True) + from_sentences(1, text[cut:], False)
-            else:
-                found += from_sentences(index + 1, text, False)
+                start = intro.start() if intro else len(text)
+                own |= own_names("", text[:start])
+                found += from_sentences(1, text[:start], True)
+            end = start
+            if in_intro:
+                second = SECOND_SECTION.search(text, start)
+                end = second.start() if second else len(text)
+                in_intro = second is None and index + 1 < INTRO_PAGES
+                for f in from_sentences(index + 1, text[start:end], False):
+                    f.source = "intro"  # where a paper lists its findings
+                    found.append(f)
+            found += from_sentences(index + 1, text[end:], False)
             if re.search(r"\bTable\s+\d", text):
                 found += from_tables(index + 1, page, running)
     return rank(found, version, limit, references, own)
@@ -335,7 +351,7 @@ def rank(found: list[Found], version: int | None = None, limit: int | None = MAX
                                           + r")(?![a-z])" if own else ""))
     text_values = {(f.value, f.metric) for f in found if not f.source.startswith("Table")}
     for f in found:
-        f.score = {"abstract": 4.0, "text": 1.0}.get(f.source, 1.5)
+        f.score = {"abstract": 4.0, "intro": INTRO_SCORE, "text": 1.0}.get(f.source, 1.5)
         if f.metric == "relative":  # after the paper's own measurements: a run cannot check it alone
             f.score -= 1.0 if f.source == "abstract" else 0.5
         if f.source.startswith("Table") and (f.value, f.metric) in text_values:
