@@ -120,6 +120,8 @@ def test_results_in_sentences(sentence, expected):
     ("It increases the number of parameters by 25%.", []),
     ("It exceeds the Transformer on all 12 tasks (+2.65 points on average).", [(2.65, "")]),
     ("A hybrid model outperforms Transformers on OpenWebText by 1.0 PPL.", [(1.0, "")]),
+    # an aside between the number and what it compares
+    ("It matches the dense model using only 40.5% (perhaps even 30%) of computations.", [(40.5, "%")]),
     # a range: both its bounds
     ("The new optimizer needs 20\u201330% fewer steps than AdamW.", [(30.0, "%"), (20.0, "%")]),
     ("Decoding runs 2-3\u00d7 faster than the baseline.", [(3.0, ""), (2.0, "")]),

@@ -137,6 +137,7 @@ COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|la
 RELATIVE = re.compile(
     r"(?<![\w.\[\-])(?:(?P<lo>\d{1,4}(?:\.\d+)?)\s?(?:%|×|x)?\s?[–-]\s?)?"  # a range: "10–15% fewer"
     r"(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
+    r"(?:\s*\([^()]{0,40}\))?"  # an aside: "28.5% (maybe even 18.2%) of the compute"
     r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
     + "|" + BY + r"(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)"
     r"|(?<![\w.])\+(?P<v3>\d{1,3}(?:\.\d+)?)(?P<u3>\s?%|\s+(?:points?|pts?|pp)\b)"  # "+2.65 points"
