@@ -217,10 +217,9 @@ ASSIGNS = re.compile(r"(?<![\w.])(?P<s>" + SYMBOL + r")\s*=\s*(?P<v>" + NUM.repl
 MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?P<a_") + r")(?: and (" +
                         NUM.replace("(?P<", "(?P<b_") + r"))? iterations", re.IGNORECASE)
 # An optimizer is a setting when the paper says it used it ("We use SGD", "trained with Adam", "the
-# AdamW optimizer"), not when it only names it.
-# An optimizer whose constants the paper sets ("0.9 and 0.95 for Adam β1 and β2", "Adam with β1 =") is
-# used too; "stochastic gradient descent" (or back-propagation) that trained the paper's network
-# ("were optimized with", not "networks trained by SGD [12]") is SGD.
+# AdamW optimizer") or sets its constants ("0.9 and 0.95 for Adam β1 and β2"), not when it only names
+# it; "stochastic gradient descent" (or back-propagation) that trained the paper's network ("were
+# optimized with", not "networks trained by SGD [12]") is SGD.
 _OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"
 OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
                         r"(?:(?:the|an?|a version of)\s+)?" + _OPTIMIZER

@@ -15,10 +15,11 @@ from paperlab.replicate.tables import Cell, Table, item_pdf, read_tables
 
 # Settings as tables name them in a header or a row label (after `_setting_named` lower-cases the
 # text and drops "#", "num", "n_" and a unit in brackets); the longer names of hparams.NAMES also count.
+# Not "hidden dim": some configurations call the model's width that, others the feed-forward layer's.
 SHORT = {
     "layers": "n_layers", "depth": "n_layers", "heads": "n_heads", "attention heads": "n_heads",
     "attn heads": "n_heads", "kv heads": "n_kv_heads", "dmodel": "d_model", "d model": "d_model",
-    "width": "d_model", "dim": "d_model", "model dim": "d_model", "hidden dim": "d_model", "dff": "d_ff",
+    "width": "d_model", "dim": "d_model", "model dim": "d_model", "dff": "d_ff",
     "d ff": "d_ff", "ffn dim": "d_ff", "ffn": "d_ff", "head dim": "head_dim", "d head": "head_dim",
     "dhead": "head_dim", "batch": "batch_size", "bs": "batch_size", "peak lr": "learning_rate",
     "max lr": "learning_rate", "seq len": "seq_len", "context len": "seq_len", "ctx len": "seq_len",
