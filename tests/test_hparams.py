@@ -74,6 +74,8 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("The peak learning rate for the 7B model is set to 3 \u00d7 10\u22124.", {("learning_rate", 0.0003)}),
     ("We use a learning rate of 6e-4 for the small model and 2e-4 for the large one.",
      {("learning_rate", 0.0006), ("learning_rate", 0.0002)}),
+    ("The two runs' initial learning rates are set to be 5e-4/1e-3 respectively.",
+     {("learning_rate", 0.0005), ("learning_rate", 0.001)}),
     ("We sweep learning rates of 1e-3, 3e-4 and 1e-4.",
      {("learning_rate", 0.001), ("learning_rate", 0.0003), ("learning_rate", 0.0001)}),
     # a list after one value of a singular name is not that setting's: here it is the betas
@@ -127,6 +129,9 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "We use a batch size of 0.5 of the data.",
     # a fraction's numerator is no setting
     "We scale the output weights by a factor of 1/ \u221a N at initialization.",
+    "The mesh has cells of size \u03b5 = 1/(m \u2212 1).",
+    # the 2 of a model's name is no count of layers
+    "The hybrid stacks Mamba-2 layers between attention layers.",
     "Adam scales each update by the inverse square root of a moving average.",  # no schedule
     # a model trained on more tokens is a result, not a setting
     "A model trained on 1T tokens scores higher than one trained on 300B tokens.",

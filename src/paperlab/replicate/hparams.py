@@ -54,8 +54,9 @@ def _number(match: re.Match[str], group: str) -> float:
 
 def _v(pattern: str) -> re.Pattern[str]:
     """A pattern with `{v}` where the value goes; a value followed by `times`, `fold` or `%` is a
-    ratio, not a setting."""
-    value = "(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?!\s*(?:times|-?fold|%))"
+    ratio, and one followed by `/` and no number a fraction's numerator ("ε = 1/(m − 1)"), not a
+    setting ("7e-4/1.5e-3" are two values)."""
+    value = "(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?!\s*(?:times|-?fold|%|/\s*(?![\d.])))"
     return re.compile(pattern.replace("{v}", value), re.IGNORECASE)
 
 
@@ -154,14 +155,14 @@ UNIT_PATTERNS = [
 # "6e-4 for the 125M model and 3e-4 for the 355M model", "learning rates of 1e-4 and 3e-4": more
 # values of the setting just read, after a value that says which model it is for or a plural name
 _MORE = re.compile(r"(?P<which>\s+(?:for|in|on)\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}?[\w.-]+)?"
-                   r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<v>" + NUM.replace("(?P<", "(?P<v_")
+                   r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*/\s*)(?P<v>" + NUM.replace("(?P<", "(?P<v_")
                    + r")(?=\s*(?:[,;.)]|$|(?:for|in|on|and|respectively)\b))")
 _PLURAL = re.compile(r"(?:rates|sizes|lengths|dimensions|widths|depths|decays)\b", re.I)
 _MINIMUM = re.compile(r"\b(?:minimum|min|minimal|final|end|lowest|terminal)\s+$", re.I)
 _TO = re.compile(r"\s+to\s+(?P<v>" + NUM.replace("(?P<", "(?P<v_") + ")")
 _GROWN = re.compile(r"\b(?:increas|expand|extend|rais|grow|doubl)\w*\b[^.;]{0,40}$", re.I)
 for _name, _phrase in AFTER:
-    PATTERNS.setdefault(_name, []).append(_v(r"(?<![\w.])" + _phrase))
+    PATTERNS.setdefault(_name, []).append(_v(r"(?<![\w.-])" + _phrase))  # not the 2 of "Mamba-2 layers"
 # "β = 0.9, 0.95", "(β1, β2) = (0.9, 0.95)", "0.9 and 0.95 for Adam β1 and β2"
 BETAS = re.compile(r"(?:\(?(?:β|beta)\s?_?1\s*,\s*(?:β|beta)\s?_?2\)?|(?:β|beta)s?)"
                    r"(?:\s*=\s*|\s+(?:to\s+be|to|of|are|is)\s+)\(?(?P<a>0?\.\d+)\s*,\s*(?P<b>0?\.\d+)"
