@@ -248,3 +248,17 @@ def test_similar_says_when_there_is_too_little_text_to_compare(lib, cli):
     cli("note", "alpha", "-m", "Short thought.")
     result = cli("similar", "alpha")  # a line of notes matches everything and nothing: no ranking of ties
     assert result.exit_code == 2 and "too little text" in result.stderr and "`paperlab note alpha`" in result.stderr
+
+
+def test_a_searchers_word_ids_follow_the_index(indexed):
+    """The ranking and the snippet's weights share one lookup of the query's words, renewed when the
+    chunks change: a word no chunk had gets its id once a note holds it."""
+    from paperlab.retrieval.search import KeywordSearcher
+
+    searcher = KeywordSearcher(indexed)
+    assert searcher.term_ids(["zyxwvut"]) == [-1]
+    path = indexed.home / "papers" / GROKKING.arxiv_id / "notes.md"
+    path.write_text(path.read_text() + "\nA made-up word: zyxwvut.\n")
+    index_library(indexed)
+    (found,) = searcher.term_ids(["zyxwvut"])
+    assert found >= 0

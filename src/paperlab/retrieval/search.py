@@ -68,6 +68,15 @@ class KeywordSearcher:
     def __init__(self, lib: Library) -> None:
         self.database = lib.db
         self.snapshot = KeywordIndex.load(lib.index_dir)
+        self._term_ids: dict[tuple[object, ...], list[int] | None] = {}  # the last query's, asked twice
+
+    def term_ids(self, terms: list[str]) -> list[int] | None:
+        """query_term_ids, once per query and index version: the ranking and the snippet's word
+        weights both need them."""
+        key = (chunks_version(self.database), *terms)
+        if key not in self._term_ids:
+            self._term_ids = {key: query_term_ids(self.database, terms)}
+        return self._term_ids[key]
 
     def ranking(self, query: str, limit: int, filters: Filters, allowed: set[int] | None) -> list[int]:
         """`allowed` is `filters.ids()`, which the caller computes once for both rankings."""
@@ -75,7 +84,7 @@ class KeywordSearcher:
         if not terms:
             return []
         if self.snapshot is not None and self.snapshot.version == chunks_version(self.database):
-            term_ids = query_term_ids(self.database, terms)
+            term_ids = self.term_ids(terms)
             if term_ids is not None:
                 return [cid for cid, _ in self.snapshot.rank(term_ids, limit, allowed)]
         rows = store.fts_search(self.database, fts_expression(terms), limit, filters.paper,
@@ -85,7 +94,7 @@ class KeywordSearcher:
     def weights(self, terms: list[str]) -> list[float]:
         """How much each query word says: its rarity in the library (1 each without a snapshot)."""
         if self.snapshot is not None and terms:
-            term_ids = query_term_ids(self.database, terms)
+            term_ids = self.term_ids(terms)
             if term_ids is not None:
                 return self.snapshot.idf(term_ids)
         return [1.0] * len(terms)
