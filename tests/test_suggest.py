@@ -432,3 +432,23 @@ def test_an_introductions_number_ranks_above_a_plain_table_cell_and_later_text()
     best = Found(69.0, "%", None, "accuracy", False, 2, "", "Table 1, row 'B', column 'Acc'")
     # the best of a column first (a table's 1.5 and 1 for the best), then the introduction's (2)
     assert [s.value for s in rank([text, cell, best, intro])] == [69.0, 71.3, 64.0, 65.2]
+
+
+def test_ieee_tables_numbered_in_roman_are_read(tmp_path):
+    import pymupdf
+
+    from paperlab.replicate.tables import read_tables
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 80), "TABLE II", fontsize=9)
+    page.insert_text((72, 92), "ACCURACY OF EACH DETECTOR ON THE TEST SET", fontsize=9)
+    page.insert_text((200, 112), "Accuracy (%)", fontsize=9)
+    for i, (name, acc) in enumerate([("Baseline", "61.2"), ("Ours", "67.9")]):
+        page.insert_text((72, 126 + 12 * i), name, fontsize=9)
+        page.insert_text((200, 126 + 12 * i), acc, fontsize=9)
+    doc.save(tmp_path / "ieee.pdf")
+    (table,) = read_tables(tmp_path / "ieee.pdf")
+    assert (table.number, [r.label for r in table.rows]) == ("II", ["Baseline", "Ours"])
+    found = {(s.value, s.source) for s in suggest_pdf(tmp_path / "ieee.pdf")}
+    assert (67.9, "Table II, row 'Ours', column 'Accuracy (%)'") in found

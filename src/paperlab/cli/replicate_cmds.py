@@ -228,8 +228,8 @@ def _show_claims(ctx: typer.Context, item_id: str, as_json: bool) -> None:
 
 @app.command()
 def hparams(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None:
-    """The training setup the paper states: learning rate, batch size, optimizer, schedule, warmup,
-    length, regularisation, model sizes, each with its page, sentence and experiment."""
+    """The training setup the paper's text and tables state: learning rate, batch size, optimizer,
+    schedule, warmup, length, model sizes..., each with its page, sentence (or cell) and experiment."""
     from paperlab.replicate.settings import for_item
 
     item, found = for_item(get_library(ctx), item_id)

@@ -3,11 +3,11 @@
 Lines are rebuilt from their characters sorted by x (PDFs often draw a decimal point as a separate,
 lower glyph after the digits). Running heads and feet, the lines that repeat in the margins of a
 document's pages (its title, page numbers), are not part of any table however close to one they
-sit. A caption `Table N` (with the lines of its block that follow at a line's spacing as one run of
-words) anchors a table: the run of rows above or below it, up to a gap or a line of prose, that
-holds more numbers. In those rows, a number that stands alone is a value; one inside a run of words
-("10 epochs") is a header's word; three or more whole numbers evenly spaced at one x or one y are a
-plot's axis ticks, not values.
+sit. A caption `Table N` (or `TABLE II`, `Tab. 2`; with the lines of its block that follow at a
+line's spacing as one run of words) anchors a table: the run of rows above or below it, up to a gap
+or a line of prose, that holds more numbers. In those rows, a number that stands alone is a value;
+one inside a run of words ("10 epochs") is a header's word; three or more whole numbers evenly
+spaced at one x or one y are a plot's axis ticks, not values.
 """
 
 from __future__ import annotations
@@ -156,13 +156,17 @@ def _rows(words: list[Word]) -> list[list[Word]]:
     return out
 
 
+# a table's caption or a mention of one: "Table 3", "TABLE II" (IEEE's Roman numbers), "Tab. 2"
+TABLE_MENTION = re.compile(r"\b(?:Table|TABLE|Tab\.)\s+(?:\d|[IVX]{1,6}\b)")
+
+
 def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str, str, list[list[Word]]]]:  # type: ignore[no-untyped-def]
     """The page's captioned tables: (number, caption text, the rows of words of the table, top to
     bottom), the table being the run of rows above or below its caption that holds more numbers; the
     document's running heads and feet (`layout.running_lines`) are not rows."""
     lines = [(b, ln) for b, ln in page_lines(page) if not is_running(ln, running, page.rect.height)]
-    captions = [(block, ln) for block, ln in lines if len(ln) > 1 and ln[0].text in ("Table", "TABLE")
-                and re.match(r"^\d+[:.]?$", ln[1].text)]
+    captions = [(block, ln) for block, ln in lines if len(ln) > 1 and ln[0].text in ("Table", "TABLE", "Tab.")
+                and re.match(r"^(?:\d+|[IVX]{1,6})[:.]?$", ln[1].text)]
     out: list[tuple[str, str, list[list[Word]]]] = []
     for cap_block, caption in captions:
         number = caption[1].text.rstrip(":.")

@@ -24,6 +24,7 @@ from pathlib import Path
 from paperlab.models import Suggestion
 from paperlab.replicate.layout import (
     CELL,
+    TABLE_MENTION,
     Word,
     axis_ticks,
     body_text,
@@ -325,7 +326,7 @@ def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_C
                     f.source = "intro"  # where a paper lists its findings
                     found.append(f)
             found += from_sentences(index + 1, text[end:], False)
-            if re.search(r"\bTable\s+\d", text):
+            if TABLE_MENTION.search(text):
                 found += from_tables(index + 1, page, running)
     return rank(found, version, limit, references, own)
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from paperlab.replicate.layout import (
     CELL,
+    TABLE_MENTION,
     Word,
     bold_boxes,
     column_headers,
@@ -123,7 +124,7 @@ def read_tables(pdf: Path) -> list[Table]:
     with pymupdf.open(pdf) as doc:
         running = running_lines([page_blocks(page) for page in doc])
         for index, page in enumerate(doc):
-            if not re.search(r"\bTable\s+\d", page.get_text()):
+            if not TABLE_MENTION.search(page.get_text()):
                 continue
             bold = bold_boxes(page)
             for number, caption, rows in table_regions(page, running):
