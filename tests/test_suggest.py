@@ -441,12 +441,12 @@ def test_ieee_tables_numbered_in_roman_are_read(tmp_path):
 
     doc = pymupdf.open()
     page = doc.new_page()
-    page.insert_text((72, 80), "TABLE II", fontsize=9)
-    page.insert_text((72, 92), "ACCURACY OF EACH DETECTOR ON THE TEST SET", fontsize=9)
-    page.insert_text((200, 112), "Accuracy (%)", fontsize=9)
-    for i, (name, acc) in enumerate([("Baseline", "61.2"), ("Ours", "67.9")]):
-        page.insert_text((72, 126 + 12 * i), name, fontsize=9)
-        page.insert_text((200, 126 + 12 * i), acc, fontsize=9)
+    # an IEEE caption: its number in Roman, its text in capitals on the next line, the table below
+    placed = [(72, 80, "TABLE II"), (72, 92, "ACCURACY OF EACH DETECTOR ON THE TEST SET"),
+              (200, 112, "Accuracy (%)"), (72, 126, "Baseline"), (200, 126, "61.2"), (72, 138, "Ours"),
+              (200, 138, "67.9")]
+    for x, y, text in placed:
+        page.insert_text((x, y), text, fontsize=9)
     doc.save(tmp_path / "ieee.pdf")
     (table,) = read_tables(tmp_path / "ieee.pdf")
     assert (table.number, [r.label for r in table.rows]) == ("II", ["Baseline", "Ours"])
