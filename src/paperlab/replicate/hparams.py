@@ -140,17 +140,19 @@ for _name, _phrase in NAMES:
 # sequences, a warmup over 122K samples no warmup of 122K steps.
 UNITS = [("batch_size", re.compile(r"\s*(tokens|words|bytes|characters)\b", re.I)),
          ("seq_len", re.compile(r"\s*(bytes|characters)\b", re.I))]
+# (name, pattern): a name with "{unit}" takes the unit the pattern read
 UNIT_PATTERNS = [
-    ("warmup", _v(r"warm-?\s?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?P<unit>samples|tokens|examples|"
-                  r"sequences|epochs|images)\b")),
+    ("warmup_{unit}", _v(r"warm-?\s?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+"
+                         r"(?P<unit>samples|tokens|examples|sequences|epochs|images)\b")),
     # "we train ... on 350B tokens", "models are trained for 50B tokens"; not "X trained on 1T tokens achieves"
-    ("train", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?train(?:ed|ing)?\s+(?:[\w-]+\s+){0,3}?"
+    ("train_{unit}", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?train(?:ed|ing)?\s+(?:[\w-]+\s+){0,3}?"
                  r"(?:on|with|for)\s+(?:an?\s+)?(?:additional\s+|another\s+|further\s+)?{v}\s+(?P<unit>tokens)\b")),
-    ("min", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,60}?\b(?:minimum|min|final)\s+(?:value\s+)?of\s+"
-               r"{v}(?P<unit>)")),
+    ("min_learning_rate", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,60}?\b(?:minimum|min|final)\s+"
+                             r"(?:value\s+)?of\s+{v}")),
     # "the learning rate ... decays linearly to 1.28e-5": where the decay ends
-    ("min", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,80}?\b(?:decays?|decayed|decaying|anneal(?:s|ed|ing)?)\s+"
-               r"(?:\w+\s+){0,2}?to\s+{v}(?![.,]?\d)(?!\s*(?:of|[×x])\b)(?P<unit>)")),  # not "to 0.1 of the peak"
+    ("min_learning_rate", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,80}?\b(?:decays?|decayed|decaying|"
+                             r"anneal(?:s|ed|ing)?)\s+(?:\w+\s+){0,2}?to\s+{v}(?![.,]?\d)"
+                             r"(?!\s*(?:of|[×x])\b)")),  # not "to 0.1 of the peak"
 ]
 # "6e-4 for the 125M model and 3e-4 for the 355M model", "learning rates of 1e-4 and 3e-4": more
 # values of the setting just read, after a value that says which model it is for or a plural name
@@ -348,10 +350,9 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
                     found += _read(name, m, sentence)
-        for kind, pattern in UNIT_PATTERNS:
-            for m in pattern.finditer(sentence):
-                unit = m.group("unit").lower()
-                found.append(("min_learning_rate" if kind == "min" else f"{kind}_{unit}", number(m, "v_"), m.start()))
+        for name, pattern in UNIT_PATTERNS:
+            found += [(name.format(unit=(m.groupdict().get("unit") or "").lower()), number(m, "v_"), m.start())
+                      for m in pattern.finditer(sentence)]
         found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)]
         found += [("optimizer", "SGD", m.start()) for m in SGD.finditer(sentence)]
         found += [("dropout", 0.0, m.start()) for m in NO_DROPOUT.finditer(sentence)]
