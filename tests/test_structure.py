@@ -13,7 +13,7 @@ from paperlab.retrieval import chunking
 from paperlab.retrieval.embedding import HashEmbedder
 from paperlab.retrieval.layout import ListText
 from paperlab.retrieval.pdf import extract_pages
-from paperlab.retrieval.search import merge_passages
+from paperlab.retrieval.search import merge_passages, merged
 
 FILLER = ("The model is trained with care and the results are reported in the tables below, with "
           "every setting listed so that a reader can run it again. ")
@@ -269,6 +269,29 @@ def test_merge_passages_keeps_the_best_rank_and_drops_references():
     fused = [(6, 0.9), (7, 0.8), (9, 0.7), (5, 0.6), (8, 0.5), (4, 0.4)]
     assert merge_passages(fused, details, k=2, references=False) == [([6, 5, 4], 0.9), ([7, 8], 0.8)]
     assert merge_passages(fused, details, k=3, references=True)[2] == ([9], 0.7)
+
+
+def test_merging_from_the_ranking_head_gives_the_passages_of_the_whole_ranking():
+    """search reads the places of the first 4k fused chunks only, and of all of them when those make
+    fewer than k passages: the passages must be those merge_passages makes from the whole ranking,
+    over rankings dense in neighbours and in reference chunks (which the head alone cannot fill)."""
+    import random
+
+    rng = random.Random(7)
+    asked: list[int] = []
+    for trial in range(300):
+        n = rng.randint(1, 150)
+        places = {cid: {"item_id": f"p{cid // rng.choice([5, 40])}", "source": rng.choice(["paper", "notes"]),
+                        "zone": "references" if rng.random() < trial % 4 / 4 else "body"} for cid in range(n)}
+        fused = [(cid, 1 / (i + 1)) for i, cid in enumerate(rng.sample(range(n), n))]
+        k, references = rng.choice([1, 3, 10]), rng.random() < 0.3
+
+        def lookup(ids: list[int], places: dict[int, dict[str, str]] = places) -> dict[int, dict[str, str]]:
+            asked.append(len(ids))
+            return {cid: places[cid] for cid in ids}
+
+        assert merged(fused, lookup, k, references) == merge_passages(fused, places, k, references)
+    assert min(asked) < max(asked)  # both the head alone and the whole ranking were read
 
 
 PAPERS = Path(__file__).resolve().parents[2] / "shared" / "data" / "papers"

@@ -55,26 +55,28 @@ def stem(term: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _query(terms: tuple[str, ...]) -> tuple[re.Pattern[str], tuple[str, ...]] | None:
-    """One pattern for all the query's words at a word start, longest first, and their stems."""
+def _query(terms: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, frozenset[int]]] | None:
+    """One pattern for all the query's words at a word start, longest first, and for each stem it
+    matches, the query words (their indexes) that stem holds: "normaliz" holds "norm" too."""
     stems = tuple(stem(t).lower() for t in terms)
     if not any(stems):
         return None
     order = sorted({s for s in stems if s}, key=len, reverse=True)
-    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, order)) + ")", re.IGNORECASE), stems
+    holds = {word: frozenset(i for i, x in enumerate(stems) if x and word.startswith(x)) for word in order}
+    return re.compile(r"(?<![^\W_])(?:" + "|".join(map(re.escape, order)) + ")", re.IGNORECASE), holds
 
 
-def _found(text: str, spans: list[tuple[int, int]], query: tuple[re.Pattern[str], tuple[str, ...]]) -> list[set[int]]:
+def _found(text: str, spans: list[tuple[int, int]],
+           query: tuple[re.Pattern[str], dict[str, frozenset[int]]]) -> list[set[int]]:
     """The query words (their indexes) each sentence holds: one scan of the text."""
-    pattern, stems = query
+    pattern, holds = query
     starts = [a for a, _ in spans]
     found: list[set[int]] = [set() for _ in spans]
     for m in pattern.finditer(text):
         s = bisect_right(starts, m.start()) - 1
         if s < 0 or m.start() >= spans[s][1]:
             continue
-        word = m.group().lower()
-        found[s].update(i for i, x in enumerate(stems) if x and word.startswith(x))  # "norm" in "normaliz"
+        found[s] |= holds.get(m.group().lower(), frozenset())  # (a case folding lower() does not make)
     return found
 
 
@@ -117,7 +119,9 @@ def locate(rows: Sequence[Mapping[str, Any]], terms: Sequence[str], weights: Seq
             # weighed by its length as bm25 weighs a document's (b = LENGTH_B, against 25 words)
             a, b = spans[s]
             length = 1 - LENGTH_B + LENGTH_B * len(row["text"][a:b].split()) / SENTENCE_WORDS
-            score = sum(weights[i] for i in own) / length + NEIGHBOUR * sum(weights[i] for i in near - own)
+            # summed in word order: sentences holding the same words score the same, to the last bit
+            score = (sum(weights[i] for i in sorted(own)) / length
+                     + NEIGHBOUR * sum(weights[i] for i in sorted(near - own)))
             if score > 0 and (best is None or score > best[0]):
                 best = (score, r, s)
     if best is None or query is None:
