@@ -113,6 +113,11 @@ def stated(sentence: str) -> set[tuple[str, object]]:
       ("n_layers", 6.0), ("n_layers", 12.0), ("n_layers", 24.0)}),
     # a share of the peak is no learning rate
     ("The learning rate follows a cosine decay to 0.1 of its peak.", {("schedule", "cosine")}),
+    # a math-mode thousands comma keeps its space in the text layer; a list of sizes stays a list
+    ("For the largest model we train for 20, 000 steps.", {("steps", 20000.0)}),
+    ("We use a batch size of 2, 000, 000 tokens.", {("batch_size_tokens", 2e6)}),
+    ("We use batch sizes of 256, 512 and 1024.",
+     {("batch_size", 256.0), ("batch_size", 512.0), ("batch_size", 1024.0)}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected

@@ -276,9 +276,16 @@ def plausible(name: str, value: float | str) -> bool:
     return low <= value <= high
 
 
+# "20, 000 steps": a thousands comma typeset in math mode, whose spacing the text layer keeps as a
+# space; only before "000", as "256, 512" may be a list
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})*), (?=000(?![\d.]))")
+
+
 def sentences(text: str) -> list[str]:
-    """The text's sentences, in NFKC form: a PDF's mathematical italic 𝛽 is β, a ligature two letters."""
+    """The text's sentences, in NFKC form: a PDF's mathematical italic 𝛽 is β, a ligature two letters,
+    "500, 000" 500,000."""
     text = unicodedata.normalize("NFKC", " ".join(text.split()))
+    text = _SPACED_THOUSANDS.sub(r"\1,", text)
     return [s for s in _SENTENCE.split(text) if s]
 
 
