@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -149,11 +150,33 @@ def bench_embedding() -> None:
            f"{float(abs(session.embed(queries[:5]) - encoder.embed(queries[:5])).max()):.1e}")
 
 
-def synthetic_library(n_chunks: int, home: Path | None = None) -> Path:
-    """A library of `n_chunks` real scientific passages with random unit vectors: the query path costs
-    the same whatever the vectors are, and embedding 100k chunks would take hours on 2 cores."""
+READY = "passage vectors"  # what a synthetic library's "ready" file says (random vectors before)
+
+
+def passage_vectors(texts: list[str], n: int) -> Any:
+    """n unit vectors spread as real passages' embeddings are: passage i's is the embedding of text
+    i mod len(texts) (the default model, cached) mixed with a third of another's, so that none is
+    repeated. Embedding 100k chunks would take hours on 2 cores; random vectors would not do, as the
+    vector search's first pass depends on how the vectors spread (retrieval/vectors.py)."""
     import numpy as np
 
+    from paperlab.retrieval.embedding import get_embedder
+
+    cache = CACHE / f"passages-{len(texts)}.npy"
+    if not cache.exists():
+        CACHE.mkdir(exist_ok=True)
+        print(f"  embedding {len(texts)} passages once for the synthetic libraries", file=sys.stderr)
+        base = get_embedder("all-MiniLM-L6-v2").embed(texts).astype(np.float32)
+        np.save(cache, base)
+    base = np.load(cache)
+    rng = np.random.default_rng(0)
+    out = base[np.arange(n) % len(base)] + base[rng.integers(0, len(base), n)] / 3
+    return (out / np.linalg.norm(out, axis=1, keepdims=True)).astype(np.float32)
+
+
+def synthetic_library(n_chunks: int, home: Path | None = None) -> Path:
+    """A library of `n_chunks` real scientific passages (SciFact's, repeated and numbered) with
+    vectors from `passage_vectors`."""
     from paperlab.config import Settings
     from paperlab.fsutil import sha256_text
     from paperlab.library import Library, init_library
@@ -166,15 +189,14 @@ def synthetic_library(n_chunks: int, home: Path | None = None) -> Path:
     from paperlab.store.schema import now, set_meta, transaction
 
     home = home or CACHE / f"synthetic-{n_chunks}"
-    if (home / "ready").exists():
+    if (home / "ready").exists() and (home / "ready").read_text() == READY:
         keywords.sync(Library(home).db, home / "index")  # caches from before it existed
         return home
     shutil.rmtree(home, ignore_errors=True)
     lib, _ = init_library(home)
     lib = Library(home, Settings.from_mapping({}))
     database = lib.db
-    texts = scifact_texts()
-    rng = np.random.default_rng(0)
+    texts = [t[:1400] for t in scifact_texts()]
     per_paper = 100
     with transaction(database):
         for p in range(n_chunks // per_paper):
@@ -182,19 +204,20 @@ def synthetic_library(n_chunks: int, home: Path | None = None) -> Path:
             insert_item(database, Item(id=item_id, title=f"Synthetic paper {p}", added_at=now()))
             rows = []
             for c in range(per_paper):
-                text = texts[(p * per_paper + c) % len(texts)][:1400] + f" [{p}.{c}]"
+                text = texts[(p * per_paper + c) % len(texts)] + f" [{p}.{c}]"
                 rows.append({"page_start": 1 + c // 4, "page_end": 1 + c // 4, "section": "", "text": text,
                              "content_hash": sha256_text(text), "n_tokens": 250})
             replace_chunks(database, item_id, "paper", rows)
-    hashes = [h for h, _ in texts_missing_embedding(database, "all-MiniLM-L6-v2")]
-    vectors = rng.standard_normal((len(hashes), 384)).astype(np.float32)
-    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    missing = texts_missing_embedding(database, "all-MiniLM-L6-v2")
+    hashes = [h for h, _ in missing]
+    numbers = [text[text.rindex(" [") + 2:-1].split(".") for _, text in missing]  # "[p.c]": passage p * 100 + c
+    vectors = passage_vectors(texts, n_chunks)[[int(p) * per_paper + int(c) for p, c in numbers]]
     put_embeddings(database, "all-MiniLM-L6-v2", [(h, v.tobytes()) for h, v in zip(hashes, vectors, strict=True)])
     set_meta(database, "index_model", "all-MiniLM-L6-v2")
     sync_vectors(lib, "all-MiniLM-L6-v2", rebuild=True)
     keywords.sync(database, lib.index_dir)
     ensure_onnx(SentenceTransformerEmbedder("all-MiniLM-L6-v2"), lib.index_dir)
-    (home / "ready").write_text("ok")
+    (home / "ready").write_text(READY)
     return home
 
 
@@ -213,8 +236,8 @@ def bench_queries() -> None:
             for q in queries[:2]:  # warm: a searcher asked a second time has moved to ONNX Runtime
                 search(lib, q, mode=mode, searcher=searcher)
             two_pass = searcher.semantic.index.coarse if mode != "keyword" else None
-            # past 50k vectors the vector pass scores bfloat16 parts, then rescores exactly: timed
-            # against the one exact product, alternating rounds
+            # past 50k vectors the vector pass scores bfloat16 parts (in the vectors' principal
+            # subspace), then rescores exactly: timed against the one exact product, alternating rounds
             variants = [("", two_pass), (" (exact vector pass)", None)] if two_pass is not None else [("", None)]
             times: dict[str, list[float]] = {label: [] for label, _ in variants}
             for _ in range(3):
@@ -293,7 +316,7 @@ def bench_reindex() -> None:
             add_file(lib, write_paper_pdf(paper, tmp / f"{i}.pdf"), title=f"Paper {i}")
         shutil.rmtree(tmp)
         subprocess.run([str(BIN / "paperlab"), "--home", str(home), "index"], check=True, capture_output=True)
-        (home / "ready").write_text("ok")
+        (home / "ready").write_text(READY)
     cmd = [str(BIN / "paperlab"), "--home", str(home), "index"]
     subprocess.run(cmd, check=True, capture_output=True)  # re-chunks once after a chunker change
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stderr  # what a timed run reports

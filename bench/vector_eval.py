@@ -1,8 +1,9 @@
 """Vector search for large libraries on real embeddings: paperlab's two-pass search (bfloat16 parts
-scored in parallel, then exact rescoring; retrieval/vectors.py) and, measured but not built in, an
-HNSW graph and an IVF index: recall against the exact search, and time (docs/benchmarks.md).
+in the vectors' principal subspace scored in parallel, then exact rescoring; retrieval/vectors.py)
+and, measured but not built in, an HNSW graph and an IVF index: recall against the exact search,
+and time (docs/benchmarks.md).
 
-    python bench/vector_eval.py [--n 74000] [--queries 300]
+    python bench/vector_eval.py [--n 74000] [--queries 300] [--libraries HOME ...] [--no-graphs]
 
 The database is the shared feed pool's abstracts embedded with all-MiniLM-L6-v2 (real scientific
 text, the default model: bench/feed_data.py's cache, embedded on first use), the queries SciFact's
@@ -26,6 +27,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from feed_data import embeddings, load_pool  # noqa: E402
 
+from paperlab.retrieval import vectors  # noqa: E402
 from paperlab.retrieval.vectors import VectorIndex  # noqa: E402
 
 SCIFACT = Path(__file__).resolve().parents[2] / "shared" / "data" / "scifact"
@@ -53,8 +55,22 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=74_000)
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--libraries", type=Path, nargs="*",
+                        help="the vectors of these paperlab libraries instead of the feed pool's (which takes "
+                             "~40 min to embed here): e.g. the benches' SciFact and corpus libraries")
+    parser.add_argument("--no-graphs", action="store_true", help="paperlab's search only")
     args = parser.parse_args()
-    x = np.ascontiguousarray(embeddings(load_pool(), "all-MiniLM-L6-v2", "2026-07-01")[:args.n], dtype=np.float32)
+    if args.libraries:
+        import sqlite3
+
+        rows = []
+        for home in args.libraries:
+            with sqlite3.connect(home / "paperlab.db") as conn:
+                rows += [np.frombuffer(v, dtype=np.float32) for (v,) in conn.execute(
+                    "SELECT vector FROM embeddings WHERE model = 'all-MiniLM-L6-v2'")]
+        x = np.ascontiguousarray(np.stack(rows)[:args.n])
+    else:
+        x = np.ascontiguousarray(embeddings(load_pool(), "all-MiniLM-L6-v2", "2026-07-01")[:args.n], dtype=np.float32)
     with (SCIFACT / "queries.jsonl").open() as fh:
         texts = [json.loads(line)["text"] for line in fh][:args.queries]
     queries = get_embedder("all-MiniLM-L6-v2").embed(texts).astype(np.float32)
@@ -66,8 +82,9 @@ def main() -> None:
         return top[np.argsort(-s[top])]
 
     ms, _ = single(exact, queries, 100)
-    print(f"{len(x)} real abstract vectors, {len(queries)} SciFact questions; exact (numpy, BLAS): {ms:.2f} ms")
+    print(f"{len(x)} real vectors, {len(queries)} SciFact questions; exact (numpy, BLAS): {ms:.2f} ms")
     print(f"{'index':34} {'recall@10':>9} {'recall@100':>10} {'p50 ms':>7}")
+    vectors.COARSE_ABOVE = min(vectors.COARSE_ABOVE, len(x) - 1)  # the two passes at any size
     with tempfile.TemporaryDirectory() as tmp:
         index = VectorIndex(Path(tmp), "m")
         index.build(np.arange(len(x), dtype=np.int64), x)
@@ -75,8 +92,11 @@ def main() -> None:
         index.prepare_for_many()
         prepared = time.perf_counter() - start
         ms, found = single(lambda q, k: np.array([c for c, _ in index.search(q, k)]), queries, 100)
-        print(f"{'paperlab: bfloat16 parts + exact':34} {recall(found, truth, 10):9.4f} "
-              f"{recall(found, truth, 100):10.4f} {ms:7.2f}   (parts made in {prepared:.2f} s)")
+        kept = x.shape[1] if index.basis is None else index.basis.shape[1]
+        print(f"{'paperlab: first pass + exact':34} {recall(found, truth, 10):9.4f} "
+              f"{recall(found, truth, 100):10.4f} {ms:7.2f}   (parts of {kept} dimensions made in {prepared:.2f} s)")
+    if args.no_graphs:
+        return
     for m, construction in ((32, 64), (32, 200), (48, 300)):
         graph = faiss.IndexHNSWFlat(x.shape[1], m, faiss.METRIC_INNER_PRODUCT)
         graph.hnsw.efConstruction = construction

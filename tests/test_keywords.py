@@ -172,6 +172,33 @@ def test_many_queries_of_a_large_flat_index_score_bfloat16_parts_then_rescore_ex
     assert small.coarse is None  # below the size where it pays
 
 
+def test_the_first_pass_reads_vectors_in_their_principal_subspace_and_stays_exact(tmp_path, monkeypatch):
+    """Vectors that a few directions hold (as sentence embeddings are) are first scored in those
+    directions; the exact rescoring gives the exact product's ids and scores. Vectors spread evenly
+    over their space get no subspace."""
+    from paperlab.retrieval import vectors
+
+    monkeypatch.setattr(vectors, "COARSE_ABOVE", 1000)
+    rng = np.random.default_rng(11)
+    mixing = rng.standard_normal((12, 128)).astype(np.float32)
+    data = rng.standard_normal((4000, 12)).astype(np.float32) @ mixing
+    data += 0.05 * rng.standard_normal(data.shape).astype(np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    vi = VectorIndex(tmp_path, "m")
+    vi.build(np.arange(4000), data)
+    vi.prepare_for_many()
+    assert vi.basis is not None and vi.basis.shape == (128, 32) and vi.coarse.d == 32
+    exact = VectorIndex(tmp_path / "exact", "m")
+    exact.build(np.arange(4000), data)
+    for query in data[[3, 1999, 3998]] + 0.2 * rng.standard_normal((3, 128)).astype(np.float32):
+        for k in (10, 100):
+            mine, theirs = vi.search(query, k), exact.search(query, k)
+            assert [c for c, _ in mine] == [c for c, _ in theirs]
+            assert [s for _, s in mine] == pytest.approx([s for _, s in theirs], abs=1e-5)
+    spread = rng.standard_normal((4000, 128)).astype(np.float32)
+    assert vectors.principal_basis(spread) is None
+
+
 def test_a_few_changed_vectors_go_into_a_delta(tmp_path):
     """A few removed and added chunks are saved as a delta beside the flat file, which is not
     rewritten; loading gives the arrays, in the order, that changing and saving the whole index

@@ -168,15 +168,20 @@ class Searcher:
         self._semantic: SemanticSearcher | None = None
         self._worker: Any = None
 
-    def vector_later(self, query: str) -> Any:
-        """The query's embedding as a future, computed on a worker thread while the caller ranks by
-        keywords (the encoders release the GIL: at 100k chunks a hybrid query took ~2 ms less)."""
-        from concurrent.futures import ThreadPoolExecutor
-
+    def vector_later(self, query: str) -> Callable[[], Any]:
+        """The query's embedding, computed on a worker thread while the caller ranks by keywords (the
+        encoders release the GIL): call the result to wait for it. A searcher's first query embeds
+        at once: a one-query `paperlab search` would pay ~5 ms importing concurrent.futures to save
+        ~2, and a new thread per query costs ~0.5 ms more than one kept (at 100k chunks)."""
         semantic = self.semantic  # loaded here: it reads the database, which is this thread's
+        if semantic.queries == 0:
+            vector = semantic.vector(query)
+            return lambda: vector
         if self._worker is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._worker = ThreadPoolExecutor(1, thread_name_prefix="paperlab-query")
-        return self._worker.submit(semantic.vector, query)
+        return self._worker.submit(semantic.vector, query).result
 
     def stale(self) -> bool:
         """Whether the index has changed since this searcher loaded it (a long-lived one reloads)."""
@@ -219,7 +224,7 @@ def search(
     if mode in ("keyword", "hybrid"):
         rankings.append(searcher.keyword.ranking(query, depth, filters, allowed))
     if vector is not None:
-        rankings.append(searcher.semantic.ranking_for_vector(vector.result(), depth, allowed))
+        rankings.append(searcher.semantic.ranking_for_vector(vector(), depth, allowed))
     elif mode == "semantic":
         rankings.append(searcher.semantic.ranking(query, depth, allowed))
     passages = merged(rrf(rankings), lambda ids: store.chunk_places(database, ids), k, filters.references)

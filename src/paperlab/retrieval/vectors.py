@@ -10,10 +10,12 @@ or `note` then never imports FAISS (~0.06 s), and a query is one BLAS matrix-vec
 cores. A flat file in any other layout (another FAISS version) is read by FAISS.
 
 A searcher that asks many queries of a large flat index (`prepare_for_many`, past COARSE_ABOVE
-vectors) also holds a bfloat16 copy of the vectors split in one part per core, which FAISS scores
-in parallel (half the bytes of float32 read); the best RESCORE + k of those are then scored exactly
-from the float32 vectors, so the scores are exact and the ranking is exact unless a vector of the
-true top k falls that far in the bfloat16 order (`python bench/vector_eval.py` measures how often).
+vectors) also holds a first-pass copy of the vectors: in their principal subspace where a few
+directions hold most of them (`principal_basis`: sentence embeddings do), in bfloat16, split in one
+part per core, which FAISS scores in parallel (MiniLM's 384 dimensions hold 90% in 160: a fifth of
+the bytes of float32 read); the best RESCORE + k of those are then scored exactly from the float32 vectors, so
+the scores are exact and the ranking is exact unless a vector of the true top k falls that far in
+the first pass's order (`python bench/vector_eval.py` measures how often).
 
 A few changed vectors (a `note`) do not rewrite the flat file: `vectors.delta.npz` beside it holds
 the file's ids that are gone and the vectors added since (always the database against that file,
@@ -39,7 +41,8 @@ INDEX_NAME = "vectors.faiss"
 META_NAME = "vectors.json"
 DELTA_NAME = "vectors.delta.npz"
 COARSE_ABOVE = 50_000  # vectors; a many-query searcher scores a bfloat16 copy first past this
-RESCORE = 200  # candidates beyond k that the bfloat16 pass hands to the exact one
+RESCORE = 300  # candidates beyond k that the first pass hands to the exact one
+PRINCIPAL_ENERGY = 0.9  # the share of the vectors' second moment the first pass's subspace holds
 
 
 def as_matrix(rows: list[tuple[int, bytes]]) -> tuple[np.ndarray, np.ndarray]:
@@ -61,6 +64,7 @@ class VectorIndex:
         self.flat: tuple[np.ndarray, np.ndarray] | None = None  # (ids, vectors), for kind "flat"
         self.kind = "flat"  # or "ivf"; set by load() and build()
         self.coarse: Any = None  # the bfloat16 parts of a flat index (prepare_for_many)
+        self.basis: np.ndarray | None = None  # the subspace the parts are in, None: the whole space
         self._parts: list[Any] = []
 
     @property
@@ -241,8 +245,9 @@ class VectorIndex:
                      np.concatenate([vectors[keep], new_vectors.astype(np.float32)]))
 
     def prepare_for_many(self) -> None:
-        """Before many queries of a flat index past COARSE_ABOVE vectors: build its bfloat16 parts
-        (about 0.1 s at 100k vectors), one per core, searched in parallel."""
+        """Before many queries of a flat index past COARSE_ABOVE vectors: build its first pass, the
+        vectors in their principal subspace (`principal_basis`) as bfloat16 parts, one per core,
+        searched in parallel (about 0.2 s at 100k vectors)."""
         if self.kind != "flat" or self.flat is None or len(self.flat[0]) <= COARSE_ABOVE or self.coarse is not None:
             return
         import os
@@ -251,16 +256,19 @@ class VectorIndex:
         import numpy as np
 
         vectors = self.flat[1]
-        n, dim = vectors.shape
+        basis = principal_basis(vectors)
+        n = len(vectors)
+        dim = vectors.shape[1] if basis is None else basis.shape[1]
         parts = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
         shards = faiss.IndexShards(dim, True, True)  # type: ignore[call-arg]  # threaded; ids shifted by the parts before
         kept = []
         for i in range(parts):
             part = faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_bf16, faiss.METRIC_INNER_PRODUCT)
-            part.add(np.ascontiguousarray(vectors[i * n // parts:(i + 1) * n // parts]))
+            rows = vectors[i * n // parts:(i + 1) * n // parts]
+            part.add(np.ascontiguousarray(rows if basis is None else rows @ basis, dtype=np.float32))
             shards.add_shard(part)
             kept.append(part)
-        self.coarse, self._parts = shards, kept  # the parts must outlive the shards that point at them
+        self.basis, self.coarse, self._parts = basis, shards, kept  # the parts must outlive the shards
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """The k best (chunk id, inner product); exact for a flat index, as IndexFlatIP computes it
@@ -274,7 +282,8 @@ class VectorIndex:
         if self.kind == "flat" and self.flat is not None:
             ids, stored = self.flat
             if self.coarse is not None and k + RESCORE < len(ids):
-                _, rows = self.coarse.search(np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1), k + RESCORE)
+                first = vector if self.basis is None else vector @ self.basis
+                _, rows = self.coarse.search(np.ascontiguousarray(first, dtype=np.float32).reshape(1, -1), k + RESCORE)
                 rows = rows[0][rows[0] >= 0]
                 exact = stored[rows] @ vector.astype(np.float32, copy=False)
                 best = np.argsort(-exact, kind="stable")[:k]
@@ -285,6 +294,24 @@ class VectorIndex:
             return [(int(ids[i]), float(scores[i])) for i in top]
         found, where = self.index.search(vector.reshape(1, -1), k)
         return [(int(i), float(s)) for i, s in zip(where[0], found[0], strict=True) if i >= 0]
+
+
+def principal_basis(vectors: np.ndarray, energy: float = PRINCIPAL_ENERGY) -> np.ndarray | None:
+    """The fewest leading eigenvectors (a multiple of 32) of the vectors' second moment that hold
+    `energy` of it (estimated from up to 20,000 of them), as a (dim, d) float32 matrix; None where
+    they are most of the space (vectors spread evenly, where a subspace loses neighbours and saves
+    little). A first pass in the subspace reads d/dim of the bytes."""
+    import numpy as np
+
+    n, dim = vectors.shape
+    sample = np.asarray(vectors[::max(1, n // 20_000)], dtype=np.float64)
+    values, directions = np.linalg.eigh(sample.T @ sample)  # ascending
+    values, directions = values[::-1], directions[:, ::-1]
+    held = np.cumsum(values) / max(float(values.sum()), 1e-12)
+    d = 32 * math.ceil((int(np.searchsorted(held, energy)) + 1) / 32)
+    if d > dim * 2 // 3:
+        return None
+    return np.ascontiguousarray(directions[:, :d], dtype=np.float32)
 
 
 # FAISS's file of an IndexIDMap2 over an IndexFlatIP: "IxM2" + index header, "IxFI" + index header,
