@@ -138,6 +138,9 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     # the 2 of a model's name is no count of layers
     "The hybrid stacks Mamba-2 layers between attention layers.",
     "Adam scales each update by the inverse square root of a moving average.",  # no schedule
+    # the second side of a kernel's size counts no filters
+    "This model has ten conv layers, all with 3×3 filters.",
+    "The stem applies 7 × 7 filters.",
     # a model trained on more tokens is a result, not a setting
     "A model trained on 1T tokens scores higher than one trained on 300B tokens.",
 ])

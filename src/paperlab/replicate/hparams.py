@@ -198,7 +198,7 @@ _MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds
 # ("0.1 of the peak") is none
 GENERIC = [_v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS + r"{v}(?![.,]?\d)"
               + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))"),
-           _v(r"(?<![\w.,])(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")]
+           _v(r"(?<![\w.,×])(?<!×\s)(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")]
 _DATA = {"tokens", "examples", "images", "sequences", "samples"}
 _NUMERIC = re.compile(r"^[\d.,%×x−+-]+$")
 
