@@ -236,6 +236,32 @@ def test_tables_as_rows_and_columns_with_std_percent_and_bold(lib, cli, tmp_path
     assert shown.exit_code == 0 and "Table 2, p. 1 (accuracy)" in shown.stdout and "74.9" in shown.stdout
 
 
+def test_a_number_in_brackets_after_a_cell_is_its_aside_not_a_cell(tmp_path):
+    """'1.997 (0.005)': the spread over runs is said of its neighbour; it is neither a column of the
+    table nor a candidate number."""
+    import pymupdf
+
+    from paperlab.replicate.tables import read_tables
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((200, 100), "65,536 steps", fontsize=9)
+    page.insert_text((300, 100), "524,288 steps", fontsize=9)
+    for i, (name, short, spread, long) in enumerate([("ReLU", "1.997", "(0.005)", "1.677"),
+                                                      ("SwiGLU", "1.944", "(0.010)", "1.636")]):
+        page.insert_text((72, 114 + 12 * i), name, fontsize=9)
+        page.insert_text((200, 114 + 12 * i), f"{short} {spread}", fontsize=9)
+        page.insert_text((300, 114 + 12 * i), long, fontsize=9)
+    page.insert_text((72, 150), "Table 1: Held-out log-perplexity of each variant, after 65,536 and 524,288 steps.",
+                     fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    (table,) = read_tables(tmp_path / "t.pdf")
+    assert table.columns == ["65,536 steps", "524,288 steps"]
+    assert [(c.text, c.value) for c in table.rows[1].cells] == [("1.944 (0.010)", 1.944), ("1.636", 1.636)]
+    values = {s.value for s in suggest_pdf(tmp_path / "t.pdf", limit=None)}
+    assert {1.997, 1.944, 1.677, 1.636} <= values and not values & {0.005, 0.01}
+
+
 def test_tables_of_an_item_without_a_pdf_is_a_one_line_error(lib, cli):
     assert cli("add", "https://example.org/post", "--title", "A blog post", "--no-lookup").exit_code == 0
     item = json.loads(cli("log", "--json").stdout)[0]["id"]

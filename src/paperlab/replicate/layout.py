@@ -257,14 +257,19 @@ def phrases(row: list[Word]) -> list[Word]:
     return [_join(g) for g in _groups(row)]
 
 
+ASIDE = re.compile(r"^\([+-]?[\d.]+%?\)$")  # "(0.010)", "(+1.2)"
+
+
 def value_cells(row: list[Word]) -> list[int]:
     """The positions in the row of its numbers that stand alone as cells: not 2.3 · 1019 (scientific
-    notation) and not the 10 of "10 epochs" (a header's words)."""
+    notation), not the 10 of "10 epochs" (a header's words) and not a number in brackets set just
+    after another, "1.944 (0.010)": a spread over runs or a change, said of its neighbour."""
     out, i = [], 0
     for g in _groups(row):
         worded = any(re.search(r"[^\W\d_]{2}", w.text) for w in g)
         out += [i + j for j, w in enumerate(g) if not worded and CELL.match(w.text)
-                and not (i + j + 1 < len(row) and row[i + j + 1].text[:1] in "·×")]
+                and not (i + j + 1 < len(row) and row[i + j + 1].text[:1] in "·×")
+                and not (j and ASIDE.match(w.text) and CELL.match(g[j - 1].text))]
         i += len(g)
     return out
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.replicate.layout import (
+    ASIDE,
     CELL,
     TABLE_MENTION,
     Word,
@@ -109,6 +110,9 @@ def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
         for words in cells:
             if len(words) == 1:
                 row.append(_cell(words[0], is_bold(words[0])))
+            elif words and CELL.match(words[0].text) and all(ASIDE.match(w.text) for w in words[1:]):
+                row.append(_cell(words[0], is_bold(words[0])))  # "1.944 (0.010)": the value, its aside kept
+                row[-1].text = " ".join(w.text for w in words)
             else:
                 row.append(Cell(" ".join(w.text for w in words), bold=bool(words) and all(map(is_bold, words))))
         table.rows.append(Row(re.sub(r"\s+", " ", label).strip(), row))
