@@ -262,6 +262,30 @@ def test_a_number_in_brackets_after_a_cell_is_its_aside_not_a_cell(tmp_path):
     assert {1.997, 1.944, 1.677, 1.636} <= values and not values & {0.005, 0.01}
 
 
+def test_a_header_of_settings_is_a_header_not_a_row_of_values(tmp_path):
+    """'N = 1 N = 2' over the columns, set tight as one phrase: each setting heads its column, and
+    its numbers are neither a row nor candidates."""
+    import pymupdf
+
+    from paperlab.replicate.tables import read_tables
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 100), "Model", fontsize=9)
+    page.insert_text((180, 100), "N = 1 N = 2 N = 4", fontsize=9)  # one phrase: word gaps only
+    for i, (name, cells) in enumerate([("Baseline", ("0.91", "0.77", "0.52")), ("Ours", ("0.99", "0.93", "0.88"))]):
+        page.insert_text((72, 114 + 12 * i), name, fontsize=9)
+        for x, text in zip((182, 206, 230), cells, strict=True):  # under each "N = n"
+            page.insert_text((x, 114 + 12 * i), text, fontsize=9)
+    page.insert_text((72, 150), "Table 3: Retrieval accuracy with N needles in the context.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    (table,) = read_tables(tmp_path / "t.pdf")
+    assert table.columns == ["N = 1", "N = 2", "N = 4"]
+    assert [r.label for r in table.rows] == ["Baseline", "Ours"]
+    values = {s.value for s in suggest_pdf(tmp_path / "t.pdf", limit=None)}
+    assert {0.99, 0.93, 0.88} <= values and not values & {1.0, 2.0, 4.0}
+
+
 def test_tables_of_an_item_without_a_pdf_is_a_one_line_error(lib, cli):
     assert cli("add", "https://example.org/post", "--title", "A blog post", "--no-lookup").exit_code == 0
     item = json.loads(cli("log", "--json").stdout)[0]["id"]

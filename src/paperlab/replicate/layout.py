@@ -262,21 +262,24 @@ ASIDE = re.compile(r"^\([+-]?[\d.]+%?\)$")  # "(0.010)", "(+1.2)"
 
 def value_cells(row: list[Word]) -> list[int]:
     """The positions in the row of its numbers that stand alone as cells: not 2.3 · 1019 (scientific
-    notation), not the 10 of "10 epochs" (a header's words) and not a number in brackets set just
-    after another, "1.944 (0.010)": a spread over runs or a change, said of its neighbour."""
+    notation), not the 10 of "10 epochs" (a header's words), not the 4 of "N = 4" (a header's
+    setting) and not a number in brackets set just after another, "1.944 (0.010)": a spread over
+    runs or a change, said of its neighbour."""
     out, i = [], 0
     for g in _groups(row):
         worded = any(re.search(r"[^\W\d_]{2}", w.text) for w in g)
         out += [i + j for j, w in enumerate(g) if not worded and CELL.match(w.text)
                 and not (i + j + 1 < len(row) and row[i + j + 1].text[:1] in "·×")
-                and not (j and ASIDE.match(w.text) and CELL.match(g[j - 1].text))]
+                and not (j and ASIDE.match(w.text) and CELL.match(g[j - 1].text))
+                and not (j and g[j - 1].text.endswith(("=", "<", ">", "≤", "≥")))]
         i += len(g)
     return out
 
 
 def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list[Word]]:
     """The phrases of the rows without values; a phrase over as many columns of values as it has
-    words ("Perplexity BLEU" set tight over two columns) is taken word by word."""
+    words ("Perplexity BLEU" set tight over two columns) is taken word by word, and one over as many
+    as it has settings ("N = 1 N = 2") setting by setting."""
     centres = sorted((w.x0 + w.x1) / 2 for row, at in zip(rows, values, strict=True) for w in (row[i] for i in at))
     columns = [x for k, x in enumerate(centres) if k == 0 or x - centres[k - 1] > 6]
     out = []
@@ -286,9 +289,26 @@ def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list
         heads: list[Word] = []
         for g in _groups(row):
             spanned = sum(g[0].x0 <= x <= g[-1].x1 for x in columns)
-            heads += g if len(g) > 1 and spanned == len(g) else [_join(g)]
+            settings = _assignments(g)
+            if len(g) > 1 and spanned == len(g):
+                heads += g
+            elif spanned > 1 and len(settings) == spanned:
+                heads += [_join(s) for s in settings]
+            else:
+                heads.append(_join(g))
         out.append(heads)
     return out
+
+
+def _assignments(words: list[Word]) -> list[list[Word]]:
+    """A phrase of settings, "N = 1 N = 2 N = 4", as its settings (each "name = value"); [] for any
+    other phrase."""
+    out: list[list[Word]] = []
+    for i in range(0, len(words) - 2, 3):
+        if words[i + 1].text != "=":
+            return []
+        out.append(words[i:i + 3])
+    return out if 3 * len(out) == len(words) else []
 
 
 def header_over(headers: list[list[Word]], x0: float, x1: float) -> str:
