@@ -113,6 +113,14 @@ def stated(sentence: str) -> set[tuple[str, object]]:
       ("n_layers", 6.0), ("n_layers", 12.0), ("n_layers", 24.0)}),
     # a share of the peak is no learning rate
     ("The learning rate follows a cosine decay to 0.1 of its peak.", {("schedule", "cosine")}),
+    # the conventions of attention, routing and sampling papers
+    ("For the attention layers, h = 12 and dk = dv = 64.", {("n_heads", 12.0), ("head_dim", 64.0)}),
+    ("We use Noisy-Top-K Gating (see Section 2.1) with k = 4 for the MoE layers.", {("top_k", 4.0)}),
+    ("Samples use top-k random sampling (Fan et al., 2018) with k = 40.", {("top_k", 40.0)}),
+    ("It uses rotary embeddings (RoPE) (Su et al., 2021) with θ = 500000.", {("rope_theta", 500000.0)}),
+    # an ε that label smoothing sets is no optimizer's epsilon
+    ("Label smoothed cross entropy is the objective, setting ϵ = 0.1 (Szegedy et al., 2016).",
+     {("label_smoothing", 0.1)}),
     # a math-mode thousands comma keeps its space in the text layer; a list of sizes stays a list
     ("For the largest model we train for 20, 000 steps.", {("steps", 20000.0)}),
     ("We use a batch size of 2, 000, 000 tokens.", {("batch_size_tokens", 2e6)}),
@@ -138,6 +146,9 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     # the 2 of a model's name is no count of layers
     "The hybrid stacks Mamba-2 layers between attention layers.",
     "Adam scales each update by the inverse square root of a moving average.",  # no schedule
+    # an index runs over values; a top-k metric is no top-k setting
+    "Split Q, K, V into H heads (Q(h), K(h), V(h) for h = 1, . . . , H), each a sequence.",
+    "We report the top-k accuracy for k = 5 on the validation set.",
     # the second side of a kernel's size counts no filters
     "This model has ten conv layers, all with 3×3 filters.",
     "The stem applies 7 × 7 filters.",

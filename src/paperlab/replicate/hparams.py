@@ -10,55 +10,17 @@ experts") and named in the paper's words. A value may be qualified ("for the 16B
 and go on as a list; a setting counted in a unit of its own takes the unit's name
 (`batch_size_tokens`). replicate/settings.py adds the settings the paper's tables name.
 
-PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
-`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` 4,000,000, `1T` 10^12, `1e-4`, `4e −4`,
-`1,000,000`. A bare `105` stays
-105: without a minus sign or a multiplication before it, nothing says it was an exponent.
+Numbers are read as papers typeset them (replicate/notation.py).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 
 from paperlab.models import Hparam
-
-# One number as papers typeset it; the groups are read by `number()`.
-NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4
-       r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
-       r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
-       r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMBT])(?![a-zA-Z])"                   # 64k, 4M, 2B, 1T
-       r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z])))")  # 1,000,000  0.0001  512, not 5e
-
-
-def number(match: re.Match[str], group: str = "") -> float:
-    """The value of a NUM match (its groups may carry a prefix when NUM was embedded as `v`)."""
-    return float(f"{_number(match, group):.12g}")  # 3 × 10−4 is 0.0003, not 0.00030000000000000003
-
-
-def _number(match: re.Match[str], group: str) -> float:
-    def g(name: str) -> str:
-        return (match.group(group + name) or "").replace("−", "-")
-
-    if g("m"):
-        return float(g("m")) * 10 ** int(g("e1"))
-    if g("e2"):
-        return float(10 ** int(g("e2")))
-    if g("sci"):
-        return float(g("sci").replace(" ", ""))
-    if g("k"):
-        return float(g("k")) * {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[g("unit").upper()]
-    return float(g("plain").replace(",", ""))
-
-
-def _v(pattern: str) -> re.Pattern[str]:
-    """A pattern with `{v}` where the value goes; a value followed by `times`, `fold` or `%` is a
-    ratio, and one followed by `/` and no number a fraction's numerator ("ε = 1/(m − 1)"), not a
-    setting ("7e-4/1.5e-3" are two values)."""
-    value = "(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?!\s*(?:times|-?fold|%|/\s*(?![\d.])))"
-    return re.compile(pattern.replace("{v}", value), re.IGNORECASE)
-
+from paperlab.replicate.notation import NUM, number, sentences
+from paperlab.replicate.notation import with_value as _v
 
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
 # A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06".
@@ -119,13 +81,20 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "eps": [_v(r"(?:ϵ|ε|epsilon)\s*=\s*{v}")],
     "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}")],
     "dropout": [_v(r"p_?drop\s*=\s*{v}")],
-    "label_smoothing": [_v(r"label smoothing (?:of (?:value )?)?(?:(?:ϵ|ε)\s?ls\s*=\s*)?{v}")],
+    "label_smoothing": [_v(r"label smoothing (?:of (?:value )?)?(?:(?:ϵ|ε)\s?ls\s*=\s*)?{v}"),
+                        _v(r"label[\s-]smooth\w*\b[^.;]{0,80}?(?:ϵ|ε|epsilon)(?:_?ls)?\s*=\s*{v}")],
+    # the conventions of attention and routing papers: "h = 12 and dk = dv = 64", "top-k ... with k = 4",
+    # "rotary embeddings (RoPE) with θ = 500000"
+    "head_dim": [_v(r"\bd_?k\s*=\s*(?:d_?v\s*=\s*)?{v}")],
+    # ("et al." and "2.1" may stand inside a sentence)
+    "top_k": [_v(r"\btop-?k\b(?!\s*(?:accuracy|error|acc)\b)[^;]{0,80}?\bk\s*=\s*{v}")],
+    "rope_theta": [_v(r"\b(?:RoPE|rotary)\b[^;]{0,80}?(?:θ|theta|base(?:\s+frequency)?)\s*(?:=|of)\s*{v}")],
     "steps": [_v(r"(?:for|trained for|train for) {v} (?:training )?steps")],
     "iterations": [_v(r"(?:at|for|up to|terminate training at) {v} iterations")],
     "epochs": [_v(r"(?:for|trained for|train for) {v} epochs")],
     "n_layers": [_v(r"\bN\s*=\s*{v} identical layers")],
     "d_model": [_v(r"\bwidth {v}")],
-    "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention")],
+    "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention"), _v(r"\b(?:attention|heads?)\b[^.;]{0,40}?\bh\s*=\s*{v}")],
 }
 # "the learning rate for the 16B model is set to 4.2e-4": which model, in a few words, before the verb
 _FOR = (r"\s+(?:for|of|in|on)\s+(?:[\w.-]+\s+){1,4}?(?:is|was|are|were)\s+(?:" + _SET + r"\s+)?"
@@ -247,7 +216,6 @@ NO_DROPOUT = re.compile(r"\b(?:use|used|uses|using|apply|applied|applies)\s+no\s
 # What an experiment is called, when a paper has several: datasets, then training phases.
 SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|GLUE|SQuAD|Penn Treebank|"
                     r"WikiText-?103|pre-?training|fine-?tuning)\b", re.I)
-_SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z•(])")
 # The values each setting can take, by what it is (a rate, a probability, a count); a value outside is
 # another quantity that stood near the setting's name (a parameter count by "hidden size", a year,
 # a percentage) and is not read. Counts must be whole numbers.
@@ -261,7 +229,7 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
 COUNTS: dict[str, tuple[float, float]] = {
     "batch_size": (1, 1e8), "warmup_steps": (0, 1e8), "n_layers": (1, 1000), "d_model": (4, 1e5), "n_heads": (1, 1024),
     "head_dim": (4, 8192), "d_ff": (4, 1e6), "seq_len": (2, 1e8), "vocab_size": (2, 1e8), "steps": (1, 1e10),
-    "iterations": (1, 1e10), "queue_size": (1, 1e9),
+    "iterations": (1, 1e10), "queue_size": (1, 1e9), "top_k": (1, 1024), "rope_theta": (100, 1e9),
 }
 
 
@@ -274,19 +242,6 @@ def plausible(name: str, value: float | str) -> bool:
         return value == int(value) and low <= value <= high
     low, high = PLAUSIBLE.get(name, (float("-inf"), float("inf")))
     return low <= value <= high
-
-
-# "20, 000 steps": a thousands comma typeset in math mode, whose spacing the text layer keeps as a
-# space; only before "000", as "256, 512" may be a list
-_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})*), (?=000(?![\d.]))")
-
-
-def sentences(text: str) -> list[str]:
-    """The text's sentences, in NFKC form: a PDF's mathematical italic 𝛽 is β, a ligature two letters,
-    "500, 000" 500,000."""
-    text = unicodedata.normalize("NFKC", " ".join(text.split()))
-    text = _SPACED_THOUSANDS.sub(r"\1,", text)
-    return [s for s in _SENTENCE.split(text) if s]
 
 
 def _setup(sentence: str, context: str) -> str:
@@ -380,6 +335,8 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
             steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
             found.append(("milestones", ",".join(f"{x:g}" for x in steps), m.start()))
+        smoothing = {value for name, value, _ in found if name == "label_smoothing"}  # "label smoothing ϵ = 0.1"
+        found = [f for f in found if not (f[0] == "eps" and f[1] in smoothing)]
         known = {value for _, value, _ in found} | {float(x) for n, v, _ in found if n == "milestones"
                                                      for x in str(v).split(",")}
         for counted, pattern in enumerate([] if tabular(sentence) else GENERIC):  # in the paper's own words

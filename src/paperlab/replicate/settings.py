@@ -10,7 +10,8 @@ from pathlib import Path
 
 from paperlab.library import Library
 from paperlab.models import Hparam, Item
-from paperlab.replicate.hparams import NAMES, NUM, find, number, plausible
+from paperlab.replicate.hparams import NAMES, find, plausible
+from paperlab.replicate.notation import NUM, number
 from paperlab.replicate.tables import Cell, Table, item_pdf, read_tables
 
 # Settings as tables name them in a header or a row label (after `_setting_named` lower-cases the

@@ -1,0 +1,62 @@
+"""Numbers and sentences as papers typeset them, for the setup reader (replicate/hparams.py).
+
+PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
+`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` 4,000,000, `1T` 10^12, `1e-4`, `4e −4`,
+`1,000,000`, and "20, 000" (a thousands comma set in math mode) 20,000. A bare `105` stays 105:
+without a minus sign or a multiplication before it, nothing says it was an exponent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# One number as papers typeset it; the groups are read by `number()`.
+NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4
+       r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
+       r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
+       r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMBT])(?![a-zA-Z])"                   # 64k, 4M, 2B, 1T
+       r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z])))")  # 1,000,000  0.0001  512, not 5e
+
+
+def number(match: re.Match[str], group: str = "") -> float:
+    """The value of a NUM match (its groups may carry a prefix when NUM was embedded as `v`)."""
+    return float(f"{_number(match, group):.12g}")  # 3 × 10−4 is 0.0003, not 0.00030000000000000003
+
+
+def _number(match: re.Match[str], group: str) -> float:
+    def g(name: str) -> str:
+        return (match.group(group + name) or "").replace("−", "-")
+
+    if g("m"):
+        return float(g("m")) * 10 ** int(g("e1"))
+    if g("e2"):
+        return float(10 ** int(g("e2")))
+    if g("sci"):
+        return float(g("sci").replace(" ", ""))
+    if g("k"):
+        return float(g("k")) * {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[g("unit").upper()]
+    return float(g("plain").replace(",", ""))
+
+
+def with_value(pattern: str) -> re.Pattern[str]:
+    """A pattern with `{v}` where the value goes; a value followed by `times`, `fold` or `%` is a
+    ratio, one followed by `/` and no number a fraction's numerator ("ε = 1/(m − 1)"), not a
+    setting ("7e-4/1.5e-3" are two values), and one followed by ", . . ." an index ("h = 1, . . . , H")."""
+    value = ("(?P<v>" + NUM.replace("(?P<", "(?P<v_")
+             + r")(?!\s*(?:times|-?fold|%|/\s*(?![\d.])|,\s*(?:\.\s?){3}|,\s*…))")
+    return re.compile(pattern.replace("{v}", value), re.IGNORECASE)
+
+
+_SENTENCE = re.compile(r"(?<=[.;!?])\s+(?=[A-Z•(])")
+# "20, 000 steps": a thousands comma typeset in math mode, whose spacing the text layer keeps as a
+# space; only before "000", as "256, 512" may be a list
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})*), (?=000(?![\d.]))")
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences, in NFKC form: a PDF's mathematical italic 𝛽 is β, a ligature two letters,
+    "500, 000" 500,000."""
+    text = unicodedata.normalize("NFKC", " ".join(text.split()))
+    text = _SPACED_THOUSANDS.sub(r"\1,", text)
+    return [s for s in _SENTENCE.split(text) if s]
