@@ -286,6 +286,48 @@ def test_a_header_of_settings_is_a_header_not_a_row_of_values(tmp_path):
     assert {0.99, 0.93, 0.88} <= values and not values & {1.0, 2.0, 4.0}
 
 
+def _centred(page, centre: float, y: float, text: str) -> None:
+    import pymupdf
+
+    page.insert_text((centre - pymupdf.get_text_length(text, fontsize=9) / 2, y), text, fontsize=9)
+
+
+def test_headers_set_tight_over_their_columns_head_each_and_rates_in_e_notation_are_cells(tmp_path):
+    """'# Layers Hidden Size Learning Rate' set as one phrase, each piece centred over its column,
+    heads the three columns (and so the table gives settings), with 6.0e-4 a cell of its own; a
+    phrase centred over two columns ('Attention to Answer') spans them."""
+    import pymupdf
+
+    from paperlab.replicate.settings import settings
+    from paperlab.replicate.tables import read_tables
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    centres = (200.0, 244.0, 299.0)  # the header pieces "# Layers", "Hidden Size", "Learning Rate" a space apart
+    for centre, text in zip(centres, ("# Layers", "Hidden Size", "Learning Rate"), strict=True):
+        _centred(page, centre, 100, text)
+    for i, row in enumerate([("Small", "12", "768", "6.0e-4"), ("Large", "24", "1024", "3.0e-4")]):
+        page.insert_text((72, 114 + 12 * i), row[0], fontsize=9)
+        for centre, text in zip(centres, row[1:], strict=True):
+            _centred(page, centre, 114 + 12 * i, text)
+    page.insert_text((72, 150), "Table 4: Model configurations and training hyper-parameters of both sizes.",
+                     fontsize=9)
+    _centred(page, 235, 200, "Attention to Answer")
+    for i, (a, b) in enumerate([("0.31", "0.72"), ("0.44", "0.81")]):
+        page.insert_text((72, 214 + 12 * i), ("Transformer", "Ours")[i], fontsize=9)
+        _centred(page, 220, 214 + 12 * i, a)
+        _centred(page, 250, 214 + 12 * i, b)
+    page.insert_text((72, 250), "Table 5: Attention scores allocated to the answer span and to noise.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    setup, scores = read_tables(tmp_path / "t.pdf")
+    assert setup.columns == ["# Layers", "Hidden Size", "Learning Rate"]
+    assert [(c.text, c.value) for c in setup.rows[0].cells] == [("12", 12.0), ("768", 768.0), ("6.0e-4", 0.0006)]
+    assert {(h.name, h.value, h.setup) for h in settings([setup])} == {
+        ("n_layers", 12.0, "Small"), ("d_model", 768.0, "Small"), ("learning_rate", 0.0006, "Small"),
+        ("n_layers", 24.0, "Large"), ("d_model", 1024.0, "Large"), ("learning_rate", 0.0003, "Large")}
+    assert scores.columns == ["Attention to Answer", "Attention to Answer"]
+
+
 def test_tables_of_an_item_without_a_pdf_is_a_one_line_error(lib, cli):
     assert cli("add", "https://example.org/post", "--title", "A blog post", "--no-lookup").exit_code == 0
     item = json.loads(cli("log", "--json").stdout)[0]["id"]

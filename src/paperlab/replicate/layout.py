@@ -129,7 +129,8 @@ def in_boxes(word: Word, boxes: list[tuple[float, float, float, float]]) -> bool
 
 # a cell's number: up to four digits before the point (not a year: 1900-2030 without a decimal part)
 CELL = re.compile(r"^\(?(?!(?:19\d\d|20[0-2]\d|2030)\b(?!\.))(\d{1,4}(?:\.\d+)?)(%)?\)?$"
-                  r"|^\(?(\d{1,4}(?:\.\d+)?)(?:±|\+-)(\d+(?:\.\d+)?)\)?$")
+                  r"|^\(?(\d{1,4}(?:\.\d+)?)(?:±|\+-)(\d+(?:\.\d+)?)\)?$"
+                  r"|^(\d(?:\.\d+)?[eE][−-]?\d{1,2})$")  # 4.2e-4: a setting's table writes rates so
 
 
 def _rows(words: list[Word]) -> list[list[Word]]:
@@ -294,10 +295,38 @@ def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list
                 heads += g
             elif spanned > 1 and len(settings) == spanned:
                 heads += [_join(s) for s in settings]
+            elif spanned > 1 and (pieces := _aligned(g, centres)):
+                heads += [_join(p) for p in pieces]
             else:
                 heads.append(_join(g))
         out.append(heads)
     return out
+
+
+def _aligned(words: list[Word], centres: list[float]) -> list[list[Word]]:
+    """A phrase set tight over several columns as the headers of each ("# Layers Hidden Size # Heads"):
+    its words joined by the column of values each stands over, when every piece is centred over its
+    column (within 2 points, as typesetting centres them); [] for a phrase that spans them
+    ("Attention to Answer"), whose pieces stand off their columns' centres (3-8 points in the corpus;
+    one whose words happen to stand centred over the columns is split)."""
+    columns: list[list[float]] = []  # the values' centres, a column's within 10 points of each other
+    for x in centres:
+        if columns and x - columns[-1][-1] <= 10:
+            columns[-1].append(x)
+        else:
+            columns.append([x])
+    inside = [sum(c) / len(c) for c in columns if words[0].x0 - 8 <= sum(c) / len(c) <= words[-1].x1 + 8]
+    pieces: list[tuple[int, list[Word]]] = []
+    for w in words:
+        at = min(range(len(inside)), key=lambda i: abs((w.x0 + w.x1) / 2 - inside[i]))
+        if pieces and pieces[-1][0] == at:
+            pieces[-1][1].append(w)
+        else:
+            pieces.append((at, [w]))
+    if len(inside) < 2 or len(pieces) != len(inside) or any(
+            abs((p[0].x0 + p[-1].x1) / 2 - inside[at]) > 2 for at, p in pieces):
+        return []
+    return [p for _, p in pieces]
 
 
 def _assignments(words: list[Word]) -> list[list[Word]]:
@@ -323,7 +352,7 @@ def header_over(headers: list[list[Word]], x0: float, x1: float) -> str:
 def cell_value(text: str) -> float:
     m = CELL.match(text)
     assert m is not None
-    return float(m.group(1) or m.group(3))
+    return float(m.group(1) or m.group(3) or m.group(5).replace("−", "-"))
 
 
 def axis_ticks(words: list[Word]) -> set[int]:

@@ -5,8 +5,9 @@ above or below its `Table N` caption with the more numbers, running heads and fe
 laid out as a grid: the x positions of the numbers that stand alone (not the 10 of a header's "10
 epochs"), taken over all rows, make the columns; a row's label is its text left of the first column;
 a column's header is, in each of the lowest three rows without numbers, the phrase most over it (top
-to bottom, so a spanning header and the header under it both show; a phrase set tight over as many
-columns as it has words, "Perplexity BLEU", is taken word by word). A cell keeps the text the PDF
+to bottom, so a spanning header and the header under it both show; a phrase set tight over several
+columns is split by them when its words, its settings ("N = 1 N = 2") or its pieces centred over
+each stand one over each: layout.column_headers). A cell keeps the text the PDF
 has and, where it is a number, its value, its ± part and whether it is a percentage; a cell set in a
 bold face is marked (papers bold their best result). What is not read: merged cells spanning columns
 below the header, rotated headers, tables without a caption, tables drawn as images, and the parts
@@ -27,6 +28,7 @@ from paperlab.replicate.layout import (
     TABLE_MENTION,
     Word,
     bold_boxes,
+    cell_value,
     column_headers,
     header_over,
     in_boxes,
@@ -69,7 +71,7 @@ def _cell(word: Word, bold: bool) -> Cell:
     m = CELL.match(word.text)
     if m is None:
         return Cell(word.text, bold=bold)
-    return Cell(word.text, float(m.group(1) or m.group(3)), float(m.group(4)) if m.group(4) else None,
+    return Cell(word.text, cell_value(word.text), float(m.group(4)) if m.group(4) else None,
                 bool(m.group(2)), bold)
 
 
