@@ -328,6 +328,17 @@ def test_headers_set_tight_over_their_columns_head_each_and_rates_in_e_notation_
     assert scores.columns == ["Attention to Answer", "Attention to Answer"]
 
 
+def test_a_header_phrase_over_columns_whose_centres_lie_elsewhere_is_kept_whole():
+    """Values whose centres chain into one wide column (each within 10 points of the next) leave a
+    tight header phrase no column centres under it: it stays one phrase (this raised ValueError)."""
+    from paperlab.replicate.layout import Word, column_headers
+
+    header = [Word(100, 90, 118, 99, "Hidden"), Word(120, 90, 138, 99, "Size")]
+    rows = [header] + [[Word(x - 4, 100 + y, x + 4, 109 + y, "12")] for y, x in enumerate(range(6, 142, 9), start=1)]
+    values = [[]] + [[0]] * (len(rows) - 1)  # one chained column, its middle (73.5) far left of the phrase
+    assert [[w.text for w in r] for r in column_headers(rows, values)] == [["Hidden Size"]]
+
+
 def test_tables_of_an_item_without_a_pdf_is_a_one_line_error(lib, cli):
     assert cli("add", "https://example.org/post", "--title", "A blog post", "--no-lookup").exit_code == 0
     item = json.loads(cli("log", "--json").stdout)[0]["id"]

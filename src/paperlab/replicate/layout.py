@@ -283,6 +283,13 @@ def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list
     as it has settings ("N = 1 N = 2") setting by setting."""
     centres = sorted((w.x0 + w.x1) / 2 for row, at in zip(rows, values, strict=True) for w in (row[i] for i in at))
     columns = [x for k, x in enumerate(centres) if k == 0 or x - centres[k - 1] > 6]
+    clusters: list[list[float]] = []  # the values' centres, a column's within 10 points of each other
+    for x in centres:
+        if clusters and x - clusters[-1][-1] <= 10:
+            clusters[-1].append(x)
+        else:
+            clusters.append([x])
+    middles = [sum(c) / len(c) for c in clusters]
     out = []
     for row, at in zip(rows, values, strict=True):
         if at:
@@ -295,7 +302,7 @@ def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list
                 heads += g
             elif spanned > 1 and len(settings) == spanned:
                 heads += [_join(s) for s in settings]
-            elif spanned > 1 and (pieces := _aligned(g, centres)):
+            elif spanned > 1 and (pieces := _aligned(g, middles)):
                 heads += [_join(p) for p in pieces]
             else:
                 heads.append(_join(g))
@@ -303,19 +310,15 @@ def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list
     return out
 
 
-def _aligned(words: list[Word], centres: list[float]) -> list[list[Word]]:
+def _aligned(words: list[Word], middles: list[float]) -> list[list[Word]]:
     """A phrase set tight over several columns as the headers of each ("# Layers Hidden Size # Heads"):
-    its words joined by the column of values each stands over, when every piece is centred over its
-    column (within 2 points, as typesetting centres them); [] for a phrase that spans them
-    ("Attention to Answer"), whose pieces stand off their columns' centres (3-8 points in the corpus;
-    one whose words happen to stand centred over the columns is split)."""
-    columns: list[list[float]] = []  # the values' centres, a column's within 10 points of each other
-    for x in centres:
-        if columns and x - columns[-1][-1] <= 10:
-            columns[-1].append(x)
-        else:
-            columns.append([x])
-    inside = [sum(c) / len(c) for c in columns if words[0].x0 - 8 <= sum(c) / len(c) <= words[-1].x1 + 8]
+    its words joined by the column (`middles`: the columns' centres) each stands over, when every
+    piece is centred over its column within 2 points, as typesetting centres a header; [] for a
+    phrase that spans them ("Attention to Answer"): of those the development papers have, each had
+    a piece 3-8 points off its column's centre. One whose pieces happen to sit centred is split."""
+    inside = [x for x in middles if words[0].x0 - 8 <= x <= words[-1].x1 + 8]
+    if len(inside) < 2:
+        return []
     pieces: list[tuple[int, list[Word]]] = []
     for w in words:
         at = min(range(len(inside)), key=lambda i: abs((w.x0 + w.x1) / 2 - inside[i]))
@@ -323,8 +326,7 @@ def _aligned(words: list[Word], centres: list[float]) -> list[list[Word]]:
             pieces[-1][1].append(w)
         else:
             pieces.append((at, [w]))
-    if len(inside) < 2 or len(pieces) != len(inside) or any(
-            abs((p[0].x0 + p[-1].x1) / 2 - inside[at]) > 2 for at, p in pieces):
+    if len(pieces) != len(inside) or any(abs((p[0].x0 + p[-1].x1) / 2 - inside[at]) > 2 for at, p in pieces):
         return []
     return [p for _, p in pieces]
 

@@ -126,7 +126,7 @@ class SemanticSearcher:
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
         return self.ranking_for_vector(self.vector(query), limit, allowed)
 
-    def vector(self, query: str):  # type: ignore[no-untyped-def]
+    def vector(self, query: str) -> Any:
         """The query's embedding. Touches no database, so a search may run it on another thread."""
         self.queries += 1
         if self.queries == 2:  # asked again: many to come
