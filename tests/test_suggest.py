@@ -555,3 +555,59 @@ def test_ieee_tables_numbered_in_roman_are_read(tmp_path):
     assert (table.number, [r.label for r in table.rows]) == ("II", ["Baseline", "Ours"])
     found = {(s.value, s.source) for s in suggest_pdf(tmp_path / "ieee.pdf")}
     assert (67.9, "Table II, row 'Ours', column 'Accuracy (%)'") in found
+
+
+def _benchmark_table(path: Path, caption: str, columns: list[str],
+                     rows: list[tuple[str, ...]]) -> Path:
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for j, column in enumerate(columns):
+        page.insert_text((160 + 60 * j, 72), column, fontsize=9)
+    for i, (name, *cells) in enumerate(rows):
+        page.insert_text((72, 86 + 12 * i), name, fontsize=9)
+        for j, cell in enumerate(cells):
+            page.insert_text((160 + 60 * j, 86 + 12 * i), cell, fontsize=9)
+    page.insert_text((72, 100 + 12 * len(rows)), caption, fontsize=9)
+    doc.save(path)
+    return path
+
+
+def test_a_results_table_of_benchmarks_that_names_no_metric_offers_scores(tmp_path):
+    """Columns that are benchmarks (and their average) in a table of results: the cells are scores,
+    the average first; a claim from one does not say which way is better."""
+    caption = "Table 2: Zero-shot results of the 1B models on two benchmarks, and their average."
+    pdf = _benchmark_table(tmp_path / "t.pdf", caption, ["PIQA", "HellaSwag", "Avg"],
+                           [("Baseline-1B", "70.1", "52.3", "61.2"), ("Ours-1B", "71.9", "55.0", "63.45")])
+    found = [s for s in suggest_pdf(pdf, limit=None) if s.source.startswith("Table")]
+    assert {s.value for s in found} == {70.1, 52.3, 61.2, 71.9, 55.0, 63.45}
+    assert {s.metric for s in found} == {"score"}
+    assert found[0].value == 63.45 and found[0].source == "Table 2, row 'Ours-1B', column 'Avg'"
+    (claim,) = claims_mod.parse(claims_mod.claim_toml(found[0], None), tmp_path / "c.toml")
+    assert claim.kind == "other" and claim.direction == "equal"
+    assert "which way is better is known" in claims_mod.claim_toml(found[0], None)
+
+
+def test_benchmarks_as_rows_of_a_comparison_are_scores(tmp_path):
+    pdf = _benchmark_table(tmp_path / "t.pdf", "Table 1: Comparison of flop-matched models trained on the same data.",
+                           ["Llama", "Ours"], [("Arc-E", "77.6", "79.6"), ("PIQA", "80.1", "80.9")])
+    found = {s.value: s.metric for s in suggest_pdf(pdf, limit=None) if s.source.startswith("Table")}
+    assert found == {77.6: "score", 79.6: "score", 80.1: "score", 80.9: "score"}
+
+
+@pytest.mark.parametrize(("caption", "columns"), [
+    ("Table 6: Percentage of test 8-grams found in the training sets.", ["PTB", "WikiText-2", "enwik8"]),  # no results
+    ("Table 3: Results of the models of each size we trained.", ["Layers", "Heads", "Width"]),  # not benchmarks
+])
+def test_benchmark_columns_outside_results_and_columns_of_settings_hold_no_scores(tmp_path, caption, columns):
+    pdf = _benchmark_table(tmp_path / "t.pdf", caption, columns, [("small", "2.67", "0.66", "7.50")])
+    assert "score" not in {s.metric for s in suggest_pdf(pdf, limit=None)}
+
+
+def test_a_cell_read_as_a_score_and_under_its_metric_is_offered_once_under_the_metric():
+    from paperlab.replicate.suggest import Found, rank
+
+    read = [Found(56.2, "", None, metric, False, 15, "", f"Table 8, row 'Ours', column '{column}'")
+            for metric, column in (("score", "Avg"), ("accuracy", "Avg accuracy"))]
+    assert [(s.value, s.metric) for s in rank(read)] == [(56.2, "accuracy")]

@@ -148,13 +148,17 @@ def claim_from(s: Suggestion, version: int | None, metric: str) -> tuple[Claim, 
     tolerance = {"percent": 1.0, "fraction": 0.01}.get(unit, 0.0)
     where = f"{s.source}, p. {s.page}" + (f", arXiv v{version}" if version else "")
     fields: dict[str, Any] = {"name": claim_name(s), "metric": metric, "reported": s.value, "unit": unit,
-                              "kind": kind, "direction": better(kind) or ("lower" if s.lower else "higher"),
+                              "kind": kind, "direction": better(kind) or ("equal" if s.metric == "score" else
+                                                                          "lower" if s.lower else "higher"),
                               "dataset": s.dataset, "split": s.split, "model": s.model}
     if s.std is not None:
         fields["reported_std"] = s.std
     fields.update(tolerance=tolerance or (0.05 if s.value else 0.0),
                   tolerance_kind="absolute" if tolerance else "relative", source=f"{where}: {s.context}")
     notes = [f"unit: {how}"] if how else []
+    if s.metric == "score":
+        notes.append("kind: the table names no metric for this benchmark, so neither what it measures nor which "
+                     "way is better is known: set kind and direction before you trust a verdict")
     if not s.dataset:
         notes.append("dataset: not named beside the number; until you say which, the check sets this claim aside")
     return _checked(fields, "claims.toml"), notes

@@ -5,7 +5,8 @@ A claim and a run's metric are comparable only when their kinds agree and their 
 one another without a guess: a percentage into a fraction, bits into nats, a count into a fraction
 when the claim says what it counted over (`of`). Everything else is refused with what would make
 it comparable. Names of datasets and models are compared in a normal form (lower case, letters and
-digits only), so "CIFAR-10" is "cifar10" and "ResNet-110" is "resnet110".
+digits only), so "CIFAR-10" is "cifar10" and "ResNet-110" is "resnet110". A metric as papers
+write it ("top-5 err.", "BLEU score", "bpb") has a canonical name (`metric_of`).
 """
 
 from __future__ import annotations
@@ -160,3 +161,41 @@ def split_in(text: str) -> str:
     found = {s for s, p in (("test", r"\btest"), ("val", r"\b(?:val(?:idation)?|dev(?:elopment)?)\b"),
                             ("train", r"\btrain(?:ing)? (?:error|accuracy|loss|set)")) if re.search(p, text, re.I)}
     return found.pop() if len(found) == 1 else ""
+
+
+# metric words -> (canonical name, lower is better)
+METRICS = [
+    (r"top-?1 (?:test |val(?:idation)? )?err(?:or|\.)", "top1_error", True),
+    (r"top-?5 (?:test |val(?:idation)? )?err(?:or|\.)", "top5_error", True),
+    (r"top-?1 (?:test |val(?:idation)? )?acc(?:uracy)?", "top1_accuracy", False),
+    (r"top-?5 (?:test |val(?:idation)? )?acc(?:uracy)?", "top5_accuracy", False),
+    (r"pass@\d+", "pass_at_k", False), (r"maj(?:ority)?@\d+", "majority_at_k", False),
+    (r"win[\s-]?rate", "win_rate", False), (r"cer\b|character error rate", "cer", True),
+    (r"(?<!standard )(?<!std\. )(?:test |val(?:idation)? |training )?(?:error(?: rate)?|err\.)", "error", True),
+    (r"(?:test |val(?:idation)? )?acc(?:uracy)?", "accuracy", False),
+    (r"bleu(?: score)?", "bleu", False), (r"glue score", "glue_score", False), (r"f1(?: score)?", "f1", False),
+    (r"perplexity|ppl", "perplexity", True), (r"exact match|\bem\b", "exact_match", False),
+    (r"ndcg", "ndcg", False), (r"map\b|mean average precision", "map", False), (r"auc", "auc", False),
+    (r"rouge(?:-[12l])?", "rouge", False), (r"fid", "fid", True), (r"wer|word error rate", "wer", True),
+    (r"(?:test |val(?:idation)? )?loss", "loss", True), (r"mse", "mse", True), (r"psnr", "psnr", False),
+    (r"negative log-?likelihood|nll", "loss", True), (r"log-?likelihood", "log_likelihood", False),
+    (r"bits per (?:character|char)|bpc", "bits_per_character", True), (r"bits per byte|bpb", "bits_per_byte", True),
+    (r"(?-i:AP(?:50|75|_?[SML])?)", "ap", False),  # average precision, as detection papers write it
+    (r"(?-i:R)@\d+|recall(?:@\d+)?", "recall", False), (r"bits?(?:/| per )dim(?:ension)?", "bits_per_dim", True),
+    (r"nats\b", "nats", True),  # a log-likelihood or its bound, in nats
+    (r"m?iou\b", "miou", False), (r"ssim", "ssim", False), (r"cider", "cider", False), (r"meteor", "meteor", False),
+    (r"mrr\b|mean reciprocal rank", "mrr", False),
+    (r"(?:spearman|pearson)(?:'s)?(?: (?:rank )?correlation)?", "correlation", False),
+]
+METRIC_WORDS = r"(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")"
+METRIC = re.compile(r"\b" + METRIC_WORDS, re.IGNORECASE)
+RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood", "nats", "cider",
+       "bits_per_dim", "bits_per_character", "bits_per_byte"}  # scores, not shares
+
+
+def metric_of(text: str) -> tuple[str, bool] | None:
+    """The canonical metric named in `text` (the most specific first), and whether lower is better."""
+    for pattern, name, lower in METRICS:
+        if re.search(r"\b(?:" + pattern + r")", text, re.IGNORECASE):
+            return name, lower
+    return None

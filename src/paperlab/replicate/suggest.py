@@ -2,7 +2,9 @@
 
 Tables come from word positions (layout.table_regions); a cell counts when its column header, else
 its row's label ("Pile (Loss)"), else the caption names a metric (the caption only where no column
-names one: beside a column of BLEU, the columns N and d_model are settings). A cell's row is the text
+names one: beside a column of BLEU, the columns N and d_model are settings); in a table of results
+whose column or row is a benchmark or an average and names no metric ("PIQA HellaSwag Avg"), the
+cell is a "score", whose direction the paper did not state. A cell's row is the text
 left of it and its column header the text above it. Sentences count when a metric stands next to the
 number ("3.57% top-5 error", "BLEU score of 28.4", "accuracy to 86.7%") or earlier in its clause
 before a verb of achieving ("the BLEU score of the model ... can only achieve 8.45"), and so do
@@ -36,51 +38,15 @@ from paperlab.replicate.layout import (
     table_regions,
     value_cells,
 )
-from paperlab.replicate.measures import one_dataset, split_in
+from paperlab.replicate.measures import METRIC, METRIC_WORDS, RAW, datasets_in, metric_of, one_dataset, split_in
 
 MAX_CANDIDATES = 40
-# metric words -> (canonical name, lower is better)
-METRICS = [
-    (r"top-?1 (?:test |val(?:idation)? )?err(?:or|\.)", "top1_error", True),
-    (r"top-?5 (?:test |val(?:idation)? )?err(?:or|\.)", "top5_error", True),
-    (r"top-?1 (?:test |val(?:idation)? )?acc(?:uracy)?", "top1_accuracy", False),
-    (r"top-?5 (?:test |val(?:idation)? )?acc(?:uracy)?", "top5_accuracy", False),
-    (r"pass@\d+", "pass_at_k", False), (r"maj(?:ority)?@\d+", "majority_at_k", False),
-    (r"win[\s-]?rate", "win_rate", False), (r"cer\b|character error rate", "cer", True),
-    (r"(?<!standard )(?<!std\. )(?:test |val(?:idation)? |training )?(?:error(?: rate)?|err\.)", "error", True),
-    (r"(?:test |val(?:idation)? )?acc(?:uracy)?", "accuracy", False),
-    (r"bleu(?: score)?", "bleu", False), (r"glue score", "glue_score", False), (r"f1(?: score)?", "f1", False),
-    (r"perplexity|ppl", "perplexity", True), (r"exact match|\bem\b", "exact_match", False),
-    (r"ndcg", "ndcg", False), (r"map\b|mean average precision", "map", False), (r"auc", "auc", False),
-    (r"rouge(?:-[12l])?", "rouge", False), (r"fid", "fid", True), (r"wer|word error rate", "wer", True),
-    (r"(?:test |val(?:idation)? )?loss", "loss", True), (r"mse", "mse", True), (r"psnr", "psnr", False),
-    (r"negative log-?likelihood|nll", "loss", True), (r"log-?likelihood", "log_likelihood", False),
-    (r"bits per (?:character|char)|bpc", "bits_per_character", True), (r"bits per byte|bpb", "bits_per_byte", True),
-    (r"(?-i:AP(?:50|75|_?[SML])?)", "ap", False),  # average precision, as detection papers write it
-    (r"(?-i:R)@\d+|recall(?:@\d+)?", "recall", False), (r"bits?(?:/| per )dim(?:ension)?", "bits_per_dim", True),
-    (r"nats\b", "nats", True),  # a log-likelihood or its bound, in nats
-    (r"m?iou\b", "miou", False), (r"ssim", "ssim", False), (r"cider", "cider", False), (r"meteor", "meteor", False),
-    (r"mrr\b|mean reciprocal rank", "mrr", False),
-    (r"(?:spearman|pearson)(?:'s)?(?: (?:rank )?correlation)?", "correlation", False),
-]
-METRIC_WORDS = r"(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")"
-METRIC = re.compile(r"\b" + METRIC_WORDS, re.IGNORECASE)
-RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood", "nats", "cider",
-       "bits_per_dim", "bits_per_character", "bits_per_byte"}  # scores, not shares
 NUMBER = re.compile(r"(?<![\w.\[\-])(\d{1,3}(?:\.\d+)?)(\s*%)?(?:\s*(?:±|\+-|\+/-)\s*(\d+(?:\.\d+)?))?(?![\w\-])")
 VERB = r"(?:of|is|was|to|at|=|:|reaches|reaching|achieves|achieving|obtains|obtaining|improves|with)"
 ACHIEVE = r"(?:achieves?|achieved|reach(?:es|ed)?|obtains?|obtained|attains?|attained|yields?|scores?)"
 # "by" and the hedge before an amount: "by over 2 BLEU", "by up to 40%"
 BY = r"\bby\s+(?:(?:over|about|around|up\s+to|nearly|almost|approximately|more\s+than|roughly|as\s+much\s+as)\s+)?"
 REFERENCE_BEFORE = re.compile(r"(?:Table|Tab\.|Figure|Fig\.|Section|Sec\.|Eq\.|Appendix|§)\s*$", re.IGNORECASE)
-
-
-def metric_of(text: str) -> tuple[str, bool] | None:
-    """The canonical metric named in `text` (the most specific first), and whether lower is better."""
-    for pattern, name, lower in METRICS:
-        if re.search(r"\b(?:" + pattern + r")", text, re.IGNORECASE):
-            return name, lower
-    return None
 
 
 @dataclass
@@ -206,6 +172,20 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
 # --- tables ----------------------------------------------------------------------------------------
 
 
+# A table of results (its caption says so, or a column averages others) whose benchmark columns or
+# rows name no metric: LM evaluations ("ARC-E PIQA HellaSwag Avg"), a task per row ("Arc-E 77.6 75.4").
+# Their cells are the metric "score", whose direction the paper did not state.
+RESULTS = re.compile(r"\b(?:results?|performance|evaluations?|benchmarks?|compar(?:e|es|ed|ing|ison))\b"
+                     r"|\b(?:zero|few|one|\d+)-shot\b", re.IGNORECASE)
+AVERAGE = re.compile(r"\b(?:avg|average|overall)\b", re.IGNORECASE)
+SCORE = ("score", False)
+
+
+def benchmark(text: str) -> bool:
+    """Whether a header or row label names a benchmark or an average over them."""
+    return bool(datasets_in(text) or AVERAGE.search(text))
+
+
 _SKIP_COLUMNS = re.compile(r"#|param|flop|time|cost|layers?\b|size|depth|speed|days|memory|\bk\b", re.IGNORECASE)
 
 
@@ -248,14 +228,18 @@ def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) 
     # then those without one hold settings (N, d_model, dropout), not results.
     caption_metric = None if any(metric_of(h) or topk(h) for cells in numbers for _, _, h in cells) \
         else metric_of(caption)
+    results_table = RESULTS.search(caption) or any(AVERAGE.search(h) for cells in numbers for _, _, h in cells)
     group = ""  # a label that spans rows ("ResNet" above "20", "32", "110")
     for row, cells in zip(rows, numbers, strict=True):
         # a row that names its metric ("Pile (Loss)") where the columns name models
-        row_metric = metric_of(" ".join(w.text for w in row[:cells[0][0]])) if cells else None
+        row_label = " ".join(w.text for w in row[:cells[0][0]]) if cells else ""
+        row_metric = metric_of(row_label)
+        row_score = bool(results_table) and benchmark(row_label)
         results: list[tuple[Word, str, tuple[str, bool]]] = []  # the row's cells that hold a result
         for _, cell, head in cells:
             named = None if _SKIP_COLUMNS.search(head) else \
-                metric_of(head) or topk(head) or row_metric or caption_metric
+                metric_of(head) or topk(head) or row_metric or caption_metric \
+                or (SCORE if row_score or (results_table and benchmark(head)) else None)
             if named is not None:
                 results.append((cell, head, named))
         if not results:
@@ -360,6 +344,8 @@ def rank(found: list[Found], version: int | None = None, limit: int | None = MAX
             f.score += 2.0  # the text repeats it: a result the authors point to
         if f.source.startswith("Table") and re.search(r"\b(?:avg|average|mean)\b", f.source, re.IGNORECASE):
             f.score += 0.5  # an average over tasks: what a paper's summary cites
+        if f.metric == "score" and not AVERAGE.search(f.source):
+            f.score -= 1.0  # one benchmark of many, in a metric the paper did not name
     best: dict[tuple[str, str], float] = {}  # the best value in each table column
     for f in found:
         if f.source.startswith("Table"):
@@ -378,6 +364,8 @@ def rank(found: list[Found], version: int | None = None, limit: int | None = MAX
     unique: dict[tuple[float, str, int], Found] = {}
     for f in sorted(found, key=lambda f: -f.score):
         unique.setdefault((f.value, f.metric, f.page), f)
+    named = {(f.value, f.page) for f in found if f.metric != "score"}  # a cell read twice: its metric's reading
+    unique = {key: f for key, f in unique.items() if f.metric != "score" or (f.value, f.page) not in named}
     ordered = sorted(unique.values(), key=lambda f: (-f.score, f.page))[:limit]
     return [Suggestion(n, f.metric, f.value, f.unit, f.page, f.context, source=f.source, std=f.std,
                        lower=f.lower, raw=f.metric in RAW and not f.unit, dataset=f.dataset, split=f.split,

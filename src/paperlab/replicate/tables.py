@@ -37,7 +37,7 @@ from paperlab.replicate.layout import (
     table_regions,
     value_cells,
 )
-from paperlab.replicate.suggest import metric_of
+from paperlab.replicate.measures import metric_of
 
 _NUMBER_GAP = 6.0  # points between two numbers' centres below which they are one column
 
