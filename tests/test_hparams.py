@@ -126,6 +126,20 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use a batch size of 2, 000, 000 tokens.", {("batch_size_tokens", 2e6)}),
     ("We use batch sizes of 256, 512 and 1024.",
      {("batch_size", 256.0), ("batch_size", 512.0), ("batch_size", 1024.0)}),
+    # amounts in words; what a batch contains; a regulariser not used; subscripted constants
+    ("For all models, training batch sizes are approximately 2.5 million words.", {("batch_size_words", 2.5e6)}),
+    ("With a sequence length of 2K, each training batch contains 4M tokens.",
+     {("seq_len", 2000.0), ("batch_size_tokens", 4e6)}),
+    ("Each batch consisted of a set of sentences totaling roughly 300,000 words.", {("batch_size_words", 3e5)}),
+    # the tokens of one example, past the batch's own size, are not the batch's
+    ("Each training batch consists of 128 examples, each of which has an input of 512 tokens.",
+     {("batch_size", 128.0)}),
+    ("We do not use weight decay when updating the slopes.", {("weight_decay", 0.0)}),
+    ("Due to the abundance of data, we do not use dropout during training.", {("dropout", 0.0)}),
+    ("Proposed hyperparameters: 1: ε1 = 10−30 2: ε2 = 10−3", {("eps1", 1e-30), ("eps2", 0.001)}),
+    # a square image or crop
+    ("A 224×224 crop is randomly sampled from the resized image.", {("crop_size", 224.0)}),
+    ("The images are resized to 32×32 before training.", {("image_size", 32.0)}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected
@@ -279,6 +293,9 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
     ("Decoding uses beam size 5 and a length penalty α = 0.7.", {("beam_size", 5.0), ("length_penalty", 0.7)}),
     ("Every block holds 3 shared experts and 48 routed experts.", {("shared_experts", 3.0), ("routed_experts", 48.0)}),
     ("The recurrent encoder has 512 hidden units.", {("hidden_units", 512.0)}),
+    ("We multiply the gradients by a coefficient, γ = 27.8, to control the mix.", {("coefficient", 27.8)}),
+    ("In practice, we use a std of 0.01 for the first layers.", {("std", 0.01)}),
+    ("We initialized the biases to be 0.", {("biases", 0.0)}),
     # a common name's reading of the same value wins over the generic one
     ("The batch size is set to 64.", {("batch_size", 64.0)}),
     # a size measured in parameters, a rate in frames a second, a count with a multiplier: not settings

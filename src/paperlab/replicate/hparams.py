@@ -26,7 +26,7 @@ from paperlab.replicate.notation import with_value as _v
 # A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06".
 SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
 _SET = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
-IS = (r"(?:(?:\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
+IS = (r"(?:(?:,?\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
       r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was)\s))?"  # "the head dimension d is 128"
       r"\s+(?:(?:is|was|are|were)\s+)?(?:" + _SET + r"\s+)?"
       r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
@@ -79,6 +79,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "beta2": [_v(r"(?:β|beta)\s?_?2" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s+(?:set\s+)?to\s+[\d.]+,?\s+and\s+"
                                                       r"(?:β|beta)\s?_?2\s+to\s+{v}")],
     "eps": [_v(r"(?:ϵ|ε|epsilon)\s*=\s*{v}")],
+    "eps1": [_v(r"(?:ϵ|ε|epsilon)\s?_?1\s*=\s*{v}")], "eps2": [_v(r"(?:ϵ|ε|epsilon)\s?_?2\s*=\s*{v}")],
     "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}")],
     "dropout": [_v(r"p_?drop\s*=\s*{v}")],
     "label_smoothing": [_v(r"label smoothing (?:of (?:value )?)?(?:(?:ϵ|ε)\s?ls\s*=\s*)?{v}"),
@@ -94,6 +95,12 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "epochs": [_v(r"(?:for|trained for|train for) {v} epochs")],
     "n_layers": [_v(r"\bN\s*=\s*{v} identical layers")],
     "d_model": [_v(r"\bwidth {v}")],
+    # a square image or crop, "a 224×224 crop", "resized to 32×32", "at a resolution of 640 × 640"
+    "crop_size": [_v(r"{v}\s*[×x]\s*\d+\s+(?:random(?:ly)?\s+|center\s+|centre\s+)?(?:crops?|patch(?:es)?)\b"),
+                  _v(r"\bcrops?\s+(?:of\s+)?(?:size\s+)?{v}\s*[×x]\s*\d")],
+    "image_size": [_v(r"\b(?:resolution|image\s+size|input\s+size)\s+(?:of\s+)?{v}\s*[×x]\s*\d"),
+                   _v(r"\b(?:resized?|rescaled?|fixed|cropped|downsampled?)\s+(?:\w+\s+)?to\s+{v}\s*[×x]\s*\d"),
+                   _v(r"{v}\s*[×x]\s*\d+\s+(?:images|resolution|pixels)\b")],
     "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention"), _v(r"\b(?:attention|heads?)\b[^.;]{0,40}?\bh\s*=\s*{v}")],
 }
 # "the learning rate for the 16B model is set to 4.2e-4": which model, in a few words, before the verb
@@ -116,6 +123,9 @@ UNIT_PATTERNS = [
     # "we train ... on 350B tokens", "models are trained for 50B tokens"; not "X trained on 1T tokens achieves"
     ("train_{unit}", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?train(?:ed|ing)?\s+(?:[\w-]+\s+){0,3}?"
                  r"(?:on|with|for)\s+(?:an?\s+)?(?:additional\s+|another\s+|further\s+)?{v}\s+(?P<unit>tokens)\b")),
+    # "each batch contained approximately 25,000 source tokens", "sentences totaling roughly 300,000 words"
+    ("batch_size_{unit}", _v(r"\bbatch(?:es)?\s+(?:\w+\s+)?(?:consist(?:s|ed)?\s+of|contain(?:s|ed)?)\b[^.;\d]{0,60}?"
+                             r"\b{v}\s+(?:\w+\s+)?(?P<unit>tokens|words)\b")),
     ("min_learning_rate", _v(r"\blearning[\s-]rates?\b(?:[^.;]|\.(?=\d)){0,60}?\b(?:minimum|min|final)\s+"
                              r"(?:value\s+)?of\s+{v}")),
     # "the learning rate ... decays linearly to 1.28e-5": where the decay ends
@@ -159,7 +169,7 @@ _LEAD = (r"(?!(?:the|an?|and|or|of|with|to|we|our|is|was|are|were|be|set|use[sd]
 _RESULT_WORD = re.compile(r"(?:" + _RESULT + r")\W*", re.IGNORECASE)
 _WORD = _LEAD + r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
 _HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|length|threshold|penalty|"
-         r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta)")
+         r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta|std|bias(?:es)?)")
 _COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|episodes|samples|"
            r"iterations|epochs|steps|updates|tokens|examples|images|sequences|neurons|dimensions)")
 _MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size, not a setting
@@ -211,8 +221,11 @@ SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|d
              ("inverse square root", re.compile(r"inverse[\s-]?square[\s-]root\s+(?:\w+\s+)?(?:decay|schedul|learning)"
                                                 r"|inverse[\s-]?square[\s-]root\s+of\s+the\s+(?:step|iteration|update)",
                                                 re.I))]  # not the inverse square root of a matrix
-NO_DROPOUT = re.compile(r"\b(?:use|used|uses|using|apply|applied|applies)\s+no\s+dropout\b"
-                        r"|\bno\s+dropout\s+(?:is|was)\s+(?:used|applied)", re.I)
+# A regulariser the paper says it did without: "we use no dropout", "we do not use weight decay".
+_USE = r"(?:use|used|uses|using|apply|applied|applies)"
+NONE = re.compile(r"\b(?:" + _USE + r"\s+no|(?:do|does|did)\s+not\s+" + _USE.replace("|used|", "|") + r")\s+"
+                  r"(?P<a>dropout|weight\s+decay)\b|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)",
+                  re.I)
 # What an experiment is called, when a paper has several: datasets, then training phases.
 SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|GLUE|SQuAD|Penn Treebank|"
                     r"WikiText-?103|pre-?training|fine-?tuning)\b", re.I)
@@ -222,7 +235,7 @@ SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|G
 PLAUSIBLE: dict[str, tuple[float, float]] = {
     "learning_rate": (0.0, 10.0), "min_learning_rate": (0.0, 10.0), "weight_decay": (0.0, 10.0),
     "momentum": (0.0, 1.0), "beta1": (0.0, 1.0), "beta2": (0.0, 1.0), "eps": (0.0, 1.0), "dropout": (0.0, 0.99),
-    "label_smoothing": (0.0, 0.5),
+    "eps1": (0.0, 1.0), "eps2": (0.0, 1.0), "label_smoothing": (0.0, 0.5),
     "grad_clip": (1e-4, 1e4), "temperature": (1e-5, 1e4), "epochs": (0.01, 1e5),
     "warmup_epochs": (0.0, 1e4),
 }
@@ -230,6 +243,7 @@ COUNTS: dict[str, tuple[float, float]] = {
     "batch_size": (1, 1e8), "warmup_steps": (0, 1e8), "n_layers": (1, 1000), "d_model": (4, 1e5), "n_heads": (1, 1024),
     "head_dim": (4, 8192), "d_ff": (4, 1e6), "seq_len": (2, 1e8), "vocab_size": (2, 1e8), "steps": (1, 1e10),
     "iterations": (1, 1e10), "queue_size": (1, 1e9), "top_k": (1, 1024), "rope_theta": (100, 1e9),
+    "crop_size": (8, 1e4), "image_size": (8, 1e4),
 }
 
 
@@ -317,7 +331,8 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                       for m in pattern.finditer(sentence)]
         found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)]
         found += [("optimizer", "SGD", m.start()) for m in SGD.finditer(sentence)]
-        found += [("dropout", 0.0, m.start()) for m in NO_DROPOUT.finditer(sentence)]
+        found += [("_".join((m.group("a") or m.group("b")).lower().split()), 0.0, m.start())
+                  for m in NONE.finditer(sentence)]
         for name, pattern in SCHEDULES:
             if said := pattern.search(sentence):
                 found.append(("schedule", name, said.start()))

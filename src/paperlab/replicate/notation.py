@@ -1,8 +1,8 @@
 """Numbers and sentences as papers typeset them, for the setup reader (replicate/hparams.py).
 
 PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
-`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` 4,000,000, `1T` 10^12, `1e-4`, `4e −4`,
-`1,000,000`, and "20, 000" (a thousands comma set in math mode) 20,000. A bare `105` stays 105:
+`60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` and "4 million" 4,000,000, `1T` 10^12,
+`1e-4`, `4e −4`, `1,000,000`, and "20, 000" (a thousands comma set in math mode) 20,000. A bare `105` stays 105:
 without a minus sign or a multiplication before it, nothing says it was an exponent.
 """
 
@@ -16,6 +16,7 @@ NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)" 
        r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
        r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
        r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMBT])(?![a-zA-Z])"                   # 64k, 4M, 2B, 1T
+       r"|(?P<w>\d+(?:\.\d+)?)\s(?P<word>thousand|million|billion|trillion)\b"  # 2.5 million
        r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z])))")  # 1,000,000  0.0001  512, not 5e
 
 
@@ -34,6 +35,8 @@ def _number(match: re.Match[str], group: str) -> float:
         return float(10 ** int(g("e2")))
     if g("sci"):
         return float(g("sci").replace(" ", ""))
+    if g("w"):
+        return float(g("w")) * {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}[g("word").lower()]
     if g("k"):
         return float(g("k")) * {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[g("unit").upper()]
     return float(g("plain").replace(",", ""))
