@@ -611,3 +611,28 @@ def test_a_cell_read_as_a_score_and_under_its_metric_is_offered_once_under_the_m
     read = [Found(56.2, "", None, metric, False, 15, "", f"Table 8, row 'Ours', column '{column}'")
             for metric, column in (("score", "Avg"), ("accuracy", "Avg accuracy"))]
     assert [(s.value, s.metric) for s in rank(read)] == [(56.2, "accuracy")]
+
+
+def test_a_headers_subscripts_set_smaller_belong_to_the_header_not_to_a_row_of_values(tmp_path):
+    """'AP' with 'val' above and '50' or '75' below, set small, the subscript's centre within the
+    header's line: 'APval 50' and 'APval 75' head the columns, and 50 and 75 are no values."""
+    import pymupdf
+
+    from paperlab.replicate.tables import read_tables
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 100), "Model", fontsize=9)
+    for x, sub in ((200, "50"), (260, "75")):
+        page.insert_text((x, 100), "AP", fontsize=10)
+        page.insert_text((x + 13, 96), "val", fontsize=6)  # a superscript: joined to AP in one word
+        page.insert_text((x + 13, 103.5), sub, fontsize=6)  # a subscript under it: a line of its own
+    for y, row in ((116, ("YOLOv4", "64.9", "49.7")), (128, ("Ours", "69.7", "55.9"))):
+        for x, text in zip((72, 200, 260), row, strict=True):
+            page.insert_text((x, y), text, fontsize=9)
+    page.insert_text((72, 150), "Table 2: Comparison with the state of the art on COCO test-dev.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    (table,) = read_tables(tmp_path / "t.pdf")
+    assert [r.label for r in table.rows] == ["YOLOv4", "Ours"] and table.columns == ["APval 50", "APval 75"]
+    values = {s.value for s in suggest_pdf(tmp_path / "t.pdf", limit=None) if s.source.startswith("Table")}
+    assert values == {64.9, 49.7, 69.7, 55.9}

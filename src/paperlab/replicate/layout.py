@@ -133,12 +133,18 @@ CELL = re.compile(r"^\(?(?!(?:19\d\d|20[0-2]\d|2030)\b(?!\.))(\d{1,4}(?:\.\d+)?)
                   r"|^(\d(?:\.\d+)?[eE][−-]?\d{1,2})$")  # 4.2e-4: a setting's table writes rates so
 
 
+def _script(w: Word, row: list[Word]) -> bool:
+    """Whether `w` is a subscript of the row above, set smaller within its lines ("AP" over "50")."""
+    height = max(v.y1 - v.y0 for v in row)
+    return w.y1 - w.y0 < 0.8 * height and min(v.y0 for v in row) < w.yc < max(v.y1 for v in row)
+
+
 def _rows(words: list[Word]) -> list[list[Word]]:
     """Words grouped into visual rows (overlapping in y), each sorted by x, with numbers whose
     decimal point was drawn as a separate, lower glyph put back together ("8" "." "75" -> "8.75")."""
     rows: list[list[Word]] = []
     for w in sorted(words, key=lambda w: (w.yc, w.x0)):
-        if rows and abs(rows[-1][0].yc - w.yc) < 0.45 * (w.y1 - w.y0):
+        if rows and (abs(rows[-1][0].yc - w.yc) < 0.45 * (w.y1 - w.y0) or _script(w, rows[-1])):
             rows[-1].append(w)
         else:
             rows.append([w])
