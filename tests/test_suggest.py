@@ -131,6 +131,13 @@ def test_relative_claims_as_abstracts_state_them(sentence, expected):
     assert [(f.value, f.unit) for f in found] == expected
 
 
+def test_two_shares_set_against_each_other_are_both_results():
+    found = from_sentences(3, "Our models make up information about half as often as GPT-3 (a 21% vs. 41% "
+                              "hallucination rate, respectively), and reach 90.1% vs 85.3% accuracy.", False)
+    assert {(f.value, f.metric, f.unit) for f in found} == {
+        (21.0, "score", "%"), (41.0, "score", "%"), (90.1, "accuracy", "%"), (85.3, "accuracy", "%")}
+
+
 def test_time_to_reach_a_threshold_is_not_a_result():
     assert from_sentences(1, "Training time required to reach 99% validation accuracy grows.", False) == []
     assert from_sentences(1, "The steps until validation accuracy > 99% grow quickly.", False) == []

@@ -157,7 +157,7 @@ def claim_from(s: Suggestion, version: int | None, metric: str) -> tuple[Claim, 
                   tolerance_kind="absolute" if tolerance else "relative", source=f"{where}: {s.context}")
     notes = [f"unit: {how}"] if how else []
     if s.metric == "score":
-        notes.append("kind: the table names no metric for this benchmark, so neither what it measures nor which "
+        notes.append("kind: the paper names no metric beside this number, so neither what it measures nor which "
                      "way is better is known: set kind and direction before you trust a verdict")
     if not s.dataset:
         notes.append("dataset: not named beside the number; until you say which, the check sets this claim aside")

@@ -165,8 +165,19 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
             out.append(Found(value, unit, std, found[0], found[1], page, sentence[:240],
                              "abstract" if abstract else "text", dataset=one_dataset(sentence),
                              split=split_in(hit.group(1)) or split_in(sentence)))
+        for m in VERSUS.finditer(sentence):  # "a 21% vs. 41% hallucination rate": both are results
+            named = metric_of(sentence[m.end():m.end() + 40]) or SCORE
+            for group in ("a", "b"):
+                if m.start(group) not in taken:
+                    taken.add(m.start(group))
+                    out.append(Found(float(m.group(group)), "%", None, named[0], named[1], page, sentence[:240],
+                                     "abstract" if abstract else "text", dataset=one_dataset(sentence)))
         out += relative_claims(page, sentence, abstract, taken)
     return out
+
+
+# two shares set against each other, the paper's and another's: "a 21% vs. 41% hallucination rate"
+VERSUS = re.compile(r"(?<![\w.])(?P<a>\d{1,3}(?:\.\d+)?)\s?%\s*(?:vs\.?|versus)\s*(?P<b>\d{1,3}(?:\.\d+)?)\s?%")
 
 
 # --- tables ----------------------------------------------------------------------------------------
