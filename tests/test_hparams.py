@@ -302,6 +302,10 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
     ("We scale the model to a final size of about 2.7B parameters.", set()),
     ("It runs at a frame rate of 90 fps.", set()),
     ("The corpus holds 2 trillion tokens.", set()),
+    ("The models are trained on the 1.28 million training images and evaluated on the 50k validation images.",
+     set()),
+    ("We train for 25,000 steps, which is 100B training tokens.", {("steps", 25000.0), ("training_tokens", 1e11)}),
+    ("Each image is split into patches of 16×16 pixels.", set()),
     # results, not settings
     ("Our error rate is 3.1 on the test set.", set()),
     # a table's row of numbers is no prose: "Patch size 4 8 16 ..." states no setting
@@ -319,22 +323,27 @@ def _settings_tables_pdf(path: Path) -> Path:
     doc = pymupdf.open()
     page = doc.new_page()
 
-    def row(y: float, cells: list[str], xs: tuple[float, ...] = (72, 140, 190, 240)) -> None:
+    def row(y: float, cells: list[str], xs: tuple[float, ...] = (72, 140, 190, 240, 280)) -> None:
         for x, text in zip(xs, cells, strict=False):
             page.insert_text((x, y), text, fontsize=9)
 
-    page.insert_text((72, 80), "Table 1: Sizes of the two models we trained.", fontsize=9)
-    row(100, ["", "Layers", "d_model", "Heads"])
-    row(114, ["Small", "6", "512", "8"])
-    row(128, ["Large", "12", "1024", "16"])
+    page.insert_text((72, 80), "Table 1: Sizes of the two models we trained for the experiments below.", fontsize=9)
+    row(100, ["", "Layers", "d_model", "h", "dk"])  # the Transformer's notation
+    row(114, ["Small", "6", "512", "8", "64"])
+    row(128, ["Large", "12", "1024", "16", "64"])
     page.insert_text((72, 200), "Table 2: Training hyperparameters of every run.", fontsize=9)
     row(220, ["Hyperparameter", "Value"], (72, 200))
-    for i, (name, value) in enumerate([("Batch size", "256"), ("Warmup steps", "4000"), ("Dropout", "0.1")]):
+    for i, (name, value) in enumerate([("Batch size", "256"), ("Warmup steps", "4000"), ("Dropout", "0.1"),
+                                       ("Stochastic depth", "0.2"), ("EMA decay", "0.9999")]):
         row(234 + 14 * i, [name, value], (72, 200))
     page.insert_text((72, 340), "Table 3: Perplexity of deeper models.", fontsize=9)
     row(360, ["", "Layers", "Perplexity"])
     row(374, ["A", "24", "18.9"])
     row(388, ["B", "48", "17.2"])
+    page.insert_text((72, 420), "Table 4: Models of each depth and width, with their test accuracy.", fontsize=9)
+    row(440, ["", "Layers", "Width", "Accuracy"])  # a table of settings: its result is no setting
+    row(454, ["C", "6", "256", "71.5"])
+    row(468, ["D", "8", "384", "74.2"])
     doc.save(path)
     return path
 
@@ -346,10 +355,25 @@ def test_tables_that_name_settings_give_them_with_the_row_as_the_experiment(tmp_
     assert {("n_layers", 6.0, "Small"), ("d_model", 512.0, "Small"), ("n_heads", 8.0, "Small"),
             ("n_layers", 12.0, "Large"), ("d_model", 1024.0, "Large"), ("n_heads", 16.0, "Large")} <= found
     assert {("batch_size", 256.0, ""), ("warmup_steps", 4000.0, ""), ("dropout", 0.1, "")} <= found
+    # the Transformer's notation, and settings named in the table's own words; not its sizes or results
+    assert {("head_dim", 64.0, "Small"), ("stochastic_depth", 0.2, ""), ("ema_decay", 0.9999, "")} <= found
+    assert {("n_layers", 8.0, "D"), ("d_model", 384.0, "D")} <= found
+    assert not {n for n, _, _ in found if "param" in n or "accuracy" in n or "perplexity" in n}
     # the ablation's depths are results of a sweep, not the setup
     assert not {v for n, v, _ in found if n == "n_layers"} & {24.0, 48.0}
     quoted = {h.sentence for h in read(tmp_path / "t.pdf")}
     assert "Table 1: Large | d_model: 1024" in quoted
+
+
+@pytest.mark.parametrize(("label", "name"), [
+    ("Label smoothing", "label_smoothing"), ("Stochastic depth (%)", "stochastic_depth"), ("EMA decay", "ema_decay"),
+    ("Params (M)", None), ("Train time", None), ("Top-1 acc.", None), ("dv", None),
+    ("Test perplexities. N", None),  # a caption's words run into a header
+])
+def test_the_other_rows_of_a_table_of_settings_name_settings_in_its_words(label, name):
+    from paperlab.replicate.settings import _own_words
+
+    assert _own_words(label) == name
 
 
 def test_scaffold_lists_a_tables_settings_without_training_one_of_its_rows(lib, cli, tmp_path):

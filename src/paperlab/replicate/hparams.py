@@ -100,7 +100,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                   _v(r"\bcrops?\s+(?:of\s+)?(?:size\s+)?{v}\s*[×x]\s*\d")],
     "image_size": [_v(r"\b(?:resolution|image\s+size|input\s+size)\s+(?:of\s+)?{v}\s*[×x]\s*\d"),
                    _v(r"\b(?:resized?|rescaled?|fixed|cropped|downsampled?)\s+(?:\w+\s+)?to\s+{v}\s*[×x]\s*\d"),
-                   _v(r"{v}\s*[×x]\s*\d+\s+(?:images|resolution|pixels)\b")],
+                   _v(r"{v}\s*[×x]\s*\d+\s+(?:images|resolution)\b")],  # not "pixels": a patch may be 16×16 pixels
     "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention"), _v(r"\b(?:attention|heads?)\b[^.;]{0,40}?\bh\s*=\s*{v}")],
 }
 # "the learning rate for the 16B model is set to 4.2e-4": which model, in a few words, before the verb
@@ -360,7 +360,11 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                 before = sentence[:m.start("name")].split()[-1:]  # "error" in "the error rate of 3.1"
                 if before and _RESULT_WORD.fullmatch(before[0]) and not counted:
                     continue
-                bare = counted and m.group("name").lower() in _DATA  # "300B tokens": how much, not of what
+                # "300B tokens", "1.28 million training images": how much data, not a setting (while
+                # "100B training tokens" is how long a model trained)
+                noun = m.group("name").lower()
+                bare = counted and (noun in _DATA or (bool(m.group("v_k") or m.group("v_w"))
+                                                      and noun.split()[-1] in _DATA - {"tokens"}))
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
                     found.append(("_".join(re.findall(r"[a-z0-9]+", m.group("name").lower())), amount, m.start()))
         for name, value, where in found:

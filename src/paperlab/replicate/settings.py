@@ -27,29 +27,54 @@ SHORT = {
     "vocab": "vocab_size", "warmup": "warmup_steps", "steps": "steps", "train steps": "steps",
     "epochs": "epochs", "wd": "weight_decay", "experts": "num_experts", "top k": "top_k",
     "image size": "image_size", "resolution": "image_size", "input size": "image_size", "crop size": "crop_size",
+    # the Transformer's notation, which many papers keep: h heads of size dk, Pdrop, εls
+    "h": "n_heads", "dk": "head_dim", "d k": "head_dim", "pdrop": "dropout", "p drop": "dropout",
+    "εls": "label_smoothing", "ε ls": "label_smoothing",
 }
 
 
 def _setting_named(text: str) -> str | None:
     """The setting a header or row label names ("# Layers", "n_heads", "Batch Size (Sequence)"), if any."""
     t = re.sub(r"\([^)]*\)", " ", unicodedata.normalize("NFKC", text).lower())
-    t = " ".join(re.sub(r"\b(?:num|number of|no\.?|n)\b", " ", re.sub(r"[#_/:-]", " ", t)).split())
+    t = " ".join(re.sub(r"\b(?:num|number of|no\.?|n)\b", " ", re.sub(r"[#_/:-]|\.(?!\d)", " ", t)).split())
     if t in SHORT:
         return SHORT[t]
     return next((name for name, phrase in NAMES if re.fullmatch(phrase, t, re.IGNORECASE)), None)
 
 
+_NOT_SETTINGS = re.compile(r"param|flop|throughput|time|memory|speed|cost|\bgpus?\b|hours|days|tokens?/s", re.I)
+
+
+def _own_words(label: str) -> str | None:
+    """A row label or header of a table of settings that names a setting no list knows ("Label
+    smoothing", "Stochastic depth"): the setting, in snake_case; not a result's or a size's, nor a
+    symbol ("dv", "N": a word of three letters or more first)."""
+    from paperlab.replicate.measures import metric_of
+
+    words = re.findall(r"[a-z][a-z0-9]*", unicodedata.normalize("NFKC", re.sub(r"\([^)]*\)", " ", label)).lower())
+    if not words or len(words[0]) < 3 or len(words) > 4 or _NOT_SETTINGS.search(label) or metric_of(label) \
+            or re.search(r"[a-z]{3}\.\s", label):  # the end of a sentence: a caption's words, not a header
+        return None
+    return "_".join(words)
+
+
 def settings(tables: list[Table]) -> list[Hparam]:
     """The settings the paper's tables state: a table whose columns (or row labels) name at least two
     settings ("Layers", "dmodel"; or rows "Heads", "Hidden size") gives each of its numbers under
-    (or beside) such a name, with the row's label (or the column's header) as the experiment. A table
-    that names one setting is an ablation or a result, not a setup, and gives none."""
+    (or beside) such a name, with the row's label (or the column's header) as the experiment; its
+    other headers (or labels) name settings in the paper's words ("Label smoothing": `label_smoothing`)
+    unless they name a result or a size. A table that names one setting is an ablation or a result,
+    not a setup, and gives none."""
     whole = re.compile(r"\s*(?:" + NUM + r")\s*")
     out: list[Hparam] = []
     for t in tables:
         by_column = [_setting_named(c) for c in t.columns]
         by_row = [_setting_named(r.label) for r in t.rows]
         pairs: list[tuple[str, str, Cell, str, str]] = []  # (setting, experiment, cell, row, column)
+        if len({n for n in by_column if n}) >= 2:  # a table of settings: its other headers name settings too
+            by_column = [n or _own_words(c) for n, c in zip(by_column, t.columns, strict=True)]
+        if len({n for n in by_row if n}) >= 2:
+            by_row = [n or _own_words(r.label) for n, r in zip(by_row, t.rows, strict=True)]
         if len({n for n in by_column if n}) >= 2:
             pairs += [(n, r.label, c, r.label, t.columns[i]) for r in t.rows
                       for i, (n, c) in enumerate(zip(by_column, r.cells, strict=True)) if n]
