@@ -104,6 +104,7 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We decay the learning rate at the 10-th epoch by 0.1.", {("schedule", "step")}),
     ("The rate is lowered when the validation error plateaus.", {("schedule", "step")}),
     ("The networks were optimized with stochastic gradient descent on mini-batches.", {("optimizer", "SGD")}),
+    ("Training config: optimizer AdamW, weight decay 0.05.", {("optimizer", "AdamW"), ("weight_decay", 0.05)}),
     ("We use no dropout during pre-training.", {("dropout", 0.0)}),
     ("The learning rates: a peak of 6e-4 and a minimum of 6e-5.",
      {("learning_rate", 0.0006), ("min_learning_rate", 6e-5)}),
@@ -363,6 +364,27 @@ def test_tables_that_name_settings_give_them_with_the_row_as_the_experiment(tmp_
     assert not {v for n, v, _ in found if n == "n_layers"} & {24.0, 48.0}
     quoted = {h.sentence for h in read(tmp_path / "t.pdf")}
     assert "Table 1: Large | d_model: 1024" in quoted
+
+
+def test_a_row_of_words_in_a_table_of_settings_does_not_end_it(tmp_path):
+    """'learning rate schedule   cosine decay' is a row of the table, not a line of prose: the rows
+    under it are read from the table, 'Mixup' in the table's words."""
+    import pymupdf
+
+    from paperlab.replicate.settings import read_parts
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    rows = [("config", "value"), ("base learning rate", "4e-3"), ("weight decay", "0.05"),
+            ("learning rate schedule", "cosine decay"), ("warmup epochs", "20"), ("mixup", "0.8")]
+    for i, (name, value) in enumerate(rows):
+        page.insert_text((72, 80 + 12 * i), name, fontsize=9)
+        page.insert_text((250, 80 + 12 * i), value, fontsize=9)
+    page.insert_text((72, 160), "Table 7: Training settings used for all our models on the dataset.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    text, tables = read_parts(tmp_path / "t.pdf")
+    assert ("mixup", 0.8) in {(h.name, h.value) for h in tables}
+    assert ("schedule", "cosine") in {(h.name, h.value) for h in text}
 
 
 @pytest.mark.parametrize(("label", "name"), [

@@ -205,7 +205,7 @@ MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?
 _OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"
 OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
                         r"(?:(?:the|an?|a version of)\s+)?" + _OPTIMIZER
-                        + r"\b|\b" + _OPTIMIZER + r" optimi[sz]er\b"
+                        + r"\b|\b" + _OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + _OPTIMIZER + r"\b"
                         r"|\b" + _OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?(?:β|beta|ϵ|ε|epsilon)")
 SGD = re.compile(r"\b(?:we|were|was|are|is)\s+(?:\w+\s+)?(?:optimi[sz]ed|trained)\s+(?:with|using|by)\s+"
                  r"(?:mini-?batch\s+)?stochastic\s+(?:gradient\s+descent|back-?propagation)", re.I)

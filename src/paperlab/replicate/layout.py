@@ -167,6 +167,9 @@ def _rows(words: list[Word]) -> list[list[Word]]:
 TABLE_MENTION = re.compile(r"\b(?:Table|TABLE|Tab\.)\s+(?:\d|[IVX]{1,6}\b)")
 
 
+_LOWER = re.compile(r"[a-z][a-z’'-]*[,.;:]?")
+
+
 def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str, str, list[list[Word]]]]:  # type: ignore[no-untyped-def]
     """The page's captioned tables: (number, caption text, the rows of words of the table, top to
     bottom), the table being the run of rows above or below its caption that holds more numbers; the
@@ -190,10 +193,11 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
             region: list[list[Word]] = []
             last = y
             for row in rows:
-                # a line of prose (five lowercase words in one run) ends the table; a header of
-                # several columns ("10 epochs  100 epochs  and softmax layers") does not
-                prose = sum(bool(re.fullmatch(r"[a-z][a-z’'-]*[,.;:]?", w.text)) for w in row) >= 5 and \
-                    len(phrases(row)) <= 2
+                # a line of prose (five lowercase words in one phrase) ends the table; a header of
+                # several columns ("10 epochs  100 epochs  and softmax layers") does not, nor a row
+                # of a table of settings ("learning rate schedule  cosine decay")
+                groups = _groups(row)
+                prose = len(groups) <= 2 and any(sum(bool(_LOWER.fullmatch(w.text)) for w in g) >= 5 for g in groups)
                 if abs(row[0].yc - last) > 30 or prose:
                     break
                 region.append(row)
