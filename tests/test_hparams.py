@@ -134,7 +134,7 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("Each batch consisted of a set of sentences totaling roughly 300,000 words.", {("batch_size_words", 3e5)}),
     # the tokens of one example, past the batch's own size, are not the batch's
     ("Each training batch consists of 128 examples, each of which has an input of 512 tokens.",
-     {("batch_size", 128.0)}),
+     {("batch_size", 128.0), ("input_length", 512.0)}),
     ("We do not use weight decay when updating the slopes.", {("weight_decay", 0.0)}),
     ("Due to the abundance of data, we do not use dropout during training.", {("dropout", 0.0)}),
     ("Proposed hyperparameters: 1: ε1 = 10−30 2: ε2 = 10−3", {("eps1", 1e-30), ("eps2", 0.001)}),
@@ -295,6 +295,12 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
     ("Every block holds 3 shared experts and 48 routed experts.", {("shared_experts", 3.0), ("routed_experts", 48.0)}),
     ("The recurrent encoder has 512 hidden units.", {("hidden_units", 512.0)}),
     ("We multiply the gradients by a coefficient, γ = 27.8, to control the mix.", {("coefficient", 27.8)}),
+    # how many of the experts a token is routed to; the length of an input or a context in tokens
+    ("Each token is routed to 2 shared experts and 6 out of 64 routed experts.",
+     {("shared_experts", 2.0), ("active_routed_experts", 6.0), ("routed_experts", 64.0)}),
+    ("Each example has an input of 512 tokens and an output of 114 tokens.",
+     {("input_length", 512.0), ("output_length", 114.0)}),
+    ("The policies have a context length of 2k tokens.", {("seq_len", 2000.0)}),
     ("In practice, we use a std of 0.01 for the first layers.", {("std", 0.01)}),
     ("We initialized the biases to be 0.", {("biases", 0.0)}),
     # a common name's reading of the same value wins over the generic one
@@ -364,6 +370,10 @@ def test_tables_that_name_settings_give_them_with_the_row_as_the_experiment(tmp_
     assert not {v for n, v, _ in found if n == "n_layers"} & {24.0, 48.0}
     quoted = {h.sentence for h in read(tmp_path / "t.pdf")}
     assert "Table 1: Large | d_model: 1024" in quoted
+
+
+def test_how_many_of_a_sample_were_right_is_no_count_of_active_experts():
+    assert not any(n.startswith("active") for n, _ in stated("It answered 17 of 100 sampled examples correctly."))
 
 
 def test_a_row_of_words_in_a_table_of_settings_does_not_end_it(tmp_path):

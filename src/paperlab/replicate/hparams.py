@@ -123,6 +123,9 @@ UNIT_PATTERNS = [
     # "we train ... on 350B tokens", "models are trained for 50B tokens"; not "X trained on 1T tokens achieves"
     ("train_{unit}", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?train(?:ed|ing)?\s+(?:[\w-]+\s+){0,3}?"
                  r"(?:on|with|for)\s+(?:an?\s+)?(?:additional\s+|another\s+|further\s+)?{v}\s+(?P<unit>tokens)\b")),
+    # "an input of 512 tokens and an output of 114 tokens": a length
+    ("{unit}_length", _v(r"\b(?P<unit>input|output|prompt|target|source)s?\s+(?:length\s+)?of\s+"
+                         r"(?:up\s+to\s+|at\s+most\s+)?{v}\s+tokens\b")),
     # "each batch contained approximately 25,000 source tokens", "sentences totaling roughly 300,000 words"
     ("batch_size_{unit}", _v(r"\bbatch(?:es)?\s+(?:\w+\s+)?(?:consist(?:s|ed)?\s+of|contain(?:s|ed)?)\b[^.;\d]{0,60}?"
                              r"\b{v}\s+(?:\w+\s+)?(?P<unit>tokens|words)\b")),
@@ -177,7 +180,10 @@ _MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds
 # ("0.1 of the peak") is none
 GENERIC = [_v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS + r"{v}(?![.,]?\d)"
               + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))"),
-           _v(r"(?<![\w.,×])(?<!×\s)(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")]
+           _v(r"(?<![\w.,×])(?<!×\s)(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b"),
+           # "routed to 6 out of 64 routed experts", "2 of the 8 experts": how many of them are active
+           _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:" + _WORD
+              + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")]
 _DATA = {"tokens", "examples", "images", "sequences", "samples"}
 _NUMERIC = re.compile(r"^[\d.,%×x−+-]+$")
 
@@ -366,7 +372,8 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                 bare = counted and (noun in _DATA or (bool(m.group("v_k") or m.group("v_w"))
                                                       and noun.split()[-1] in _DATA - {"tokens"}))
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
-                    found.append(("_".join(re.findall(r"[a-z0-9]+", m.group("name").lower())), amount, m.start()))
+                    active = "active_" if counted == 2 else ""  # "6 out of 64 routed experts"
+                    found.append((active + "_".join(re.findall(r"[a-z0-9]+", noun)), amount, m.start()))
         for name, value, where in found:
             if (name, value, page) in seen or not plausible(name, value):
                 continue
