@@ -104,6 +104,12 @@ def test_filters_and_ranking(candidates):
     ("Captions score a CIDEr of 120.3 on the test split.", ("cider", 120.3, "")),
     ("The ranker reaches an MRR of 38.1 on the dev set.", ("mrr", 38.1, "")),
     ("The recognizer reaches a character error rate of 4.1% on the test set.", ("cer", 4.1, "%")),
+    # generative models' and regressors' metrics
+    ("The flow model reaches 3.35 bpd on ImageNet 32x32.", ("bits_per_dim", 3.35, "")),
+    ("Samples reach an Inception Score of 9.46 on CIFAR-10.", ("inception_score", 9.46, "")),
+    ("Our decoder obtains an LPIPS of 0.112 on the test images.", ("lpips", 0.112, "")),
+    ("The regressor reaches an RMSE of 0.56 on the held-out split.", ("rmse", 0.56, "")),
+    ("Predicted and true rankings agree with a Kendall's tau of 0.71.", ("correlation", 0.71, "")),
 ])
 def test_results_in_sentences(sentence, expected):
     found = from_sentences(3, sentence, False)

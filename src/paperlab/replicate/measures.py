@@ -181,16 +181,18 @@ METRICS = [
     (r"negative log-?likelihood|nll", "loss", True), (r"log-?likelihood", "log_likelihood", False),
     (r"bits per (?:character|char)|bpc", "bits_per_character", True), (r"bits per byte|bpb", "bits_per_byte", True),
     (r"(?-i:AP(?:50|75|_?[SML])?)", "ap", False),  # average precision, as detection papers write it
-    (r"(?-i:R)@\d+|recall(?:@\d+)?", "recall", False), (r"bits?(?:/| per )dim(?:ension)?", "bits_per_dim", True),
+    (r"(?-i:R)@\d+|recall(?:@\d+)?", "recall", False), (r"bits?(?:/| per )dim(?:ension)?|bpd\b", "bits_per_dim", True),
     (r"nats\b", "nats", True),  # a log-likelihood or its bound, in nats
     (r"m?iou\b", "miou", False), (r"ssim", "ssim", False), (r"cider", "cider", False), (r"meteor", "meteor", False),
     (r"mrr\b|mean reciprocal rank", "mrr", False),
-    (r"(?:spearman|pearson)(?:'s)?(?: (?:rank )?correlation)?", "correlation", False),
+    (r"(?:spearman|pearson)(?:'s)?(?: (?:rank )?correlation)?|kendall(?:'s)? (?:tau|τ)", "correlation", False),
+    (r"inception score", "inception_score", False), (r"lpips\b", "lpips", True),
+    (r"rmse\b", "rmse", True),  # not MAE: in vision papers, masked autoencoders
 ]
 METRIC_WORDS = r"(?:" + "|".join(f"(?:{p})" for p, _, _ in METRICS) + r")"
 METRIC = re.compile(r"\b" + METRIC_WORDS, re.IGNORECASE)
 RAW = {"bleu", "glue_score", "perplexity", "fid", "rouge", "psnr", "loss", "mse", "log_likelihood", "nats", "cider",
-       "bits_per_dim", "bits_per_character", "bits_per_byte"}  # scores, not shares
+       "bits_per_dim", "bits_per_character", "bits_per_byte", "inception_score", "lpips", "rmse"}  # scores, not shares
 
 
 def metric_of(text: str) -> tuple[str, bool] | None:
