@@ -229,9 +229,9 @@ SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|d
                                                 re.I))]  # not the inverse square root of a matrix
 # A regulariser the paper says it did without: "we use no dropout", "we do not use weight decay".
 _USE = r"(?:use|used|uses|using|apply|applied|applies)"
-NONE = re.compile(r"\b(?:" + _USE + r"\s+no|(?:do|does|did)\s+not\s+" + _USE.replace("|used|", "|") + r")\s+"
-                  r"(?P<a>dropout|weight\s+decay)\b|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)",
-                  re.I)
+WITHOUT = re.compile(r"\b(?:" + _USE + r"\s+no|(?:do|does|did)\s+not\s+" + _USE.replace("|used|", "|") + r")\s+"
+                     r"(?P<a>dropout|weight\s+decay)\b|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)",
+                     re.I)
 # What an experiment is called, when a paper has several: datasets, then training phases.
 SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|GLUE|SQuAD|Penn Treebank|"
                     r"WikiText-?103|pre-?training|fine-?tuning)\b", re.I)
@@ -338,7 +338,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)]
         found += [("optimizer", "SGD", m.start()) for m in SGD.finditer(sentence)]
         found += [("_".join((m.group("a") or m.group("b")).lower().split()), 0.0, m.start())
-                  for m in NONE.finditer(sentence)]
+                  for m in WITHOUT.finditer(sentence)]
         for name, pattern in SCHEDULES:
             if said := pattern.search(sentence):
                 found.append(("schedule", name, said.start()))

@@ -11,6 +11,7 @@ from pathlib import Path
 from paperlab.library import Library
 from paperlab.models import Hparam, Item
 from paperlab.replicate.hparams import NAMES, find, plausible
+from paperlab.replicate.measures import metric_of
 from paperlab.replicate.notation import NUM, number
 from paperlab.replicate.tables import Cell, Table, item_pdf, read_tables
 
@@ -49,8 +50,6 @@ def _own_words(label: str) -> str | None:
     """A row label or header of a table of settings that names a setting no list knows ("Label
     smoothing", "Stochastic depth"): the setting, in snake_case; not a result's or a size's, nor a
     symbol ("dv", "N": a word of three letters or more first)."""
-    from paperlab.replicate.measures import metric_of
-
     words = re.findall(r"[a-z][a-z0-9]*", unicodedata.normalize("NFKC", re.sub(r"\([^)]*\)", " ", label)).lower())
     if not words or len(words[0]) < 3 or len(words) > 4 or _NOT_SETTINGS.search(label) or metric_of(label) \
             or re.search(r"[a-z]{3}\.\s", label):  # the end of a sentence: a caption's words, not a header
