@@ -649,3 +649,15 @@ def test_a_headers_subscripts_set_smaller_belong_to_the_header_not_to_a_row_of_v
     assert [r.label for r in table.rows] == ["YOLOv4", "Ours"] and table.columns == ["APval 50", "APval 75"]
     values = {s.value for s in suggest_pdf(tmp_path / "t.pdf", limit=None) if s.source.startswith("Table")}
     assert values == {64.9, 49.7, 69.7, 55.9}
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("WSC WIC RTE CB MultiRC ReCoRD", ["RTE", "WSC", "WiC", "MultiRC", "ReCoRD"]),
+    ("OBQA", ["OpenBookQA"]), ("MATH", ["MATH"]), ("DROP F1", ["DROP"]), ("Kinetics-400", ["Kinetics"]),
+    # the acronyms that are words name no benchmark in lower case
+    ("we record the loss", []), ("Drop path", []), ("math reasoning", []), ("race", []),
+])
+def test_benchmarks_named_in_a_header_or_sentence(text, named):
+    from paperlab.replicate.measures import datasets_in
+
+    assert datasets_in(text) == named

@@ -137,6 +137,16 @@ DATASETS = [
     ("MMLU", r"\bmmlu\b"), ("GSM8K", r"gsm8k"), ("HumanEval", r"humaneval"), ("TriviaQA", r"triviaqa"),
     ("WinoGrande", r"winogrande"), ("BoolQ", r"boolq"), ("ARC", r"\barc-(?:e|c|easy|challenge)\b"),
     ("LibriSpeech", r"librispeech"), ("TIMIT", r"\btimit\b"),
+    # language models' evaluations; the acronyms that are also words ("DROP", "MATH", "RACE") in capitals only
+    ("OpenBookQA", r"openbookqa|\bobqa\b"), ("SIQA", r"\bsiqa\b|social ?iqa"), ("Natural Questions",
+     r"natural questions|(?-i:\bNQ\b)"), ("MATH", r"(?-i:\bMATH\b)"), ("MBPP", r"\bmbpp\b"),
+    ("BBH", r"\bbbh\b|big-?bench hard"), ("GPQA", r"\bgpqa\b"), ("DROP", r"(?-i:\bDROP\b)"),
+    ("RACE", r"(?-i:\bRACE\b)"), ("TruthfulQA", r"truthfulqa"), ("WSC", r"\bwsc\b"), ("WiC", r"\bwic\b"),
+    ("COPA", r"\bcopa\b"), ("MultiRC", r"multirc"), ("ReCoRD", r"\brecord\b(?-i:(?<=ReCoRD))"),
+    ("StoryCloze", r"story ?cloze"), ("XNLI", r"\bxnli\b"), ("AGIEval", r"agieval"),
+    # vision's
+    ("LVIS", r"\blvis\b"), ("Kinetics", r"kinetics-?\d*"), ("iNaturalist", r"inaturalist"),
+    ("Places365", r"places ?365"),
 ]
 _DATASET_PATTERNS = [(name, re.compile(p, re.IGNORECASE)) for name, p in DATASETS]
 
