@@ -228,10 +228,9 @@ SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|d
                                                 r"|inverse[\s-]?square[\s-]root\s+of\s+the\s+(?:step|iteration|update)",
                                                 re.I))]  # not the inverse square root of a matrix
 # A regulariser the paper says it did without: "we use no dropout", "we do not use weight decay".
-_USE = r"(?:use|used|uses|using|apply|applied|applies)"
-WITHOUT = re.compile(r"\b(?:" + _USE + r"\s+no|(?:do|does|did)\s+not\s+" + _USE.replace("|used|", "|") + r")\s+"
-                     r"(?P<a>dropout|weight\s+decay)\b|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)",
-                     re.I)
+WITHOUT = re.compile(r"\b(?:(?:use|used|uses|using|apply|applied|applies)\s+no|(?:do|does|did)\s+not\s+(?:use|apply))"
+                     r"\s+(?P<a>dropout|weight\s+decay)\b"
+                     r"|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)", re.I)
 # What an experiment is called, when a paper has several: datasets, then training phases.
 SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|GLUE|SQuAD|Penn Treebank|"
                     r"WikiText-?103|pre-?training|fine-?tuning)\b", re.I)

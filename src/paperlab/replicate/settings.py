@@ -34,9 +34,14 @@ SHORT = {
 }
 
 
+def _normal(label: str) -> str:
+    """A header or row label in NFKC form, lower case, without what it says in brackets (a unit)."""
+    return re.sub(r"\([^)]*\)", " ", unicodedata.normalize("NFKC", label).lower())
+
+
 def _setting_named(text: str) -> str | None:
     """The setting a header or row label names ("# Layers", "n_heads", "Batch Size (Sequence)"), if any."""
-    t = re.sub(r"\([^)]*\)", " ", unicodedata.normalize("NFKC", text).lower())
+    t = _normal(text)
     t = " ".join(re.sub(r"\b(?:num|number of|no\.?|n)\b", " ", re.sub(r"[#_/:-]|\.(?!\d)", " ", t)).split())
     if t in SHORT:
         return SHORT[t]
@@ -50,7 +55,7 @@ def _own_words(label: str) -> str | None:
     """A row label or header of a table of settings that names a setting no list knows ("Label
     smoothing", "Stochastic depth"): the setting, in snake_case; not a result's or a size's, nor a
     symbol ("dv", "N": a word of three letters or more first)."""
-    words = re.findall(r"[a-z][a-z0-9]*", unicodedata.normalize("NFKC", re.sub(r"\([^)]*\)", " ", label)).lower())
+    words = re.findall(r"[a-z][a-z0-9]*", _normal(label))
     if not words or len(words[0]) < 3 or len(words) > 4 or _NOT_SETTINGS.search(label) or metric_of(label) \
             or re.search(r"[a-z]{3}\.\s", label):  # the end of a sentence: a caption's words, not a header
         return None

@@ -353,9 +353,10 @@ def rank(found: list[Found], version: int | None = None, limit: int | None = MAX
             f.score -= 1.0 if f.source == "abstract" else 0.5
         if f.source.startswith("Table") and (f.value, f.metric) in text_values:
             f.score += 2.0  # the text repeats it: a result the authors point to
-        if f.source.startswith("Table") and re.search(r"\b(?:avg|average|mean)\b", f.source, re.IGNORECASE):
+        averaged = f.source.startswith("Table") and AVERAGE.search(f.source)
+        if averaged:
             f.score += 0.5  # an average over tasks: what a paper's summary cites
-        if f.metric == "score" and not AVERAGE.search(f.source):
+        elif f.metric == "score":
             f.score -= 1.0  # one benchmark of many, in a metric the paper did not name
     best: dict[tuple[str, str], float] = {}  # the best value in each table column
     for f in found:
