@@ -572,19 +572,7 @@ def test_ieee_tables_numbered_in_roman_are_read(tmp_path):
 
 def _benchmark_table(path: Path, caption: str, columns: list[str],
                      rows: list[tuple[str, ...]]) -> Path:
-    import pymupdf
-
-    doc = pymupdf.open()
-    page = doc.new_page()
-    for j, column in enumerate(columns):
-        page.insert_text((160 + 60 * j, 72), column, fontsize=9)
-    for i, (name, *cells) in enumerate(rows):
-        page.insert_text((72, 86 + 12 * i), name, fontsize=9)
-        for j, cell in enumerate(cells):
-            page.insert_text((160 + 60 * j, 86 + 12 * i), cell, fontsize=9)
-    page.insert_text((72, 100 + 12 * len(rows)), caption, fontsize=9)
-    doc.save(path)
-    return path
+    return _table_lines(path, [("", *columns), *rows], caption, x=160, step=60)
 
 
 def test_a_results_table_of_benchmarks_that_names_no_metric_offers_scores(tmp_path):
@@ -614,7 +602,11 @@ def test_benchmarks_as_rows_of_a_comparison_are_scores(tmp_path):
     ("Table 3: Results of the models of each size we trained.", ["Layers", "Heads", "Width"]),  # not benchmarks
 ])
 def test_benchmark_columns_outside_results_and_columns_of_settings_hold_no_scores(tmp_path, caption, columns):
+    from paperlab.replicate.tables import read_tables
+
     pdf = _benchmark_table(tmp_path / "t.pdf", caption, columns, [("small", "2.67", "0.66", "7.50")])
+    (table,) = read_tables(pdf)
+    assert table.columns == columns  # read, with its headers
     assert "score" not in {s.metric for s in suggest_pdf(pdf, limit=None)}
 
 
@@ -661,3 +653,64 @@ def test_benchmarks_named_in_a_header_or_sentence(text, named):
     from paperlab.replicate.measures import datasets_in
 
     assert datasets_in(text) == named
+
+
+def _table_lines(path: Path, lines: list[tuple[str, ...]], caption: str, x: float = 222, step: float = 90) -> Path:
+    """A table set as lines of a name and its values (the first value at `x`, the next `step` points
+    on; a Greek letter in a font that has it), above its caption."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for i, (name, *values) in enumerate(lines):
+        latin, _, greek = name.partition("β")
+        page.insert_text((72, 100 + 12 * i), latin, fontsize=9)
+        if _ == "β":
+            page.insert_text((72 + pymupdf.get_text_length(latin, fontsize=9), 100 + 12 * i), "β" + greek,
+                             fontsize=9, fontname="china-s")
+        for k, value in enumerate(values):
+            page.insert_text((x + step * k, 100 + 12 * i), value, fontsize=9)
+    page.insert_text((72, 106 + 12 * len(lines)), caption, fontsize=9)
+    doc.save(path)
+    return path
+
+
+def test_a_table_of_settings_as_name_and_value_lines_reads_words_notation_pairs_and_lists(tmp_path):
+    """Lines of a name and its value: an optimizer and a schedule in words, a rate in a paper's
+    notation, a batch in millions, Adam's β pair, a slash list paired with the slash header over it;
+    the header line and a cost line (complexity) give no setting."""
+    from paperlab.replicate.settings import key_values
+    from paperlab.replicate.tables import tables_and_lines
+
+    pdf = _table_lines(tmp_path / "t.pdf", [
+        ("config", "Model-S/M/L"), ("optimizer", "AdamW"), ("learning rate", "3.2 × 10-4"),
+        ("weight decay", "0.05"), ("Adam β", "(0.9, 0.95)"), ("batch size", "4M"), ("lr schedule", "cosine decay"),
+        ("stochastic depth", "0.1/0.4/0.5"), ("complexity (GFLOPs)", "4.5")],
+        "Table 6: Training settings of the three model sizes, the same in every experiment.")
+    ((table, lines),) = tables_and_lines(pdf)
+    assert lines[1] == ["optimizer", "AdamW"]
+    every = "Model-S/M/L"
+    assert {(h.name, h.value, h.setup) for h in key_values(table, lines)} == {
+        ("optimizer", "AdamW", every), ("learning_rate", 0.00032, every), ("weight_decay", 0.05, every),
+        ("beta1", 0.9, every), ("beta2", 0.95, every), ("batch_size", 4e6, every), ("schedule", "cosine", every),
+        ("stochastic_depth", 0.1, "Model-S"), ("stochastic_depth", 0.4, "M"), ("stochastic_depth", 0.5, "L")}
+
+
+def test_lines_of_settings_take_the_header_line_over_them_and_a_results_table_gives_none(tmp_path):
+    """Columns of models: each value is its column's model's; a table whose lines name one setting
+    (a results table with a batch size line) gives no settings."""
+    from paperlab.replicate.settings import key_values
+    from paperlab.replicate.tables import tables_and_lines
+
+    pdf = _table_lines(tmp_path / "t.pdf", [
+        ("", "Base", "Large"), ("Layers", "12", "24"), ("Hidden size", "768", "1024"), ("Optimizer", "Adam", "LAMB")],
+        "Table 2: The two models and how they were trained in this paper.")
+    ((table, lines),) = tables_and_lines(pdf)
+    assert {(h.name, h.value, h.setup) for h in key_values(table, lines)} == {
+        ("n_layers", 12.0, "Base"), ("n_layers", 24.0, "Large"), ("d_model", 768.0, "Base"),
+        ("d_model", 1024.0, "Large"), ("optimizer", "Adam", "Base"), ("optimizer", "LAMB", "Large")}
+    pdf = _table_lines(tmp_path / "r.pdf", [
+        ("Model", "Accuracy"), ("Batch size", "256"), ("ResNet-50", "76.1"), ("Ours", "78.3")],
+        "Table 3: Accuracy of the models on the validation set of ImageNet.")
+    ((table, lines),) = tables_and_lines(pdf)
+    assert key_values(table, lines) == []

@@ -208,11 +208,11 @@ MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?
 # AdamW optimizer") or sets its constants ("0.9 and 0.95 for Adam β1 and β2"), not when it only names
 # it; "stochastic gradient descent" (or back-propagation) that trained the paper's network ("were
 # optimized with", not "networks trained by SGD [12]") is SGD.
-_OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"
+OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"
 OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
-                        r"(?:(?:the|an?|a version of)\s+)?" + _OPTIMIZER
-                        + r"\b|\b" + _OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + _OPTIMIZER + r"\b"
-                        r"|\b" + _OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?(?:β|beta|ϵ|ε|epsilon)")
+                        r"(?:(?:the|an?|a version of)\s+)?" + OPTIMIZER
+                        + r"\b|\b" + OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + OPTIMIZER + r"\b"
+                        r"|\b" + OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?(?:β|beta|ϵ|ε|epsilon)")
 SGD = re.compile(r"\b(?:we|were|was|are|is)\s+(?:\w+\s+)?(?:optimi[sz]ed|trained)\s+(?:with|using|by)\s+"
                  r"(?:mini-?batch\s+)?stochastic\s+(?:gradient\s+descent|back-?propagation)", re.I)
 # a step schedule: the rate multiplied (or decayed) by a factor below 1 at a point, or when the error plateaus

@@ -1,6 +1,9 @@
 """The setup a paper states, as `replicate hparams` shows it: the settings of its text
 (hparams.find) and of its tables of settings, a table whose headers or row labels name at least two
-settings (tables.read_tables lays the tables out)."""
+settings (tables.read_tables lays the tables out). A table of settings as name and value lines
+("Optimizer  AdamW", "LR  3.2 × 10−4", "Stochastic depth  0.1/0.4/0.5") is read line by line
+(`key_values`): a value in words, in a paper's notation or as a list, which the grid of numbers
+leaves out."""
 
 from __future__ import annotations
 
@@ -10,10 +13,10 @@ from pathlib import Path
 
 from paperlab.library import Library
 from paperlab.models import Hparam, Item
-from paperlab.replicate.hparams import NAMES, find, plausible
+from paperlab.replicate.hparams import NAMES, OPTIMIZER, find, plausible
 from paperlab.replicate.measures import metric_of
 from paperlab.replicate.notation import NUM, number
-from paperlab.replicate.tables import Cell, Table, item_pdf, read_tables
+from paperlab.replicate.tables import Cell, Table, item_pdf, tables_and_lines
 
 # Settings as tables name them in a header or a row label (after `_setting_named` lower-cases the
 # text and drops "#", "num", "n_" and a unit in brackets); the longer names of hparams.NAMES also count.
@@ -31,7 +34,16 @@ SHORT = {
     # the Transformer's notation, which many papers keep: h heads of size dk, Pdrop, εls
     "h": "n_heads", "dk": "head_dim", "d k": "head_dim", "pdrop": "dropout", "p drop": "dropout",
     "εls": "label_smoothing", "ε ls": "label_smoothing",
+    # optimizers' constants, with or without the optimizer's name before them ("Adam β2", "AdamW ε")
+    "β1": "beta1", "β 1": "beta1", "beta1": "beta1", "β2": "beta2", "β 2": "beta2", "beta2": "beta2",
+    "ε": "eps", "epsilon": "eps", "β": "betas", "betas": "betas", "β1, β2": "betas", "β 1, β 2": "betas",
+    "momentum β1, β2": "betas",
+    # settings whose value is a word
+    "optimizer": "optimizer", "optimiser": "optimizer", "schedule": "schedule", "lr schedule": "schedule",
+    "learning rate schedule": "schedule", "lr scheduler": "schedule", "learning rate scheduler": "schedule",
+    "lr decay schedule": "schedule", "decay schedule": "schedule",
 }
+_OPTIMIZER_NAME = re.compile(r"^(?:adamw|adam|sgd|lamb|lion|adafactor|optimizer)\s+(?=[βε]|beta|eps|momentum)")
 
 
 def _normal(label: str) -> str:
@@ -43,12 +55,14 @@ def _setting_named(text: str) -> str | None:
     """The setting a header or row label names ("# Layers", "n_heads", "Batch Size (Sequence)"), if any."""
     t = _normal(text)
     t = " ".join(re.sub(r"\b(?:num|number of|no\.?|n)\b", " ", re.sub(r"[#_/:-]|\.(?!\d)", " ", t)).split())
+    t = _OPTIMIZER_NAME.sub("", t)
     if t in SHORT:
         return SHORT[t]
     return next((name for name, phrase in NAMES if re.fullmatch(phrase, t, re.IGNORECASE)), None)
 
 
-_NOT_SETTINGS = re.compile(r"param|flop|throughput|time|memory|speed|cost|\bgpus?\b|hours|days|tokens?/s", re.I)
+_NOT_SETTINGS = re.compile(r"param|flop|\bops\b|\bmacs\b|complexity|throughput|time|memory|speed|cost|\bgpus?\b|"
+                           r"hours|days|tokens?/s", re.I)
 
 
 def _own_words(label: str) -> str | None:
@@ -93,6 +107,64 @@ def settings(tables: list[Table]) -> list[Hparam]:
     return out
 
 
+# a schedule as a table of settings writes it ("cosine decay", "linear warmup, cosine"): the decay's kind
+_SCHEDULES = [("cosine", r"\bcosine\b"), ("inverse square root", r"inverse[\s-]?(?:square[\s-]root|sqrt)|\brsqrt\b"),
+              ("step", r"\b(?:multi-?)?step\b"), ("linear", r"\blinear(?:ly)?\s+decay|\blinear$"),
+              ("constant", r"^constant\b")]
+# Adam's pair: "(0.9, 0.95)", "0.9/0.999", "β1, β2 = 0.9, 0.999"
+_BETAS = re.compile(r"^\(?\s*(?:β\s?1\s*,\s*β\s?2\s*\)?\s*=\s*)?\(?(" + NUM + r")\s*[,/]\s*("
+                    + NUM.replace("(?P<", "(?P<b_") + r")\s*\)?$")
+
+
+def _values(name: str, text: str) -> list[tuple[str, float | str]]:
+    """The settings one phrase of a line of a table of settings gives: a number as papers set it
+    ("3.2 × 10−4", "4M"), a list ("0.1/0.4/0.5"), an optimizer's or a schedule's name, and the pair
+    of "Adam β  (0.9, 0.95)" or "β1, β2 = 0.9, 0.999" as beta1 and beta2."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    words: list[tuple[str, float | str]] = []
+    if name == "optimizer":  # as the text reader names it: "adamw" is AdamW
+        said = re.search(r"\b" + OPTIMIZER + r"\b", text, re.I)
+        words += [(name, o) for o in OPTIMIZER.strip("()").split("|") if said and said.group(1).lower() == o.lower()]
+    if name == "schedule":
+        words += [(name, kind) for kind, pattern in _SCHEDULES if re.search(pattern, text, re.I)][:1]
+    if name in ("optimizer", "schedule"):
+        return words
+    if name == "betas" or text.startswith(("β1", "β 1", "(β1", "(β 1")):
+        return [("beta1", number(m)), ("beta2", number(m, "b_"))] if (m := _BETAS.match(text)) else []
+    parts = [re.fullmatch(r"\s*(?:" + NUM + r")\s*", part) for part in text.strip("()").split("/")]
+    return [(name, number(m)) for m in parts if m] if all(parts) else []
+
+
+def key_values(table: Table, lines: list[list[str]]) -> list[Hparam]:
+    """A table of settings written as lines of a name and its values (two lines or more name a
+    setting): each value of a line whose name is a setting, or a word the table's other names are
+    (`_own_words`); a slash list under a slash header ("ConvNeXt-T/S/B" over "0.1/0.4/0.5") pairs up."""
+    named = [(_setting_named(line[0]) if len(line) >= 2 else None, line) for line in lines]
+    if len({n for n, _ in named if n}) < 2:
+        return []
+    out: list[Hparam] = []
+    for j, (name, line) in enumerate(named):
+        name = name or (_own_words(line[0]) if len(line) >= 2 else None)
+        if not name:
+            continue
+        # the columns' names: the nearest line above that names no setting, holds no number, and has
+        # a phrase over each value, after a name's or not ("input size | VGG-19 | model A", "Base | Large")
+        header = next((h[len(h) - len(line) + 1:] for n, h in reversed(named[:j])
+                       if len(line) - 1 <= len(h) <= len(line) and not n
+                       and not any(re.fullmatch(r"\s*(?:" + NUM + r")\s*", p) for p in h)), None)
+        for i, cell in enumerate(line[1:]):
+            column = header[i] if header else ""
+            column = "" if column.lower() in ("value", "values") else column
+            values = _values(name, cell)
+            parts = [p.strip() for p in column.split("/")]
+            for k, (setting, value) in enumerate(values):
+                listed = len(values) > 1 and len(parts) == len(values) and setting == name
+                if plausible(setting, value):
+                    out.append(Hparam(setting, value, table.page, f"Table {table.number}: {' | '.join(line)}",
+                                      parts[k] if listed else column))
+    return out
+
+
 def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     """The settings the PDF's text states (`find`), and those only its tables of settings state
     (`settings`): the same value on the same page once."""
@@ -101,7 +173,8 @@ def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     text = find((p.number, p.text) for p in extract_pages(pdf))
     seen = {(h.name, h.value, h.page) for h in text}
     tables: list[Hparam] = []
-    for h in settings(read_tables(pdf)):
+    found = tables_and_lines(pdf)
+    for h in settings([t for t, _ in found]) + [h for t, lines in found for h in key_values(t, lines)]:
         if (h.name, h.value, h.page) not in seen:
             seen.add((h.name, h.value, h.page))
             tables.append(h)

@@ -33,6 +33,7 @@ from paperlab.replicate.layout import (
     header_over,
     in_boxes,
     page_blocks,
+    phrases,
     running_lines,
     table_regions,
     value_cells,
@@ -123,10 +124,16 @@ def _grid(number: str, page_number: int, caption: str, rows: list[list[Word]],
 
 def read_tables(pdf: Path) -> list[Table]:
     """Every captioned table of the PDF, in page order."""
+    return [table for table, _ in tables_and_lines(pdf)]
+
+
+def tables_and_lines(pdf: Path) -> list[tuple[Table, list[list[str]]]]:
+    """Every captioned table of the PDF, in page order, with each line of its region as its phrases
+    (the words set a word gap apart), rows of words the grid leaves out ("Optimizer  AdamW") included."""
     from paperlab.retrieval import mupdf
 
     pymupdf = mupdf.load()
-    out: list[Table] = []
+    out: list[tuple[Table, list[list[str]]]] = []
     with pymupdf.open(pdf) as doc:
         running = running_lines([page_blocks(page) for page in doc])
         for index, page in enumerate(doc):
@@ -136,7 +143,7 @@ def read_tables(pdf: Path) -> list[Table]:
             for number, caption, rows in table_regions(page, running):
                 table = _grid(number, index + 1, caption, rows, bold)
                 if table is not None:
-                    out.append(table)
+                    out.append((table, [[p.text for p in phrases(r)] for r in rows]))
     return out
 
 
