@@ -135,6 +135,13 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     # the tokens of one example, past the batch's own size, are not the batch's
     ("Each training batch consists of 128 examples, each of which has an input of 512 tokens.",
      {("batch_size", 128.0), ("input_length", 512.0)}),
+    # a list before the value a name follows; not a range's bounds, nor another setting's value
+    ("The warmup durations of the two models were 600 and 1200 steps respectively.",
+     {("steps", 600.0), ("steps", 1200.0)}),
+    ("The models have 6, 12 and 24 layers.", {("n_layers", 6.0), ("n_layers", 12.0), ("n_layers", 24.0)}),
+    ("Each expert has 64 or 128 hidden units.", {("hidden_units", 64.0), ("hidden_units", 128.0)}),
+    ("We use a hidden size of 768 and 12 heads.", {("d_model", 768.0), ("n_heads", 12.0)}),
+    ("We train for between 10 and 20 epochs.", {("epochs", 20.0)}),
     ("We do not use weight decay when updating the slopes.", {("weight_decay", 0.0)}),
     ("Due to the abundance of data, we do not use dropout during training.", {("dropout", 0.0)}),
     ("Proposed hyperparameters: 1: ε1 = 10−30 2: ε2 = 10−3", {("eps1", 1e-30), ("eps2", 0.001)}),

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable
 
 from paperlab.models import Hparam
-from paperlab.replicate.notation import NUM, number, sentences
+from paperlab.replicate.notation import NUM, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
 
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
@@ -141,6 +141,11 @@ UNIT_PATTERNS = [
 _MORE = re.compile(r"(?P<which>\s+(?:for|in|on)\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}?[\w.-]+)?"
                    r"\s*(?:,\s*(?:and\s+)?|\s+and\s+|\s*/\s*)(?P<v>" + NUM.replace("(?P<", "(?P<v_")
                    + r")(?=\s*(?:[,;.)]|$|(?:for|in|on|and|respectively)\b))")
+# "600 and 1200 steps", "2, 4 or 8 experts": the values a list gives before the one its name follows;
+# not the bounds of a range ("between 10 and 20 epochs") nor the numbers of what a paper refers to
+_LIST_BEFORE = re.compile(r"(?<![\w.,/×-])(?P<list>\d[\d.,]*[kKMBT]?(?:\s*,\s*\d[\d.,]*[kKMBT]?)*)"
+                          r"\s*,?\s+(?:and|or)\s+$")
+_NOT_LISTS = re.compile(r"(?:between|from|tables?|figs?\.?|figures?|sections?|eqs?\.?|equations?|appendix)", re.I)
 _PLURAL = re.compile(r"(?:rates|sizes|lengths|dimensions|widths|depths|decays)\b", re.I)
 _MINIMUM = re.compile(r"\b(?:minimum|min|minimal|final|end|lowest|terminal)\s+$", re.I)
 _TO = re.compile(r"\s+to\s+(?P<v>" + NUM.replace("(?P<", "(?P<v_") + ")")
@@ -185,14 +190,7 @@ GENERIC = [_v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![
            _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:" + _WORD
               + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")]
 _DATA = {"tokens", "examples", "images", "sequences", "samples"}
-_NUMERIC = re.compile(r"^[\d.,%×x−+-]+$")
 
-
-def tabular(sentence: str) -> bool:
-    """Whether a "sentence" is a run of table cells or axis ticks rather than prose: more than a
-    quarter of its words are numbers."""
-    words = sentence.split()
-    return len(words) >= 8 and sum(bool(_NUMERIC.match(w)) for w in words) > len(words) / 4
 
 # The symbol table: a setting named with its symbol ("the learning rate η", "a temperature (τ)",
 # "η denotes the learning rate") makes a bare "η = 0.01" elsewhere in the paper that setting.
@@ -269,16 +267,6 @@ def _setup(sentence: str, context: str) -> str:
     return found[0] if found else ""
 
 
-def quote(sentence: str, at: int, before: int = 50, size: int = 160) -> str:
-    """The sentence, or where it is long (a PDF's run-on text), the part that states the setting at
-    `at`: from a word start up to `before` characters ahead of it."""
-    if len(sentence) <= size:
-        return sentence
-    start = 0 if at <= before else sentence.find(" ", at - before) + 1
-    end = min(len(sentence), start + size)
-    return ("..." if start else "") + sentence[start:end] + ("..." if end < len(sentence) else "")
-
-
 def symbols(paper: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
     """symbol -> [(sentence index, setting)] of the paper's definitions, in reading order."""
     table: dict[str, list[tuple[int, str]]] = {}
@@ -317,6 +305,14 @@ def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float |
     return [(name, v, m.start()) for v in values]
 
 
+def listed_before(sentence: str, at: int) -> list[float]:
+    """The values of a list that ends just before the value at `at` ("600 and" before "1200 steps")."""
+    m = _LIST_BEFORE.search(sentence, max(0, at - 80), at)
+    if m is None or _NOT_LISTS.fullmatch((sentence[:m.start()].split() or [""])[-1]):
+        return []
+    return [number(n) for n in re.finditer(NUM, m.group("list"))]
+
+
 def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
     """Every hyperparameter stated in the text, in reading order; the same value on the same page
     once."""
@@ -327,10 +323,13 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
     table = symbols(sentence for _, sentence in paper)
     for at, (page, sentence) in enumerate(paper):
         found: list[tuple[str, float | str, int]] = []  # (setting, value, where in the sentence)
+        listed: list[tuple[str, float | str, int]] = []  # a list's values before a value named after it
         for name, patterns in PATTERNS.items():
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
-                    found += _read(name, m, sentence)
+                    found += (read := _read(name, m, sentence))
+                    if not sentence[m.start():m.start("v")].strip():  # "600 and" before "1200 steps"
+                        listed += [(read[0][0], x, m.start()) for x in listed_before(sentence, m.start("v"))]
         for name, pattern in UNIT_PATTERNS:
             found += [(name.format(unit=(m.groupdict().get("unit") or "").lower()), number(m, "v_"), m.start())
                       for m in pattern.finditer(sentence)]
@@ -372,7 +371,14 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                                                       and noun.split()[-1] in _DATA - {"tokens"}))
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
                     active = "active_" if counted == 2 else ""  # "6 out of 64 routed experts"
-                    found.append((active + "_".join(re.findall(r"[a-z0-9]+", noun)), amount, m.start()))
+                    named = active + "_".join(re.findall(r"[a-z0-9]+", noun))
+                    found.append((named, amount, m.start()))
+                    if counted == 1:
+                        listed += [(named, x, m.start()) for x in listed_before(sentence, m.start("v"))
+                                   if x == int(x) and x >= 1]
+        # a list's value that another setting of the sentence holds is that one's ("a hidden size of
+        # 768 and 12 heads")
+        found += [f for f in listed if f[1] not in {value for _, value, _ in found}]
         for name, value, where in found:
             if (name, value, page) in seen or not plausible(name, value):
                 continue

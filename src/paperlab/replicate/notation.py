@@ -3,7 +3,8 @@
 PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
 `60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` and "4 million" 4,000,000, `1T` 10^12,
 `1e-4`, `4e −4`, `1,000,000`, and "20, 000" (a thousands comma set in math mode) 20,000. A bare `105` stays 105:
-without a minus sign or a multiplication before it, nothing says it was an exponent.
+without a minus sign or a multiplication before it, nothing says it was an exponent. A "sentence" of
+table cells or axis ticks is told from prose (`tabular`), and a long one quoted in part (`quote`).
 """
 
 from __future__ import annotations
@@ -63,3 +64,23 @@ def sentences(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", " ".join(text.split()))
     text = _SPACED_THOUSANDS.sub(r"\1,", text)
     return [s for s in _SENTENCE.split(text) if s]
+
+
+_NUMERIC_WORD = re.compile(r"^[\d.,%×x−+-]+$")
+
+
+def tabular(sentence: str) -> bool:
+    """Whether a "sentence" is a run of table cells or axis ticks rather than prose: more than a
+    quarter of its words are numbers."""
+    words = sentence.split()
+    return len(words) >= 8 and sum(bool(_NUMERIC_WORD.match(w)) for w in words) > len(words) / 4
+
+
+def quote(sentence: str, at: int, before: int = 50, size: int = 160) -> str:
+    """The sentence, or where it is long (a PDF's run-on text), the part that states the setting at
+    `at`: from a word start up to `before` characters ahead of it."""
+    if len(sentence) <= size:
+        return sentence
+    start = 0 if at <= before else sentence.find(" ", at - before) + 1
+    end = min(len(sentence), start + size)
+    return ("..." if start else "") + sentence[start:end] + ("..." if end < len(sentence) else "")
