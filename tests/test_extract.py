@@ -249,3 +249,64 @@ def test_a_notes_chunk_is_labelled_with_the_heading_over_its_text():
     text = "# Grokking\n\n## Summary\n\n## Key learnings\n\n## Notes\n\n### 2026-11-20\n\nWeight decay matters.\n"
     pieces = chunking.chunk(chunking.markdown_document(text), lambda t: [m.span() for m in re.finditer(r"\S+", t)])
     assert [p.section for p in pieces] == ["2026-11-20"]
+
+
+def _plot(page, top: float, legend: str) -> None:  # type: ignore[no-untyped-def]
+    """A line plot drawn as vector graphics from `top` down 120 points: axes, a curve, tick labels
+    left of and under the axes, and a legend inside."""
+    import pymupdf
+
+    shape = page.new_shape()
+    shape.draw_line((100, top), (100, top + 100))
+    shape.draw_line((100, top + 100), (400, top + 100))
+    shape.draw_polyline([(100 + 30 * i, top + 90 - 8 * i + (i % 3)) for i in range(11)])
+    shape.finish(color=(0, 0, 0), width=0.8)
+    shape.commit()
+    for i, tick in enumerate(("0", "2", "4", "6")):
+        page.insert_text((100 + 100 * i - 3, top + 110), tick, fontsize=7)
+        page.insert_text((88, top + 100 - 30 * i), f"{i * 0.5:.1f}", fontsize=7)
+    page.insert_text((300, top + 20), legend, fontsize=7)
+    assert max(pymupdf.Rect(r).height for r in page.cluster_drawings()) > 90  # one graphic
+
+
+def test_the_text_inside_a_captioned_figure_is_left_out_when_asked(tmp_path):
+    """Axis ticks and a legend inside a plot over its `Figure 1:` caption are the figure's; the prose
+    around it, the caption, and a table over its rules under its own `Table 1:` caption are kept. A
+    sentence that starts "Figure 2 shows" is no caption: nothing is a figure by it."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 60), "We train with a learning rate of 0.001 and a batch size of 64.", fontsize=9)
+    page.insert_text((72, 90), "Table 1: Settings of the run.", fontsize=9)
+    page.insert_text((72, 104), "Warmup steps    4000", fontsize=9)
+    page.draw_rect((70, 94, 300, 108), width=0.5)  # the table's frame, 22 points over the plot
+    _plot(page, 130, "LR = 0.5")
+    page.insert_text((72, 262), "Figure 1: Training loss of the run.", fontsize=9)
+    page.insert_text((72, 300), "Figure 2 shows that the loss falls with a dropout of 0.1.", fontsize=9)
+    page = doc.new_page()
+    _plot(page, 100, "LR = 0.7")
+    page.insert_text((72, 300), "Figure 3 shows the loss of a dropout of 0.2.", fontsize=9)
+    doc.save(tmp_path / "f.pdf")
+    first, second = extract_pages(tmp_path / "f.pdf", figures=False)
+    assert "LR = 0.5" not in first.text and "1.5" not in first.text  # the legend and a tick
+    for kept in ("learning rate of 0.001", "Warmup steps", "Figure 1: Training loss", "dropout of 0.1"):
+        assert kept in first.text
+    assert "LR = 0.7" in second.text  # no caption names the plot
+    assert "LR = 0.5" in extract_pages(tmp_path / "f.pdf")[0].text  # search reads every word
+    from paperlab.replicate.settings import read
+
+    assert {(h.page, h.value) for h in read(tmp_path / "f.pdf") if h.name == "learning_rate"} == {(1, 0.001), (2, 0.7)}
+
+
+def test_a_caption_over_its_figure_takes_the_graphics_under_it(tmp_path):
+    from paperlab.retrieval.figures import figure_of
+
+    caption = (72.0, 100.0, 300.0, 110.0)
+    under = (90.0, 120.0, 410.0, 240.0)
+    beside = (420.0, 125.0, 560.0, 235.0)  # a second panel, 10 points beside the first, not under the caption
+    column = (440.0, 125.0, 560.0, 235.0)  # the other column's graphic, 30 points off
+    far = (90.0, 400.0, 410.0, 500.0)
+    assert figure_of(caption, [under, beside, far]) == (78.0, 110.0, 572.0, 252.0)  # both panels, a margin
+    assert figure_of(caption, [under, column, far]) == (78.0, 110.0, 422.0, 252.0)
+    assert figure_of(caption, [far]) is None

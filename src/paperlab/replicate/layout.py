@@ -78,8 +78,13 @@ Block = tuple[float, float, float, float, str]  # a text block: x0, y0, x1, y1, 
 
 
 def page_blocks(page: Any) -> tuple[float, list[Block]]:
-    """A page's height and its text blocks, read once for `running_lines` and `body_text`."""
-    return page.rect.height, [b[:5] for b in page.get_text("blocks") if b[6] == 0]
+    """A page's height and its text blocks, read once for `running_lines` and `body_text`, without
+    the text inside its captioned figures (axis ticks, legends: retrieval.figures)."""
+    from paperlab.retrieval.figures import figure_boxes, in_figure
+
+    blocks = [b[:5] for b in page.get_text("blocks") if b[6] == 0]
+    boxes = figure_boxes(page, blocks)
+    return page.rect.height, [b for b in blocks if not in_figure(b[:4], boxes)]
 
 
 def running_lines(pages: list[tuple[float, list[Block]]]) -> frozenset[str]:

@@ -170,7 +170,7 @@ def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     (`settings`): the same value on the same page once."""
     from paperlab.retrieval.pdf import extract_pages
 
-    text = find((p.number, p.text) for p in extract_pages(pdf))
+    text = find((p.number, p.text) for p in extract_pages(pdf, figures=False))
     seen = {(h.name, h.value, h.page) for h in text}
     tables: list[Hparam] = []
     found = tables_and_lines(pdf)

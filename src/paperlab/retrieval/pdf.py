@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from paperlab.errors import PdfError
+from paperlab.retrieval.figures import figure_boxes, in_figure
 from paperlab.retrieval.frontmatter import smart_title
 from paperlab.retrieval.layout import Block, Heading, Span, body_size, classify, is_bold, opens_paper, zone_after
 
@@ -158,9 +159,16 @@ def _line_numbers(raws: list[dict[str, Any]]) -> set[tuple[int, int]]:
     return dropped
 
 
-def _page_blocks(page: Any, flags: int) -> list[Block]:
+def _first_words(raw: dict[str, Any]) -> str:
+    """The start of a raw block's text: enough to tell a caption ("Figure 3:")."""
+    return "".join(s["text"] for s in raw["lines"][0]["spans"]) if raw["lines"] else ""
+
+
+def _page_blocks(page: Any, flags: int, figures: bool) -> list[Block]:
     blocks = []
     raws = [raw for raw in page.get_text("dict", flags=flags)["blocks"] if raw.get("type") == 0]
+    if not figures and (boxes := figure_boxes(page, [(*raw["bbox"], _first_words(raw)) for raw in raws])):
+        raws = [raw for raw in raws if not in_figure(raw["bbox"], boxes)]
     dropped = _line_numbers(raws)
     for b, raw in enumerate(raws):
         lines = [[Span(s["text"], s["size"], is_bold(s["font"], s["flags"])) for s in line["spans"]]
@@ -176,8 +184,9 @@ def _normalise_repeat(line: str) -> str:
     return _DIGITS.sub("#", line.strip().lower())
 
 
-def extract_pages(path: Path) -> list[PageText]:
-    """Per-page text in reading order, cleaned, with the headings and zones found in the layout."""
+def extract_pages(path: Path, figures: bool = True) -> list[PageText]:
+    """Per-page text in reading order, cleaned, with the headings and zones found in the layout;
+    without the text inside the captioned figures (retrieval.figures) when `figures` is False."""
     from paperlab.retrieval import mupdf
 
     pymupdf = mupdf.load()
@@ -187,7 +196,7 @@ def extract_pages(path: Path) -> list[PageText]:
     raw_pages: list[list[Block]] = []
     try:
         for page in doc:
-            ordered = _order_blocks(_page_blocks(page, flags), page.rect.width)
+            ordered = _order_blocks(_page_blocks(page, flags, figures), page.rect.width)
             raw_pages.append([b for b in ordered if not _ARXIV_STAMP.match(b.text)])
         repaired = bool(doc.is_repaired)
     finally:
