@@ -142,6 +142,17 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("Each expert has 64 or 128 hidden units.", {("hidden_units", 64.0), ("hidden_units", 128.0)}),
     ("We use a hidden size of 768 and 12 heads.", {("d_model", 768.0), ("n_heads", 12.0)}),
     ("We train for between 10 and 20 epochs.", {("epochs", 20.0)}),
+    # counts and sizes as compound words, the embedding's size named after it, a dropout in code
+    ("We use a 6-layer encoder with 12-head attention. The size of embedding is set to 512.",
+     {("n_layers", 6.0), ("n_heads", 12.0), ("d_model", 512.0)}),
+    ("We train a 2400-dimensional sentence encoder.", {("sentence_encoder_dim", 2400.0)}),
+    ("All layers use DropProb = 0.4.", {("dropout", 0.4)}),
+    # a symbol no definition names, set by the paper's verb, is a setting by its own name; a formula is none
+    ("To balance the experts we set wimportance = 0.1 and wload = 0.01.", {("wimportance", 0.1), ("wload", 0.01)}),
+    ("We use ai = 0.25 as the initialization.", {("ai", 0.25)}),
+    ("We use x = Wh + b in every layer.", set()),
+    ("We find the setting \u03bbinit = 0.8 \u2212 0.6 \u00d7 exp(\u22120.3l) works well.", set()),
+    ("We stack Mamba-2 layers and GPT-2 layers.", set()),
     ("We do not use weight decay when updating the slopes.", {("weight_decay", 0.0)}),
     ("Due to the abundance of data, we do not use dropout during training.", {("dropout", 0.0)}),
     ("Proposed hyperparameters: 1: ε1 = 10−30 2: ε2 = 10−3", {("eps1", 1e-30), ("eps2", 0.001)}),
@@ -186,8 +197,10 @@ def test_a_symbol_defined_anywhere_in_the_paper_names_a_bare_assignment():
              (5, "We use \u03b7 = 0.01, \u03c4 = 0.07 and \u03b1 = 0.5 in all runs."),
              (6, "The softmax temperature \u03c4 sharpens the distribution.")]
     found = {(h.name, h.value, h.page) for h in find(pages)}
-    # η defined before, τ after; α is never defined, so its value is no setting
-    assert found == {("learning_rate", 0.01, 5), ("temperature", 0.07, 5)}
+    # η defined before, τ after; α is never defined: set by "we use", it keeps its own name
+    assert found == {("learning_rate", 0.01, 5), ("temperature", 0.07, 5), ("\u03b1", 0.5, 5)}
+    # a bare assignment no verb sets and no definition names is no setting (a formula's, a plot's)
+    assert {h.name for h in find([(3, "The loss is flat where \u03b1 = 0.5 and \u03b7 = 0.01.")])} == set()
 
 
 def test_each_value_knows_its_page_sentence_and_experiment():

@@ -6,9 +6,11 @@ A setting is read where its common name meets a value ("the hidden dimension to 
 heads", "weight decay λ = 0.1"), and through the paper's symbol table: a symbol named with a setting
 anywhere ("the learning rate η", "τ denotes the temperature") makes a bare "η = 0.01" that setting.
 Any other setting is read by the word its name ends in ("balance factor of 0.001", "64 routed
-experts") and named in the paper's words. A value may be qualified ("for the 16B model is set to")
+experts") and named in the paper's words, and a symbol no definition names by its own name where the
+paper's verb sets it ("we set wload = 0.1"). A value may be qualified ("for the 16B model is set to")
 and go on as a list; a setting counted in a unit of its own takes the unit's name
-(`batch_size_tokens`). replicate/settings.py adds the settings the paper's tables name.
+(`batch_size_tokens`). The names are replicate/names.py's; replicate/settings.py adds the settings
+the paper's tables name.
 
 Numbers are read as papers typeset them (replicate/notation.py).
 """
@@ -19,54 +21,9 @@ import re
 from collections.abc import Iterable
 
 from paperlab.models import Hparam
+from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS, SYMBOL
 from paperlab.replicate.notation import NUM, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
-
-# How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
-# A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06".
-SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
-_SET = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
-IS = (r"(?:(?:,?\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
-      r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was)\s))?"  # "the head dimension d is 128"
-      r"\s+(?:(?:is|was|are|were)\s+)?(?:" + _SET + r"\s+)?"
-      r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
-      r"\s+(?:an?\s+|about\s+|approximately\s+|around\s+)?|\s+)")
-# A setting's name as papers write it, the common forms only: (setting, name), named before its value.
-NAMES = [
-    ("learning_rate", r"(?:(?:peak|maximal|maximum|max|base|initial)\s+)?(?:learning[\s-]rates?|LR)"),
-    ("batch_size", r"(?:(?:global|total)\s+)?(?:mini-?)?batch[\s-]?sizes?"),
-    ("warmup_steps", r"(?:number\s+of\s+(?:the\s+)?)?warm-?up\s+(?:steps|updates|iterations|stage)"),
-    ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depths?)"),
-    ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model|widths"),
-    ("n_heads", r"number\s+of\s+(?:attention\s+)?heads"),
-    ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
-    ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
-    ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size)"),
-    ("grad_clip", r"(?:global\s+)?gradient(?:\s+norm)?\s+clipping(?:\s+norm|\s+threshold)?(?:\s+at\s+a\s+threshold)?"
-                  r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"),
-    ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
-    ("dropout", r"dropout(?:\s+(?:rate|probability))?"),
-    ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
-    ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
-    ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
-    ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs|training\s+epochs"),
-    ("warmup_epochs", r"(?:number\s+of\s+)?warm-?up\s+epochs"),
-    ("temperature", r"(?:softmax\s+)?temperature"),
-    ("queue_size", r"queue\s+(?:size|length)"),
-]
-# Named after its value: "28 layers", "1000 warmup steps".
-AFTER = [
-    ("n_layers", r"{v}\s+(?:transformer\s+|hidden\s+)?layers\b"),
-    ("n_heads", r"{v}\s+(?:attention\s+)?heads\b"),
-    ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
-    ("warmup_epochs", r"{v}\s+warm-?up\s+epochs"),
-    ("warmup_steps", r"warm-?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
-    ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
-    ("warmup_steps", r"{v}\s+(?:steps|updates|iterations)\s+(?:for|of)\s+(?:linear\s+)?warm-?up"),
-    # "the learning rate was increased linearly for the first 1000 training steps"
-    ("warmup_steps", r"(?:(?:increase[sd]?|rises?|grows?)\s+linearly|linearly\s+(?:increase[sd]?|rises?|grows?))\b"
-                     r"[^.;]{0,80}?\bfirst\s+{v}\s+(?:training\s+)?(?:steps|updates|iterations)"),
-]
 
 # name -> patterns whose `v` group is the value; order: the most specific first.
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
@@ -81,7 +38,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "eps": [_v(r"(?:ϵ|ε|epsilon)\s*=\s*{v}")],
     "eps1": [_v(r"(?:ϵ|ε|epsilon)\s?_?1\s*=\s*{v}")], "eps2": [_v(r"(?:ϵ|ε|epsilon)\s?_?2\s*=\s*{v}")],
     "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}")],
-    "dropout": [_v(r"p_?drop\s*=\s*{v}")],
+    "dropout": [_v(r"p_?drop\s*=\s*{v}"), _v(r"\bdrop_?prob\s*=\s*{v}")],
     "label_smoothing": [_v(r"label smoothing (?:of (?:value )?)?(?:(?:ϵ|ε)\s?ls\s*=\s*)?{v}"),
                         _v(r"label[\s-]smooth\w*\b[^.;]{0,80}?(?:ϵ|ε|epsilon)(?:_?ls)?\s*=\s*{v}")],
     # the conventions of attention and routing papers: "h = 12 and dk = dv = 64", "top-k ... with k = 4",
@@ -104,7 +61,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention"), _v(r"\b(?:attention|heads?)\b[^.;]{0,40}?\bh\s*=\s*{v}")],
 }
 # "the learning rate for the 16B model is set to 4.2e-4": which model, in a few words, before the verb
-_FOR = (r"\s+(?:for|of|in|on)\s+(?:[\w.-]+\s+){1,4}?(?:is|was|are|were)\s+(?:" + _SET + r"\s+)?"
+_FOR = (r"\s+(?:for|of|in|on)\s+(?:[\w.-]+\s+){1,4}?(?:is|was|are|were)\s+(?:" + SET_VERBS + r"\s+)?"
         r"(?:to\s+be\s+|to\s+|at\s+)?(?:an?\s+|about\s+|approximately\s+|around\s+)?")
 # "128 batch size, 2048 sequence length": a value before its (singular) name, as an item of a list
 _BEFORE = r"(?:^|[,;:(]\s*|\b(?:with|and|an?|uses?|used|using)\s+){v}\s+(?:NAME)(?=\s*(?:[,;.)]|and\b|$))"
@@ -188,7 +145,9 @@ GENERIC = [_v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![
            _v(r"(?<![\w.,×])(?<!×\s)(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b"),
            # "routed to 6 out of 64 routed experts", "2 of the 8 experts": how many of them are active
            _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:" + _WORD
-              + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")]
+              + r"\s+){0,2}(?:experts|heads|layers|blocks))\b"),
+           # "a 2400-dimensional sentence encoder": sentence_encoder_dim
+           _v(r"(?<![\w.,×-])(?:{v})-dimensional\s+(?P<name>(?:" + _WORD + r"\s+){0,1}" + _WORD + r")\b")]
 _DATA = {"tokens", "examples", "images", "sequences", "samples"}
 
 
@@ -200,6 +159,15 @@ DEFINES = re.compile(r"\b(?:" + _PHRASES + r")\s*(?:,\s*|\(\s*)?(?:(?:denoted|wr
                      r"|(?P<symbol2>" + SYMBOL + r")\s+(?:is|denotes|represents)\s+the\s+(?:" +
                      _PHRASES.replace("(?P<", "(?P<b_") + ")", re.IGNORECASE)
 ASSIGNS = re.compile(r"(?<![\w.])(?P<s>" + SYMBOL + r")\s*=\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?!\s*%)")
+# "we set wimportance = 0.1 and wload = 0.1", "we use ai = 0.25": a symbol no definition names, set
+# by the paper's own verb, is a setting by that symbol's name
+_NAMED_SYMBOL = r"[A-Za-zα-ωΑ-Ω][A-Za-z0-9α-ω]{0,15}"
+_SET_VALUE = (r"\s*=\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?![.,]?\d)"
+              r"(?=\s*(?:[,;.()]|and\b|for\b|in\b|as\b|$))")  # a number, not a formula's first term
+SET_SYMBOL = re.compile(r"\b(?:we\s+(?:set|use|choose|chose|fix|take)|(?:is|are|was|were)\s+set\s+to|setting|using)\s+"
+                        r"(?P<s>" + _NAMED_SYMBOL + r")" + _SET_VALUE, re.I)
+SET_MORE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<s>" + _NAMED_SYMBOL + r")" + _SET_VALUE, re.I)
+_SYMBOL_NAMES = {"β1": "beta1", "β2": "beta2"}
 MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?P<a_") + r")(?: and (" +
                         NUM.replace("(?P<", "(?P<b_") + r"))? iterations", re.IGNORECASE)
 # An optimizer is a setting when the paper says it used it ("We use SGD", "trained with Adam", "the
@@ -351,6 +319,15 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
             meant = meaning(table, m.group("s"), at)
             if meant:
                 found.append((meant, number(m, "v_"), m.start()))
+        stated = {value for _, value, _ in found}
+        for m in SET_SYMBOL.finditer(sentence):  # unless a name of its own read the value
+            each: re.Match[str] | None = m
+            while each is not None:
+                symbol = each.group("s")
+                if number(each, "v_") not in stated:
+                    found.append((meaning(table, symbol, at) or _SYMBOL_NAMES.get(symbol, symbol),
+                                  number(each, "v_"), m.start()))
+                each = SET_MORE.match(sentence, each.end())
         for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
             steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
             found.append(("milestones", ",".join(f"{x:g}" for x in steps), m.start()))
@@ -371,7 +348,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                                                       and noun.split()[-1] in _DATA - {"tokens"}))
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
                     active = "active_" if counted == 2 else ""  # "6 out of 64 routed experts"
-                    named = active + "_".join(re.findall(r"[a-z0-9]+", noun))
+                    named = active + "_".join(re.findall(r"[a-z0-9]+", noun)) + ("_dim" if counted == 3 else "")
                     found.append((named, amount, m.start()))
                     if counted == 1:
                         listed += [(named, x, m.start()) for x in listed_before(sentence, m.start("v"))

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from paperlab.library import Library
 from paperlab.models import Hparam, Item
-from paperlab.replicate.hparams import NAMES, OPTIMIZER, find, plausible
+from paperlab.replicate.hparams import OPTIMIZER, find, plausible
 from paperlab.replicate.measures import metric_of
+from paperlab.replicate.names import NAMES
 from paperlab.replicate.notation import NUM, number
 from paperlab.replicate.tables import Cell, Table, item_pdf, tables_and_lines
 

@@ -1,0 +1,55 @@
+"""How papers name a training setting, for the setup reader (replicate/hparams.py): the common names
+written before a value (`NAMES`, "the learning rate of 0.1"), the ways a name is joined to its
+value (`IS`: "= 0.1", "is set to 0.1", "λ = 0.1"), and the names written after one (`AFTER`, "28
+layers"; `{v}` stands for the value). replicate/settings.py reads tables' headers with `NAMES` too.
+"""
+
+from __future__ import annotations
+
+# How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
+# A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06".
+SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
+SET_VERBS = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
+IS = (r"(?:(?:,?\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
+      r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was)\s))?"  # "the head dimension d is 128"
+      r"\s+(?:(?:is|was|are|were)\s+)?(?:" + SET_VERBS + r"\s+)?"
+      r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
+      r"\s+(?:an?\s+|about\s+|approximately\s+|around\s+)?|\s+)")
+# A setting's name as papers write it, the common forms only: (setting, name), named before its value.
+NAMES = [
+    ("learning_rate", r"(?:(?:peak|maximal|maximum|max|base|initial)\s+)?(?:learning[\s-]rates?|LR)"),
+    ("batch_size", r"(?:(?:global|total)\s+)?(?:mini-?)?batch[\s-]?sizes?"),
+    ("warmup_steps", r"(?:number\s+of\s+(?:the\s+)?)?warm-?up\s+(?:steps|updates|iterations|stage)"),
+    ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depths?)"),
+    ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model|widths"
+                r"|(?:size|dimension(?:ality)?)\s+of\s+(?:the\s+)?(?:embeddings?|hidden\s+states?)"),
+    ("n_heads", r"number\s+of\s+(?:attention\s+)?heads"),
+    ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
+    ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
+    ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size)"),
+    ("grad_clip", r"(?:global\s+)?gradient(?:\s+norm)?\s+clipping(?:\s+norm|\s+threshold)?(?:\s+at\s+a\s+threshold)?"
+                  r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"),
+    ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
+    ("dropout", r"dropout(?:\s+(?:rate|probability))?"),
+    ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
+    ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
+    ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
+    ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs|training\s+epochs"),
+    ("warmup_epochs", r"(?:number\s+of\s+)?warm-?up\s+epochs"),
+    ("temperature", r"(?:softmax\s+)?temperature"),
+    ("queue_size", r"queue\s+(?:size|length)"),
+]
+# Named after its value: "28 layers", "1000 warmup steps".
+AFTER = [
+    ("n_layers", r"{v}\s+(?:transformer\s+|hidden\s+)?layers\b"),
+    ("n_heads", r"{v}\s+(?:attention\s+)?heads\b"),
+    ("n_layers", r"{v}-layers?\b"), ("n_heads", r"{v}-head(?:ed)?\b"),  # "a 6-layer encoder", "a 12-head"
+    ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
+    ("warmup_epochs", r"{v}\s+warm-?up\s+epochs"),
+    ("warmup_steps", r"warm-?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
+    ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
+    ("warmup_steps", r"{v}\s+(?:steps|updates|iterations)\s+(?:for|of)\s+(?:linear\s+)?warm-?up"),
+    # "the learning rate was increased linearly for the first 1000 training steps"
+    ("warmup_steps", r"(?:(?:increase[sd]?|rises?|grows?)\s+linearly|linearly\s+(?:increase[sd]?|rises?|grows?))\b"
+                     r"[^.;]{0,80}?\bfirst\s+{v}\s+(?:training\s+)?(?:steps|updates|iterations)"),
+]
