@@ -144,6 +144,14 @@ def test_two_shares_set_against_each_other_are_both_results():
         (21.0, "score", "%"), (41.0, "score", "%"), (90.1, "accuracy", "%"), (85.3, "accuracy", "%")}
 
 
+def test_a_result_a_verb_gives_on_a_benchmark_is_a_score_on_it():
+    """No metric named: "achieves 82.1% on ImageNet-1K" is a score on ImageNet; a share of a dataset
+    or a setting on it, with no result verb, is none."""
+    found = from_sentences(1, "Our model achieves 82.1% on ImageNet-1K and, scoring 70.6 on MMLU, beats it.", True)
+    assert {(f.value, f.metric, f.dataset) for f in found} == {(82.1, "score", "ImageNet"), (70.6, "score", "MMLU")}
+    assert from_sentences(1, "We hold out 20% on CIFAR-10 and train with 256 on ImageNet.", False) == []
+
+
 def test_time_to_reach_a_threshold_is_not_a_result():
     assert from_sentences(1, "Training time required to reach 99% validation accuracy grows.", False) == []
     assert from_sentences(1, "The steps until validation accuracy > 99% grow quickly.", False) == []

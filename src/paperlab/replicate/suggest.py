@@ -156,6 +156,10 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
                 hit = re.search(r"(" + METRIC.pattern + r")[^,;:]{0,80}?\b" + ACHIEVE + r"\s+(?:\w+\s+)?$",
                                 sentence[max(0, m.start() - 120):m.start()], re.IGNORECASE)
             if hit is None:
+                if benchmark_on := _on_benchmark(sentence, m.start(), m.end()):
+                    taken.add(m.start())
+                    out.append(Found(value, unit, None, SCORE[0], SCORE[1], page, sentence[:240],
+                                     "abstract" if abstract else "text", dataset=benchmark_on))
                 continue
             found = metric_of(hit.group(1))
             if found is None:
@@ -174,6 +178,16 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
                                      "abstract" if abstract else "text", dataset=one_dataset(sentence)))
         out += relative_claims(page, sentence, abstract, taken)
     return out
+
+
+def _on_benchmark(sentence: str, start: int, end: int) -> str:
+    """The benchmark a result that names no metric is on ("achieves 82.1% on ImageNet-1K", "scoring
+    70.6 on MMLU"): a number a result verb gives, followed by "on" and one benchmark's name."""
+    on = re.match(r"\s+(?:on|in)\s+(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)", sentence[end:])
+    named = datasets_in(on.group(1)) if on else []
+    said = re.search(ACHIEVE + r"[^,;]{0,30}$|\b(?:scoring|reaching|achieving|obtaining)\s+(?:\w+\s+)?$",
+                     sentence[max(0, start - 40):start], re.IGNORECASE)
+    return named[0] if len(named) == 1 and said else ""
 
 
 # two shares set against each other, the paper's and another's: "a 21% vs. 41% hallucination rate"
