@@ -43,6 +43,18 @@ def test_init_creates_library(tmp_path, cli):
     assert "already exists" in cli("init", str(home)).stdout
 
 
+def test_init_without_a_folder_creates_the_library_the_other_commands_use(tmp_path, cli, monkeypatch):
+    """--home, else $PAPERLAB_HOME, else the working folder: `paperlab init` then `paperlab add`
+    meet in the same library."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PAPERLAB_HOME", str(tmp_path / "env"))
+    assert cli("init").exit_code == 0 and (tmp_path / "env" / "paperlab.toml").exists()
+    assert cli("--home", str(tmp_path / "flag"), "init").exit_code == 0
+    assert (tmp_path / "flag" / "paperlab.toml").exists()
+    monkeypatch.delenv("PAPERLAB_HOME")
+    assert cli("init").exit_code == 0 and (tmp_path / "paperlab.toml").exists()
+
+
 def test_migrations_are_idempotent(tmp_path):
     lib, _ = init_library(tmp_path / "lib")
     database = lib.db

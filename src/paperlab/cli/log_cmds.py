@@ -28,9 +28,17 @@ from paperlab.models import CONTENT_TYPES, STATUSES
 
 
 def init(
-    directory: Annotated[Path, typer.Argument(metavar="DIR", help="Folder for the new library.")] = Path("."),
+    ctx: typer.Context,
+    directory: Annotated[Path | None, typer.Argument(
+        metavar="DIR", help="Folder for the new library (default: --home, then $PAPERLAB_HOME, then .).",
+        show_default=False)] = None,
 ) -> None:
     """Create a library: paperlab.toml, paperlab.db, papers/, index/, replications/."""
+    import os
+
+    if directory is None:  # where the other commands will look for it
+        home = (ctx.obj or {}).get("home") or os.environ.get("PAPERLAB_HOME")
+        directory = Path(home).expanduser() if home else Path(".")
     lib, created = init_library(directory)
     verb = "Created" if created else "Library already exists at"
     console.print(f"{verb} {lib.home}")
