@@ -367,6 +367,27 @@ def test_tables_of_an_item_without_a_pdf_is_a_one_line_error(lib, cli):
     assert r.exit_code != 0 and r.stderr.startswith("Error:") and len(r.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.parametrize(("bad", "said"), [("encrypted-user-password.pdf", "encrypted"),
+                                           ("unopenable.pdf", "cannot be opened"), ("truncated.pdf", "no readable")])
+def test_a_pdf_damaged_after_it_was_added_is_a_one_line_error_for_every_reader(lib, cli, tmp_path, bad, said):
+    """The library's copy replaced by a damaged or encrypted file: tables, claims and the setup each
+    say what is wrong with it in one line, no traceback."""
+    import pymupdf
+
+    from tests.conftest import BAD_PDFS
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "A short paper about learning rates.", fontsize=9)
+    doc.save(tmp_path / "p.pdf")
+    assert cli("add", str(tmp_path / "p.pdf"), "--no-lookup", "--title", "Short").exit_code == 0
+    item = json.loads(cli("log", "--json").stdout)[0]
+    (lib.home / item["pdf_path"]).write_bytes((BAD_PDFS / bad).read_bytes())
+    for command in (["tables"], ["claims", "suggest"], ["hparams"]):
+        r = cli("replicate", *command, item["id"])
+        assert r.exit_code != 0 and r.stderr.startswith("Error:") and said in r.stderr, (command, r.stderr)
+        assert len(r.stderr.strip().splitlines()) == 1
+
+
 def test_a_table_below_a_caption_of_several_lines(tmp_path):
     import pymupdf
 

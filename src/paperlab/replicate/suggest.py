@@ -303,14 +303,12 @@ INTRO_SCORE = 2.0  # above a table's 1.5, below the abstract's 4
 
 def suggest_pdf(pdf: Path, version: int | None = None, limit: int | None = MAX_CANDIDATES) -> list[Suggestion]:
     """Ranked candidate claims from a PDF's tables and sentences: the first `limit` (None: all)."""
-    from paperlab.retrieval import mupdf
     from paperlab.retrieval.frontmatter import from_layout
     from paperlab.retrieval.layout import is_references_heading
-
-    pymupdf = mupdf.load()
+    from paperlab.retrieval.pdf import open_pdf
 
     found: list[Found] = []
-    with pymupdf.open(pdf) as doc:
+    with open_pdf(pdf) as doc:
         pages = [page_blocks(page) for page in doc]
         running = running_lines(pages)
         own = own_names(from_layout(doc[0]).title if len(doc) else "", "")

@@ -130,11 +130,10 @@ def read_tables(pdf: Path) -> list[Table]:
 def tables_and_lines(pdf: Path) -> list[tuple[Table, list[list[str]]]]:
     """Every captioned table of the PDF, in page order, with each line of its region as its phrases
     (the words set a word gap apart), rows of words the grid leaves out ("Optimizer  AdamW") included."""
-    from paperlab.retrieval import mupdf
+    from paperlab.retrieval.pdf import open_pdf
 
-    pymupdf = mupdf.load()
     out: list[tuple[Table, list[list[str]]]] = []
-    with pymupdf.open(pdf) as doc:
+    with open_pdf(pdf) as doc:
         running = running_lines([page_blocks(page) for page in doc])
         for index, page in enumerate(doc):
             if not TABLE_MENTION.search(page.get_text()):

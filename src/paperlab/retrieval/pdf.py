@@ -47,7 +47,9 @@ class PageText:
     repaired: bool = False  # MuPDF had to repair the file: it is damaged, and pages may be missing
 
 
-def _open(path: Path):  # type: ignore[no-untyped-def]
+def open_pdf(path: Path):  # type: ignore[no-untyped-def]
+    """The PDF opened with PyMuPDF, or a PdfError that says what is wrong with it (damaged, encrypted,
+    no pages)."""
     from paperlab.retrieval import mupdf
 
     pymupdf = mupdf.load()
@@ -85,7 +87,7 @@ def check_header(path: Path) -> None:
 def validate_pdf(path: Path) -> PdfInfo:
     """Raise PdfError unless `path` is a PDF that opens and has at least one page."""
     check_header(path)
-    doc = _open(path)
+    doc = open_pdf(path)
     try:
         title = (doc.metadata or {}).get("title") or ""
         return PdfInfo(pages=doc.page_count, title=title.strip())
@@ -94,7 +96,7 @@ def validate_pdf(path: Path) -> PdfInfo:
 
 
 def first_page_text(path: Path) -> str:
-    doc = _open(path)
+    doc = open_pdf(path)
     try:
         return str(doc[0].get_text("text"))
     finally:
@@ -191,7 +193,7 @@ def extract_pages(path: Path, figures: bool = True) -> list[PageText]:
 
     pymupdf = mupdf.load()
 
-    doc = _open(path)
+    doc = open_pdf(path)
     flags = pymupdf.TEXT_DEHYPHENATE | pymupdf.TEXT_MEDIABOX_CLIP  # ligatures expanded by MuPDF
     raw_pages: list[list[Block]] = []
     try:
