@@ -203,6 +203,21 @@ def test_a_symbol_defined_anywhere_in_the_paper_names_a_bare_assignment():
     assert {h.name for h in find([(3, "The loss is flat where \u03b1 = 0.5 and \u03b7 = 0.01.")])} == set()
 
 
+def test_a_value_said_for_a_model_belongs_to_that_model():
+    """The model a qualifier names is the value's experiment; a qualifier that names no model ("for
+    100 epochs"), or a list of sizes past a value ("20 heads for the 125M, 355M"), is none."""
+    found = {(h.name, h.value, h.setup) for h in find([(3, sentence) for sentence in (
+        "The number of heads is 24 for Transformer and 12 for DIFF Transformer.",
+        "The peak learning rate for the 16B model is set to 4.2e-4.",
+        "We use a batch size of 32 for 1.3B and 6B models and 8 for the 175B model.",
+        "We use a weight decay of 0.1 for 100 epochs.",
+        "The models have 20 heads for the 125M, 355M and 1.3B models.")])}
+    assert found == {("n_heads", 24.0, "Transformer"), ("n_heads", 12.0, "DIFF Transformer"),
+                     ("learning_rate", 0.00042, "16B model"), ("batch_size", 32.0, "1.3B and 6B models"),
+                     ("batch_size", 8.0, "175B model"), ("weight_decay", 0.1, ""), ("epochs", 100.0, ""),
+                     ("n_heads", 20.0, "")}
+
+
 def test_each_value_knows_its_page_sentence_and_experiment():
     pages = [(4, "We use SGD with a mini-batch size of 256 on ImageNet. The learning rate starts from 0.1."),
              (7, "We trained on CIFAR-10. These models are trained with a minibatch size of 128.")]

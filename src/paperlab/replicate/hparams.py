@@ -253,24 +253,48 @@ def meaning(table: dict[str, list[tuple[int, str]]], symbol: str, at: int) -> st
     return before[-1] if before else (found[0][1] if found else None)
 
 
-def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float | str, int]]:
+def _model(phrase: str | None) -> str:
+    """The model a qualifier names ("for the 16B model", "for DIFF Transformer"): a phrase that ends
+    in model or variant, holds a size (125M, 7B), or is a name (capitalised, not a table's or a
+    section's); '' for any other ("for 100 epochs")."""
+    m = re.match(r"\s*(?:for|in|on)\s+(?:the\s+|our\s+)?(.+?)\s*$", phrase or "")
+    if m is None:
+        return ""
+    said = m.group(1).rstrip(".")
+    if re.search(r"\b(?:models?|variants?|ones?)$|\b\d+(?:\.\d+)?[MBKT]\b", said) or (
+            said[0].isupper() and not re.match(r"(?:Table|Figure|Fig|Section|Sec|Eq|Appendix)\b", said)):
+        return said
+    return ""
+
+
+_TRAILING = re.compile(r"\s+(?:for|in|on)\s+(?:the\s+|our\s+)?(?:[\w.-]+\s+){0,3}?[\w.-]+(?=\s*(?:[,;.)]|$))")
+
+
+def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float | str, int, str]]:
     """The value a setting's pattern matched, and the values a list goes on with ("6e-4 for the 125M
-    model and 3e-4 for the 355M model"); "increased from 512 to 1024" is 1024. The name takes its
-    unit ("batch_size_tokens") or its bound ("minimum learning rate": "min_learning_rate")."""
+    model and 3e-4 for the 355M model"), each with the model a qualifier names (`_model`); "increased
+    from 512 to 1024" is 1024. The name takes its unit ("batch_size_tokens") or its bound ("minimum
+    learning rate": "min_learning_rate")."""
     value, end = number(m, "v_"), m.end()
     head = sentence[m.start():m.start("v")]
     if re.search(r"\bfrom\s+$", head) and _GROWN.search(sentence[:m.start("v")]) and (to := _TO.match(sentence, end)):
         value, end = number(to, "v_"), to.end()
     if name == "learning_rate" and _MINIMUM.search(sentence[:m.start()]):
         name = "min_learning_rate"
-    values = [value]
-    while (more := _MORE.match(sentence, end)) and (more.group("which") or _PLURAL.search(head)):
+    qualified = re.search(r"\s(?:for|of|in|on)\s.+?(?=\s+(?:is|was|are|were)\s)", head)  # "for the 16B model is"
+    values, models = [value], [_model(qualified.group()) if qualified else ""]
+    while (more := _MORE.match(sentence, end)) and (more.group("which") or _PLURAL.search(head)) \
+            and plausible(name, number(more, "v_")):  # not "20 heads for the 125M, 355M ..."
+        models[-1] = models[-1] or _model(more.group("which"))  # "24 for Transformer and 12 ..."
         values.append(number(more, "v_"))
+        models.append("")
         end = more.end()
+    if len(values) > 1 and (last := _TRAILING.match(sentence, end)):
+        models[-1] = _model(last.group())  # "... and 12 for DIFF Transformer"
     for setting, unit in UNITS:
         if name == setting and (u := unit.match(sentence, m.end()) or unit.match(sentence, end)):
             name = f"{setting}_{u.group(1).lower()}"
-    return [(name, v, m.start()) for v in values]
+    return [(name, v, m.start(), model) for v, model in zip(values, models, strict=True)]
 
 
 def listed_before(sentence: str, at: int) -> list[float]:
@@ -292,10 +316,13 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
     for at, (page, sentence) in enumerate(paper):
         found: list[tuple[str, float | str, int]] = []  # (setting, value, where in the sentence)
         listed: list[tuple[str, float | str, int]] = []  # a list's values before a value named after it
+        models: dict[tuple[str, float | str, int], str] = {}  # the model a value is for, where said
         for name, patterns in PATTERNS.items():
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
-                    found += (read := _read(name, m, sentence))
+                    read = _read(name, m, sentence)
+                    found += [(setting, value, where) for setting, value, where, _ in read]
+                    models |= {(setting, value, where): model for setting, value, where, model in read if model}
                     if not sentence[m.start():m.start("v")].strip():  # "600 and" before "1200 steps"
                         listed += [(read[0][0], x, m.start()) for x in listed_before(sentence, m.start("v"))]
         for name, pattern in UNIT_PATTERNS:
@@ -360,6 +387,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
             if (name, value, page) in seen or not plausible(name, value):
                 continue
             seen.add((name, value, page))
-            out.append(Hparam(name, value, page, quote(sentence, where), _setup(sentence, context)))
+            out.append(Hparam(name, value, page, quote(sentence, where),
+                              models.get((name, value, where)) or _setup(sentence, context)))
         context = (context + " " + sentence)[-2000:]
     return out
