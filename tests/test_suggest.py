@@ -725,6 +725,16 @@ def test_a_table_of_settings_as_name_and_value_lines_reads_words_notation_pairs_
         ("stochastic_depth", 0.1, "Model-S"), ("stochastic_depth", 0.4, "M"), ("stochastic_depth", 0.5, "L")}
 
 
+def test_a_grid_row_of_adams_betas_holding_one_number_is_no_setting():
+    from paperlab.replicate.settings import settings
+    from paperlab.replicate.tables import Cell, Row, Table
+
+    table = Table("3", 2, "Table 3: Settings.", None, ["Value"], [
+        Row("Adam \u03b2", [Cell("0.9", 0.9)]), Row("Batch size", [Cell("256", 256.0)]),
+        Row("Layers", [Cell("12", 12.0)])])
+    assert {(h.name, h.value) for h in settings([table])} == {("batch_size", 256.0), ("n_layers", 12.0)}
+
+
 def test_lines_of_settings_take_the_header_line_over_them_and_a_results_table_gives_none(tmp_path):
     """Columns of models: each value is its column's model's; a table whose lines name one setting
     (a results table with a batch size line) gives no settings."""

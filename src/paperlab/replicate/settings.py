@@ -101,8 +101,8 @@ def settings(tables: list[Table]) -> list[Hparam]:
             pairs += [(n, t.columns[i], c, r.label, t.columns[i]) for r, n in zip(t.rows, by_row, strict=True)
                       if n for i, c in enumerate(r.cells)]
         for name, experiment, cell, row, column in pairs:
-            m = whole.fullmatch(cell.text)
-            if m and plausible(name, value := number(m)):
+            m = whole.fullmatch(cell.text)  # (a pair of betas is `key_values`' to read: one number is neither)
+            if m and name != "betas" and plausible(name, value := number(m)):
                 out.append(Hparam(name, value, t.page, f"Table {t.number}: {row} | {column}: {cell.text}",
                                   "" if experiment.lower() in ("value", "values") else experiment))
     return out
