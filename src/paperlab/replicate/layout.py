@@ -77,13 +77,14 @@ def _is_kept(key: str, running: frozenset[str]) -> bool:
 Block = tuple[float, float, float, float, str]  # a text block: x0, y0, x1, y1, its text
 
 
-def page_blocks(page: Any) -> tuple[float, list[Block]]:
-    """A page's height and its text blocks, read once for `running_lines` and `body_text`, without
-    the text inside its captioned figures (axis ticks, legends: retrieval.figures)."""
+def page_blocks(page: Any, figures: bool = False) -> tuple[float, list[Block]]:
+    """A page's height and its text blocks, read once for `running_lines` and `body_text`; without
+    the text inside its captioned figures (axis ticks, legends: retrieval.figures) unless `figures`
+    (the running heads need only the margins, and finding figures costs a pass over the drawings)."""
     from paperlab.retrieval.figures import figure_boxes, in_figure
 
     blocks = [b[:5] for b in page.get_text("blocks") if b[6] == 0]
-    boxes = figure_boxes(page, blocks)
+    boxes = [] if figures else figure_boxes(page, blocks)
     return page.rect.height, [b for b in blocks if not in_figure(b[:4], boxes)]
 
 

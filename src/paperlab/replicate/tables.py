@@ -134,7 +134,7 @@ def tables_and_lines(pdf: Path) -> list[tuple[Table, list[list[str]]]]:
 
     out: list[tuple[Table, list[list[str]]]] = []
     with open_pdf(pdf) as doc:
-        running = running_lines([page_blocks(page) for page in doc])
+        running = running_lines([page_blocks(page, figures=True) for page in doc])
         for index, page in enumerate(doc):
             if not TABLE_MENTION.search(page.get_text()):
                 continue
