@@ -140,14 +140,15 @@ _COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|epi
 _MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size, not a setting
 # a value that starts a range ("from 512 to 1024"), a fraction ("1/ √ N") or a share of another
 # ("0.1 of the peak") is none
-GENERIC = [_v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS + r"{v}(?![.,]?\d)"
-              + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))"),
-           _v(r"(?<![\w.,×])(?<!×\s)(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b"),
-           # "routed to 6 out of 64 routed experts", "2 of the 8 experts": how many of them are active
-           _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:" + _WORD
-              + r"\s+){0,2}(?:experts|heads|layers|blocks))\b"),
-           # "a 2400-dimensional sentence encoder": sentence_encoder_dim
-           _v(r"(?<![\w.,×-])(?:{v})-dimensional\s+(?P<name>(?:" + _WORD + r"\s+){0,1}" + _WORD + r")\b")]
+# (what kind of reading, pattern): a name before its value, a count before what it counts, how many
+# of them are active ("routed to 6 out of 64 routed experts", "2 of the 8 experts"), a dimension
+# ("a 2400-dimensional sentence encoder": sentence_encoder_dim)
+GENERIC = [("named", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS
+                        + r"{v}(?![.,]?\d)" + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))")),
+           ("count", _v(r"(?<![\w.,×])(?<!×\s)(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")),
+           ("active", _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:"
+                         + _WORD + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")),
+           ("dim", _v(r"(?<![\w.,×-])(?:{v})-dimensional\s+(?P<name>(?:" + _WORD + r"\s+){0,1}" + _WORD + r")\b"))]
 _DATA = {"tokens", "examples", "images", "sequences", "samples"}
 
 
@@ -167,7 +168,6 @@ _SET_VALUE = (r"\s*=\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?![.,]?\d)"
 SET_SYMBOL = re.compile(r"\b(?:we\s+(?:set|use|choose|chose|fix|take)|(?:is|are|was|were)\s+set\s+to|setting|using)\s+"
                         r"(?P<s>" + _NAMED_SYMBOL + r")" + _SET_VALUE, re.I)
 SET_MORE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<s>" + _NAMED_SYMBOL + r")" + _SET_VALUE, re.I)
-_SYMBOL_NAMES = {"β1": "beta1", "β2": "beta2"}
 MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?P<a_") + r")(?: and (" +
                         NUM.replace("(?P<", "(?P<b_") + r"))? iterations", re.IGNORECASE)
 # An optimizer is a setting when the paper says it used it ("We use SGD", "trained with Adam", "the
@@ -352,8 +352,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
             while each is not None:
                 symbol = each.group("s")
                 if number(each, "v_") not in stated:
-                    found.append((meaning(table, symbol, at) or _SYMBOL_NAMES.get(symbol, symbol),
-                                  number(each, "v_"), m.start()))
+                    found.append((meaning(table, symbol, at) or symbol, number(each, "v_"), m.start()))
                 each = SET_MORE.match(sentence, each.end())
         for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
             steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
@@ -362,7 +361,8 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         found = [f for f in found if not (f[0] == "eps" and f[1] in smoothing)]
         known = {value for _, value, _ in found} | {float(x) for n, v, _ in found if n == "milestones"
                                                      for x in str(v).split(",")}
-        for counted, pattern in enumerate([] if tabular(sentence) else GENERIC):  # in the paper's own words
+        for kind, pattern in [] if tabular(sentence) else GENERIC:  # in the paper's own words
+            counted = kind != "named"  # a whole number of something
             for m in pattern.finditer(sentence):
                 amount = number(m, "v_")
                 before = sentence[:m.start("name")].split()[-1:]  # "error" in "the error rate of 3.1"
@@ -374,10 +374,10 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                 bare = counted and (noun in _DATA or (bool(m.group("v_k") or m.group("v_w"))
                                                       and noun.split()[-1] in _DATA - {"tokens"}))
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
-                    active = "active_" if counted == 2 else ""  # "6 out of 64 routed experts"
-                    named = active + "_".join(re.findall(r"[a-z0-9]+", noun)) + ("_dim" if counted == 3 else "")
+                    named = ("active_" if kind == "active" else "") + "_".join(re.findall(r"[a-z0-9]+", noun)) \
+                        + ("_dim" if kind == "dim" else "")
                     found.append((named, amount, m.start()))
-                    if counted == 1:
+                    if kind == "count":
                         listed += [(named, x, m.start()) for x in listed_before(sentence, m.start("v"))
                                    if x == int(x) and x >= 1]
         # a list's value that another setting of the sentence holds is that one's ("a hidden size of

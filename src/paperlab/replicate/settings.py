@@ -44,7 +44,7 @@ SHORT = {
     "learning rate schedule": "schedule", "lr scheduler": "schedule", "learning rate scheduler": "schedule",
     "lr decay schedule": "schedule", "decay schedule": "schedule",
 }
-_OPTIMIZER_NAME = re.compile(r"^(?:adamw|adam|sgd|lamb|lion|adafactor|optimizer)\s+(?=[βε]|beta|eps|momentum)")
+_OPTIMIZER_NAME = re.compile(r"^(?:" + OPTIMIZER.strip("()").lower() + r"|optimizer)\s+(?=[βε]|beta|eps|momentum)")
 
 
 def _normal(label: str) -> str:

@@ -134,10 +134,11 @@ def tables_and_lines(pdf: Path) -> list[tuple[Table, list[list[str]]]]:
 
     out: list[tuple[Table, list[list[str]]]] = []
     with open_pdf(pdf) as doc:
-        running = running_lines([page_blocks(page, figures=True) for page in doc])
+        pages = [page_blocks(page, figures=True) for page in doc]
+        running = running_lines(pages)
         for index, page in enumerate(doc):
-            if not TABLE_MENTION.search(page.get_text()):
-                continue
+            if not any(TABLE_MENTION.search(block[4]) for block in pages[index][1]):
+                continue  # the blocks read for the running heads name no table
             bold = bold_boxes(page)
             for number, caption, rows in table_regions(page, running):
                 table = _grid(number, index + 1, caption, rows, bold)
