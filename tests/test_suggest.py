@@ -639,6 +639,36 @@ def test_benchmark_columns_outside_results_and_columns_of_settings_hold_no_score
     assert "score" not in {s.metric for s in suggest_pdf(pdf, limit=None)}
 
 
+def test_a_results_table_whose_headers_name_nothing_known_offers_scores_the_bold_ones_first(tmp_path):
+    """Columns that are neither a metric nor a benchmark paperlab knows, in a table the caption calls
+    results: every cell is a score, and with no direction known the column's best is the cell the
+    paper set in bold, not the largest."""
+    caption = "Table 4: Results of the two models on our new tasks."
+    pdf = _table_lines(tmp_path / "t.pdf", [("", "Synth-A", "Synth-B"), ("Model-A", "61.0", "40.2"),
+                                            ("Model-B", "58.3", "44.9")], caption, x=160, step=60,
+                       bold=frozenset({"58.3", "44.9"}))
+    found = [s for s in suggest_pdf(pdf, limit=None) if s.source.startswith("Table")]
+    assert {(s.value, s.metric) for s in found} == {(61.0, "score"), (40.2, "score"), (58.3, "score"), (44.9, "score")}
+    assert {s.value for s in found[:2]} == {58.3, 44.9}
+    plain = _table_lines(tmp_path / "plain.pdf", [("", "Synth-A"), ("Model-A", "58.3"), ("Model-B", "61.0")], caption,
+                         x=160, step=60)
+    # no bold, no direction: neither is the column's best, and they keep the table's order
+    assert [s.value for s in suggest_pdf(plain, limit=None)] == [58.3, 61.0]
+    # a table set mostly in bold marks no pick
+    heavy = _table_lines(tmp_path / "heavy.pdf", [("", "Synth-A"), ("Model-A", "58.3"), ("Model-B", "61.0"),
+                                                  ("Model-C", "62.0")], caption, x=160, step=60,
+                         bold=frozenset({"61.0", "62.0"}))
+    assert [s.value for s in suggest_pdf(heavy, limit=None)] == [58.3, 61.0, 62.0]
+
+
+def test_columns_right_of_one_that_names_a_metric_hold_scores_and_those_left_of_it_settings(tmp_path):
+    pdf = _table_lines(tmp_path / "t.pdf", [("", "Width", "Accuracy", "Robust-X"), ("Ours", "512", "76.1", "40.3")],
+                       "Table 2: The width of each model, its accuracy, and its robustness to the shifts we made.",
+                       x=160, step=60)
+    found = {s.value: s.metric for s in suggest_pdf(pdf, limit=None) if s.source.startswith("Table")}
+    assert found == {76.1: "accuracy", 40.3: "score"}
+
+
 def test_a_cell_read_as_a_score_and_under_its_metric_is_offered_once_under_the_metric():
     from paperlab.replicate.suggest import Found, rank
 
@@ -684,9 +714,10 @@ def test_benchmarks_named_in_a_header_or_sentence(text, named):
     assert datasets_in(text) == named
 
 
-def _table_lines(path: Path, lines: list[tuple[str, ...]], caption: str, x: float = 222, step: float = 90) -> Path:
+def _table_lines(path: Path, lines: list[tuple[str, ...]], caption: str, x: float = 222, step: float = 90,
+                 bold: frozenset[str] = frozenset()) -> Path:
     """A table set as lines of a name and its values (the first value at `x`, the next `step` points
-    on; a Greek letter in a font that has it), above its caption."""
+    on, those in `bold` in a bold face; a Greek letter in a font that has it), above its caption."""
     import pymupdf
 
     doc = pymupdf.open()
@@ -698,7 +729,8 @@ def _table_lines(path: Path, lines: list[tuple[str, ...]], caption: str, x: floa
             page.insert_text((72 + pymupdf.get_text_length(latin, fontsize=9), 100 + 12 * i), "β" + greek,
                              fontsize=9, fontname="china-s")
         for k, value in enumerate(values):
-            page.insert_text((x + step * k, 100 + 12 * i), value, fontsize=9)
+            page.insert_text((x + step * k, 100 + 12 * i), value, fontsize=9,
+                             fontname="hebo" if value in bold else "helv")
     page.insert_text((72, 106 + 12 * len(lines)), caption, fontsize=9)
     doc.save(path)
     return path

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -125,7 +126,7 @@ def bold_boxes(page: Any) -> list[tuple[float, float, float, float]]:
     return boxes
 
 
-def in_boxes(word: Word, boxes: list[tuple[float, float, float, float]]) -> bool:
+def in_boxes(word: Word, boxes: Sequence[tuple[float, float, float, float]]) -> bool:
     """Whether a word's centre lies in one of the boxes (a point of slack)."""
     return any(b[0] - 1 <= (word.x0 + word.x1) / 2 <= b[2] + 1 and b[1] - 1 <= word.yc <= b[3] + 1 for b in boxes)
 

@@ -1,44 +1,27 @@
-"""Candidate claims: the numbers a paper reports as results, from its tables and its sentences.
+"""Candidate claims: the numbers a paper reports as results, from its tables (`table_claims`) and
+its sentences, ranked.
 
-Tables come from word positions (layout.table_regions); a cell counts when its column header, else
-its row's label ("Pile (Loss)"), else the caption names a metric (the caption only where no column
-names one: beside a column of BLEU, the columns N and d_model are settings); in a table of results
-whose column or row is a benchmark or an average and names no metric ("PIQA HellaSwag Avg"), the
-cell is a "score", whose direction the paper did not state. A cell's row is the text
-left of it and its column header the text above it. Sentences count when a metric stands next to the
+Sentences count when a metric stands next to the
 number ("3.57% top-5 error", "BLEU score of 28.4", "accuracy to 86.7%") or earlier in its clause
 before a verb of achieving ("the BLEU score of the model ... can only achieve 8.45"), and so do
 claims relative to another method ("2.4x faster", "25% fewer", metric `relative`). Citations,
 section/table/figure numbers, years, axis ticks, layer counts and the numbers inside metric names
 (the 5 of top-5) are dropped. Candidates are ranked so the headline results come first (the
-abstract, numbers the text repeats from a table, the best value in a column, the abstract's relative
-claims, the paper's own method's rows, averages; the appendix lower); the first MAX_CANDIDATES are
-what `claims suggest` shows, `--all` every one (the numbering is the same).
+abstract, numbers the text repeats from a table, the best value in a column (for a score, whose
+direction is unknown, the cell the paper set in bold), the abstract's relative claims, the paper's
+own method's rows, averages; the appendix lower); the first MAX_CANDIDATES are what `claims suggest`
+shows, `--all` every one (the numbering is the same).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from paperlab.models import Suggestion
-from paperlab.replicate.layout import (
-    CELL,
-    TABLE_MENTION,
-    Word,
-    axis_ticks,
-    body_text,
-    cell_value,
-    column_headers,
-    header_over,
-    page_blocks,
-    running_lines,
-    table_regions,
-    value_cells,
-)
+from paperlab.replicate.layout import TABLE_MENTION, body_text, page_blocks, running_lines
 from paperlab.replicate.measures import METRIC, METRIC_WORDS, RAW, datasets_in, metric_of, one_dataset, split_in
+from paperlab.replicate.table_claims import AVERAGE, SCORE, Found, from_tables
 
 MAX_CANDIDATES = 40
 NUMBER = re.compile(r"(?<![\w.\[\-])(\d{1,3}(?:\.\d+)?)(\s*%)?(?:\s*(?:±|\+-|\+/-)\s*(\d+(?:\.\d+)?))?(?![\w\-])")
@@ -47,24 +30,6 @@ ACHIEVE = r"(?:achieves?|achieved|reach(?:es|ed)?|obtains?|obtained|attains?|att
 # "by" and the hedge before an amount: "by over 2 BLEU", "by up to 40%"
 BY = r"\bby\s+(?:(?:over|about|around|up\s+to|nearly|almost|approximately|more\s+than|roughly|as\s+much\s+as)\s+)?"
 REFERENCE_BEFORE = re.compile(r"(?:Table|Tab\.|Figure|Fig\.|Section|Sec\.|Eq\.|Appendix|§)\s*$", re.IGNORECASE)
-
-
-@dataclass
-class Found:
-    """A number with where it came from, before ranking."""
-
-    value: float
-    unit: str
-    std: float | None
-    metric: str
-    lower: bool
-    page: int
-    context: str
-    source: str  # "abstract", "intro" (the introduction), "text", or "Table N, row R, column C"
-    score: float = 0.0
-    dataset: str = ""  # the one benchmark its row, column, caption or sentence names
-    split: str = ""
-    model: str = ""  # its table row
 
 
 # --- sentences -------------------------------------------------------------------------------------
@@ -194,103 +159,6 @@ def _on_benchmark(sentence: str, start: int, end: int) -> str:
 VERSUS = re.compile(r"(?<![\w.])(?P<a>\d{1,3}(?:\.\d+)?)\s?%\s*(?:vs\.?|versus)\s*(?P<b>\d{1,3}(?:\.\d+)?)\s?%")
 
 
-# --- tables ----------------------------------------------------------------------------------------
-
-
-# A table of results (its caption says so, or a column averages others) whose benchmark columns or
-# rows name no metric: LM evaluations ("ARC-E PIQA HellaSwag Avg"), a task per row ("Arc-E 77.6 75.4").
-# Their cells are the metric "score", whose direction the paper did not state.
-RESULTS = re.compile(r"\b(?:results?|performance|evaluations?|benchmarks?|compar(?:e|es|ed|ing|ison))\b"
-                     r"|\b(?:zero|few|one|\d+)-shot\b", re.IGNORECASE)
-AVERAGE = re.compile(r"\b(?:avg|average|overall)\b", re.IGNORECASE)
-SCORE = ("score", False)
-
-
-def benchmark(text: str) -> bool:
-    """Whether a header or row label names a benchmark or an average over them."""
-    return bool(datasets_in(text) or AVERAGE.search(text))
-
-
-_SKIP_COLUMNS = re.compile(r"#|param|flop|time|cost|layers?\b|size|depth|speed|days|memory|\bk\b", re.IGNORECASE)
-
-
-def from_tables(page_number: int, page, running: frozenset[str] = frozenset()) -> list[Found]:  # type: ignore[no-untyped-def]
-    return [f for number, caption, rows in table_regions(page, running)
-            for f in _cells(page_number, number, caption, rows)]
-
-
-_BARE_TOP = re.compile(r"\btop-?([15])\b", re.IGNORECASE)
-
-
-def _top_k(numbers: list[list[tuple[int, Word, str]]]) -> Callable[[str], tuple[str, bool] | None]:
-    """The metric of columns headed "top-1" and "top-5" alone: errors where a row's top-1 is the larger
-    (a top-5 error is never above the top-1 error), accuracies where it is the smaller."""
-    votes = 0
-    for cells in numbers:
-        by_k = {m.group(1): cell_value(w.text) for _, w, h in cells if (m := _BARE_TOP.search(h)) and not metric_of(h)}
-        if len(by_k) == 2 and by_k["1"] != by_k["5"]:
-            votes += 1 if by_k["1"] > by_k["5"] else -1
-
-    def metric(header: str) -> tuple[str, bool] | None:
-        m = _BARE_TOP.search(header)
-        if m is None or votes == 0 or metric_of(header):
-            return None
-        return (f"top{m.group(1)}_error", True) if votes > 0 else (f"top{m.group(1)}_accuracy", False)
-    return metric
-
-
-def _cells(page_number: int, number: str, caption: str, rows: list[list[Word]]) -> list[Found]:
-    out: list[Found] = []
-    values = [value_cells(row) for row in rows]
-    header_rows = column_headers(rows, values)
-
-    ticks = axis_ticks([row[i] for row, at in zip(rows, values, strict=True) for i in at])
-    numbers = [[(i, w, header_over([h for h in header_rows if h[0].yc < w.yc], w.x0, w.x1))
-                for i, w in ((i, row[i]) for i in at) if id(w) not in ticks]
-               for row, at in zip(rows, values, strict=True)]
-    topk = _top_k(numbers)
-    # The caption's metric stands for columns that name none, unless some column names its own:
-    # then those without one hold settings (N, d_model, dropout), not results.
-    caption_metric = None if any(metric_of(h) or topk(h) for cells in numbers for _, _, h in cells) \
-        else metric_of(caption)
-    results_table = RESULTS.search(caption) or any(AVERAGE.search(h) for cells in numbers for _, _, h in cells)
-    group = ""  # a label that spans rows ("ResNet" above "20", "32", "110")
-    for row, cells in zip(rows, numbers, strict=True):
-        # a row that names its metric ("Pile (Loss)") where the columns name models
-        row_label = " ".join(w.text for w in row[:cells[0][0]]) if cells else ""
-        row_metric = metric_of(row_label)
-        row_score = bool(results_table) and benchmark(row_label)
-        results: list[tuple[Word, str, tuple[str, bool]]] = []  # the row's cells that hold a result
-        for _, cell, head in cells:
-            named = None if _SKIP_COLUMNS.search(head) else \
-                metric_of(head) or topk(head) or row_metric or caption_metric \
-                or (SCORE if row_score or (results_table and benchmark(head)) else None)
-            if named is not None:
-                results.append((cell, head, named))
-        if not results:
-            continue
-        first = results[0][0]
-        label = " ".join(w.text for w in row if w.x1 <= first.x0)  # everything left of the results
-        label = re.sub(r"\s*\[[\d, ]+\]", "", label).strip()
-        if label and not CELL.match(label.split()[0]):
-            group = label.split()[0]
-        elif label and group:
-            label = f"{group} {label}"
-        for cell, header, (metric, lower) in results:
-            m = CELL.match(cell.text)
-            assert m is not None
-            value = cell_value(cell.text)
-            std = float(m.group(4)) if m.group(4) else None
-            unit = "%" if m.group(2) or "%" in header or "(%)" in caption else ""
-            source = (f"Table {number}" + (f", row '{label[:40]}'" if label else "")
-                      + (f", column '{header[:30]}'" if header else ""))
-            out.append(Found(value, unit, std, metric, lower, page_number,
-                             f"{caption[:120]} | {label} | {header}: {cell.text}", source,
-                             dataset=one_dataset(header, label, caption), split=split_in(f"{header} {caption}"),
-                             model=label[:60]))
-    return out
-
-
 # --- all of it, ranked -----------------------------------------------------------------------------
 
 
@@ -379,7 +247,9 @@ def rank(found: list[Found], version: int | None = None, limit: int | None = MAX
     for f in found:
         if f.source.startswith("Table"):
             column = (f.source.split(", row")[0] + f.source.rsplit("column", 1)[-1], f.metric)
-            if best.get(column) == f.value:
+            # the column's best: by the metric's direction, or for a "score", which has none, the
+            # cell the paper sets in bold
+            if (best.get(column) == f.value) if f.metric != "score" else f.bold:
                 f.score += 1.0
         if f.source.startswith("Table") and mine.search(f.model):
             f.score += 0.5  # the paper's own method
