@@ -350,6 +350,14 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
     ("Each image is split into patches of 16×16 pixels.", set()),
     # results, not settings
     ("Our error rate is 3.1 on the test set.", set()),
+    # numbers in words where a name comes before them; a count in words describes the method
+    ("Updates were computed on mini-batches of size ten.", {("batch_size", 10.0)}),
+    ("We use an expansion factor of two and a window size of four.", {("expansion_factor", 2.0), ("window_size", 4.0)}),
+    ("The model trained for a hundred epochs.", {("epochs", 100.0)}),
+    ("We then apply the following three steps.", set()),
+    ("We split the data into five groups of labelers.", set()),
+    ("This sub-layer is a two-layer feedforward network on a two-dimensional plane.", set()),
+    ("One of the models uses someone's code.", set()),
     # a table's row of numbers is no prose: "Patch size 4 8 16 ..." states no setting
     ("Patch size 4 8 16 32 Throughput 1.2 2.3 4.1 7.7 9.9", set()),
 ])
@@ -456,3 +464,22 @@ def test_scaffold_lists_a_tables_settings_without_training_one_of_its_rows(lib, 
     assert "- n_layers = 6 (p. 1, Small)" in readme and "- n_layers = 12 (p. 1, Large)" in readme
     paper = project / "config" / "paper.toml"
     assert not paper.exists() or "n_layers" not in tomllib.loads(paper.read_text())
+
+
+def test_the_reference_list_states_no_setting_and_an_appendix_after_it_does(tmp_path):
+    import pymupdf
+
+    from paperlab.replicate.settings import read
+
+    filler = "We describe the method and the data it learns from in the sections that follow. " * 3
+    pages = ["<h1>A Study of Small Models</h1><p>Ada Lovelace</p><h3>Abstract</h3><p>We study small models.</p>"
+             f"<h2>1 Introduction</h2><p>{filler}</p><p>We use a batch size of 64.</p>",
+             "<h2>References</h2><p>[1] A. Author. Training deep networks with a learning rate of 0.5. 2015.</p>"
+             "<p>[2] B. Person. Another study of small models. arXiv preprint, 2018.</p>"
+             f"<h2>A Training Details</h2><p>{filler}</p><p>We train with a learning rate of 0.001.</p>"]
+    doc = pymupdf.open()
+    for html in pages:
+        doc.new_page().insert_htmlbox(pymupdf.Rect(50, 50, 310, 790), html)
+    doc.save(tmp_path / "p.pdf")
+    assert {(h.name, h.value, h.page) for h in read(tmp_path / "p.pdf")} == {
+        ("batch_size", 64.0, 1), ("learning_rate", 0.001, 2)}

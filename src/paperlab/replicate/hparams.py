@@ -373,6 +373,9 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                 noun = m.group("name").lower()
                 bare = counted and (noun in _DATA or (bool(m.group("v_k") or m.group("v_w"))
                                                       and noun.split()[-1] in _DATA - {"tokens"}))
+                # a count in words ("the three steps of our method") tells the method, not its setup
+                if m.group("v_nw") and counted:
+                    continue
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
                     named = ("active_" if kind == "active" else "") + "_".join(re.findall(r"[a-z0-9]+", noun)) \
                         + ("_dim" if kind == "dim" else "")

@@ -2,7 +2,8 @@
 
 PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
 `60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` and "4 million" 4,000,000, `1T` 10^12,
-`1e-4`, `4e −4`, `1,000,000`, and "20, 000" (a thousands comma set in math mode) 20,000. A bare `105` stays 105:
+`1e-4`, `4e −4`, `1,000,000`, "20, 000" (a thousands comma set in math mode) 20,000, and numbers in words from
+two ("size ten", "one thousand"; not "one", nor "two-layer"). A bare `105` stays 105:
 without a minus sign or a multiplication before it, nothing says it was an exponent. A "sentence" of
 table cells or axis ticks is told from prose (`tabular`), and a long one quoted in part (`quote`).
 """
@@ -12,13 +13,19 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# number words from two ("one" is mostly not a count: "one of the", "one-hot"), and a hundred, a thousand
+_WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
+                                     "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
+_WORDS |= {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+_SMALL = "(?:" + "|".join(sorted((w for w in _WORDS if _WORDS[w] >= 2), key=len, reverse=True)) + ")"
 # One number as papers typeset it; the groups are read by `number()`.
 NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4
        r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
        r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
        r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMBT])(?![a-zA-Z])"                   # 64k, 4M, 2B, 1T
        r"|(?P<w>\d+(?:\.\d+)?)\s(?P<word>thousand|million|billion|trillion)\b"  # 2.5 million
-       r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z])))")  # 1,000,000  0.0001  512, not 5e
+       r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z]))"  # 1,000,000  0.0001  512, not 5e
+       r"|(?<![\w-])(?P<nw>(?:(?:a|one|" + _SMALL + r")\s+(?:hundred|thousand|million)|" + _SMALL + r")(?![\w-])))")
 
 
 def number(match: re.Match[str], group: str = "") -> float:
@@ -38,6 +45,11 @@ def _number(match: re.Match[str], group: str) -> float:
         return float(g("sci").replace(" ", ""))
     if g("w"):
         return float(g("w")) * {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}[g("word").lower()]
+    if g("nw"):
+        *count, scale = g("nw").lower().split()
+        if not count:
+            return float(_WORDS[scale])
+        return float(_WORDS.get(count[0], 1)) * {"hundred": 1e2, "thousand": 1e3, "million": 1e6}[scale]
     if g("k"):
         return float(g("k")) * {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[g("unit").upper()]
     return float(g("plain").replace(",", ""))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from paperlab.library import Library
 from paperlab.models import Hparam, Item
@@ -18,6 +19,9 @@ from paperlab.replicate.measures import metric_of
 from paperlab.replicate.names import NAMES
 from paperlab.replicate.notation import NUM, number
 from paperlab.replicate.tables import Cell, Table, item_pdf, tables_and_lines
+
+if TYPE_CHECKING:
+    from paperlab.retrieval.pdf import PageText
 
 # Settings as tables name them in a header or a row label (after `_setting_named` lower-cases the
 # text and drops "#", "num", "n_" and a unit in brackets); the longer names of hparams.NAMES also count.
@@ -166,12 +170,28 @@ def key_values(table: Table, lines: list[list[str]]) -> list[Hparam]:
     return out
 
 
+def outside_references(pages: list[PageText]) -> list[tuple[int, str]]:
+    """Each page's number and text without the parts in the reference list (a cited title's "four
+    research groups" is no setting); an appendix after it is kept."""
+    out, zone = [], "body"
+    for page in pages:
+        kept, last = [], 0
+        for offset, _, next_zone in page.headings:
+            if zone != "references":
+                kept.append(page.text[last:offset])
+            last, zone = offset, next_zone
+        if zone != "references":
+            kept.append(page.text[last:])
+        out.append((page.number, "".join(kept)))
+    return out
+
+
 def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     """The settings the PDF's text states (`find`), and those only its tables of settings state
     (`settings`): the same value on the same page once."""
     from paperlab.retrieval.pdf import extract_pages
 
-    text = find((p.number, p.text) for p in extract_pages(pdf, figures=False))
+    text = find(outside_references(extract_pages(pdf, figures=False)))
     seen = {(h.name, h.value, h.page) for h in text}
     tables: list[Hparam] = []
     found = tables_and_lines(pdf)

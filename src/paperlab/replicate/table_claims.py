@@ -66,7 +66,8 @@ def benchmark(text: str) -> bool:
     return bool(datasets_in(text) or AVERAGE.search(text))
 
 
-_SKIP_COLUMNS = re.compile(r"#|param|flop|time|cost|layers?\b|size|depth|speed|days|memory|\bk\b", re.IGNORECASE)
+_SKIP_COLUMNS = re.compile(r"#|param|flop|time|cost|layers?\b|heads?\b|size|depth|speed|days|memory|\bk\b",
+                           re.IGNORECASE)
 
 
 def from_tables(page_number: int, page, running: frozenset[str] = frozenset()) -> list[Found]:  # type: ignore[no-untyped-def]
