@@ -44,13 +44,13 @@ def main() -> None:
         found = read(corpus / "pdfs" / f"{name}.pdf")
         part = parts["held-out" if name in held else "development"]
         for label in labels:
-            at_page = [h for h in found if h.page == label["page"] and same(h.value, label["value"])]
+            at_page = [h for h in found if label["page"] in h.pages and same(h.value, label["value"])]
             part["labels"] += 1
             part["value at its page"] += bool(at_page)
             part["found"] += any(h.name == ALIASES.get(label["name"], label["name"]) for h in at_page)
         part["read"] += len(found)
         part["read and labelled"] += sum(
-            any(label["page"] == h.page and same(h.value, label["value"]) for label in labels) for h in found)
+            any(label["page"] in h.pages and same(h.value, label["value"]) for label in labels) for h in found)
     for label, p in parts.items():
         print(f"{label}: {p['labels']} labelled settings: {p['found']} found with their name "
               f"({p['found'] / max(1, p['labels']):.0%}), {p['value at its page']} by value at their page "

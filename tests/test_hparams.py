@@ -483,3 +483,26 @@ def test_the_reference_list_states_no_setting_and_an_appendix_after_it_does(tmp_
     doc.save(tmp_path / "p.pdf")
     assert {(h.name, h.value, h.page) for h in read(tmp_path / "p.pdf")} == {
         ("batch_size", 64.0, 1), ("learning_rate", 0.001, 2)}
+
+
+def test_a_value_stated_again_for_the_same_experiment_is_one_reading_with_its_pages(lib, cli, tmp_path):
+    import pymupdf
+
+    filler = "We describe the method and the data it learns from in the sections that follow. " * 3
+    pages = ["<h1>A Study of Small Models</h1><p>Ada Lovelace</p><h3>Abstract</h3><p>We study small models.</p>"
+             f"<h2>1 Introduction</h2><p>{filler}</p><p>On CIFAR-10 we use a batch size of 64.</p>",
+             f"<h2>2 Method</h2><p>{filler}</p><p>On ImageNet we use a batch size of 64 as well.</p>",
+             f"<h2>3 Details</h2><p>{filler}</p><p>On CIFAR-10, training runs with a batch size of 64.</p>"]
+    doc = pymupdf.open()
+    for html in pages:
+        doc.new_page().insert_htmlbox(pymupdf.Rect(50, 50, 310, 790), html)
+    doc.save(tmp_path / "p.pdf")
+    assert cli("add", str(tmp_path / "p.pdf"), "--no-lookup").exit_code == 0
+    ref = json.loads(cli("log", "--json").stdout)[0]["id"]
+    out = cli("replicate", "hparams", ref, "--json")
+    assert out.exit_code == 0, out.stderr
+    found = sorted((h["value"], h["page"], tuple(h["also"]), h["setup"]) for h in json.loads(out.stdout)
+                   if h["name"] == "batch_size")
+    assert found == [(64, 1, (3,), "CIFAR-10"), (64, 2, (), "ImageNet")]
+    shown = cli("replicate", "hparams", ref).stdout
+    assert "1, 3" in shown

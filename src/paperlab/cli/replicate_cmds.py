@@ -240,8 +240,8 @@ def hparams(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> N
         console.print(f"No training setup found in the text of {item.id}.")
         return
     console.print(table(("Setting", "Value", "Page", "Experiment", "Sentence"), [
-        (h.name, f"{h.value:g}" if isinstance(h.value, float) else h.value, str(h.page), h.setup, h.sentence[:160])
-        for h in found], title=f"The setup stated in {item.title}"))
+        (h.name, f"{h.value:g}" if isinstance(h.value, float) else h.value, ", ".join(map(str, h.pages)), h.setup,
+         h.sentence[:160]) for h in found], title=f"The setup stated in {item.title}"))
 
 
 @app.command()

@@ -218,7 +218,7 @@ def _setup_notes(text: str | None, rest: list[Hparam]) -> str:
                 "template does not take):", ""]
         for h in rest[:30]:
             value = f"{h.value:g}" if isinstance(h.value, float) else h.value
-            out.append(f"- {h.name} = {value} (p. {h.page}{', ' + h.setup if h.setup else ''})")
+            out.append(f"- {h.name} = {value} (p. {', '.join(map(str, h.pages))}{', ' + h.setup if h.setup else ''})")
         if len(rest) > 30:
             out.append(f"- ... and {len(rest) - 30} more: `paperlab replicate hparams ID` lists every one, "
                        "with its sentence")

@@ -188,17 +188,26 @@ def outside_references(pages: list[PageText]) -> list[tuple[int, str]]:
 
 def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     """The settings the PDF's text states (`find`), and those only its tables of settings state
-    (`settings`): the same value on the same page once."""
+    (`settings`): the same value on the same page once, and a value stated again on a later page
+    for the same experiment is its first reading, with that page in `also`."""
     from paperlab.retrieval.pdf import extract_pages
 
-    text = find(outside_references(extract_pages(pdf, figures=False)))
-    seen = {(h.name, h.value, h.page) for h in text}
-    tables: list[Hparam] = []
+    first: dict[tuple[str, float | str, str], Hparam] = {}
+    seen: set[tuple[str, float | str, int]] = set()
+
+    def new(h: Hparam) -> bool:
+        if (h.name, h.value, h.page) in seen:
+            return False
+        seen.add((h.name, h.value, h.page))
+        said = first.setdefault((h.name, h.value, h.setup), h)
+        if said is not h:
+            said.also += (h.page,)
+        return said is h
+
+    text = [h for h in find(outside_references(extract_pages(pdf, figures=False))) if new(h)]
     found = tables_and_lines(pdf)
-    for h in settings([t for t, _ in found]) + [h for t, lines in found for h in key_values(t, lines)]:
-        if (h.name, h.value, h.page) not in seen:
-            seen.add((h.name, h.value, h.page))
-            tables.append(h)
+    tables = [h for h in settings([t for t, _ in found]) + [h for t, lines in found for h in key_values(t, lines)]
+              if new(h)]
     return text, tables
 
 
