@@ -5,8 +5,9 @@ held-out part first.
 
 A label counts as found when a setting of its name (`lr_schedule` is paperlab's `schedule`) and value
 (for a word, one the label's text holds: "cosine" in "linear warmup then cosine decay") is read on its
-page; "value at its page" ignores the name. Precision: the settings read whose value
-some label of that page holds (labels are not exhaustive, so this is a floor). The held-out part is
+page (a reading holds every page that states its value for its experiment); "value at its page"
+ignores the name. Precision: the settings read whose value some label of one of their pages holds
+(labels are not exhaustive, so this is a floor). The held-out part is
 every third paper by name, from the third, as in bench/corpus_numbers.py: keep it out of tuning.
 """
 
