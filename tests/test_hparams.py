@@ -218,6 +218,24 @@ def test_a_value_said_for_a_model_belongs_to_that_model():
                      ("n_heads", 20.0, "")}
 
 
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("The warmup durations for the 360m and 660m models were 600 and 1200 steps respectively.",
+     {("steps", 600.0, "360m model"), ("steps", 1200.0, "660m model")}),
+    ("We use 12, 16, 16, and 20 heads for the 125M, 355M, 1.3B, and 2.7B models, respectively.",
+     {("n_heads", 12.0, "125M model"), ("n_heads", 16.0, "355M and 1.3B models"), ("n_heads", 20.0, "2.7B model")}),
+    ("The Base and Large models use learning rates of 1e-4 and 5e-5, respectively.",
+     {("learning_rate", 1e-4, "Base model"), ("learning_rate", 5e-5, "Large model")}),
+    ("The models are trained on ImageNet and CIFAR-10 with batch sizes of 256 and 128, respectively.",
+     {("batch_size", 256.0, "ImageNet"), ("batch_size", 128.0, "CIFAR-10")}),
+    # not models: the betas; lists of different lengths pair nothing
+    ("We use 0.9 and 0.95 for Adam β1 and β2 respectively.",
+     {("optimizer", "Adam", ""), ("beta1", 0.9, ""), ("beta2", 0.95, "")}),
+    ("The 125M, 355M and 1.3B models use 12 and 16 heads, respectively.", {("n_heads", 12.0, ""), ("n_heads", 16.0, "")}),
+])
+def test_values_a_sentence_pairs_respectively_with_models_belong_to_them(sentence, expected):
+    assert {(h.name, h.value, h.setup) for h in find([(2, sentence)])} == expected
+
+
 def test_each_value_knows_its_page_sentence_and_experiment():
     pages = [(4, "We use SGD with a mini-batch size of 256 on ImageNet. The learning rate starts from 0.1."),
              (7, "We trained on CIFAR-10. These models are trained with a minibatch size of 128.")]

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterable
 
 from paperlab.models import Hparam
+from paperlab.replicate.experiments import TRAILING, model_of, respective, setup_of
 from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS, SYMBOL
 from paperlab.replicate.notation import NUM, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
@@ -197,9 +198,6 @@ SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|d
 WITHOUT = re.compile(r"\b(?:(?:use|used|uses|using|apply|applied|applies)\s+no|(?:do|does|did)\s+not\s+(?:use|apply))"
                      r"\s+(?P<a>dropout|weight\s+decay)\b"
                      r"|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)", re.I)
-# What an experiment is called, when a paper has several: datasets, then training phases.
-SETUPS = re.compile(r"\b(ImageNet|CIFAR-10(?!0)|CIFAR-100|MNIST|SVHN|WMT ?2014|GLUE|SQuAD|Penn Treebank|"
-                    r"WikiText-?103|pre-?training|fine-?tuning)\b", re.I)
 # The values each setting can take, by what it is (a rate, a probability, a count); a value outside is
 # another quantity that stood near the setting's name (a parameter count by "hidden size", a year,
 # a percentage) and is not read. Counts must be whole numbers.
@@ -229,12 +227,6 @@ def plausible(name: str, value: float | str) -> bool:
     return low <= value <= high
 
 
-def _setup(sentence: str, context: str) -> str:
-    """The experiment a value belongs to: named in its sentence, else the last one named before it."""
-    found = SETUPS.findall(sentence) or SETUPS.findall(context)[-1:]
-    return found[0] if found else ""
-
-
 def symbols(paper: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
     """symbol -> [(sentence index, setting)] of the paper's definitions, in reading order."""
     table: dict[str, list[tuple[int, str]]] = {}
@@ -253,23 +245,6 @@ def meaning(table: dict[str, list[tuple[int, str]]], symbol: str, at: int) -> st
     return before[-1] if before else (found[0][1] if found else None)
 
 
-def _model(phrase: str | None) -> str:
-    """The model a qualifier names ("for the 16B model", "for DIFF Transformer"): a phrase that ends
-    in model or variant, holds a size (125M, 7B), or is a name (capitalised, not a table's or a
-    section's); '' for any other ("for 100 epochs")."""
-    m = re.match(r"\s*(?:for|in|on)\s+(?:the\s+|our\s+)?(.+?)\s*$", phrase or "")
-    if m is None:
-        return ""
-    said = m.group(1).rstrip(".")
-    if re.search(r"\b(?:models?|variants?|ones?)$|\b\d+(?:\.\d+)?[MBKT]\b", said) or (
-            said[0].isupper() and not re.match(r"(?:Table|Figure|Fig|Section|Sec|Eq|Appendix)\b", said)):
-        return said
-    return ""
-
-
-_TRAILING = re.compile(r"\s+(?:for|in|on)\s+(?:the\s+|our\s+)?(?:[\w.-]+\s+){0,3}?[\w.-]+(?=\s*(?:[,;.)]|$))")
-
-
 def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float | str, int, str]]:
     """The value a setting's pattern matched, and the values a list goes on with ("6e-4 for the 125M
     model and 3e-4 for the 355M model"), each with the model a qualifier names (`_model`); "increased
@@ -282,15 +257,15 @@ def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float |
     if name == "learning_rate" and _MINIMUM.search(sentence[:m.start()]):
         name = "min_learning_rate"
     qualified = re.search(r"\s(?:for|of|in|on)\s.+?(?=\s+(?:is|was|are|were)\s)", head)  # "for the 16B model is"
-    values, models = [value], [_model(qualified.group()) if qualified else ""]
+    values, models = [value], [model_of(qualified.group()) if qualified else ""]
     while (more := _MORE.match(sentence, end)) and (more.group("which") or _PLURAL.search(head)) \
             and plausible(name, number(more, "v_")):  # not "20 heads for the 125M, 355M ..."
-        models[-1] = models[-1] or _model(more.group("which"))  # "24 for Transformer and 12 ..."
+        models[-1] = models[-1] or model_of(more.group("which"))  # "24 for Transformer and 12 ..."
         values.append(number(more, "v_"))
         models.append("")
         end = more.end()
-    if len(values) > 1 and (last := _TRAILING.match(sentence, end)):
-        models[-1] = _model(last.group())  # "... and 12 for DIFF Transformer"
+    if len(values) > 1 and (last := TRAILING.match(sentence, end)):
+        models[-1] = model_of(last.group())  # "... and 12 for DIFF Transformer"
     for setting, unit in UNITS:
         if name == setting and (u := unit.match(sentence, m.end()) or unit.match(sentence, end)):
             name = f"{setting}_{u.group(1).lower()}"
@@ -386,11 +361,12 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         # a list's value that another setting of the sentence holds is that one's ("a hidden size of
         # 768 and 12 heads")
         found += [f for f in listed if f[1] not in {value for _, value, _ in found}]
+        paired = respective(sentence)  # "600 and 1200 steps for the 360M and 660M models, respectively"
         for name, value, where in found:
             if (name, value, page) in seen or not plausible(name, value):
                 continue
             seen.add((name, value, page))
             out.append(Hparam(name, value, page, quote(sentence, where),
-                              models.get((name, value, where)) or _setup(sentence, context)))
+                              models.get((name, value, where)) or paired.get(value) or setup_of(sentence, context)))
         context = (context + " " + sentence)[-2000:]
     return out
