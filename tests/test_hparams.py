@@ -230,7 +230,8 @@ def test_a_value_said_for_a_model_belongs_to_that_model():
     # not models: the betas; lists of different lengths pair nothing
     ("We use 0.9 and 0.95 for Adam β1 and β2 respectively.",
      {("optimizer", "Adam", ""), ("beta1", 0.9, ""), ("beta2", 0.95, "")}),
-    ("The 125M, 355M and 1.3B models use 12 and 16 heads, respectively.", {("n_heads", 12.0, ""), ("n_heads", 16.0, "")}),
+    ("The 125M, 355M and 1.3B models use 12 and 16 heads, respectively.",
+     {("n_heads", 12.0, ""), ("n_heads", 16.0, "")}),
 ])
 def test_values_a_sentence_pairs_respectively_with_models_belong_to_them(sentence, expected):
     assert {(h.name, h.value, h.setup) for h in find([(2, sentence)])} == expected

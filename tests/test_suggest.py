@@ -131,10 +131,31 @@ def test_results_in_sentences(sentence, expected):
     # a range: both its bounds
     ("The new optimizer needs 20\u201330% fewer steps than AdamW.", [(30.0, "%"), (20.0, "%")]),
     ("Decoding runs 2-3\u00d7 faster than the baseline.", [(3.0, ""), (2.0, "")]),
+    # a gain or a drop in points or a metric's units, and each of a list of them; not one in % of something
+    ("These results are gains of 1.34 and 1.12 BLEU over the best published models.", [(1.34, ""), (1.12, "")]),
+    ("We see an improvement of 2.1 points on average.", [(2.1, "")]),
+    ("Near 30% of the data, a decrease of 1% of training data slows learning.", []),
 ])
 def test_relative_claims_as_abstracts_state_them(sentence, expected):
     found = [f for f in from_sentences(1, sentence, True) if f.metric == "relative"]
     assert [(f.value, f.unit) for f in found] == expected
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a list's numbers share the metric one of them names; "respectively" pairs them with benchmarks
+    ("We achieve 84.3% and 91.2% top-1 accuracy on ImageNet and CIFAR-10, respectively.",
+     {(84.3, "top1_accuracy", "ImageNet"), (91.2, "top1_accuracy", "CIFAR-10")}),
+    ("The model obtains an accuracy of 84.3% and 91.2% on ImageNet and CIFAR-10, respectively.",
+     {(84.3, "accuracy", "ImageNet"), (91.2, "accuracy", "CIFAR-10")}),
+    ("The two models achieved test perplexity of 31.3 and 28.0 respectively.",
+     {(31.3, "perplexity", ""), (28.0, "perplexity", "")}),
+    # without "respectively" neither benchmark is established; two metrics named: no sharing
+    ("We obtain 84.3% and 91.2% top-1 accuracy on ImageNet and CIFAR-10.",
+     {(84.3, "top1_accuracy", ""), (91.2, "top1_accuracy", "")}),
+    ("Its BLEU score and validation loss can reach around 34 and 4.", {(34.0, "bleu", "")}),
+])
+def test_a_lists_numbers_share_its_metric_and_pair_with_benchmarks_respectively(sentence, expected):
+    assert {(f.value, f.metric, f.dataset) for f in from_sentences(3, sentence, False)} == expected
 
 
 def test_two_shares_set_against_each_other_are_both_results():

@@ -156,6 +156,12 @@ def datasets_in(text: str) -> list[str]:
     return [name for name, pattern in _DATASET_PATTERNS if pattern.search(text)]
 
 
+def datasets_at(text: str) -> list[tuple[int, str]]:
+    """Every mention of a benchmark in `text`, in the text's order: (offset, name)."""
+    found = sorted((m.start(), name) for name, pattern in _DATASET_PATTERNS for m in pattern.finditer(text))
+    return [(at, name) for i, (at, name) in enumerate(found) if i == 0 or at != found[i - 1][0]]
+
+
 def one_dataset(*texts: str) -> str:
     """The one benchmark the nearest text that names any names ('' when none, or when it names
     several: then the number's dataset is not established)."""

@@ -3,8 +3,10 @@ its sentences, ranked.
 
 Sentences count when a metric stands next to the
 number ("3.57% top-5 error", "BLEU score of 28.4", "accuracy to 86.7%") or earlier in its clause
-before a verb of achieving ("the BLEU score of the model ... can only achieve 8.45"), and so do
-claims relative to another method ("2.4x faster", "25% fewer", metric `relative`). Citations,
+before a verb of achieving ("the BLEU score of the model ... can only achieve 8.45"), the other
+numbers of a list one of them is ("28.4 and 41.8 BLEU"; each with its benchmark where the sentence pairs
+them "respectively"), and claims relative to another method ("2.4x faster", "25% fewer", "gains of
+1.34 BLEU", metric `relative`). Citations,
 section/table/figure numbers, years, axis ticks, layer counts and the numbers inside metric names
 (the 5 of top-5) are dropped. Candidates are ranked so the headline results come first (the
 abstract, numbers the text repeats from a table, the best value in a column (for a score, whose
@@ -20,7 +22,17 @@ from pathlib import Path
 
 from paperlab.models import Suggestion
 from paperlab.replicate.layout import TABLE_MENTION, body_text, page_blocks, running_lines
-from paperlab.replicate.measures import METRIC, METRIC_WORDS, RAW, datasets_in, metric_of, one_dataset, split_in
+from paperlab.replicate.measures import (
+    METRIC,
+    METRIC_WORDS,
+    RAW,
+    datasets_at,
+    datasets_in,
+    metric_of,
+    one_dataset,
+    split_in,
+)
+from paperlab.replicate.notation import tabular
 from paperlab.replicate.table_claims import AVERAGE, SCORE, Found, from_tables
 
 MAX_CANDIDATES = 40
@@ -77,6 +89,12 @@ RELATIVE = re.compile(
     re.IGNORECASE)  # "by 1.0 PPL"
 
 
+# a difference stated as a gain or a drop, in points or a metric's units: "gains of 1.34 and 1.12 BLEU",
+# "an improvement of 2.1 points" (never a measured BLEU of 1.34); not in %: "a decrease of 1% of data"
+GAIN = re.compile(r"\b(?:gains?|improvements?|increases?|drops?|reductions?|decreases?)\s+of\s+(?:about\s+|over\s+|"
+                  r"up\s+to\s+|nearly\s+|around\s+)?(?P<list>\d{1,3}(?:\.\d+)?(?:\s*,\s*\d{1,3}(?:\.\d+)?)*"
+                  r"(?:,?\s+and\s+\d{1,3}(?:\.\d+)?)?)\s*(?P<unit>(?:absolute\s+)?(?:points?|pts?|pp)\b|"
+                  + METRIC_WORDS + ")", re.IGNORECASE)
 SELF_COMPARING = re.compile(r"faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?up|"
                             r"reduction|improvement|gain", re.IGNORECASE)
 # what makes "80% of the time" or "by 25%" a comparison rather than a procedure or a description
@@ -100,12 +118,37 @@ def relative_claims(page: int, sentence: str, abstract: bool, taken: set[int]) -
     return out
 
 
+_RESPECTIVELY = re.compile(r"\brespectively\b", re.IGNORECASE)
+_RUN = re.compile(r"\d+(?:\.\d+)?\s*%?(?:\s*,\s*\d+(?:\.\d+)?\s*%?)*,?\s+and\s+\d+(?:\.\d+)?\s*%?")
+
+
+def respective(sentence: str) -> dict[int, str]:
+    """Where a sentence pairs a list of numbers with as many benchmarks "respectively" ("84.3% and
+    91.2% on ImageNet and CIFAR-10, respectively"): each number's offset, and its benchmark."""
+    named = datasets_at(sentence) if _RESPECTIVELY.search(sentence) else []
+    for run in _RUN.finditer(sentence) if len(named) > 1 else ():
+        starts = [n.start() for n in NUMBER.finditer(sentence, run.start(), run.end())]
+        if len(starts) == len(named):
+            return {at: name for at, (_, name) in zip(starts, named, strict=True)}
+    return {}
+
+
 def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
     out: list[Found] = []
     flat = " ".join(text.split())
     for sentence in re.split(r"(?<=[.;])\s+(?=[A-Z])", flat):
         taken: set[int] = set()
+        paired = respective(sentence)
+        made: dict[int, Found] = {}  # by the number's offset
+        for gain in GAIN.finditer(sentence):
+            for n in NUMBER.finditer(sentence, gain.start("list"), gain.end("list")):
+                taken.add(n.start())
+                out.append(Found(float(n.group(1)), "", None, "relative", False, page, sentence[:240],
+                                 "abstract" if abstract else "text",
+                                 dataset=paired.get(n.start()) or one_dataset(sentence)))
         for m in NUMBER.finditer(sentence):
+            if m.start() in taken:
+                continue
             value, unit = float(m.group(1)), "%" if m.group(2) else ""
             if _is_noise(sentence, m.start(), m.end(), value, unit):
                 continue
@@ -123,25 +166,54 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
             if hit is None:
                 if benchmark_on := _on_benchmark(sentence, m.start(), m.end()):
                     taken.add(m.start())
-                    out.append(Found(value, unit, None, SCORE[0], SCORE[1], page, sentence[:240],
-                                     "abstract" if abstract else "text", dataset=benchmark_on))
+                    made[m.start()] = Found(value, unit, None, SCORE[0], SCORE[1], page, sentence[:240],
+                                            "abstract" if abstract else "text",
+                                            dataset=paired.get(m.start()) or benchmark_on)
+                    out.append(made[m.start()])
                 continue
             found = metric_of(hit.group(1))
             if found is None:
                 continue
             std = float(m.group(3)) if m.group(3) else None
             taken.add(m.start())
-            out.append(Found(value, unit, std, found[0], found[1], page, sentence[:240],
-                             "abstract" if abstract else "text", dataset=one_dataset(sentence),
-                             split=split_in(hit.group(1)) or split_in(sentence)))
+            made[m.start()] = Found(value, unit, std, found[0], found[1], page, sentence[:240],
+                                    "abstract" if abstract else "text",
+                                    dataset=paired.get(m.start()) or one_dataset(sentence),
+                                    split=split_in(hit.group(1)) or split_in(sentence))
+            out.append(made[m.start()])
+        out += _listed(sentence, made, paired, taken)
         for m in VERSUS.finditer(sentence):  # "a 21% vs. 41% hallucination rate": both are results
             named = metric_of(sentence[m.end():m.end() + 40]) or SCORE
             for group in ("a", "b"):
                 if m.start(group) not in taken:
                     taken.add(m.start(group))
                     out.append(Found(float(m.group(group)), "%", None, named[0], named[1], page, sentence[:240],
-                                     "abstract" if abstract else "text", dataset=one_dataset(sentence)))
+                                     "abstract" if abstract else "text",
+                                     dataset=paired.get(m.start(group)) or one_dataset(sentence)))
         out += relative_claims(page, sentence, abstract, taken)
+    return out
+
+
+def _listed(sentence: str, made: dict[int, Found], paired: dict[int, str], taken: set[int]) -> list[Found]:
+    """The numbers of a list ("28.4 and 41.8 BLEU", "an accuracy of 84.3% and 91.2%") share the metric
+    one of them was read with: the others, read as a score or not read, take it (not in a run of
+    table cells or axis ticks read as a sentence, nor where the sentence names two metrics: "BLEU
+    score and validation loss ... around 34 and 4")."""
+    out: list[Found] = []
+    metrics = {metric_of(m.group()) for m in METRIC.finditer(sentence)}
+    for run in () if tabular(sentence) or len(metrics) > 1 else _RUN.finditer(sentence):
+        members = list(NUMBER.finditer(sentence, run.start(), run.end()))
+        named = [made[n.start()] for n in members if n.start() in made and made[n.start()].metric != "score"]
+        for n in members if named else ():
+            value, unit = float(n.group(1)), "%" if n.group(2) else ""
+            if (f := made.get(n.start())) is not None and f.metric == "score":
+                f.metric, f.lower = named[0].metric, named[0].lower
+            elif f is None and n.start() not in taken and not _is_noise(sentence, n.start(), n.end(), value, unit):
+                taken.add(n.start())
+                std = float(n.group(3)) if n.group(3) else None
+                out.append(Found(value, unit, std, named[0].metric, named[0].lower, named[0].page, sentence[:240],
+                                 named[0].source, dataset=paired.get(n.start()) or one_dataset(sentence),
+                                 split=named[0].split))
     return out
 
 
