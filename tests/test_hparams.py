@@ -137,7 +137,8 @@ def stated(sentence: str) -> set[tuple[str, object]]:
      {("batch_size", 128.0), ("input_length", 512.0)}),
     # a list before the value a name follows; not a range's bounds, nor another setting's value
     ("The warmup durations of the two models were 600 and 1200 steps respectively.",
-     {("steps", 600.0), ("steps", 1200.0)}),
+     {("warmup_steps", 600.0), ("warmup_steps", 1200.0)}),
+    ("We train for 90 epochs; the warmup period lasts 5 epochs.", {("epochs", 90.0), ("warmup_epochs", 5.0)}),
     ("The models have 6, 12 and 24 layers.", {("n_layers", 6.0), ("n_layers", 12.0), ("n_layers", 24.0)}),
     ("Each expert has 64 or 128 hidden units.", {("hidden_units", 64.0), ("hidden_units", 128.0)}),
     ("We use a hidden size of 768 and 12 heads.", {("d_model", 768.0), ("n_heads", 12.0)}),
@@ -220,7 +221,7 @@ def test_a_value_said_for_a_model_belongs_to_that_model():
 
 @pytest.mark.parametrize(("sentence", "expected"), [
     ("The warmup durations for the 360m and 660m models were 600 and 1200 steps respectively.",
-     {("steps", 600.0, "360m model"), ("steps", 1200.0, "660m model")}),
+     {("warmup_steps", 600.0, "360m model"), ("warmup_steps", 1200.0, "660m model")}),
     ("We use 12, 16, 16, and 20 heads for the 125M, 355M, 1.3B, and 2.7B models, respectively.",
      {("n_heads", 12.0, "125M model"), ("n_heads", 16.0, "355M and 1.3B models"), ("n_heads", 20.0, "2.7B model")}),
     ("The Base and Large models use learning rates of 1e-4 and 5e-5, respectively.",

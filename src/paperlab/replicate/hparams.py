@@ -94,6 +94,10 @@ UNIT_PATTERNS = [
                              r"anneal(?:s|ed|ing)?)\s+(?:\w+\s+){0,2}?to\s+{v}(?![.,]?\d)"
                              r"(?!\s*(?:of|[×x])\b)")),  # not "to 0.1 of the peak"
 ]
+# a warmup's length named as such: the steps or epochs the sentence then gives are the warmup's
+WARMUP_SUBJECT = re.compile(r"\bwarm-?\s?up\s+(?:duration|period|length|phase|stage)s?\b", re.I)
+_WARMUP_OF = {"steps": "warmup_steps", "updates": "warmup_steps", "iterations": "warmup_steps",
+              "epochs": "warmup_epochs"}
 # "6e-4 for the 125M model and 3e-4 for the 355M model", "learning rates of 1e-4 and 3e-4": more
 # values of the setting just read, after a value that says which model it is for or a plural name
 _MORE = re.compile(r"(?P<which>\s+(?:for|in|on)\s+(?:the\s+)?(?:[\w.-]+\s+){0,3}?[\w.-]+)?"
@@ -361,6 +365,8 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         # a list's value that another setting of the sentence holds is that one's ("a hidden size of
         # 768 and 12 heads")
         found += [f for f in listed if f[1] not in {value for _, value, _ in found}]
+        if warm := WARMUP_SUBJECT.search(sentence):  # "the warmup duration ... was 600 steps"
+            found = [(_WARMUP_OF.get(n, n) if where >= warm.start() else n, v, where) for n, v, where in found]
         paired = respective(sentence)  # "600 and 1200 steps for the 360M and 660M models, respectively"
         for name, value, where in found:
             if (name, value, page) in seen or not plausible(name, value):
