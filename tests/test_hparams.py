@@ -24,6 +24,8 @@ def stated(sentence: str) -> set[tuple[str, object]]:
      {("optimizer", "AdamW"), ("learning_rate", 0.001), ("weight_decay", 1.0), ("beta1", 0.9), ("beta2", 0.98)}),
     ("We used the Adam optimizer with \u03b21 = 0.9, \u03b22 = 0.98 and \u03f5 = 10\u22129.",
      {("optimizer", "Adam"), ("beta1", 0.9), ("beta2", 0.98), ("eps", 1e-9)}),
+    ("We use Adam while holding \u03b21 = \u03b22 = 0.95 fixed.",
+     {("optimizer", "Adam"), ("beta1", 0.95), ("beta2", 0.95)}),
     ("We use Adam with learning rate of 1e-4 and fine-tune with a learning rate of 5e-5.",
      {("optimizer", "Adam"), ("learning_rate", 1e-4), ("learning_rate", 5e-5)}),
     ("The models are trained for up to 60 \u00d7 104 iterations.", {("iterations", 600000.0)}),
