@@ -153,6 +153,15 @@ def test_relative_claims_as_abstracts_state_them(sentence, expected):
     ("We obtain 84.3% and 91.2% top-1 accuracy on ImageNet and CIFAR-10.",
      {(84.3, "top1_accuracy", ""), (91.2, "top1_accuracy", "")}),
     ("Its BLEU score and validation loss can reach around 34 and 4.", {(34.0, "bleu", "")}),
+    # metrics in the plural; "the top-1 and top-5 errors" are one of each, in order
+    ("The top-1 accuracies are 76.1% and 77.3%.", {(76.1, "top1_accuracy", ""), (77.3, "top1_accuracy", "")}),
+    ("Test errors are 6.4% and 27.2% on CIFAR-10 and CIFAR-100 respectively.",
+     {(6.4, "error", "CIFAR-10"), (27.2, "error", "CIFAR-100")}),
+    ("The top-1 and top-5 errors are 33.82% and 13.34% on ImageNet.",
+     {(33.82, "top1_error", "ImageNet"), (13.34, "top5_error", "ImageNet")}),
+    # words that start like a metric's name are none: "were" (WER), "accompanied", "according"
+    ("Of these, 2 were spurious matches and 5 prompts were selected.", set()),
+    ("Each class is accompanied by a row of 13 images, according to 3 annotators.", set()),
 ])
 def test_a_lists_numbers_share_its_metric_and_pair_with_benchmarks_respectively(sentence, expected):
     assert {(f.value, f.metric, f.dataset) for f in from_sentences(3, sentence, False)} == expected

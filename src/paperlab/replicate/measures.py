@@ -183,17 +183,19 @@ def split_in(text: str) -> str:
 METRICS = [
     (r"top-?1 (?:test |val(?:idation)? )?err(?:or|\.)", "top1_error", True),
     (r"top-?5 (?:test |val(?:idation)? )?err(?:or|\.)", "top5_error", True),
-    (r"top-?1 (?:test |val(?:idation)? )?acc(?:uracy)?", "top1_accuracy", False),
-    (r"top-?5 (?:test |val(?:idation)? )?acc(?:uracy)?", "top5_accuracy", False),
+    (r"top-?1 (?:test |val(?:idation)? )?acc(?:uracy)?(?![a-z])", "top1_accuracy", False),
+    (r"top-?5 (?:test |val(?:idation)? )?acc(?:uracy)?(?![a-z])", "top5_accuracy", False),
     (r"pass@\d+", "pass_at_k", False), (r"maj(?:ority)?@\d+", "majority_at_k", False),
     (r"win[\s-]?rate", "win_rate", False), (r"cer\b|character error rate", "cer", True),
     (r"(?<!standard )(?<!std\. )(?:test |val(?:idation)? |training )?(?:error(?: rate)?|err\.)", "error", True),
-    (r"(?:test |val(?:idation)? )?acc(?:uracy)?", "accuracy", False),
+    (r"(?:test |val(?:idation)? )?acc(?:uracy)?(?![a-z])", "accuracy", False),  # not "according", "accompanied"
     (r"bleu(?: score)?", "bleu", False), (r"glue score", "glue_score", False), (r"f1(?: score)?", "f1", False),
     (r"perplexity|ppl", "perplexity", True), (r"exact match|\bem\b", "exact_match", False),
-    (r"ndcg", "ndcg", False), (r"map\b|mean average precision", "map", False), (r"auc", "auc", False),
-    (r"rouge(?:-[12l])?", "rouge", False), (r"fid", "fid", True), (r"wer|word error rate", "wer", True),
-    (r"(?:test |val(?:idation)? )?loss", "loss", True), (r"mse", "mse", True), (r"psnr", "psnr", False),
+    (r"ndcg", "ndcg", False), (r"map\b|mean average precision", "map", False),
+    (r"auc\b", "auc", False),
+    (r"rouge(?:-[12l])?", "rouge", False), (r"fid\b", "fid", True),
+    (r"wer\b|word error rate", "wer", True),  # not "were"
+    (r"(?:test |val(?:idation)? )?loss", "loss", True), (r"mse\b", "mse", True), (r"psnr", "psnr", False),
     (r"negative log-?likelihood|nll", "loss", True), (r"log-?likelihood", "log_likelihood", False),
     (r"bits per (?:character|char)|bpc", "bits_per_character", True), (r"bits per byte|bpb", "bits_per_byte", True),
     (r"(?-i:AP(?:50|75|_?[SML])?)", "ap", False),  # average precision, as detection papers write it

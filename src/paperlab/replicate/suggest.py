@@ -37,7 +37,7 @@ from paperlab.replicate.table_claims import AVERAGE, SCORE, Found, from_tables
 
 MAX_CANDIDATES = 40
 NUMBER = re.compile(r"(?<![\w.\[\-])(\d{1,3}(?:\.\d+)?)(\s*%)?(?:\s*(?:±|\+-|\+/-)\s*(\d+(?:\.\d+)?))?(?![\w\-])")
-VERB = r"(?:of|is|was|to|at|=|:|reaches|reaching|achieves|achieving|obtains|obtaining|improves|with)"
+VERB = r"(?:of|is|was|are|were|to|at|=|:|reaches|reaching|achieves|achieving|obtains|obtaining|improves|with)"
 ACHIEVE = r"(?:achieves?|achieved|reach(?:es|ed)?|obtains?|obtained|attains?|attained|yields?|scores?)"
 # "by" and the hedge before an amount: "by over 2 BLEU", "by up to 40%"
 BY = r"\bby\s+(?:(?:over|about|around|up\s+to|nearly|almost|approximately|more\s+than|roughly|as\s+much\s+as)\s+)?"
@@ -156,7 +156,7 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
             before = sentence[max(0, m.start() - 45):m.start()]
             # "BLEU score of 28.4", "accuracy to 86.7%" | "3.57% top-5 error", "28.4 BLEU"
             hit = re.search(r"(" + METRIC.pattern + r")(?:\s+[\w.()-]+){0,3}?\s+" + VERB + r"\s*(?:about\s+)?$",
-                            before, re.IGNORECASE)
+                            _singular(before), re.IGNORECASE)
             if hit is None:
                 hit = re.match(r"\s*(?:(?!and\b|or\b|but\b|while\b|than\b)[\w-]+\s+){0,2}?(" + METRIC.pattern + r")",
                                after, re.IGNORECASE)
@@ -194,6 +194,19 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
     return out
 
 
+_PLURALS = re.compile(r"\b(?:(accurac)ies|(error|rate|score)s|(loss)es|(perplexit)ies)\b", re.IGNORECASE)
+
+
+def _singular(text: str) -> str:
+    """Metric words in the singular ("the top-1 accuracies are" reads as "the top-1 accuracy are")."""
+    return _PLURALS.sub(lambda m: {"accurac": "accuracy", "perplexit": "perplexity"}.get(
+        (w := next(g for g in m.groups() if g)).lower(), w), text)
+
+
+# "the top-1 and top-5 errors are 33.82% and 13.34%": one of each, in order
+_TOPK_PAIR = re.compile(r"\btop-?([15])\s+and\s+top-?([15])\s+(err|acc)", re.IGNORECASE)
+
+
 def _listed(sentence: str, made: dict[int, Found], paired: dict[int, str], taken: set[int]) -> list[Found]:
     """The numbers of a list ("28.4 and 41.8 BLEU", "an accuracy of 84.3% and 91.2%") share the metric
     one of them was read with: the others, read as a score or not read, take it (not in a run of
@@ -204,16 +217,20 @@ def _listed(sentence: str, made: dict[int, Found], paired: dict[int, str], taken
     for run in () if tabular(sentence) or len(metrics) > 1 else _RUN.finditer(sentence):
         members = list(NUMBER.finditer(sentence, run.start(), run.end()))
         named = [made[n.start()] for n in members if n.start() in made and made[n.start()].metric != "score"]
-        for n in members if named else ():
+        pair = _TOPK_PAIR.search(sentence, 0, run.start()) if len(members) == 2 else None
+        for i, n in enumerate(members if named else ()):
             value, unit = float(n.group(1)), "%" if n.group(2) else ""
             if (f := made.get(n.start())) is not None and f.metric == "score":
                 f.metric, f.lower = named[0].metric, named[0].lower
             elif f is None and n.start() not in taken and not _is_noise(sentence, n.start(), n.end(), value, unit):
                 taken.add(n.start())
                 std = float(n.group(3)) if n.group(3) else None
-                out.append(Found(value, unit, std, named[0].metric, named[0].lower, named[0].page, sentence[:240],
-                                 named[0].source, dataset=paired.get(n.start()) or one_dataset(sentence),
-                                 split=named[0].split))
+                f = Found(value, unit, std, named[0].metric, named[0].lower, named[0].page, sentence[:240],
+                          named[0].source, dataset=paired.get(n.start()) or one_dataset(sentence), split=named[0].split)
+                out.append(f)
+            if f is not None and pair is not None:
+                kind = "error" if pair.group(3).lower() == "err" else "accuracy"
+                f.metric, f.lower = metric_of(f"top-{pair.group(1 + i)} {kind}") or (f.metric, f.lower)
     return out
 
 
