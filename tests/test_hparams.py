@@ -190,6 +190,11 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "The stem applies 7 × 7 filters.",
     # a model trained on more tokens is a result, not a setting
     "A model trained on 1T tokens scores higher than one trained on 300B tokens.",
+    # how much data, a table's number, a size in parameters
+    "We sample 5000 training examples and 500 test examples from the same distribution.",
+    "The dataset has 50,000 training images and 10,000 validation images.",
+    "Table 11 provides examples of the patterns we found.",
+    "At a larger scale of 13B total parameters, we compare it with the baseline.",
 ])
 def test_what_is_not_a_setting(sentence):
     assert stated(sentence) == set()
@@ -351,6 +356,7 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
     ("Decoding uses beam size 5 and a length penalty α = 0.7.", {("beam_size", 5.0), ("length_penalty", 0.7)}),
     ("Every block holds 3 shared experts and 48 routed experts.", {("shared_experts", 3.0), ("routed_experts", 48.0)}),
     ("The recurrent encoder has 512 hidden units.", {("hidden_units", 512.0)}),
+    ("Instead, we configure 16 shared experts.", {("shared_experts", 16.0)}),  # "configure", not "Figure"
     ("We multiply the gradients by a coefficient, γ = 27.8, to control the mix.", {("coefficient", 27.8)}),
     # how many of the experts a token is routed to; the length of an input or a context in tokens
     ("Each token is routed to 2 shared experts and 6 out of 64 routed experts.",

@@ -142,7 +142,7 @@ _HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|
          r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta|std|bias(?:es)?)")
 _COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|episodes|samples|"
            r"iterations|epochs|steps|updates|tokens|examples|images|sequences|neurons|dimensions)")
-_MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size, not a setting
+_MEASURE = r"(?!\s*(?:total\s+)?(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size
 # a value that starts a range ("from 512 to 1024"), a fraction ("1/ √ N") or a share of another
 # ("0.1 of the peak") is none
 # (what kind of reading, pattern): a name before its value, a count before what it counts, how many
@@ -150,7 +150,8 @@ _MEASURE = r"(?!\s*(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds
 # ("a 2400-dimensional sentence encoder": sentence_encoder_dim)
 GENERIC = [("named", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS
                         + r"{v}(?![.,]?\d)" + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))")),
-           ("count", _v(r"(?<![\w.,×])(?<!×\s)(?:{v})\s+(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")),
+           ("count", _v(r"(?<![\w.,×])(?<!×\s)(?<!\bTable\s)(?<!\bFigure\s)(?<!\bSection\s)(?:{v})\s+"
+                        r"(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")),
            ("active", _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:"
                          + _WORD + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")),
            ("dim", _v(r"(?<![\w.,×-])(?:{v})-dimensional\s+(?P<name>(?:" + _WORD + r"\s+){0,1}" + _WORD + r")\b"))]
@@ -350,8 +351,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                 # "300B tokens", "1.28 million training images": how much data, not a setting (while
                 # "100B training tokens" is how long a model trained)
                 noun = m.group("name").lower()
-                bare = counted and (noun in _DATA or (bool(m.group("v_k") or m.group("v_w"))
-                                                      and noun.split()[-1] in _DATA - {"tokens"}))
+                bare = counted and (noun in _DATA or noun.split()[-1] in _DATA - {"tokens"})
                 # a count in words ("the three steps of our method") tells the method, not its setup
                 if m.group("v_nw") and counted:
                     continue
