@@ -195,6 +195,9 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "The dataset has 50,000 training images and 10,000 validation images.",
     "Table 11 provides examples of the patterns we found.",
     "At a larger scale of 13B total parameters, we compare it with the baseline.",
+    # a formula's term: a value followed by a minus sign, a dot or a times sign and a letter
+    "We define the decay as \u03b22 = 1 \u2212 t^(-0.8) for every step.",
+    "Plain SGD with lr = 10 \u00b7 st diverged.",
 ])
 def test_what_is_not_a_setting(sentence):
     assert stated(sentence) == set()

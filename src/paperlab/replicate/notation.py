@@ -58,9 +58,11 @@ def _number(match: re.Match[str], group: str) -> float:
 def with_value(pattern: str) -> re.Pattern[str]:
     """A pattern with `{v}` where the value goes; a value followed by `times`, `fold` or `%` is a
     ratio, one followed by `/` and no number a fraction's numerator ("ε = 1/(m − 1)"), not a
-    setting ("7e-4/1.5e-3" are two values), and one followed by ", . . ." an index ("h = 1, . . . , H")."""
+    setting ("7e-4/1.5e-3" are two values), one followed by ", . . ." an index ("h = 1, . . . , H"),
+    and one followed by a minus sign, a dot or a times sign and a letter a formula's term ("β2 1−βt",
+    "lr = 1 · st")."""
     value = ("(?P<v>" + NUM.replace("(?P<", "(?P<v_")
-             + r")(?!\s*(?:times|-?fold|%|/\s*(?![\d.])|,\s*(?:\.\s?){3}|,\s*…))")
+             + r")(?!\s*(?:times|-?fold|%|/\s*(?![\d.])|,\s*(?:\.\s?){3}|,\s*…|[−·×]\s*[A-Za-zα-ωΑ-Ω√]))")
     return re.compile(pattern.replace("{v}", value), re.IGNORECASE)
 
 
