@@ -360,7 +360,7 @@ class Hparam:
     page: int
     sentence: str
     setup: str = ""  # the experiment it belongs to, when the paper names one (ImageNet, pre-training)
-    also: tuple[int, ...] = ()  # the later pages that state the same value for the same experiment
+    also: tuple[int, ...] = ()  # the other pages that state the same value for the same experiment
 
     @property
     def pages(self) -> tuple[int, ...]:

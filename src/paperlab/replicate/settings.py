@@ -188,7 +188,7 @@ def outside_references(pages: list[PageText]) -> list[tuple[int, str]]:
 
 def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     """The settings the PDF's text states (`find`), and those only its tables of settings state
-    (`settings`): the same value on the same page once, and a value stated again on a later page
+    (`settings`): the same value on the same page once, and a value stated again on another page
     for the same experiment is its first reading, with that page in `also`."""
     from paperlab.retrieval.pdf import extract_pages
 
