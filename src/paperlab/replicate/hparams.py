@@ -22,9 +22,10 @@ from collections.abc import Iterable
 
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, respective, setup_of
-from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS, SYMBOL
+from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS
 from paperlab.replicate.notation import NUM, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
+from paperlab.replicate.symbols import ASSIGNS, EXAMPLE, meaning, named_before, symbols
 
 # name -> patterns whose `v` group is the value; order: the most specific first.
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
@@ -158,14 +159,6 @@ GENERIC = [("named", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD
 _DATA = {"tokens", "examples", "images", "sequences", "samples"}
 
 
-# The symbol table: a setting named with its symbol ("the learning rate η", "a temperature (τ)",
-# "η denotes the learning rate") makes a bare "η = 0.01" elsewhere in the paper that setting.
-_PHRASES = "|".join(f"(?P<{name}_{n}>{phrase})" for n, (name, phrase) in enumerate(NAMES))
-DEFINES = re.compile(r"\b(?:" + _PHRASES + r")\s*(?:,\s*|\(\s*)?(?:(?:denoted|written)\s+(?:by|as)\s+)?"
-                     r"(?P<symbol>" + SYMBOL + r")(?![\w=])(?!\s*=)"
-                     r"|(?P<symbol2>" + SYMBOL + r")\s+(?:is|denotes|represents)\s+the\s+(?:" +
-                     _PHRASES.replace("(?P<", "(?P<b_") + ")", re.IGNORECASE)
-ASSIGNS = re.compile(r"(?<![\w.])(?P<s>" + SYMBOL + r")\s*=\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?!\s*%)")
 # "we set wimportance = 0.1 and wload = 0.1", "we use ai = 0.25": a symbol no definition names, set
 # by the paper's own verb, is a setting by that symbol's name
 _NAMED_SYMBOL = r"[A-Za-zα-ωΑ-Ω][A-Za-z0-9α-ω]{0,15}"
@@ -230,24 +223,6 @@ def plausible(name: str, value: float | str) -> bool:
         return value == int(value) and low <= value <= high
     low, high = PLAUSIBLE.get(name, (float("-inf"), float("inf")))
     return low <= value <= high
-
-
-def symbols(paper: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
-    """symbol -> [(sentence index, setting)] of the paper's definitions, in reading order."""
-    table: dict[str, list[tuple[int, str]]] = {}
-    for at, sentence in enumerate(paper):
-        for m in DEFINES.finditer(sentence):
-            named = next(k for k, v in m.groupdict().items() if v and not k.startswith("symbol"))
-            setting = named.removeprefix("b_").rsplit("_", 1)[0]
-            table.setdefault(m.group("symbol") or m.group("symbol2"), []).append((at, setting))
-    return table
-
-
-def meaning(table: dict[str, list[tuple[int, str]]], symbol: str, at: int) -> str | None:
-    """What a symbol stands for at a sentence: the last definition before it, else the first after."""
-    found = table.get(symbol, [])
-    before = [setting for where, setting in found if where <= at]
-    return before[-1] if before else (found[0][1] if found else None)
 
 
 def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float | str, int, str]]:
@@ -322,10 +297,11 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         for m in BETAS.finditer(sentence):
             found += [("beta1", float(m.group("a") or m.group("c")), m.start()),
                       ("beta2", float(m.group("b") or m.group("d")), m.start())]
-        for m in ASSIGNS.finditer(sentence):  # "η = 0.01", η defined as the learning rate
-            meant = meaning(table, m.group("s"), at)
-            if meant:
+        for m in [] if EXAMPLE.match(sentence) else ASSIGNS.finditer(sentence):  # "η = 0.01", η defined before
+            if meant := meaning(table, m.group("s"), at):
                 found.append((meant, number(m, "v_"), m.start()))
+                if model := named_before(sentence, m.start()):  # "BERTBASE (L=12, H=768)"
+                    models[(meant, number(m, "v_"), m.start())] = model
         stated = {value for _, value, _ in found}
         for m in SET_SYMBOL.finditer(sentence):  # unless a name of its own read the value
             each: re.Match[str] | None = m

@@ -7,10 +7,10 @@ layers"; `{v}` stands for the value). replicate/settings.py reads tables' header
 from __future__ import annotations
 
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
-# A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06".
+# A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06", "queue size K = 4096".
 SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
 SET_VERBS = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
-IS = (r"(?:(?:,?\s+(?:of\s+)?" + SYMBOL + r")?\s*[=:]\s*"
+IS = (r"(?:(?:,?\s+(?:of\s+)?(?:" + SYMBOL + r"|[A-Za-z](?:_?\d)?))?\s*[=:]\s*"  # "the queue size K = 4096"
       r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was)\s))?"  # "the head dimension d is 128"
       r"\s+(?:(?:is|was|are|were)\s+)?(?:" + SET_VERBS + r"\s+)?"
       r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
@@ -23,7 +23,7 @@ NAMES = [
     ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depths?)"),
     ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model|widths"
                 r"|(?:size|dimension(?:ality)?)\s+of\s+(?:the\s+)?(?:embeddings?|hidden\s+states?)"),
-    ("n_heads", r"number\s+of\s+(?:attention\s+)?heads"),
+    ("n_heads", r"number\s+of\s+(?:self-?\s?)?(?:attention\s+)?heads"),
     ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
     ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
     ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size)"),

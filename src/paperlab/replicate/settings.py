@@ -17,7 +17,9 @@ from paperlab.models import Hparam, Item
 from paperlab.replicate.hparams import OPTIMIZER, find, plausible
 from paperlab.replicate.measures import metric_of
 from paperlab.replicate.names import NAMES
-from paperlab.replicate.notation import NUM, number
+from paperlab.replicate.notation import NUM, number, sentences
+from paperlab.replicate.symbols import Table as SymbolTable
+from paperlab.replicate.symbols import symbol_named, symbols
 from paperlab.replicate.tables import Cell, Table, item_pdf, tables_and_lines
 
 if TYPE_CHECKING:
@@ -81,7 +83,13 @@ def _own_words(label: str) -> str | None:
     return "_".join(words)
 
 
-def settings(tables: list[Table]) -> list[Hparam]:
+def _named(text: str, defined: SymbolTable) -> str | None:
+    """The setting a header, row label or line's name names: a symbol the text defines first ("H" is
+    the hidden size where the paper says so), else a setting's name."""
+    return symbol_named(text, defined) or _setting_named(text)
+
+
+def settings(tables: list[Table], defined: SymbolTable | None = None) -> list[Hparam]:
     """The settings the paper's tables state: a table whose columns (or row labels) name at least two
     settings ("Layers", "dmodel"; or rows "Heads", "Hidden size") gives each of its numbers under
     (or beside) such a name, with the row's label (or the column's header) as the experiment; its
@@ -91,8 +99,8 @@ def settings(tables: list[Table]) -> list[Hparam]:
     whole = re.compile(r"\s*(?:" + NUM + r")\s*")
     out: list[Hparam] = []
     for t in tables:
-        by_column = [_setting_named(c) for c in t.columns]
-        by_row = [_setting_named(r.label) for r in t.rows]
+        by_column = [_named(c, defined or {}) for c in t.columns]
+        by_row = [_named(r.label, defined or {}) for r in t.rows]
         pairs: list[tuple[str, str, Cell, str, str]] = []  # (setting, experiment, cell, row, column)
         if len({n for n in by_column if n}) >= 2:  # a table of settings: its other headers name settings too
             by_column = [n or _own_words(c) for n, c in zip(by_column, t.columns, strict=True)]
@@ -140,11 +148,11 @@ def _values(name: str, text: str) -> list[tuple[str, float | str]]:
     return [(name, number(m)) for m in parts if m] if all(parts) else []
 
 
-def key_values(table: Table, lines: list[list[str]]) -> list[Hparam]:
+def key_values(table: Table, lines: list[list[str]], defined: SymbolTable | None = None) -> list[Hparam]:
     """A table of settings written as lines of a name and its values (two lines or more name a
     setting): each value of a line whose name is a setting, or a word the table's other names are
     (`_own_words`); a slash list under a slash header ("ConvNeXt-T/S/B" over "0.1/0.4/0.5") pairs up."""
-    named = [(_setting_named(line[0]) if len(line) >= 2 else None, line) for line in lines]
+    named = [(_named(line[0], defined or {}) if len(line) >= 2 else None, line) for line in lines]
     if len({n for n, _ in named if n}) < 2:
         return []
     out: list[Hparam] = []
@@ -204,10 +212,12 @@ def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
             said.also += (h.page,)
         return said is h
 
-    text = [h for h in find(outside_references(extract_pages(pdf, figures=False))) if new(h)]
+    pages = outside_references(extract_pages(pdf, figures=False))
+    text = [h for h in find(pages) if new(h)]
+    defined = symbols(sentence for _, page in pages for sentence in sentences(page))
     found = tables_and_lines(pdf)
-    tables = [h for h in settings([t for t, _ in found]) + [h for t, lines in found for h in key_values(t, lines)]
-              if new(h)]
+    tables = [h for h in settings([t for t, _ in found], defined)
+              + [h for t, lines in found for h in key_values(t, lines, defined)] if new(h)]
     return text, tables
 
 
