@@ -815,3 +815,28 @@ def test_lines_of_settings_take_the_header_line_over_them_and_a_results_table_gi
         "Table 3: Accuracy of the models on the validation set of ImageNet.")
     ((table, lines),) = tables_and_lines(pdf)
     assert key_values(table, lines) == []
+
+
+def test_a_table_in_one_column_takes_no_words_of_the_other(tmp_path):
+    """A two-column page: the table and its caption in the left column, prose in the right one
+    starting a gutter away. The prose's first words are not the table's last column, nor is the
+    line beside the caption part of the caption."""
+    import pymupdf
+
+    from paperlab.replicate.tables import read_tables
+
+    doc = pymupdf.open()  # 612 points wide: columns 72-290 and 310-540
+    page = doc.new_page(width=612, height=792)
+    for i, cells in enumerate([("", "Layers", "Width", "Accuracy"), ("Small", "6", "512", "71.5"),
+                               ("Large", "12", "1024", "74.2")]):
+        for x, cell in zip((72, 140, 190, 250), cells, strict=True):
+            page.insert_text((x, 100 + 12 * i), cell, fontsize=9)
+        page.insert_text((310, 100 + 12 * i), ["that", "6", "part"][i] + " of the prose runs on here.", fontsize=9)
+    # the caption ends at 287, 23 points from the other column: within the 30 points of reach
+    page.insert_text((72, 150), "Table 1: Two models of this study, their test accuracy.", fontsize=9)
+    page.insert_text((310, 150), "and the right column goes on with more of it.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    (table,) = read_tables(tmp_path / "t.pdf")
+    assert table.columns == ["Layers", "Width", "Accuracy"]
+    assert [[c.text for c in r.cells] for r in table.rows] == [["6", "512", "71.5"], ["12", "1024", "74.2"]]
+    assert table.caption == "Table 1: Two models of this study, their test accuracy."

@@ -189,7 +189,10 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
         number = caption[1].text.rstrip(":.")
         cap_lines = _caption_lines(caption, [ln for block, ln in lines if block == cap_block])
         cap_text = " ".join(w.text for ln in cap_lines for w in ln)
-        x0, x1 = min(w.x0 for w in caption) - 30, max(w.x1 for ln in cap_lines for w in ln) + 30
+        left, right = min(w.x0 for w in caption), max(w.x1 for ln in cap_lines for w in ln)
+        x0, x1 = left - 30, right + 30
+        middle = page.rect.width / 2  # a caption in one half: a column's table, not the other column's words
+        x0, x1 = (x0, min(x1, middle)) if right < middle else (max(x0, middle), x1) if left > middle else (x0, x1)
         taken = {id(ln) for ln in cap_lines}  # the PDF may put the table in the caption's block
         inside = [w for _, ln in lines if id(ln) not in taken for w in ln if x0 <= (w.x0 + w.x1) / 2 <= x1]
         best: list[list[Word]] = []
@@ -212,7 +215,7 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
             if sum(any(CELL.match(w.text) for w in r) for r in region) > \
                     sum(any(CELL.match(w.text) for w in r) for r in best):
                 best = region
-        outside = [w for _, ln in lines if id(ln) not in taken for w in ln if w.x1 < x0 + 30]
+        outside = [w for _, ln in lines if id(ln) not in taken for w in ln if w.x1 < left]
         rows = [_with_label(r, outside) for r in sorted(best, key=lambda r: r[0].yc)]
         out.append((number, cap_text, rows))
     return out
@@ -228,6 +231,8 @@ def _caption_lines(caption: list[Word], block: list[list[Word]]) -> list[list[Wo
         if any(ln is o for o in out):
             continue
         height = max(1.0, out[-1][0].y1 - out[-1][0].y0)
+        if abs(ln[0].yc - out[-1][0].yc) < 0.5 * height and ln[0].x0 > out[-1][-1].x1 + height:
+            continue  # the other column's line beside the caption
         row = [o for o in rest if abs(o[0].yc - ln[0].yc) < 0.5 * height]  # the lines at its height
         words = sorted((w for o in row for w in o), key=lambda w: w.x0)
         if ln[0].yc - out[-1][0].yc > 1.8 * height or len(phrases(words)) > 1 or \

@@ -12,7 +12,8 @@ has and, where it is a number, its value, its ± part and whether it is a percen
 bold face is marked (papers bold their best result). What is not read: merged cells spanning columns
 below the header, rotated headers, tables without a caption, tables drawn as images, and the parts
 of a table wider than its caption by more than 30 points a side (but a row's label, a short phrase
-just left of the row, is put back: layout._with_label).
+just left of the row, is put back: layout._with_label), or past the page's middle when its caption
+lies in one half (a column's table: the other column's words are not its cells).
 """
 
 from __future__ import annotations
