@@ -23,9 +23,10 @@ from collections.abc import Iterable
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, respective, setup_of
 from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS
-from paperlab.replicate.notation import NUM, number, quote, sentences, tabular
+from paperlab.replicate.notation import NUM, NUMBER_WORDS, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
 from paperlab.replicate.symbols import ASSIGNS, EXAMPLE, meaning, named_before, symbols
+from paperlab.replicate.symbols import Table as SymbolTable
 
 # name -> patterns whose `v` group is the value; order: the most specific first.
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
@@ -260,19 +261,24 @@ def listed_before(sentence: str, at: int) -> list[float]:
     return [number(n) for n in re.finditer(NUM, m.group("list"))]
 
 
-def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
+# a digit or a number word: what every value (notation.NUM) holds
+VALUED = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r"|hundred|thousand|million|billion|trillion)\b", re.I)
+
+
+def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> list[Hparam]:
     """Every hyperparameter stated in the text, in reading order; the same value on the same page
-    once."""
+    once. `table`: the text's symbols, when the caller has them (`symbols` of the same sentences)."""
     out: list[Hparam] = []
     seen: set[tuple[str, object, int]] = set()
     context = ""
     paper = [(page, sentence) for page, text in pages for sentence in sentences(text)]
-    table = symbols(sentence for _, sentence in paper)
+    table = symbols(sentence for _, sentence in paper) if table is None else table
     for at, (page, sentence) in enumerate(paper):
         found: list[tuple[str, float | str, int]] = []  # (setting, value, where in the sentence)
         listed: list[tuple[str, float | str, int]] = []  # a list's values before a value named after it
         models: dict[tuple[str, float | str, int], str] = {}  # the model a value is for, where said
-        for name, patterns in PATTERNS.items():
+        valued = VALUED.search(sentence) is not None  # else no pattern with a value can match
+        for name, patterns in PATTERNS.items() if valued else ():
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
                     read = _read(name, m, sentence)
@@ -280,7 +286,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
                     models |= {(setting, value, where): model for setting, value, where, model in read if model}
                     if not sentence[m.start():m.start("v")].strip():  # "600 and" before "1200 steps"
                         listed += [(read[0][0], x, m.start()) for x in listed_before(sentence, m.start("v"))]
-        for name, pattern in UNIT_PATTERNS:
+        for name, pattern in UNIT_PATTERNS if valued else ():
             found += [(name.format(unit=(m.groupdict().get("unit") or "").lower()), number(m, "v_"), m.start())
                       for m in pattern.finditer(sentence)]
         found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)]
@@ -317,7 +323,7 @@ def find(pages: Iterable[tuple[int, str]]) -> list[Hparam]:
         found = [f for f in found if not (f[0] == "eps" and f[1] in smoothing)]
         known = {value for _, value, _ in found} | {float(x) for n, v, _ in found if n == "milestones"
                                                      for x in str(v).split(",")}
-        for kind, pattern in [] if tabular(sentence) else GENERIC:  # in the paper's own words
+        for kind, pattern in [] if tabular(sentence) or not valued else GENERIC:  # in the paper's own words
             counted = kind != "named"  # a whole number of something
             for m in pattern.finditer(sentence):
                 amount = number(m, "v_")

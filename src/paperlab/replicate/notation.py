@@ -17,6 +17,7 @@ import unicodedata
 _WORDS = {w: i for i, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve thirteen "
                                      "fourteen fifteen sixteen seventeen eighteen nineteen".split())}
 _WORDS |= {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+NUMBER_WORDS = tuple(_WORDS)
 _SMALL = "(?:" + "|".join(sorted((w for w in _WORDS if _WORDS[w] >= 2), key=len, reverse=True)) + ")"
 # One number as papers typeset it; the groups are read by `number()`.
 NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4

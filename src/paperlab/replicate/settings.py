@@ -213,8 +213,8 @@ def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
         return said is h
 
     pages = outside_references(extract_pages(pdf, figures=False))
-    text = [h for h in find(pages) if new(h)]
     defined = symbols(sentence for _, page in pages for sentence in sentences(page))
+    text = [h for h in find(pages, defined) if new(h)]
     found = tables_and_lines(pdf)
     tables = [h for h in settings([t for t, _ in found], defined)
               + [h for t, lines in found for h in key_values(t, lines, defined)] if new(h)]
