@@ -89,5 +89,6 @@ def test_two_processes_accumulating_make_the_update_of_one_process_with_their_ba
                            "train.py", "--config", "config/smoke.toml", f"--out_dir={tmp_path / 'two'}",
                            "--threads=1", "--batch_size=2", "--grad_accum=2", *SAME_UPDATE],
                           cwd=HERE, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-2000:]
+    # the ranks' own errors come before the launcher's summary: show both
+    assert done.returncode == 0, done.stderr[:2000] + "\n...\n" + done.stderr[-1000:]
     same_model(tmp_path / "one", tmp_path / "two")

@@ -376,5 +376,6 @@ if master:
     (out_dir / "run.json").write_text(json.dumps(trained(step, stopped_by_task), indent=2) + "\n")
     (out_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     print(json.dumps(metrics))
-if ddp:
+if ddp:  # every rank past its last send first: a peer gone mid-send aborts gloo ("Connection reset by peer")
+    torch.distributed.barrier()
     torch.distributed.destroy_process_group()
