@@ -537,3 +537,29 @@ def test_a_value_stated_again_for_the_same_experiment_is_one_reading_with_its_pa
     assert found == [(64, 1, (3,), "CIFAR-10"), (64, 2, (), "ImageNet")]
     shown = cli("replicate", "hparams", ref).stdout
     assert "1, 3" in shown
+
+
+def test_paper_toml_holds_one_experiment_and_what_the_paper_states_for_none():
+    """A preferred setup (CIFAR-10 for the image classifier) is the experiment; another's values
+    (ImageNet's weight decay) stay out even where the experiment states none; a value stated for no
+    experiment fills in. Without a preferred one, the named setup with the most values is it."""
+    import tomllib
+
+    from paperlab.models import Hparam
+    from paperlab.replicate.scaffold import experiment, paper_setup, templates
+
+    found = [Hparam("momentum", 0.9, 1, "We use momentum 0.9."),
+             Hparam("learning_rate", 0.4, 2, "ImageNet: lr 0.4.", "ImageNet"),
+             Hparam("weight_decay", 1e-4, 2, "ImageNet: wd 1e-4.", "ImageNet"),
+             Hparam("learning_rate", 0.1, 3, "CIFAR-10: lr 0.1.", "CIFAR-10"),
+             Hparam("batch_size", 128.0, 3, "CIFAR-10: batch 128.", "CIFAR-10")]
+    vision = templates()["image-classification"]
+    assert experiment(vision, found) == "CIFAR-10"
+    text, rest = paper_setup(vision, found, "a paper")
+    assert text is not None and "# One experiment: CIFAR-10" in text
+    assert tomllib.loads(text) == {"lr": 0.1, "batch_size": 128, "momentum": 0.9}
+    assert {(h.name, h.setup) for h in rest} == {("learning_rate", "ImageNet"), ("weight_decay", "ImageNet")}
+    sizes = [Hparam("warmup_steps", 600.0, 4, "s", "360m model"), Hparam("learning_rate", 3e-3, 4, "s", "360m model"),
+             Hparam("warmup_steps", 1200.0, 4, "s", "660m model")]
+    assert experiment(templates()["language-model"], sizes) == "360m model"
+    assert experiment(vision, [Hparam("momentum", 0.9, 1, "s")]) == ""

@@ -9,6 +9,7 @@ weights in its template.toml, and the family with the highest score wins; `--tem
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,17 +160,33 @@ def _config_value(key: str, value: float | str) -> str | None:
     return f"{value:g}" if isinstance(value, float) else None
 
 
+def experiment(template: Template, found: list[Hparam]) -> str:
+    """The one experiment config/paper.toml is written for, as the paper names it ('' when it names
+    none): the first of the template's preferred setups the paper names, else the named setup (a
+    dataset, a phase, a model) with the most values this template takes; a tie goes to the first read."""
+    keys = {**HARNESS_KEYS, **template.hparams}
+    counts: Counter[str] = Counter()
+    named: dict[str, str] = {}
+    for h in found:
+        if h.setup and h.name in keys and _config_value(keys[h.name], h.value) is not None:
+            counts[h.setup.lower()] += 1
+            named.setdefault(h.setup.lower(), h.setup)
+    for preferred in template.prefer:
+        if candidates := [s for s in counts if preferred in s]:
+            return named[max(candidates, key=lambda s: counts[s])]
+    return named[max(counts, key=lambda s: counts[s])] if counts else ""
+
+
 def paper_setup(template: Template, found: list[Hparam], source: str) -> tuple[str | None, list[Hparam]]:
     """config/paper.toml from the values the paper states that this template can take (each with
-    its page and sentence), and the values it could not place. None when nothing could be placed."""
+    its page and sentence), for one experiment (`experiment`): its own values first, then those the
+    paper states for no experiment in particular; the values it could not place, the other
+    experiments' among them, are returned. None when nothing could be placed."""
     keys = {**HARNESS_KEYS, **template.hparams}
-
-    def rank(h: Hparam) -> int:  # values from the preferred setup first, then reading order
-        setup = h.setup.lower()
-        return next((i for i, p in enumerate(template.prefer) if p in setup), len(template.prefer))
-
+    chosen_experiment = experiment(template, found).lower()
+    own = [h for h in found if h.setup and h.setup.lower() == chosen_experiment]
     chosen: dict[str, Hparam] = {}
-    for h in sorted(found, key=rank):
+    for h in own + [h for h in found if not h.setup]:
         key = keys.get(h.name)
         if key and key not in chosen and _config_value(key, h.value) is not None:
             chosen[key] = h
@@ -179,6 +196,9 @@ def paper_setup(template: Template, found: list[Hparam], source: str) -> tuple[s
              "# page and sentence; check them before you trust a run. Settings not here keep train.py's",
              "# and task.py's defaults, which are the template's, not the paper's.",
              "# Run it with `paperlab replicate run ID --config paper`."]
+    if chosen_experiment and any(h.setup and h.setup.lower() != chosen_experiment for h in found):
+        lines.append(f"# One experiment: {own[0].setup}, and what the paper states for none in particular; "
+                     "the values of its other experiments are in README.md, not here.")
     for key, h in chosen.items():
         where = f"p. {h.page}" + (f", {h.setup}" if h.setup else "")
         sentence = " ".join(h.sentence.split())[:110]
