@@ -46,7 +46,7 @@ class Template:
     evidence: dict[str, float]
     caveats: dict[str, str] = field(default_factory=dict)
     hparams: dict[str, str] = field(default_factory=dict)  # the paper's setting -> this task's config key
-    prefer: list[str] = field(default_factory=list)  # setups to take values from first (lower case)
+    prefer: list[str] = field(default_factory=list)  # the experiment to write, in order of choice (lower case)
     metrics: dict[str, str] = field(default_factory=dict)  # a paper's metric -> the key train.py writes
 
     @property
