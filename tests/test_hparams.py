@@ -563,3 +563,30 @@ def test_paper_toml_holds_one_experiment_and_what_the_paper_states_for_none():
              Hparam("warmup_steps", 1200.0, 4, "s", "660m model")]
     assert experiment(templates()["language-model"], sizes) == "360m model"
     assert experiment(vision, [Hparam("momentum", 0.9, 1, "s")]) == ""
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("We apply LoRA to Wq and Wv with a LoRA rank r = 8 and LoRA \u03b1 = 16.",
+     {("lora_rank", 8.0), ("lora_alpha", 16.0)}),
+    ("We use rank r = 4 for all adapted matrices, a LoRA dropout of 0.05 and lora_alpha = 32.",
+     {("lora_rank", 4.0), ("lora_dropout", 0.05), ("lora_alpha", 32.0)}),
+    ("The rank of the LoRA matrices is set to 16.", {("lora_rank", 16.0)}),
+    ("We fine-tune with dropout 0.1 and LoRA dropout 0.05.", {("dropout", 0.1), ("lora_dropout", 0.05)}),
+    ("H is a rank-k matrix with rank 4.", set()),  # a matrix's rank is no adapter's
+    ("Our model ranks first, with rank 1 on the leaderboard.", set()),
+])
+def test_low_rank_adapters_knobs(sentence, expected):
+    assert stated(sentence) == expected
+
+
+def test_a_lora_papers_rank_and_alpha_reach_the_fine_tune_config():
+    import tomllib
+
+    from paperlab.models import Hparam
+    from paperlab.replicate.scaffold import paper_setup, templates
+
+    found = [Hparam("lora_rank", 8.0, 4, "s", "GLUE"), Hparam("lora_alpha", 16.0, 4, "s", "GLUE"),
+             Hparam("learning_rate", 5e-4, 4, "s", "GLUE")]
+    text, rest = paper_setup(templates()["fine-tune"], found, "a paper")
+    assert text is not None and not rest
+    assert tomllib.loads(text) == {"lora_r": 8, "lora_alpha": 16, "lr": 5e-4}

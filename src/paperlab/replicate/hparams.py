@@ -205,13 +205,13 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
     "momentum": (0.0, 1.0), "beta1": (0.0, 1.0), "beta2": (0.0, 1.0), "eps": (0.0, 1.0), "dropout": (0.0, 0.99),
     "eps1": (0.0, 1.0), "eps2": (0.0, 1.0), "label_smoothing": (0.0, 0.5),
     "grad_clip": (1e-4, 1e4), "temperature": (1e-5, 1e4), "epochs": (0.01, 1e5),
-    "warmup_epochs": (0.0, 1e4),
+    "warmup_epochs": (0.0, 1e4), "lora_alpha": (0.0, 1e4), "lora_dropout": (0.0, 0.99),
 }
 COUNTS: dict[str, tuple[float, float]] = {
     "batch_size": (1, 1e8), "warmup_steps": (0, 1e8), "n_layers": (1, 1000), "d_model": (4, 1e5), "n_heads": (1, 1024),
     "head_dim": (4, 8192), "d_ff": (4, 1e6), "seq_len": (2, 1e8), "vocab_size": (2, 1e8), "steps": (1, 1e10),
     "iterations": (1, 1e10), "queue_size": (1, 1e9), "top_k": (1, 1024), "rope_theta": (100, 1e9),
-    "crop_size": (8, 1e4), "image_size": (8, 1e4),
+    "crop_size": (8, 1e4), "image_size": (8, 1e4), "lora_rank": (1, 1e5),
 }
 
 

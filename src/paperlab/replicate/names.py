@@ -30,7 +30,7 @@ NAMES = [
     ("grad_clip", r"(?:global\s+)?gradient(?:\s+norm)?\s+clipping(?:\s+norm|\s+threshold)?(?:\s+at\s+a\s+threshold)?"
                   r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"),
     ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
-    ("dropout", r"dropout(?:\s+(?:rate|probability))?"),
+    ("dropout", r"(?<!LoRA\s)(?<!lora_)dropout(?:\s+(?:rate|probability))?"),
     ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
     ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
     ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
@@ -38,6 +38,13 @@ NAMES = [
     ("warmup_epochs", r"(?:number\s+of\s+)?warm-?up\s+epochs"),
     ("temperature", r"(?:softmax\s+)?temperature"),
     ("queue_size", r"queue\s+(?:size|length)"),
+    # low-rank adapters' own knobs: "LoRA rank r = 8", "the rank of the LoRA matrices", "LoRA α = 16",
+    # "lora_alpha = 32", "a LoRA dropout of 0.05"; a bare "rank" ("a rank-k matrix") is none
+    ("lora_rank", r"(?:LoRA|adapter|adaptation)(?:'s)?\s+rank|lora_r(?:ank)?\b|rank(?=\s+r\s*=)"
+                  r"|rank\s+of\s+(?:the\s+)?(?:LoRA|low-rank|adapter|adaptation)\s+(?:\w+\s+)?"
+                  r"(?:matri(?:x|ces)|modules?|weights?|updates?)"),
+    ("lora_alpha", r"LoRA(?:'s)?\s+(?:alpha|scaling(?:\s+factor)?)|lora_alpha|LoRA(?=\s+α)"),
+    ("lora_dropout", r"(?:LoRA\s+|lora_)dropout(?:\s+(?:rate|probability))?"),
 ]
 # Named after its value: "28 layers", "1000 warmup steps".
 AFTER = [

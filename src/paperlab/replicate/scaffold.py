@@ -136,7 +136,7 @@ HARNESS_KEYS = {"learning_rate": "lr", "batch_size": "batch_size", "momentum": "
                 "weight_decay": "weight_decay", "beta1": "beta1", "beta2": "beta2", "eps": "eps",
                 "warmup_steps": "warmup_steps", "steps": "max_steps", "iterations": "max_steps",
                 "optimizer": "optimizer", "schedule": "schedule", "milestones": "milestones"}
-INTEGER_KEYS = {"batch_size", "warmup_steps", "max_steps", "n_layers", "d_model", "n_heads"}
+INTEGER_KEYS = {"batch_size", "warmup_steps", "max_steps", "n_layers", "d_model", "n_heads", "lora_r"}
 
 
 def paper_keys() -> set[str]:

@@ -41,6 +41,7 @@ SHORT = {
     # the Transformer's notation, which many papers keep: h heads of size dk, Pdrop, εls
     "h": "n_heads", "dk": "head_dim", "d k": "head_dim", "pdrop": "dropout", "p drop": "dropout",
     "εls": "label_smoothing", "ε ls": "label_smoothing",
+    "lora r": "lora_rank", "lora α": "lora_alpha",  # a table of a LoRA setup's rows ("LoRA r  8", "LoRA α  16")
     # optimizers' constants, with or without the optimizer's name before them ("Adam β2", "AdamW ε")
     "β1": "beta1", "β 1": "beta1", "beta1": "beta1", "β2": "beta2", "β 2": "beta2", "beta2": "beta2",
     "ε": "eps", "epsilon": "eps", "β": "betas", "betas": "betas", "β1, β2": "betas", "β 1, β 2": "betas",
