@@ -590,3 +590,13 @@ def test_a_lora_papers_rank_and_alpha_reach_the_fine_tune_config():
     text, rest = paper_setup(templates()["fine-tune"], found, "a paper")
     assert text is not None and not rest
     assert tomllib.loads(text) == {"lora_r": 8, "lora_alpha": 16, "lr": 5e-4}
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("Additionally, instead of using Adafactor, we opt for Adam.", set()),  # the one set aside is not used
+    ("We use Adam instead of SGD.", {("optimizer", "Adam")}),
+    ("We use AdamW rather than using SGD.", {("optimizer", "AdamW")}),
+    ("Compared to using SGD, we use the AdamW optimizer.", {("optimizer", "AdamW")}),
+])
+def test_an_optimizer_a_comparison_sets_aside_is_not_the_one_used(sentence, expected):
+    assert stated(sentence) == expected

@@ -179,6 +179,8 @@ OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|trained (?:with|using)|optimi[s
                         r"(?:(?:the|an?|a version of)\s+)?" + OPTIMIZER
                         + r"\b|\b" + OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + OPTIMIZER + r"\b"
                         r"|\b" + OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?(?:β|beta|ϵ|ε|epsilon)")
+# the optimizer a comparison sets aside: "instead of using Adafactor, we opt for Adam"
+NOT_USED = re.compile(r"\b(?:instead\s+of|rather\s+than|compared\s+(?:to|with)|unlike|than)\s+(?:\w+\s+)?$", re.I)
 SGD = re.compile(r"\b(?:we|were|was|are|is)\s+(?:\w+\s+)?(?:optimi[sz]ed|trained)\s+(?:with|using|by)\s+"
                  r"(?:mini-?batch\s+)?stochastic\s+(?:gradient\s+descent|back-?propagation)", re.I)
 # a step schedule: the rate multiplied (or decayed) by a factor below 1 at a point, or when the error plateaus
@@ -289,7 +291,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         for name, pattern in UNIT_PATTERNS if valued else ():
             found += [(name.format(unit=(m.groupdict().get("unit") or "").lower()), number(m, "v_"), m.start())
                       for m in pattern.finditer(sentence)]
-        found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)]
+        found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)
+                  if not NOT_USED.search(sentence[max(0, m.start() - 25):m.start()])]
         found += [("optimizer", "SGD", m.start()) for m in SGD.finditer(sentence)]
         found += [("_".join((m.group("a") or m.group("b")).lower().split()), 0.0, m.start())
                   for m in WITHOUT.finditer(sentence)]
