@@ -597,6 +597,10 @@ def test_a_lora_papers_rank_and_alpha_reach_the_fine_tune_config():
     ("We use Adam instead of SGD.", {("optimizer", "Adam")}),
     ("We use AdamW rather than using SGD.", {("optimizer", "AdamW")}),
     ("Compared to using SGD, we use the AdamW optimizer.", {("optimizer", "AdamW")}),
+    ("Unlike the Adam optimizer used by [3], we train with SGD.", {("optimizer", "SGD")}),
+    # the paper's own verb: "we train (the model) with", not a remark on an optimizer
+    ("We train the model with AdamW.", {("optimizer", "AdamW")}),
+    ("Training with Adam is unstable for this model.", set()),
 ])
 def test_an_optimizer_a_comparison_sets_aside_is_not_the_one_used(sentence, expected):
     assert stated(sentence) == expected

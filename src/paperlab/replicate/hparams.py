@@ -170,12 +170,14 @@ SET_SYMBOL = re.compile(r"\b(?:we\s+(?:set|use|choose|chose|fix|take)|(?:is|are|
 SET_MORE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<s>" + _NAMED_SYMBOL + r")" + _SET_VALUE, re.I)
 MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?P<a_") + r")(?: and (" +
                         NUM.replace("(?P<", "(?P<b_") + r"))? iterations", re.IGNORECASE)
-# An optimizer is a setting when the paper says it used it ("We use SGD", "trained with Adam", "the
+# An optimizer is a setting when the paper says it used it ("We use SGD", "we train the model with Adam", "the
 # AdamW optimizer") or sets its constants ("0.9 and 0.95 for Adam β1 and β2"), not when it only names
 # it; "stochastic gradient descent" (or back-propagation) that trained the paper's network ("were
 # optimized with", not "networks trained by SGD [12]") is SGD.
 OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"
-OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
+OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|\b(?:[Ww]e|are|is|were|was)\s+(?:\w+\s+)?"
+                        r"(?:train(?:s|ed)?|optimi[sz]ed?)\s+(?:\w+\s+){0,2}?(?:with|using)"
+                        r"|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
                         r"(?:(?:the|an?|a version of)\s+)?" + OPTIMIZER
                         + r"\b|\b" + OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + OPTIMIZER + r"\b"
                         r"|\b" + OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?(?:β|beta|ϵ|ε|epsilon)")
