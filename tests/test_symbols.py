@@ -32,6 +32,10 @@ def test_letters_a_paper_denotes_name_the_assignments_that_follow():
     ("For a model with hidden dimension h, context length m and l layers we count FLOPs.", "m", "seq_len"),
     ("Let \u03b7 denote the learning rate.", "\u03b7", "learning_rate"),
     ("We measure the steps needed as a function of the batch size B.", "B", "batch_size"),
+    # as captions and notation tables write it
+    ("Table 6: Model sizes. #L = the number of layers; #H = hidden size.", "L", "n_layers"),
+    ("Table 6: Model sizes. #L = the number of layers; #H = hidden size.", "H", "d_model"),
+    ("Notation. d: model dimension, N: number of layers.", "N", "n_layers"),
 ])
 def test_a_definition_links_a_symbol_to_a_setting(definition, symbol, setting):
     assert [s for _, s, _ in symbols(sentences(definition)).get(symbol, [])] == [setting]
@@ -42,6 +46,7 @@ def test_a_definition_links_a_symbol_to_a_setting(definition, symbol, setting):
     "The instability is relieved by momentum (B), fast decay (G) or gradient clipping (H).",  # labels
     "The FLOPs are Transformer-FLOPs(l, h, dff, V) summed over layers.",  # a list's next item
     "We pick the learning rate i.e. the step size by a sweep.",
+    "We set the number of heads h = dmodel/2d for every layer.",  # a formula, not a definition
 ])
 def test_words_and_labels_are_not_symbols(sentence):
     assert symbols(sentences(sentence)) == {}

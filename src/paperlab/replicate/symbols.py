@@ -29,9 +29,12 @@ _ASIDE = r"(?:\s*\([^()]{0,40}\))?"  # "the number of layers (i.e., Transformer 
 _NAME_THEN_SYMBOL = (r"\b(?:" + _PHRASES + r")(?:\s*(?:,\s*|\(\s*)?(?:(?:denoted|written)\s+(?:by|as)\s+)?"
                      r"(?P<g1>" + SYMBOL + r")(?![\w=])(?!\s*=)|\s+(?:(?:denoted|written)\s+(?:by|as)\s+)?"
                      r"(?P<l1>" + LATIN + r")" + _ENDS + r")")
-# "η denotes the learning rate", "N is the number of layers", "let η be the learning rate"
-_SYMBOL_THEN_NAME = (r"(?:(?P<g2>" + SYMBOL + r")|(?P<l2>" + LATIN + r"))\s+(?:is|denotes?|represents|be|"
-                     r"stands\s+for|corresponds\s+to)\s+(?:the\s+)?(?:" + _PHRASES.replace("(?P<", "(?P<b_") + r")")
+# "η denotes the learning rate", "N is the number of layers", "let η be the learning rate"; as captions
+# and notation tables write it, "#L = the number of layers", "d: model dimension"
+# (which ends the clause there: "h = dmodel/2d" is a formula)
+_SYMBOL_THEN_NAME = (r"#?(?:(?P<g2>" + SYMBOL + r")|(?P<l2>" + LATIN + r"))(?:\s+(?:is|denotes?|represents|be|"
+                     r"stands\s+for|corresponds\s+to)\s+(?:the\s+)?(?:" + _PHRASES.replace("(?P<", "(?P<b_")
+                     + r")|\s*[=:]\s*(?:the\s+)?(?:" + _PHRASES.replace("(?P<", "(?P<e_") + r")" + _ENDS + r")")
 DEFINES = re.compile(_NAME_THEN_SYMBOL + "|" + _SYMBOL_THEN_NAME, re.IGNORECASE)
 # "We denote the number of layers as L, the hidden size as H, and ...": in a sentence that says it names
 DENOTES = re.compile(r"\b(?:denot|writ|refer|call)", re.IGNORECASE)
@@ -49,7 +52,7 @@ Table = dict[str, list[tuple[int, str, bool]]]  # symbol -> [(sentence index, se
 
 def _setting(m: re.Match[str]) -> str:
     named = next(k for k, v in m.groupdict().items() if v and not re.fullmatch(r"[gl]\d", k))
-    return re.sub(r"^[bc]_", "", named).rsplit("_", 1)[0]
+    return re.sub(r"^[bce]_", "", named).rsplit("_", 1)[0]
 
 
 def symbols(paper: Iterable[str]) -> Table:
