@@ -160,11 +160,16 @@ def _config_value(key: str, value: float | str) -> str | None:
     return f"{value:g}" if isinstance(value, float) else None
 
 
+def _keys(template: Template) -> dict[str, str]:
+    """A paper's setting -> the config key this template's run takes it as."""
+    return {**HARNESS_KEYS, **template.hparams}
+
+
 def experiment(template: Template, found: list[Hparam]) -> str:
     """The one experiment config/paper.toml is written for, as the paper names it ('' when it names
     none): the first of the template's preferred setups the paper names, else the named setup (a
     dataset, a phase, a model) with the most values this template takes; a tie goes to the first read."""
-    keys = {**HARNESS_KEYS, **template.hparams}
+    keys = _keys(template)
     counts: Counter[str] = Counter()
     named: dict[str, str] = {}
     for h in found:
@@ -182,7 +187,7 @@ def paper_setup(template: Template, found: list[Hparam], source: str) -> tuple[s
     its page and sentence), for one experiment (`experiment`): its own values first, then those the
     paper states for no experiment in particular; the values it could not place, the other
     experiments' among them, are returned. None when nothing could be placed."""
-    keys = {**HARNESS_KEYS, **template.hparams}
+    keys = _keys(template)
     chosen_experiment = experiment(template, found).lower()
     own = [h for h in found if h.setup and h.setup.lower() == chosen_experiment]
     chosen: dict[str, Hparam] = {}

@@ -99,9 +99,10 @@ def settings(tables: list[Table], defined: SymbolTable | None = None) -> list[Hp
     not a setup, and gives none."""
     whole = re.compile(r"\s*(?:" + NUM + r")\s*")
     out: list[Hparam] = []
+    defined = defined or {}
     for t in tables:
-        by_column = [_named(c, defined or {}) for c in t.columns]
-        by_row = [_named(r.label, defined or {}) for r in t.rows]
+        by_column = [_named(c, defined) for c in t.columns]
+        by_row = [_named(r.label, defined) for r in t.rows]
         pairs: list[tuple[str, str, Cell, str, str]] = []  # (setting, experiment, cell, row, column)
         if len({n for n in by_column if n}) >= 2:  # a table of settings: its other headers name settings too
             by_column = [n or _own_words(c) for n, c in zip(by_column, t.columns, strict=True)]
@@ -153,7 +154,8 @@ def key_values(table: Table, lines: list[list[str]], defined: SymbolTable | None
     """A table of settings written as lines of a name and its values (two lines or more name a
     setting): each value of a line whose name is a setting, or a word the table's other names are
     (`_own_words`); a slash list under a slash header ("ConvNeXt-T/S/B" over "0.1/0.4/0.5") pairs up."""
-    named = [(_named(line[0], defined or {}) if len(line) >= 2 else None, line) for line in lines]
+    defined = defined or {}
+    named = [(_named(line[0], defined) if len(line) >= 2 else None, line) for line in lines]
     if len({n for n, _ in named if n}) < 2:
         return []
     out: list[Hparam] = []
