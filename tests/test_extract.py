@@ -133,6 +133,39 @@ def test_clean_text_ligatures_and_hyphens():
     assert clean_text(raw) == "The first effect of flow on the representation is clear"
 
 
+CAPITALS = SamplePaper(
+    arxiv_id="2101.00002", version=1, title="LOTUS: FASTER TRAINING OF TRANSFORMERS WITH ADAMW",
+    authors=["Ada Lovelace", "Alan Turing"],
+    abstract="We introduce LOTUS, a schedule for AdamW. LOTUS trains transformers faster on ImageNet "
+             "and on text. " * 6,
+    sections=[("1 INTRODUCTION", "Transformers are trained with AdamW. " * 10),
+              ("2 TRAINING WITH ADAMW", "LOTUS changes the learning rate of AdamW. " * 10),
+              ("3 RESULTS ON IMAGENET", "LOTUS reaches the accuracy of AdamW in fewer steps on ImageNet. " * 10)],
+)
+
+
+def test_a_title_and_headings_set_in_capitals_keep_the_papers_own_spelling(tmp_path):
+    """Title case for text printed in capitals, but the words the paper writes with capitals inside
+    (its method LOTUS, AdamW, ImageNet) as it writes them; the running head, in capitals itself,
+    is no evidence."""
+    from paperlab.retrieval.frontmatter import read_front_matter, smart_title
+
+    pdf = write_paper_pdf(CAPITALS, tmp_path / "capitals.pdf", pages_of_filler=1)
+    assert read_front_matter(pdf).title == "LOTUS: Faster Training of Transformers with AdamW"
+    headings = [h for p in extract_pages(pdf) for _, h, _ in p.headings]
+    assert "2 Training with AdamW" in headings and "3 Results on ImageNet" in headings
+    assert smart_title("LOTUS: FASTER TRAINING") == "Lotus: Faster Training"  # nothing to tell it from
+    assert smart_title("Lotus for ADAMW users", {"adamw": "AdamW"}) == "Lotus for ADAMW users"  # as written
+    assert smart_title("DON'T STOP", {}) == "Don't Stop"
+
+
+def test_a_title_from_the_pdfs_metadata_has_its_ligatures_expanded():
+    from paperlab.retrieval.frontmatter import from_metadata
+
+    found = from_metadata({"title": "Delving Deep into Recti\ufb01ers: Classi\ufb01cation", "author": "Kaiming He"})
+    assert found.title == "Delving Deep into Rectifiers: Classification"
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

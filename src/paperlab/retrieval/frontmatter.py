@@ -6,6 +6,8 @@ title is worse than an honest one."""
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,10 @@ _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "into",
                 "the", "to", "via", "vs", "with"}
 _MARKS = "*∗†‡§¶⋆♯♮♭#"
 _PARTICLES = {"van", "von", "de", "der", "den", "da", "di", "la", "le", "del", "dos", "du", "bin", "al"}
+LIGATURES = str.maketrans({
+    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl", "\ufb05": "st", "\ufb06": "st",
+})
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")  # "don't" is one word
 
 
 @dataclass
@@ -52,35 +58,52 @@ def split_names(text: str) -> list[str]:
     return [" ".join(p.split()) for p in parts if p.strip()]
 
 
-def smart_title(text: str) -> str:
-    """Title case for a title printed in capitals; any other title is kept as written."""
+def case_forms(text: str) -> dict[str, str]:
+    """The words `text` writes with capitals past their first letter (SOAP, ImageNet, nGPT), in
+    their most frequent form, by their lower case: what a title printed in capitals cannot show.
+    Lines set in capitals themselves (a running head repeating the title) are not read."""
+    seen: dict[str, Counter[str]] = {}
+    for line in text.splitlines():
+        if sum(c.isupper() for c in line) >= 0.5 * sum(c.isalpha() for c in line):
+            continue
+        for word in _WORD.findall(line):
+            seen.setdefault(word.lower(), Counter())[word] += 1
+    forms = {lower: counts.most_common(1)[0][0] for lower, counts in seen.items()}
+    return {lower: form for lower, form in forms.items() if any(c.isupper() for c in form[1:])}
+
+
+def smart_title(text: str, forms: Mapping[str, str] | None = None) -> str:
+    """Title case for a title printed in capitals, but a word in `forms` (case_forms of the rest of
+    the paper) as the paper writes it: "SOAP: IMPROVING ... USING ADAM" is "SOAP: Improving ...
+    Using Adam", not "Soap". Any other title is kept as written."""
     text = " ".join(text.split())
     if sum(c.isupper() for c in text) < 0.8 * sum(c.isalpha() for c in text):
         return text
-    words = text.lower().split(" ")
+    forms = forms or {}
     out: list[str] = []
-    for n, word in enumerate(words):
+    for n, word in enumerate(text.lower().split(" ")):
         after_colon = n > 0 and out[-1].endswith(":")
         keep_small = n > 0 and not after_colon and word in _SMALL_WORDS
-        out.append(word if keep_small else "-".join(w[:1].upper() + w[1:] for w in word.split("-")))
+        out.append(word if keep_small else _WORD.sub(
+            lambda m: forms.get(m.group()) or m.group()[:1].upper() + m.group()[1:], word))
     return " ".join(out)
 
 
 def from_metadata(metadata: dict[str, Any]) -> FrontMatter:
-    title = " ".join((metadata.get("title") or "").split())
+    title = " ".join((metadata.get("title") or "").translate(LIGATURES).split())
     authors = [n for n in split_names(metadata.get("author") or "") if looks_like_name(n)]
     return FrontMatter(title if looks_like_title(title) else "", authors)
 
 
 def _lines(page: Any) -> list[tuple[float, float, float, float, str]]:
-    """(y0, x0, y1, size, text) of page 1's horizontal text lines in its top half."""
+    """(y0, x0, y1, size, text) of the page's horizontal text lines, top to bottom."""
     out: list[tuple[float, float, float, float, str]] = []
     for block in page.get_text("dict")["blocks"]:
         for line in block.get("lines", []):
             if abs(line["dir"][0] - 1) > 1e-3:  # the rotated arXiv stamp in the margin
                 continue
-            text = "".join(s["text"] for s in line["spans"]).strip()
-            if not text or line["bbox"][1] > page.rect.height * 0.5:
+            text = "".join(s["text"] for s in line["spans"]).translate(LIGATURES).strip()
+            if not text:
                 continue
             size = max(s["size"] for s in line["spans"] if s["text"].strip())
             out.append((line["bbox"][1], line["bbox"][0], line["bbox"][3], size, text))
@@ -88,7 +111,8 @@ def _lines(page: Any) -> list[tuple[float, float, float, float, str]]:
 
 
 def from_layout(page: Any) -> FrontMatter:
-    lines = [ln for ln in _lines(page) if sum(c.isalpha() for c in ln[4]) >= 2]
+    every = _lines(page)
+    lines = [ln for ln in every if ln[0] <= page.rect.height * 0.5 and sum(c.isalpha() for c in ln[4]) >= 2]
     if not lines:
         return FrontMatter()
     biggest = max(ln[3] for ln in lines)
@@ -107,7 +131,7 @@ def from_layout(page: Any) -> FrontMatter:
     for line in sorted(title_lines, key=lambda ln: (round(ln[0]), ln[1])):
         text = line[4]
         title = title[:-1] + text if title.endswith("-") and text[:1].isalpha() else f"{title} {text}"
-    title = smart_title(title.strip())
+    title = smart_title(title.strip(), case_forms("\n".join(ln[4] for ln in every if ln not in title_lines)))
     bottom = max(ln[2] for ln in title_lines)
     return FrontMatter(title if looks_like_title(title) else "", _authors(lines, bottom))
 
@@ -150,6 +174,8 @@ def read_front_matter(path: Path) -> FrontMatter:
         if doc.needs_pass or not doc.page_count:
             return FrontMatter()
         found = from_metadata(doc.metadata or {})
+        if found.title:  # a title in capitals, cased as page 1 writes its words
+            found.title = smart_title(found.title, case_forms(doc[0].get_text().translate(LIGATURES)))
         if not (found.title and found.authors):
             try:
                 layout = from_layout(doc[0])

@@ -16,14 +16,9 @@ from typing import Any
 
 from paperlab.errors import PdfError
 from paperlab.retrieval.figures import figure_boxes, in_figure
-from paperlab.retrieval.frontmatter import smart_title
+from paperlab.retrieval.frontmatter import LIGATURES, case_forms, smart_title
 from paperlab.retrieval.layout import Block, Heading, Span, body_size, classify, is_bold, opens_paper, zone_after
 
-LIGATURES = {
-    "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl", "\ufb03": "ffi", "\ufb04": "ffl",
-    "\ufb05": "st", "\ufb06": "st",
-}
-_LIGATURES = str.maketrans(LIGATURES)
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
 _SPACES = re.compile(r"[ \t\u00a0]{2,}|[\t\u00a0]")  # what is not already one plain space
 _BLANK_LINES = re.compile(r"\n{3,}")
@@ -105,7 +100,7 @@ def first_page_text(path: Path) -> str:
 
 def clean_text(text: str) -> str:
     """Ligatures expanded, words split by an end-of-line hyphen joined, whitespace tidied."""
-    text = text.translate(_LIGATURES)
+    text = text.translate(LIGATURES)
     if "\u00ad" in text:
         text = text.replace("\u00ad\n", "").replace("\u00ad", "")
     if "-\n" in text:
@@ -237,10 +232,11 @@ def text_problem(pages: list[PageText]) -> str:
     return ""
 
 
-def _title_case(heading: Heading) -> str:
-    """A heading set in capitals, in title case; its number as printed (II, not Ii)."""
+def _title_case(heading: Heading, forms: dict[str, str]) -> str:
+    """A heading set in capitals, in title case (its words in `forms` as the text writes them); its
+    number as printed (II, not Ii)."""
     number, _, rest = heading.text.partition(" ")
-    return f"{number} {smart_title(rest)}" if heading.numbered and rest else smart_title(heading.text)
+    return f"{number} {smart_title(rest, forms)}" if heading.numbered and rest else smart_title(heading.text, forms)
 
 
 def _affiliation(heading: Heading) -> bool:
@@ -257,6 +253,8 @@ def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
     full = [h for page in found for h in page if h and not h.run_in]
     capitals = sum(sum(c.isupper() for c in h.text) >= 0.8 * sum(c.isalpha() for c in h.text) for h in full)
     all_caps = len(full) >= 3 and capitals >= 0.6 * len(full)
+    forms = case_forms("\n".join(b.text for blocks, heads in zip(pages_blocks, found, strict=True)
+                                for b, h in zip(blocks, heads, strict=True) if h is None)) if all_caps else {}
     has_front = any(h is not None and opens_paper(h) for h in found[0]) if found else False
     zone = "front" if has_front else "body"
     section = ""
@@ -278,7 +276,7 @@ def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
             if heading is not None and number == 1 and _affiliation(heading):
                 heading = None  # "6 King's College Rd, Toronto": front matter, not section 6
             if heading is not None:
-                label = _title_case(heading) if all_caps else heading.text
+                label = _title_case(heading, forms) if all_caps else heading.text
                 if heading.run_in:
                     label = f"{section} \u203a {label}" if section else label
                 elif previous is not None and not heading.numbered \
