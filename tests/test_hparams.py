@@ -604,3 +604,35 @@ def test_a_lora_papers_rank_and_alpha_reach_the_fine_tune_config():
 ])
 def test_an_optimizer_a_comparison_sets_aside_is_not_the_one_used(sentence, expected):
     assert stated(sentence) == expected
+
+
+CODE_AND_CONFIG = """def scaled_optimizer(
+    learning_rate: float,
+    momentum: float = 0.95,
+    *,
+    nesterov: bool = True,
+    ns_steps: int = 5,
+    adam_b2: float = 0.98,
+) -> Transformation:
+    count = 0
+    scale = 2
+
+training:
+  lr: 3e-4
+  warmup_steps: 2000
+  run_name: baseline
+
+We set x = 3 here. The rate is: 0.5
+"""
+
+
+def test_a_code_or_configuration_listing_states_settings():
+    """Lines of a listing that set a number are settings: named ones by their setting, the paper's
+    own identifiers as written where the line is an argument's or a configuration's; a function
+    body's statements, a line alone and prose are not."""
+    from paperlab.replicate.settings import listings
+
+    found = {(h.name, h.value) for h in listings([(7, CODE_AND_CONFIG)])}
+    assert found == {("momentum", 0.95), ("ns_steps", 5), ("beta2", 0.98), ("learning_rate", 3e-4),
+                     ("warmup_steps", 2000)}
+    assert all(h.page == 7 and h.setup == "" for h in listings([(7, CODE_AND_CONFIG)]))

@@ -45,13 +45,14 @@ SHORT = {
     # optimizers' constants, with or without the optimizer's name before them ("Adam β2", "AdamW ε")
     "β1": "beta1", "β 1": "beta1", "beta1": "beta1", "β2": "beta2", "β 2": "beta2", "beta2": "beta2",
     "ε": "eps", "epsilon": "eps", "β": "betas", "betas": "betas", "β1, β2": "betas", "β 1, β 2": "betas",
-    "momentum β1, β2": "betas",
+    "momentum β1, β2": "betas", "b1": "beta1", "b2": "beta2",  # optax's names: adam_b1
     # settings whose value is a word
     "optimizer": "optimizer", "optimiser": "optimizer", "schedule": "schedule", "lr schedule": "schedule",
     "learning rate schedule": "schedule", "lr scheduler": "schedule", "learning rate scheduler": "schedule",
     "lr decay schedule": "schedule", "decay schedule": "schedule",
 }
-_OPTIMIZER_NAME = re.compile(r"^(?:" + OPTIMIZER.strip("()").lower() + r"|optimizer)\s+(?=[βε]|beta|eps|momentum)")
+_OPTIMIZER_NAME = re.compile(r"^(?:" + OPTIMIZER.strip("()").lower()
+                             + r"|optimizer)\s+(?=[βε]|beta|eps|momentum|b[12]\b)")
 
 
 def _normal(label: str) -> str:
@@ -181,6 +182,35 @@ def key_values(table: Table, lines: list[list[str]], defined: SymbolTable | None
     return out
 
 
+# a line of a configuration or of code that sets one number: "lr: 3e-4", "momentum: float = 0.95,",
+# "warmup_steps = 2000", "'batch_size': 256,", "weight_decay=0.1,"
+_ASSIGNMENT = re.compile(r"^\s*[\"']?(?P<key>[A-Za-z_][A-Za-z0-9_.]*)[\"']?\s*(?P<typed>:\s*[A-Za-z_][\w.\[\], ]*?\s*)?"
+                         r"(?P<sign>[=:])\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")\s*(?P<comma>,)?\s*(?:#.*)?$")
+
+
+def listings(pages: list[tuple[int, str]]) -> list[Hparam]:
+    """The settings of a configuration or code listing: two or more lines of one paragraph that each
+    set a number. A key that names a setting ("lr", "n_heads", "weight_decay") gives it; another
+    identifier is the paper's own name for a setting where the line is a configuration's or an
+    argument's ("ns_steps: int = 5,", "base_scale: 0.2"), not a statement of a function's body
+    ("count = 0")."""
+    out: list[Hparam] = []
+    for page, text in pages:
+        for paragraph in re.split(r"\n\s*\n", text):
+            found = [m for line in paragraph.splitlines() if (m := _ASSIGNMENT.match(line))]
+            if len(found) < 2:
+                continue
+            for m in found:
+                key = m.group("key").rsplit(".", 1)[-1]
+                name = _setting_named(key)
+                if name is None and len(key) >= 3 and (m.group("sign") == ":" or m.group("typed") or m.group("comma")):
+                    name = key.lower()
+                value = number(m, "v_")
+                if name and plausible(name, value):
+                    out.append(Hparam(name, value, page, " ".join(m.group().split())))
+    return out
+
+
 def outside_references(pages: list[PageText]) -> list[tuple[int, str]]:
     """Each page's number and text without the parts in the reference list (a cited title's "four
     research groups" is no setting); an appendix after it is kept."""
@@ -217,7 +247,7 @@ def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
 
     pages = outside_references(extract_pages(pdf, figures=False))
     defined = symbols(sentence for _, page in pages for sentence in sentences(page))
-    text = [h for h in find(pages, defined) if new(h)]
+    text = [h for h in find(pages, defined) + listings(pages) if new(h)]
     found = tables_and_lines(pdf)
     tables = [h for h in settings([t for t, _ in found], defined)
               + [h for t, lines in found for h in key_values(t, lines, defined)] if new(h)]
