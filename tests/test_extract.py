@@ -159,6 +159,23 @@ def test_a_title_and_headings_set_in_capitals_keep_the_papers_own_spelling(tmp_p
     assert smart_title("DON'T STOP", {}) == "Don't Stop"
 
 
+def test_a_superscript_set_against_a_number_is_its_exponent(tmp_path):
+    """The text layer alone gives "223" for 2 with a superscript 23, and "104" for 10^4."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    writer, font = pymupdf.TextWriter(page.rect), pymupdf.Font("helv")
+    for text, rise in (("We use a batch size of 2", 0), ("23", 4), (" tokens, 10", 0), ("4", 4),
+                       (" steps and a rate of 3 \u00d7 10", 0), ("\u22124", 4), (" in Section 2 with x", 0), ("2", 4)):
+        writer.append((writer.last_point.x if text != "We use a batch size of 2" else 72, 100 - rise), text,
+                      font=font, fontsize=7 if rise else 10)
+    writer.write_text(page)
+    doc.save(tmp_path / "powers.pdf")
+    text = extract_pages(tmp_path / "powers.pdf")[0].text
+    assert "batch size of 2^23 tokens, 10^4 steps and a rate of 3 \u00d7 10^\u22124 in Section 2 with x2" in text
+
+
 def test_a_title_from_the_pdfs_metadata_has_its_ligatures_expanded():
     from paperlab.retrieval.frontmatter import from_metadata
 

@@ -162,6 +162,11 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     # a square image or crop
     ("A 224×224 crop is randomly sampled from the resized image.", {("crop_size", 224.0)}),
     ("The images are resized to 32×32 before training.", {("image_size", 32.0)}),
+    # exponents the extraction kept (a superscript set against a number); another base is a square
+    ("We use a batch size of 2^23 tokens and a learning rate of 3 × 10^−4.",
+     {("batch_size_tokens", 8388608.0), ("learning_rate", 3e-4)}),
+    ("The weight decay is 10^−5.", {("weight_decay", 1e-5)}),
+    ("We train at a resolution of 224^2 pixels.", set()),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected
@@ -632,7 +637,17 @@ def test_a_code_or_configuration_listing_states_settings():
     body's statements, a line alone and prose are not."""
     from paperlab.replicate.settings import listings
 
-    found = {(h.name, h.value) for h in listings([(7, CODE_AND_CONFIG)])}
-    assert found == {("momentum", 0.95), ("ns_steps", 5), ("beta2", 0.98), ("learning_rate", 3e-4),
-                     ("warmup_steps", 2000)}
-    assert all(h.page == 7 and h.setup == "" for h in listings([(7, CODE_AND_CONFIG)]))
+    found = {(h.name, h.value, h.setup) for h in listings([(7, CODE_AND_CONFIG)])}
+    assert found == {("momentum", 0.95, "scaled_optimizer()"), ("ns_steps", 5, "scaled_optimizer()"),
+                     ("beta2", 0.98, "scaled_optimizer()"), ("learning_rate", 3e-4, "training"),
+                     ("warmup_steps", 2000, "training")}
+    assert {h.page for h in listings([(7, CODE_AND_CONFIG)])} == {7}
+    # arguments listed past a page break belong to the function still; prose ends it
+    cut = CODE_AND_CONFIG.index("    adam_b2")
+    pages = [(7, CODE_AND_CONFIG[:cut]), (8, CODE_AND_CONFIG[cut:])]
+    assert {(h.name, h.page, h.setup) for h in listings(pages) if h.name in ("momentum", "beta2")} == {
+        ("momentum", 7, "scaled_optimizer()"), ("beta2", 8, "scaled_optimizer()")}
+    prose = "We describe the rest of the method in the next section of this paper, with its proofs.\n\n"
+    pages = [(7, CODE_AND_CONFIG[:cut]), (8, prose + "lr = 0.1\nbatch_size = 64\n")]
+    assert {(h.name, h.setup) for h in listings(pages) if h.page == 8} == {("learning_rate", "listing"),
+                                                                           ("batch_size", "listing")}

@@ -74,8 +74,12 @@ for _name, _phrase in NAMES:
         _v(_BEFORE.replace("NAME", re.sub(r"(?<!\\)s\?", "", _phrase)))])
 # Settings whose name takes the unit they are counted in: a batch of 4M tokens is no batch of 4M
 # sequences, a warmup over 122K samples no warmup of 122K steps.
-UNITS = [("batch_size", re.compile(r"\s*(tokens|words|bytes|characters)\b", re.I)),
-         ("seq_len", re.compile(r"\s*(bytes|characters)\b", re.I))]
+# (the value restated roughly before the unit: "2^23 ≈ 8 million tokens"; `_read` takes the unit
+# only when the two agree, as "512 (about 1M tokens)" is sequences, restated in tokens)
+_ROUGHLY = (r"(?:\s*(?:≈|~|∼|\(?(?:about|approximately|roughly)\s)\s*(?P<again>" + NUM.replace("(?P<", "(?P<r_")
+            + r")\)?)?")
+UNITS = [("batch_size", re.compile(_ROUGHLY + r"\s*(?P<unit>tokens|words|bytes|characters)\b", re.I)),
+         ("seq_len", re.compile(_ROUGHLY + r"\s*(?P<unit>bytes|characters)\b", re.I))]
 # (name, pattern): a name with "{unit}" takes the unit the pattern read
 UNIT_PATTERNS = [
     ("warmup_{unit}", _v(r"warm-?\s?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+"
@@ -252,8 +256,13 @@ def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float |
     if len(values) > 1 and (last := TRAILING.match(sentence, end)):
         models[-1] = model_of(last.group())  # "... and 12 for DIFF Transformer"
     for setting, unit in UNITS:
-        if name == setting and (u := unit.match(sentence, m.end()) or unit.match(sentence, end)):
-            name = f"{setting}_{u.group(1).lower()}"
+        if name != setting:
+            continue
+        for at, said in ((m.end(), value), (end, values[-1])):
+            if (u := unit.match(sentence, at)) and (not u.group("again")
+                                                     or 0.8 <= number(u, "r_") / max(said, 1e-12) <= 1.25):
+                name = f"{setting}_{u.group('unit').lower()}"
+                break
     return [(name, v, m.start(), model) for v, model in zip(values, models, strict=True)]
 
 

@@ -3,8 +3,10 @@
 PDF text flattens superscripts, so notation is read as papers typeset it: `10−3` (U+2212) is 1e-3,
 `60 × 104` is 60 x 10^4, `2 · 10−4` is 2e-4, `64k` is 64,000, `4M` and "4 million" 4,000,000, `1T` 10^12,
 `1e-4`, `4e −4`, `1,000,000`, "20, 000" (a thousands comma set in math mode) 20,000, and numbers in words from
-two ("size ten", "one thousand"; not "one", nor "two-layer"). A bare `105` stays 105:
-without a minus sign or a multiplication before it, nothing says it was an exponent. A "sentence" of
+two ("size ten", "one thousand"; not "one", nor "two-layer"). Where the PDF marks a superscript
+set against a number, extraction keeps it as an exponent (retrieval/pdf.py): `2^23` is 8,388,608
+and `10^9` 10^9 (other bases are a square's side, "224^2", and read as 224). A bare `105` stays 105:
+without a minus sign, a caret or a multiplication before it, nothing says it was an exponent. A "sentence" of
 table cells or axis ticks is told from prose (`tabular`), and a long one quoted in part (`quote`).
 """
 
@@ -20,8 +22,9 @@ _WORDS |= {w: 10 * i for i, w in enumerate("twenty thirty forty fifty sixty seve
 NUMBER_WORDS = tuple(_WORDS)
 _SMALL = "(?:" + "|".join(sorted((w for w in _WORDS if _WORDS[w] >= 2), key=len, reverse=True)) + ")"
 # One number as papers typeset it; the groups are read by `number()`.
-NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4
-       r"|10(?P<e2>−\d{1,2})(?!\d)"                                          # 10−3 (a hyphen would be a range)
+NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?\^?(?P<e1>[−-]?\d{1,2})(?!\d)"   # 60 × 104, 2 · 10−4, 3 × 10^4
+       r"|10\^?(?P<e2>−\d{1,2})(?!\d)"                                       # 10−3 (a hyphen would be a range)
+       r"|(?<![\d.])(?P<pb>2|10)\^(?P<pe>[−-]?\d{1,2})(?!\d)"                  # 2^23, 10^9: a superscript the text kept
        r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
        r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMBT])(?![a-zA-Z])"                   # 64k, 4M, 2B, 1T
        r"|(?P<w>\d+(?:\.\d+)?)\s(?P<word>thousand|million|billion|trillion)\b"  # 2.5 million
@@ -42,6 +45,8 @@ def _number(match: re.Match[str], group: str) -> float:
         return float(g("m")) * 10 ** int(g("e1"))
     if g("e2"):
         return float(10 ** int(g("e2")))
+    if g("pb"):
+        return float(int(g("pb")) ** int(g("pe")))
     if g("sci"):
         return float(g("sci").replace(" ", ""))
     if g("w"):

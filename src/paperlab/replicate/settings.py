@@ -188,18 +188,33 @@ _ASSIGNMENT = re.compile(r"^\s*[\"']?(?P<key>[A-Za-z_][A-Za-z0-9_.]*)[\"']?\s*(?
                          r"(?P<sign>[=:])\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")\s*(?P<comma>,)?\s*(?:#.*)?$")
 
 
+_FUNCTION = re.compile(r"^\s*(?:def|class)\s+([A-Za-z_]\w*)", re.M)
+_SECTION = re.compile(r"^\s*([A-Za-z_][\w.-]*):\s*$", re.M)
+_PROSE = re.compile(r"(?:\b[A-Za-z]+[,;]?\s+){11}[A-Za-z]+\.(?:\s|$)")  # twelve words and a full stop
+
+
 def listings(pages: list[tuple[int, str]]) -> list[Hparam]:
     """The settings of a configuration or code listing: two or more lines of one paragraph that each
     set a number. A key that names a setting ("lr", "n_heads", "weight_decay") gives it; another
     identifier is the paper's own name for a setting where the line is a configuration's or an
     argument's ("ns_steps: int = 5,", "base_scale: 0.2"), not a statement of a function's body
-    ("count = 0")."""
+    ("count = 0"). Their experiment is the configuration's section ("training:"), else the function
+    they are arguments of ("scale_by_muon()"), else "listing": a code default is not the paper's run
+    unless nothing else says what that was."""
     out: list[Hparam] = []
+    function = ""  # the last function defined, until prose: a listing may go on over a page
     for page, text in pages:
         for paragraph in re.split(r"\n\s*\n", text):
+            if _PROSE.search(paragraph):
+                function = ""
+            function = (_FUNCTION.findall(paragraph) or [function])[-1]
             found = [m for line in paragraph.splitlines() if (m := _ASSIGNMENT.match(line))]
             if len(found) < 2:
                 continue
+            section = _SECTION.findall(paragraph, 0, paragraph.find(found[0].group()))
+            if section:  # a configuration's section ("training:") names its experiment
+                function = ""
+            setup = section[-1] if section else f"{function}()" if function else "listing"
             for m in found:
                 key = m.group("key").rsplit(".", 1)[-1]
                 name = _setting_named(key)
@@ -207,7 +222,7 @@ def listings(pages: list[tuple[int, str]]) -> list[Hparam]:
                     name = key.lower()
                 value = number(m, "v_")
                 if name and plausible(name, value):
-                    out.append(Hparam(name, value, page, " ".join(m.group().split())))
+                    out.append(Hparam(name, value, page, " ".join(m.group().split()), setup))
     return out
 
 

@@ -168,13 +168,27 @@ def _page_blocks(page: Any, flags: int, figures: bool) -> list[Block]:
         raws = [raw for raw in raws if not in_figure(raw["bbox"], boxes)]
     dropped = _line_numbers(raws)
     for b, raw in enumerate(raws):
-        lines = [[Span(s["text"], s["size"], is_bold(s["font"], s["flags"])) for s in line["spans"]]
-                 for n, line in enumerate(raw["lines"]) if (b, n) not in dropped]
+        lines = [_spans(line["spans"]) for n, line in enumerate(raw["lines"]) if (b, n) not in dropped]
         x0, y0, x1, y1 = raw["bbox"]
         block = Block(x0, y0, x1, y1, lines)
         if block.text.strip():
             blocks.append(block)
     return blocks
+
+
+_EXPONENT = re.compile(r"[−-]?\d{1,2}")
+
+
+def _spans(raws: list[dict[str, Any]]) -> list[Span]:
+    """A line's spans; a superscript number set against a number is its exponent, written "2^23"
+    and "10^−4" (the text layer alone gives "223" and "10−4", and "104" for 10^4)."""
+    out: list[Span] = []
+    for s in raws:
+        text = s["text"]
+        if s["flags"] & 1 and out and out[-1].text[-1:].isdigit() and _EXPONENT.fullmatch(text):
+            text = "^" + text
+        out.append(Span(text, s["size"], is_bold(s["font"], s["flags"])))
+    return out
 
 
 def _normalise_repeat(line: str) -> str:
