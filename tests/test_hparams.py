@@ -651,3 +651,31 @@ def test_a_code_or_configuration_listing_states_settings():
     pages = [(7, CODE_AND_CONFIG[:cut]), (8, prose + "lr = 0.1\nbatch_size = 64\n")]
     assert {(h.name, h.setup) for h in listings(pages) if h.page == 8} == {("learning_rate", "listing"),
                                                                            ("batch_size", "listing")}
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    ("For the largest model (about 3.7B parameters), we train for 20,000 steps.", {("steps", "largest model")}),
+    ("The smallest model in the family has a hidden size of 256.", {("d_model", "smallest model")}),
+    ("For the 1.3B model, the learning rate is 2e-4.", {("learning_rate", "1.3B model")}),
+    # about them all, or about a dataset or a phase (named as before), or not about a model
+    ("All models use a hidden size of 512.", {("d_model", "")}),
+    ("For all models, the learning rate is 2e-4.", {("learning_rate", "")}),
+    ("Our model uses a hidden size of 512.", {("d_model", "")}),
+    ("For the Adam optimizer, the learning rate is 2e-4.", {("learning_rate", ""), ("optimizer", "")}),
+    ("In the VGG paper [25], the learning rate is 0.01.", {("learning_rate", "")}),
+    ("For ImageNet, the learning rate is 0.1.", {("learning_rate", "ImageNet")}),
+    # a later clause on another model, or a stop the sentence splitter missed, ends it
+    ("The 360m models are trained for 3200 steps, the 660m models are trained for 6400 steps.",
+     {("steps", "360m models"), ("steps", "")}),
+    ("The big models were trained for 300,000 steps (3.5 days). 5.3 Optimizer We used a learning rate of 0.1.",
+     {("steps", "big models"), ("learning_rate", "")}),
+])
+def test_a_sentence_about_one_model_gives_its_values_to_that_model(sentence, expected):
+    assert {(h.name, h.setup) for h in find([(1, sentence)])} == expected
+
+
+def test_a_batch_of_millions_is_not_a_templates_batch_of_sequences():
+    from paperlab.replicate.scaffold import _config_value
+
+    assert _config_value("batch_size", 256.0) == "256"
+    assert _config_value("batch_size", 3.5e6) is None  # "a batch size of 3.5M": tokens, though it does not say

@@ -67,3 +67,26 @@ def respective(sentence: str) -> dict[float | str, str]:
                 out.setdefault(value, []).append(model)
     kind = "" if datasets else " models" if len(models) > 1 else " model"
     return {value: " and ".join(names) + (kind if len(names) > 1 else kind.rstrip("s")) for value, names in out.items()}
+
+
+OPTIMIZER_NAMES = "adamw|adam|sgd|rmsprop|adagrad|adafactor|lamb"
+# A sentence about one of the paper's models: "For the largest model (about 3.7B parameters), we
+# train for ...", "For BERT-Large, ...", "The smallest model in the family has ...", "Our base models
+# use ..."; not a sentence about them all ("All models use", "Our model uses", "For all experiments")
+_OPENS_FOR = re.compile(r"^(?:For|In|On)\s+(?!(?:all|both|each|every|any|most|some|these|those|such)\b)"
+                        r"((?:[\w.+-]+\s+){0,4}?[\w.+-]+)(?:\s*\([^)]*\))?\s*,")
+_NOT_MODELS = re.compile(r"\b(?:we|us|is|are|was|were|use[sd]?|paper|work|optimi[sz]er|" + OPTIMIZER_NAMES + r")\b",
+                         re.I)
+_OPENS_WITH = re.compile(r"^(?:The|Our)\s+(?!(?:proposed|resulting|final|full|same|entire|overall|trained|original|"
+                         r"two|three|four|both|other)\b)((?:[\w.-]+\s+){1,2}?models?)\s+(?:in\s+(?:the|this|our)\s+"
+                         r"\w+\s+)?(?:has|have|uses?|used|is|was|are|were|consists?|contains?)\b")
+
+
+def opening_model(sentence: str) -> str:
+    """The model a sentence opens on, when it opens on one ("largest model", "BERT-Large"); '' (and
+    for a dataset or a phase, which `setup_of` names)."""
+    if m := _OPENS_FOR.match(sentence):
+        return "" if SETUPS.search(m.group(1)) or _NOT_MODELS.search(m.group(1)) else model_of(f"for {m.group(1)}")
+    if m := _OPENS_WITH.match(sentence):
+        return m.group(1)
+    return ""

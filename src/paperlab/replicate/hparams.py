@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable
 
 from paperlab.models import Hparam
-from paperlab.replicate.experiments import TRAILING, model_of, respective, setup_of
+from paperlab.replicate.experiments import TRAILING, model_of, opening_model, respective, setup_of
 from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS
 from paperlab.replicate.notation import NUM, NUMBER_WORDS, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
@@ -117,6 +117,8 @@ _NOT_LISTS = re.compile(r"(?:between|from|tables?|figs?\.?|figures?|sections?|eq
 _PLURAL = re.compile(r"(?:rates|sizes|lengths|dimensions|widths|depths|decays)\b", re.I)
 _MINIMUM = re.compile(r"\b(?:minimum|min|minimal|final|end|lowest|terminal)\s+$", re.I)
 _TO = re.compile(r"\s+to\s+(?P<v>" + NUM.replace("(?P<", "(?P<v_") + ")")
+OTHER_CLAUSE = re.compile(r"[.;]\s|,?\s+(?:and|while|whereas|but)\s+(?:the|our)\s+(?:\S+\s+){1,3}models?\b|"
+                          r",\s+(?:the|our)\s+(?:\S+\s+){1,3}models?\s+(?:are|is|were|was|use[sd]?|ha(?:ve|s))\b")
 _GROWN = re.compile(r"\b(?:increas|expand|extend|rais|grow|doubl)\w*\b[^.;]{0,40}$", re.I)
 for _name, _phrase in AFTER:
     PATTERNS.setdefault(_name, []).append(_v(r"(?<![\w.-])" + _phrase))  # not the 2 of "Mamba-2 layers"
@@ -364,11 +366,14 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         if warm := WARMUP_SUBJECT.search(sentence):  # "the warmup duration ... was 600 steps"
             found = [(_WARMUP_OF.get(n, n) if where >= warm.start() else n, v, where) for n, v, where in found]
         paired = respective(sentence)  # "600 and 1200 steps for the 360M and 660M models, respectively"
+        about = opening_model(sentence)  # "For the largest model, we train for 20,000 steps", up to a
+        said = OTHER_CLAUSE.search(sentence)  # stop in a run-on "sentence", or a clause on another model
         for name, value, where in found:
             if (name, value, page) in seen or not plausible(name, value):
                 continue
             seen.add((name, value, page))
             out.append(Hparam(name, value, page, quote(sentence, where),
-                              models.get((name, value, where)) or paired.get(value) or setup_of(sentence, context)))
+                              models.get((name, value, where)) or paired.get(value)
+                              or (about if not said or where < said.start() else "") or setup_of(sentence, context)))
         context = (context + " " + sentence)[-2000:]
     return out

@@ -147,6 +147,9 @@ def paper_keys() -> set[str]:
     return keys
 
 
+MAX_BATCH = 65_536  # the largest batch of sequences (or images) a paper's batch_size is read as
+
+
 def _config_value(key: str, value: float | str) -> str | None:
     """`value` written as TOML for config `key`, or None when this harness cannot take it."""
     if key == "optimizer":
@@ -155,6 +158,8 @@ def _config_value(key: str, value: float | str) -> str | None:
         return f'"{value}"' if value in ("cosine", "linear", "step") else None
     if key == "milestones":
         return f'"{value}"'
+    if key == "batch_size" and isinstance(value, float) and value > MAX_BATCH:
+        return None  # sequences a step: millions are a batch counted in tokens, its unit unsaid
     if key in INTEGER_KEYS:
         return str(int(value)) if isinstance(value, float) and value.is_integer() and value > 0 else None
     return f"{value:g}" if isinstance(value, float) else None
