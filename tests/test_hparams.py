@@ -149,6 +149,12 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use a 6-layer encoder with 12-head attention. The size of embedding is set to 512.",
      {("n_layers", 6.0), ("n_heads", 12.0), ("d_model", 512.0)}),
     ("We train a 2400-dimensional sentence encoder.", {("sentence_encoder_dim", 2400.0)}),
+    # a bare size, length or rate is named with what the text says it is of
+    ("We chunked input sequences to length 8192 with the tokenizer.", {("seq_len", 8192.0)}),
+    ("BPE only requires a base vocabulary of size 256.", {("vocab_size", 256.0)}),
+    ("Each expert has one hidden layer of size 1024.", {("hidden_layer_size", 1024.0)}),
+    ("We also apply dropout at a rate of 0.1 to the outputs.", {("dropout", 0.1)}),
+    ("The ratio of the two is at size 3 in all runs.", {("size", 3.0)}),
     ("All layers use DropProb = 0.4.", {("dropout", 0.4)}),
     # a symbol no definition names, set by the paper's verb, is a setting by its own name; a formula is none
     ("To balance the experts we set wimportance = 0.1 and wload = 0.01.", {("wimportance", 0.1), ("wload", 0.01)}),

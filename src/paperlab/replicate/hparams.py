@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, opening_model, respective, setup_of
-from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS
+from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS, owned
 from paperlab.replicate.notation import NUM, NUMBER_WORDS, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
 from paperlab.replicate.symbols import ASSIGNS, EXAMPLE, meaning, named_before, symbols
@@ -356,6 +356,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
                     named = ("active_" if kind == "active" else "") + "_".join(re.findall(r"[a-z0-9]+", noun)) \
                         + ("_dim" if kind == "dim" else "")
+                    if kind == "named" and " " not in noun:  # "sequences of length 20": whose length
+                        named = owned(sentence[:m.start("name")], noun) or named
                     found.append((named, amount, m.start()))
                     if kind == "count":
                         listed += [(named, x, m.start()) for x in listed_before(sentence, m.start("v"))

@@ -1,10 +1,13 @@
 """How papers name a training setting, for the setup reader (replicate/hparams.py): the common names
 written before a value (`NAMES`, "the learning rate of 0.1"), the ways a name is joined to its
 value (`IS`: "= 0.1", "is set to 0.1", "λ = 0.1"), and the names written after one (`AFTER`, "28
-layers"; `{v}` stands for the value). replicate/settings.py reads tables' headers with `NAMES` too.
+layers"; `{v}` stands for the value), and what a bare "size" or "length" is of (`owned`).
+replicate/settings.py reads tables' headers with `NAMES` too.
 """
 
 from __future__ import annotations
+
+import re
 
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
 # A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06", "queue size K = 4096".
@@ -60,3 +63,27 @@ AFTER = [
     ("warmup_steps", r"(?:(?:increase[sd]?|rises?|grows?)\s+linearly|linearly\s+(?:increase[sd]?|rises?|grows?))\b"
                      r"[^.;]{0,80}?\bfirst\s+{v}\s+(?:training\s+)?(?:steps|updates|iterations)"),
 ]
+
+
+# what a bare "length", "size" or "rate" is of: "input sequences to length", "a hidden layer of size",
+# "dropout at a rate of"
+_OWNER = re.compile(r"(?<![\w-])((?:[a-z][a-z-]+\s+)?[a-z][a-z-]+)\s+(?:of|to|at)\s+(?:an?\s+|the\s+)?$")
+_FUNCTION_WORDS = frozenset("we our us the a an and or with is was are were be been this that these those each "
+                            "its their which by for in on from as it".split())
+
+
+def owned(before: str, head: str) -> str | None:
+    """The setting a bare head names with what the text says it is of, before it ("input sequences
+    to length 8192": `seq_len`, "a hidden layer of size 1024": `hidden_layer_size`); None."""
+    m = _OWNER.search(before)
+    words = m.group(1).split() if m else []
+    while words and words[0] in _FUNCTION_WORDS:
+        words = words[1:]
+    if not words or words[-1] in _FUNCTION_WORDS:
+        return None
+    words = [w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w for w in words] + [head]
+    for start in range(len(words) - 1):
+        phrase = " ".join(words[start:])
+        if known := next((name for name, pattern in NAMES if re.fullmatch(pattern, phrase, re.I)), None):
+            return known
+    return "_".join(re.findall(r"[a-z0-9]+", " ".join(words)))
