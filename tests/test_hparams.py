@@ -329,7 +329,7 @@ def test_gaps_mark_every_config_key_from_the_paper_missing_or_the_templates(setu
     text = (lib.replications_dir / setup_paper / "config" / "paper.toml").read_text()
     assert "# value (`paperlab replicate gaps ID` says where to look): gamma (0.1)" in text
     assert "# Template defaults, not settings a paper states: dataset, model, eval_interval" in text
-    assert "were not found in the paper's text" in cli("replicate", "gaps", setup_paper).stdout
+    assert "were not set from the paper's text" in cli("replicate", "gaps", setup_paper).stdout
 
 
 @pytest.mark.skipif(not PAPERS.exists(), reason="../shared/data/papers is not beside the repository")
@@ -550,7 +550,7 @@ def test_a_value_stated_again_for_the_same_experiment_is_one_reading_with_its_pa
     assert "1, 3" in shown
 
 
-def test_paper_toml_holds_one_experiment_and_what_the_paper_states_for_none():
+def test_paper_toml_holds_one_experiment_and_what_the_paper_states_for_none(tmp_path):
     """A preferred setup (CIFAR-10 for the image classifier) is the experiment; another's values
     (ImageNet's weight decay) stay out even where the experiment states none; a value stated for no
     experiment fills in. Without a preferred one, the named setup with the most values is it."""
@@ -570,6 +570,14 @@ def test_paper_toml_holds_one_experiment_and_what_the_paper_states_for_none():
     assert text is not None and "# One experiment: CIFAR-10" in text
     assert tomllib.loads(text) == {"lr": 0.1, "batch_size": 128, "momentum": 0.9}
     assert {(h.name, h.setup) for h in rest} == {("learning_rate", "ImageNet"), ("weight_decay", "ImageNet")}
+    # the weight decay was read, for ImageNet only: "not taken", not "did not find"; the steps were not read
+    not_taken = next(line for line in text.splitlines() if line.startswith("# take them"))
+    missing = next(line for line in text.splitlines() if line.startswith("# value (`paperlab replicate gaps"))
+    assert "weight_decay" in not_taken and "weight_decay" not in missing and "max_steps" in missing
+    from paperlab.replicate.gaps import _not_taken  # what `replicate gaps` reads back as "not taken"
+
+    (tmp_path / "paper.toml").write_text(text)
+    assert _not_taken(tmp_path / "paper.toml") == {"weight_decay"}
     sizes = [Hparam("warmup_steps", 600.0, 4, "s", "360m model"), Hparam("learning_rate", 3e-3, 4, "s", "360m model"),
              Hparam("warmup_steps", 1200.0, 4, "s", "660m model")]
     assert experiment(templates()["language-model"], sizes) == "360m model"

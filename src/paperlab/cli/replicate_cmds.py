@@ -37,7 +37,7 @@ def templates(as_json: JsonOpt = False) -> None:
 @app.command()
 def gaps(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None:
     """What a run needs that the paper does not state: every key of the project's config, from the
-    paper (its page), missing (and where to look), or the template's own."""
+    paper (its page), missing (and where to look), not taken (read for another experiment), or not a paper's."""
     from paperlab.replicate.gaps import gaps as find_gaps
 
     found = find_gaps(get_library(ctx), item_id)
@@ -46,9 +46,9 @@ def gaps(ctx: typer.Context, item_id: ItemArg, as_json: JsonOpt = False) -> None
         return
     console.print(table(("Key", "Run uses", "Status", "Where"),
                         [(g.key, str(g.value), g.status, g.where) for g in found]))
-    missing = sum(g.status == "missing" for g in found)
-    console.print(f"{missing} setting(s) the run takes were not found in the paper's text: the run uses the "
-                  "template's value for them." if missing else "paperlab found every setting the run takes in "
+    unset = sum(g.status in ("missing", "not taken") for g in found)
+    console.print(f"{unset} setting(s) the run takes were not set from the paper's text: the run uses the "
+                  "template's value for them." if unset else "paperlab found every setting the run takes in "
                   "the paper's text.", soft_wrap=True)
 
 

@@ -147,6 +147,7 @@ def paper_keys() -> set[str]:
     return keys
 
 
+NOT_TAKEN = "# take them (README.md lists them); a run keeps the template's value: "  # `gaps` reads it
 MAX_BATCH = 65_536  # the largest batch of sequences (or images) a paper's batch_size is read as
 
 
@@ -213,22 +214,27 @@ def paper_setup(template: Template, found: list[Hparam], source: str) -> tuple[s
         where = f"p. {h.page}" + (f", {h.setup}" if h.setup else "")
         sentence = " ".join(h.sentence.split())[:110]
         lines.append(f"{key} = {_config_value(key, h.value)}  # {where}: {sentence}")
-    lines += _unstated(template, set(chosen))
+    lines += _unstated(template, set(chosen), {keys[h.name] for h in found if h.name in keys})
     placed = set(map(id, chosen.values()))
     return "\n".join(lines) + "\n", [h for h in found if id(h) not in placed]
 
 
-def _unstated(template: Template, placed: set[str]) -> list[str]:
-    """paper.toml's closing comment: every other key of the run's config, missing from the paper
-    or the template's own."""
+def _unstated(template: Template, placed: set[str], read: set[str]) -> list[str]:
+    """paper.toml's closing comment: every other key of the run's config, missing from the paper,
+    read from it but not taken (`read`: the keys of every value read), or the template's own."""
     base = tomllib.loads((template.folder / "config" / "default.toml").read_text(encoding="utf-8"))
     stated = paper_keys()
-    missing = [f"{k} ({_toml(base[k])})" for k in base if k not in placed and k in stated]
+    unset = [k for k in base if k not in placed and k in stated]
+    missing = [f"{k} ({_toml(base[k])})" for k in unset if k not in read]
+    not_taken = [f"{k} ({_toml(base[k])})" for k in unset if k in read]
     own = [k for k in base if k not in placed and k not in stated]
     out = []
     if missing:
         out += ["# Missing: paperlab did not find these in the paper's text; a run keeps the template's",
                 "# value (`paperlab replicate gaps ID` says where to look): " + ", ".join(missing)]
+    if not_taken:
+        out += ["# Not taken: the paper states these for another experiment only, or as this run cannot",
+                NOT_TAKEN + ", ".join(not_taken)]
     if own:
         out.append("# Template defaults, not settings a paper states: " + ", ".join(own))
     return out
