@@ -173,6 +173,7 @@ def stated(sentence: str) -> set[tuple[str, object]]:
      {("batch_size_tokens", 8388608.0), ("learning_rate", 3e-4)}),
     ("The weight decay is 10^−5.", {("weight_decay", 1e-5)}),
     ("We train at a resolution of 224^2 pixels.", set()),
+    ("Adjust the mesh to a submesh of size 4\u22121/k at each round.", set()),  # a formula's term: 4 - 1/k
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected

@@ -66,9 +66,9 @@ def with_value(pattern: str) -> re.Pattern[str]:
     ratio, one followed by `/` and no number a fraction's numerator ("ε = 1/(m − 1)"), not a
     setting ("7e-4/1.5e-3" are two values), one followed by ", . . ." an index ("h = 1, . . . , H"),
     and one followed by a minus sign, a dot or a times sign and a letter a formula's term ("β2 1−βt",
-    "lr = 1 · st")."""
+    "lr = 1 · st"), as is one followed by a minus sign and a number ("size 4−1/k")."""
     value = ("(?P<v>" + NUM.replace("(?P<", "(?P<v_")
-             + r")(?!\s*(?:times|-?fold|%|/\s*(?![\d.])|,\s*(?:\.\s?){3}|,\s*…|[−·×]\s*[A-Za-zα-ωΑ-Ω√]))")
+             + r")(?!\s*(?:times|-?fold|%|/\s*(?![\d.])|,\s*(?:\.\s?){3}|,\s*…|[−·×]\s*[A-Za-zα-ωΑ-Ω√]|−\s?\d))")
     return re.compile(pattern.replace("{v}", value), re.IGNORECASE)
 
 
