@@ -174,6 +174,19 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("The weight decay is 10^−5.", {("weight_decay", 1e-5)}),
     ("We train at a resolution of 224^2 pixels.", set()),
     ("Adjust the mesh to a submesh of size 4\u22121/k at each round.", set()),  # a formula's term: 4 - 1/k
+    # common phrasings: a warmup as a share of training, shares in percent, a symbol before "to",
+    # clipping as a verb, stochastic depth, nucleus sampling, routing, a resolution with spaces
+    ("We use a linear warmup over the first 10% of training steps.", {("warmup_ratio", 0.1)}),
+    ("The learning rate is warmed up to 3e-4 over 2000 steps.", {("learning_rate", 3e-4), ("warmup_steps", 2000.0)}),
+    ("The mask ratio is 75%.", {("mask_ratio", 0.75)}),
+    ("The top-1 error rate is 21% and the success ratio is 40%.", set()),
+    ("We set the temperature \u03c4 to 0.07.", {("temperature", 0.07)}),
+    ("Gradient norms are clipped to 1.0.", {("grad_clip", 1.0)}),
+    ("We clip gradients at 0.5 and use stochastic depth with rate 0.1.", {("grad_clip", 0.5), ("drop_path", 0.1)}),
+    ("We sample with nucleus sampling (top-p = 0.9).", {("top_p", 0.9)}),
+    ("We use 8 experts with top-2 routing.", {("experts", 8.0), ("top_k", 2.0)}),
+    ("Subfigure (a) shows an MoE layer with the conventional top-2 routing strategy.", set()),
+    ("The input resolution is 224 x 224.", {("image_size", 224.0)}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected
@@ -449,7 +462,7 @@ def test_tables_that_name_settings_give_them_with_the_row_as_the_experiment(tmp_
             ("n_layers", 12.0, "Large"), ("d_model", 1024.0, "Large"), ("n_heads", 16.0, "Large")} <= found
     assert {("batch_size", 256.0, ""), ("warmup_steps", 4000.0, ""), ("dropout", 0.1, "")} <= found
     # the Transformer's notation, and settings named in the table's own words; not its sizes or results
-    assert {("head_dim", 64.0, "Small"), ("stochastic_depth", 0.2, ""), ("ema_decay", 0.9999, "")} <= found
+    assert {("head_dim", 64.0, "Small"), ("drop_path", 0.2, ""), ("ema_decay", 0.9999, "")} <= found
     assert {("n_layers", 8.0, "D"), ("d_model", 384.0, "D")} <= found
     assert not {n for n, _, _ in found if "param" in n or "accuracy" in n or "perplexity" in n}
     # the ablation's depths are results of a sweep, not the setup

@@ -784,7 +784,7 @@ def test_a_table_of_settings_as_name_and_value_lines_reads_words_notation_pairs_
     assert {(h.name, h.value, h.setup) for h in key_values(table, lines)} == {
         ("optimizer", "AdamW", every), ("learning_rate", 0.00032, every), ("weight_decay", 0.05, every),
         ("beta1", 0.9, every), ("beta2", 0.95, every), ("batch_size", 4e6, every), ("schedule", "cosine", every),
-        ("stochastic_depth", 0.1, "Model-S"), ("stochastic_depth", 0.4, "M"), ("stochastic_depth", 0.5, "L")}
+        ("drop_path", 0.1, "Model-S"), ("drop_path", 0.4, "M"), ("drop_path", 0.5, "L")}
 
 
 def test_a_grid_row_of_adams_betas_holding_one_number_is_no_setting():

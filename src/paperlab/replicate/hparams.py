@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, opening_model, respective, setup_of
-from paperlab.replicate.names import AFTER, IS, NAMES, SET_VERBS, owned
+from paperlab.replicate.names import AFTER, IS, NAMES, RESULT, RESULT_WORD, SET_VERBS, owned, percents
 from paperlab.replicate.notation import NUM, NUMBER_WORDS, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
 from paperlab.replicate.symbols import ASSIGNS, EXAMPLE, meaning, named_before, symbols
@@ -32,7 +32,9 @@ from paperlab.replicate.symbols import Table as SymbolTable
 PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "learning_rate": [_v(r"\blr_?(?:max|peak)?\s*=\s*{v}"),
                       _v(r"learning[\s-]rates?\b[^.;]{0,20}?\b(?:a\s+)?(?:peak|maximum|max)\s+(?:value\s+)?of\s+{v}"),
-                      _v(r"learning[\s-]rate\s+(?:\w+\s+){0,2}?(?:starting|starts?)\s+(?:from|at)\s+{v}")],
+                      _v(r"learning[\s-]rate\s+(?:\w+\s+){0,2}?(?:starting|starts?)\s+(?:from|at)\s+{v}"),
+                      _v(r"learning[\s-]rate\s+(?:is\s+|was\s+)?(?:linearly\s+)?(?:warmed|ramped|increased)[\s-]?(?:up\s+)?"
+                         r"(?:linearly\s+)?to\s+{v}")],
     "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of (?:size )?{v}"),
                    _v(r"{v} (?:examples|images|sequences) per (?:mini-?)?batch")],
     "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s*=\s*(?:β|beta)\s?_?2\s*=\s*{v}")],
@@ -40,7 +42,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                                                       r"(?:β|beta)\s?_?2\s+to\s+{v}")],
     "eps": [_v(r"(?:ϵ|ε|epsilon)\s*=\s*{v}")],
     "eps1": [_v(r"(?:ϵ|ε|epsilon)\s?_?1\s*=\s*{v}")], "eps2": [_v(r"(?:ϵ|ε|epsilon)\s?_?2\s*=\s*{v}")],
-    "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}")],
+    "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}"),  # "warmed up to 3e-4 over 2000 steps"
+                     _v(r"\bwarm(?:ed|s)?[\s-]up\s+to\s+[^\s,;]+\s+(?:over|in|for|during)\s+(?:the\s+first\s+)?{v}\s+"
+                        r"(?:steps|updates|iterations)")],
     "dropout": [_v(r"p_?drop\s*=\s*{v}"), _v(r"\bdrop_?prob\s*=\s*{v}")],
     "label_smoothing": [_v(r"label smoothing (?:of (?:value )?)?(?:(?:ϵ|ε)\s?ls\s*=\s*)?{v}"),
                         _v(r"label[\s-]smooth\w*\b[^.;]{0,80}?(?:ϵ|ε|epsilon)(?:_?ls)?\s*=\s*{v}")],
@@ -48,7 +52,8 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # "rotary embeddings (RoPE) with θ = 500000"
     "head_dim": [_v(r"\bd_?k\s*=\s*(?:d_?v\s*=\s*)?{v}")],
     # ("et al." and "2.1" may stand inside a sentence)
-    "top_k": [_v(r"\btop-?k\b(?!\s*(?:accuracy|error|acc)\b)[^;]{0,80}?\bk\s*=\s*{v}")],
+    "top_k": [_v(r"\btop-?k\b(?!\s*(?:accuracy|error|acc)\b)[^;]{0,80}?\bk\s*=\s*{v}"),
+              _v(r"\b(?:use[sd]?|using|with|adopts?|employs?)\s+(?:a\s+|the\s+)?top-{v}\s+(?:expert\s+)?(?:routing|gating)\b")],
     "rope_theta": [_v(r"\b(?:RoPE|rotary)\b[^;]{0,80}?(?:θ|theta|base(?:\s+frequency)?)\s*(?:=|of)\s*{v}")],
     "steps": [_v(r"(?:for|trained for|train for) {v} (?:training )?steps")],
     "iterations": [_v(r"(?:at|for|up to|terminate training at) {v} iterations")],
@@ -58,7 +63,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # a square image or crop, "a 224×224 crop", "resized to 32×32", "at a resolution of 640 × 640"
     "crop_size": [_v(r"{v}\s*[×x]\s*\d+\s+(?:random(?:ly)?\s+|center\s+|centre\s+)?(?:crops?|patch(?:es)?)\b"),
                   _v(r"\bcrops?\s+(?:of\s+)?(?:size\s+)?{v}\s*[×x]\s*\d")],
-    "image_size": [_v(r"\b(?:resolution|image\s+size|input\s+size)\s+(?:of\s+)?{v}\s*[×x]\s*\d"),
+    "image_size": [_v(r"\b(?:resolution|image\s+size|input\s+size)\s+(?:(?:is|was|of)\s+)?{v}\s*[×x]\s*\d"),
                    _v(r"\b(?:resized?|rescaled?|fixed|cropped|downsampled?)\s+(?:\w+\s+)?to\s+{v}\s*[×x]\s*\d"),
                    _v(r"{v}\s*[×x]\s*\d+\s+(?:images|resolution)\b")],  # not "pixels": a patch may be 16×16 pixels
     "n_heads": [_v(r"\bh\s*=\s*{v} parallel attention"), _v(r"\b(?:attention|heads?)\b[^.;]{0,40}?\bh\s*=\s*{v}")],
@@ -140,11 +145,9 @@ PERCENT_DROPOUT = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s?%\s+dropout|drop
 # Its name is the phrase in snake_case. A common name's reading of the same value wins.
 # words a setting's name does not start with: function words, and those of a result ("error rate"),
 # which must not stand just before it either
-_RESULT = "error|accuracy|success|win|hit|pass|test|top|average|mean|relative|compression|frame"
 _LEAD = (r"(?!(?:the|an?|and|or|of|with|to|we|our|is|was|are|were|be|set|use[sd]?|using|for|in|on|at|by|as|"
          r"this|that|these|each|its|their|which|from|than|then|all|both|total|final|same|higher|lower|larger|"
-         r"smaller|thousand|million|billion|trillion|" + _RESULT + r")\b)")
-_RESULT_WORD = re.compile(r"(?:" + _RESULT + r")\W*", re.IGNORECASE)
+         r"smaller|thousand|million|billion|trillion|" + RESULT + r")\b)")
 _WORD = _LEAD + r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
 _HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|length|threshold|penalty|"
          r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta|std|bias(?:es)?)")
@@ -314,6 +317,7 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
                 found.append(("schedule", name, said.start()))
         found += [("dropout", float(f"{float(m.group('a') or m.group('b')) / 100:.6g}"), m.start())
                   for m in PERCENT_DROPOUT.finditer(sentence)]
+        found += percents(sentence)
         found += [("n_layers" if m.group("what").lower() == "layers" else "n_heads",
                    float(WORDS[m.group("n").lower()]), m.start()) for m in COUNTED.finditer(sentence)]
         for m in BETAS.finditer(sentence):
@@ -344,7 +348,7 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
             for m in pattern.finditer(sentence):
                 amount = number(m, "v_")
                 before = sentence[:m.start("name")].split()[-1:]  # "error" in "the error rate of 3.1"
-                if before and _RESULT_WORD.fullmatch(before[0]) and not counted:
+                if before and RESULT_WORD.fullmatch(before[0]) and not counted:
                     continue
                 # "300B tokens", "1.28 million training images": how much data, not a setting (while
                 # "100B training tokens" is how long a model trained)

@@ -14,7 +14,7 @@ import re
 SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
 SET_VERBS = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
 IS = (r"(?:(?:,?\s+(?:of\s+)?(?:" + SYMBOL + r"|[A-Za-z](?:_?\d)?))?\s*[=:]\s*"  # "the queue size K = 4096"
-      r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was)\s))?"  # "the head dimension d is 128"
+      r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was|to)\s))?"  # "the head dimension d is 128", "τ to 0.07"
       r"\s+(?:(?:is|was|are|were)\s+)?(?:" + SET_VERBS + r"\s+)?"
       r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
       r"\s+(?:an?\s+|about\s+|approximately\s+|around\s+)?|\s+)")
@@ -33,6 +33,10 @@ NAMES = [
     ("grad_clip", r"(?:global\s+)?gradient(?:\s+norm)?\s+clipping(?:\s+norm|\s+threshold)?(?:\s+at\s+a\s+threshold)?"
                   r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"),
     ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
+    ("grad_clip", r"(?:gradients?|gradient\s+norms?)\s+(?:(?:is|are|was|were)\s+)?clipped"
+                  r"|clip(?:ping|ped|s)?\s+(?:the\s+)?(?:global\s+)?gradients?(?:\s+norms?)?"),
+    ("drop_path", r"(?:stochastic\s+depth|drop[\s-]?path)(?:\s+(?:rate|probability|ratio))?"),
+    ("top_p", r"top-?p|nucleus\s+sampling\s+(?:threshold|probability)"),
     ("dropout", r"(?<!LoRA\s)(?<!lora_)dropout(?:\s+(?:rate|probability))?"),
     ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
     ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
@@ -83,7 +87,36 @@ def owned(before: str, head: str) -> str | None:
         return None
     words = [w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w for w in words] + [head]
     for start in range(len(words) - 1):
-        phrase = " ".join(words[start:])
-        if known := next((name for name, pattern in NAMES if re.fullmatch(pattern, phrase, re.I)), None):
+        if known := common_name(" ".join(words[start:])):
             return known
     return "_".join(re.findall(r"[a-z0-9]+", " ".join(words)))
+
+
+def common_name(phrase: str) -> str | None:
+    """The setting a phrase is the common name of, whole ("dropout probability": `dropout`); None."""
+    return next((name for name, pattern in NAMES if re.fullmatch(pattern, phrase, re.I)), None)
+
+
+# words that make a phrase a result's ("error rate", "top-1 accuracy"), not a setting's
+RESULT = "error|accuracy|success|win|hit|pass|test|top|average|mean|relative|compression|frame"
+RESULT_WORD = re.compile(r"(?:" + RESULT + r")\W*", re.IGNORECASE)
+# shares as percentages: "a linear warmup over the first 10% of training" (warmup_ratio 0.1), "the mask
+# ratio is 75%" (mask_ratio 0.75), a result's rate ("an error rate of 3%") none
+PERCENTS = [("warmup_ratio", re.compile(r"\bwarm(?:ed|s)?[\s-]?up\b[^.;%]{0,40}?\b(?:over|for|during|in|of)\s+"
+                                        r"(?:the\s+)?(?:first\s+)?(?P<p>\d+(?:\.\d+)?)\s?%\s+of\b", re.I)),
+            ("", re.compile(r"(?<![\w-])(?P<name>(?:[a-z][a-z-]*\s+){1,2}(?:ratio|fraction|probability))"
+                            r"\s+(?:is\s+|was\s+|of\s+|(?:is\s+|was\s+)?set\s+to\s+)(?P<p>\d+(?:\.\d+)?)\s?%", re.I))]
+
+
+def percents(sentence: str) -> list[tuple[str, float, int]]:
+    """(setting, share, where) of the shares `sentence` gives as percentages (`PERCENTS`)."""
+    out = []
+    for name, pattern in PERCENTS:
+        for m in pattern.finditer(sentence):
+            words = (m.groupdict().get("name") or "").lower().split()
+            while words and words[0] in ("the", "a", "an", "our", "its", "this", "and", "with", "we", "use"):
+                words = words[1:]
+            if name or (words and not RESULT_WORD.fullmatch(words[0])):
+                name = name or common_name(" ".join(words)) or "_".join(words)
+                out.append((name, float(f"{float(m.group('p')) / 100:.6g}"), m.start()))
+    return out
