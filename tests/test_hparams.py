@@ -114,8 +114,8 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("The models have widths of 512, 768 and 1024 and depths of 6, 12, 24.",
      {("d_model", 512.0), ("d_model", 768.0), ("d_model", 1024.0),
       ("n_layers", 6.0), ("n_layers", 12.0), ("n_layers", 24.0)}),
-    # a share of the peak is no learning rate
-    ("The learning rate follows a cosine decay to 0.1 of its peak.", {("schedule", "cosine")}),
+    # a share of the peak is no learning rate: it is the final learning rate's ratio to the peak
+    ("The learning rate follows a cosine decay to 0.1 of its peak.", {("schedule", "cosine"), ("min_lr_ratio", 0.1)}),
     # the conventions of attention, routing and sampling papers
     ("For the attention layers, h = 12 and dk = dv = 64.", {("n_heads", 12.0), ("head_dim", 64.0)}),
     ("We use Noisy-Top-K Gating (see Section 2.1) with k = 4 for the MoE layers.", {("top_k", 4.0)}),
@@ -187,6 +187,16 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use 8 experts with top-2 routing.", {("experts", 8.0), ("top_k", 2.0)}),
     ("Subfigure (a) shows an MoE layer with the conventional top-2 routing strategy.", set()),
     ("The input resolution is 224 x 224.", {("image_size", 224.0)}),
+    ("The learning rate decays to 10% of its peak value.", {("min_lr_ratio", 0.1)}),
+    ("We use cosine decay to 0.1 of the max learning rate.", {("min_lr_ratio", 0.1), ("schedule", "cosine")}),
+    ("The batch size is 512 sequences of 2048 tokens.", {("batch_size", 512.0), ("seq_len", 2048.0)}),
+    ("We use a batch size of 128 per GPU on 8 GPUs.", {("batch_size_per_device", 128.0)}),
+    ("We apply L2 regularization of 1e-4.", {("l2_regularization", 1e-4)}),  # not AdamW's decoupled decay
+    ("We use gradient accumulation over 4 steps.", {("grad_accum_steps", 4.0)}),
+    # a warmup's length is no training's length
+    ("We warm up for 5 epochs.", {("warmup_epochs", 5.0)}),
+    ("The learning rate is warmed up over 2000 steps.", {("warmup_steps", 2000.0)}),
+    ("We train for 100 epochs, with a warmup of 5 epochs.", {("epochs", 100.0), ("warmup_epochs", 5.0)}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected

@@ -46,6 +46,8 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                      _v(r"\bwarm(?:ed|s)?[\s-]up\s+to\s+[^\s,;]+\s+(?:over|in|for|during)\s+(?:the\s+first\s+)?{v}\s+"
                         r"(?:steps|updates|iterations)")],
     "dropout": [_v(r"p_?drop\s*=\s*{v}"), _v(r"\bdrop_?prob\s*=\s*{v}")],
+    # where the learning rate ends, as a share of its peak: "cosine decay to 0.1 of the max learning rate"
+    "min_lr_ratio": [_v(r"\bdecay\w*\s+to\s+{v}\s*(?:of|×|x)\s+(?:its|the)\s+(?:peak|max(?:imum)?|initial|base)\b")],
     "label_smoothing": [_v(r"label smoothing (?:of (?:value )?)?(?:(?:ϵ|ε)\s?ls\s*=\s*)?{v}"),
                         _v(r"label[\s-]smooth\w*\b[^.;]{0,80}?(?:ϵ|ε|epsilon)(?:_?ls)?\s*=\s*{v}")],
     # the conventions of attention and routing papers: "h = 12 and dk = dv = 64", "top-k ... with k = 4",
@@ -85,6 +87,8 @@ _ROUGHLY = (r"(?:\s*(?:≈|~|∼|\(?(?:about|approximately|roughly)\s)\s*(?P<aga
             + r")\)?)?")
 UNITS = [("batch_size", re.compile(_ROUGHLY + r"\s*(?P<unit>tokens|words|bytes|characters)\b", re.I)),
          ("seq_len", re.compile(_ROUGHLY + r"\s*(?P<unit>bytes|characters)\b", re.I))]
+PER_DEVICE = re.compile(r"\s*(?:sequences|examples|images|samples)?\s*(?:per|on\s+each|for\s+each)\s+"
+                        r"(?:GPU|device|core|TPU|worker|replica|node|accelerator)\b", re.I)
 # (name, pattern): a name with "{unit}" takes the unit the pattern read
 UNIT_PATTERNS = [
     ("warmup_{unit}", _v(r"warm-?\s?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+"
@@ -260,6 +264,8 @@ def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float |
         end = more.end()
     if len(values) > 1 and (last := TRAILING.match(sentence, end)):
         models[-1] = model_of(last.group())  # "... and 12 for DIFF Transformer"
+    if name == "batch_size" and PER_DEVICE.match(sentence, end):  # "128 per GPU": not the whole batch
+        name = "batch_size_per_device"
     for setting, unit in UNITS:
         if name != setting:
             continue
@@ -371,6 +377,9 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         found += [f for f in listed if f[1] not in {value for _, value, _ in found}]
         if warm := WARMUP_SUBJECT.search(sentence):  # "the warmup duration ... was 600 steps"
             found = [(_WARMUP_OF.get(n, n) if where >= warm.start() else n, v, where) for n, v, where in found]
+        warmup = [(n[len("warmup_"):], v, w) for n, v, w in found if n in ("warmup_steps", "warmup_epochs")]
+        found = [f for f in found  # "we warm up for 5 epochs": not 5 epochs in all
+                 if not any((f[0], f[1]) == (n, v) and 0 <= f[2] - w <= 20 for n, v, w in warmup)]
         paired = respective(sentence)  # "600 and 1200 steps for the 360M and 660M models, respectively"
         about = opening_model(sentence)  # "For the largest model, we train for 20,000 steps", up to a
         said = OTHER_CLAUSE.search(sentence)  # stop in a run-on "sentence", or a clause on another model

@@ -35,6 +35,7 @@ NAMES = [
     ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
     ("grad_clip", r"(?:gradients?|gradient\s+norms?)\s+(?:(?:is|are|was|were)\s+)?clipped"
                   r"|clip(?:ping|ped|s)?\s+(?:the\s+)?(?:global\s+)?gradients?(?:\s+norms?)?"),
+    ("l2_regularization", r"L2\s+(?:regulari[sz]ation|penalty)(?:\s+(?:coefficient|weight|strength))?"),
     ("drop_path", r"(?:stochastic\s+depth|drop[\s-]?path)(?:\s+(?:rate|probability|ratio))?"),
     ("top_p", r"top-?p|nucleus\s+sampling\s+(?:threshold|probability)"),
     ("dropout", r"(?<!LoRA\s)(?<!lora_)dropout(?:\s+(?:rate|probability))?"),
@@ -60,8 +61,12 @@ AFTER = [
     ("n_layers", r"{v}-layers?\b"), ("n_heads", r"{v}-head(?:ed)?\b"),  # "a 6-layer encoder", "a 12-head"
     ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
     ("warmup_epochs", r"{v}\s+warm-?up\s+epochs"),
-    ("warmup_steps", r"warm-?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
+    ("warmup_steps", r"warm(?:ed|s|ing)?[\s-]?up\s+(?:linearly\s+)?(?:of|over|for|during|in)\s+"
+                     r"(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
     ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
+    ("seq_len", r"sequences\s+of\s+{v}\s+tokens\b"), ("seq_len", r"{v}-token\s+(?:sequences|contexts?|windows?)\b"),
+    ("grad_accum_steps", r"accumulat\w*\s+(?:the\s+)?(?:gradients?\s+)?(?:over|of|for|across)\s+{v}\s+"
+                         r"(?:steps|micro-?batches|batches|iterations)"),
     ("warmup_steps", r"{v}\s+(?:steps|updates|iterations)\s+(?:for|of)\s+(?:linear\s+)?warm-?up"),
     # "the learning rate was increased linearly for the first 1000 training steps"
     ("warmup_steps", r"(?:(?:increase[sd]?|rises?|grows?)\s+linearly|linearly\s+(?:increase[sd]?|rises?|grows?))\b"
@@ -102,7 +107,9 @@ RESULT = "error|accuracy|success|win|hit|pass|test|top|average|mean|relative|com
 RESULT_WORD = re.compile(r"(?:" + RESULT + r")\W*", re.IGNORECASE)
 # shares as percentages: "a linear warmup over the first 10% of training" (warmup_ratio 0.1), "the mask
 # ratio is 75%" (mask_ratio 0.75), a result's rate ("an error rate of 3%") none
-PERCENTS = [("warmup_ratio", re.compile(r"\bwarm(?:ed|s)?[\s-]?up\b[^.;%]{0,40}?\b(?:over|for|during|in|of)\s+"
+PERCENTS = [("min_lr_ratio", re.compile(r"\bdecay\w*\s+to\s+(?P<p>\d+(?:\.\d+)?)\s?%\s+of\s+(?:its|the)\s+"
+                                        r"(?:peak|max(?:imum)?|initial|base)\b", re.I)),
+            ("warmup_ratio", re.compile(r"\bwarm(?:ed|s)?[\s-]?up\b[^.;%]{0,40}?\b(?:over|for|during|in|of)\s+"
                                         r"(?:the\s+)?(?:first\s+)?(?P<p>\d+(?:\.\d+)?)\s?%\s+of\b", re.I)),
             ("", re.compile(r"(?<![\w-])(?P<name>(?:[a-z][a-z-]*\s+){1,2}(?:ratio|fraction|probability))"
                             r"\s+(?:is\s+|was\s+|of\s+|(?:is\s+|was\s+)?set\s+to\s+)(?P<p>\d+(?:\.\d+)?)\s?%", re.I))]
