@@ -197,6 +197,13 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We warm up for 5 epochs.", {("warmup_epochs", 5.0)}),
     ("The learning rate is warmed up over 2000 steps.", {("warmup_steps", 2000.0)}),
     ("We train for 100 epochs, with a warmup of 5 epochs.", {("epochs", 100.0), ("warmup_epochs", 5.0)}),
+    # an interval or a count per something is no length of training
+    ("We train for 100k steps and evaluate every 1000 steps.", {("steps", 1e5), ("eval_interval_steps", 1000.0)}),
+    ("After every 300 iterations we score the validation set.", {("validation_interval_iterations", 300.0)}),
+    ("The learning rate of 1e-4 is halved every 10 epochs.",
+     {("learning_rate", 1e-4), ("lr_decay_interval_epochs", 10.0)}),
+    ("The target network is updated every 1000 steps.", {("interval_steps", 1000.0)}),
+    ("We run 8 environments with 128 steps per rollout.", {("steps_per_rollout", 128.0)}),
 ])
 def test_notation_as_pdfs_flatten_it(sentence, expected):
     assert stated(sentence) == expected

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, opening_model, respective, setup_of
-from paperlab.replicate.names import AFTER, IS, NAMES, RESULT, RESULT_WORD, SET_VERBS, owned, percents
+from paperlab.replicate.names import AFTER, IS, NAMES, RESULT, RESULT_WORD, SET_VERBS, owned, per, percents
 from paperlab.replicate.notation import NUM, NUMBER_WORDS, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
 from paperlab.replicate.symbols import ASSIGNS, EXAMPLE, meaning, named_before, symbols
@@ -377,6 +377,7 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         found += [f for f in listed if f[1] not in {value for _, value, _ in found}]
         if warm := WARMUP_SUBJECT.search(sentence):  # "the warmup duration ... was 600 steps"
             found = [(_WARMUP_OF.get(n, n) if where >= warm.start() else n, v, where) for n, v, where in found]
+        found = [(per(n, v, sentence), v, w) for n, v, w in found]  # "every 5000 steps" is no length
         warmup = [(n[len("warmup_"):], v, w) for n, v, w in found if n in ("warmup_steps", "warmup_epochs")]
         found = [f for f in found  # "we warm up for 5 epochs": not 5 epochs in all
                  if not any((f[0], f[1]) == (n, v) and 0 <= f[2] - w <= 20 for n, v, w in warmup)]

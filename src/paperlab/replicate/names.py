@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from paperlab.replicate.notation import NUM, number
+
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
 # A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06", "queue size K = 4096".
 SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
@@ -127,3 +129,30 @@ def percents(sentence: str) -> list[tuple[str, float, int]]:
                 name = name or common_name(" ".join(words)) or "_".join(words)
                 out.append((name, float(f"{float(m.group('p')) / 100:.6g}"), m.start()))
     return out
+
+
+_VALUE = "(?P<v>" + NUM.replace("(?P<", "(?P<v_") + ")"
+_LENGTHS = r"(?:training\s+)?(?P<u>steps|epochs|iterations|updates)"
+_EVERY = re.compile(r"\bevery\s+" + _VALUE + r"\s+" + _LENGTHS + r"\b", re.I)
+_PER = re.compile(_VALUE + r"\s+" + _LENGTHS + r"\s+(?:per|in\s+each|for\s+each|each)\s+(?P<what>[a-z]+)", re.I)
+_EVALUATES = re.compile(r"\b(?:eval\w*|validat\w*)", re.I)
+_DECAYS = re.compile(r"\blearning\s+rate\b.*\b(?:halved|divided|decay\w*|multiplied|reduced|dropped)\b", re.I)
+
+
+def per(name: str, value: float | str, sentence: str) -> str:
+    """A length read where the sentence gives it as an interval ("evaluated every 5000 steps":
+    `eval_interval_steps`, `validation_interval_steps` where the paper says validation; "halved
+    every 10 epochs": `lr_decay_interval_epochs`) or as a count per something ("128 steps per
+    rollout": `steps_per_rollout`), named so; else `name`."""
+    if name not in ("steps", "epochs", "iterations", "updates"):
+        return name
+    for m in _EVERY.finditer(sentence):
+        if number(m, "v_") == value and m.group("u").lower() == name:
+            said = _EVALUATES.search(sentence)  # in the paper's word: "validation" or "evaluation"
+            kind = ("validation_" if said.group().lower().startswith("validat") else "eval_") if said else \
+                "lr_decay_" if _DECAYS.search(sentence) else ""
+            return f"{kind}interval_{name}"
+    for m in _PER.finditer(sentence):
+        if number(m, "v_") == value and m.group("u").lower() == name:
+            return f"{name}_per_{m.group('what').lower()}"
+    return name
