@@ -135,7 +135,8 @@ def choose(text: str) -> Choice:
 HARNESS_KEYS = {"learning_rate": "lr", "batch_size": "batch_size", "momentum": "momentum",
                 "weight_decay": "weight_decay", "beta1": "beta1", "beta2": "beta2", "eps": "eps",
                 "warmup_steps": "warmup_steps", "steps": "max_steps", "iterations": "max_steps",
-                "optimizer": "optimizer", "schedule": "schedule", "milestones": "milestones"}
+                "optimizer": "optimizer", "schedule": "schedule", "milestones": "milestones",
+                "grad_clip": "grad_clip"}  # train.py clips the gradients' global norm, as papers mean it
 INTEGER_KEYS = {"batch_size", "warmup_steps", "max_steps", "n_layers", "d_model", "n_heads", "lora_r"}
 
 
