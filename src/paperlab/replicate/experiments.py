@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from paperlab.replicate.names import OPTIMIZER
 from paperlab.replicate.notation import NUM, number
 
 # What an experiment is called, when a paper has several: datasets, then training phases.
@@ -69,14 +70,13 @@ def respective(sentence: str) -> dict[float | str, str]:
     return {value: " and ".join(names) + (kind if len(names) > 1 else kind.rstrip("s")) for value, names in out.items()}
 
 
-OPTIMIZER_NAMES = "adamw|adam|sgd|rmsprop|adagrad|adafactor|lamb"
 # A sentence about one of the paper's models: "For the largest model (about 3.7B parameters), we
 # train for ...", "For BERT-Large, ...", "The smallest model in the family has ...", "Our base models
 # use ..."; not a sentence about them all ("All models use", "Our model uses", "For all experiments")
 _OPENS_FOR = re.compile(r"^(?:For|In|On)\s+(?!(?:all|both|each|every|any|most|some|these|those|such)\b)"
                         r"((?:[\w.+-]+\s+){0,4}?[\w.+-]+)(?:\s*\([^)]*\))?\s*,")
-_NOT_MODELS = re.compile(r"\b(?:we|us|is|are|was|were|use[sd]?|paper|work|optimi[sz]er|" + OPTIMIZER_NAMES + r")\b",
-                         re.I)
+_NOT_MODELS = re.compile(r"\b(?:we|us|is|are|was|were|use[sd]?|paper|work|optimi[sz]er|" + OPTIMIZER.strip("()")
+                         + r")\b", re.I)
 _OPENS_WITH = re.compile(r"^(?:The|Our)\s+(?!(?:proposed|resulting|final|full|same|entire|overall|trained|original|"
                          r"two|three|four|both|other)\b)((?:[\w.-]+\s+){1,2}?models?)\s+(?:in\s+(?:the|this|our)\s+"
                          r"\w+\s+)?(?:has|have|uses?|used|is|was|are|were|consists?|contains?)\b")

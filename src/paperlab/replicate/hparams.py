@@ -22,7 +22,7 @@ from collections.abc import Iterable
 
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, opening_model, respective, setup_of
-from paperlab.replicate.names import AFTER, IS, NAMES, RESULT, RESULT_WORD, SET_VERBS, owned, per, percents
+from paperlab.replicate.names import AFTER, IS, NAMES, OPTIMIZER, RESULT, RESULT_WORD, SET_VERBS, owned, per, percents
 from paperlab.replicate.notation import NUM, NUMBER_WORDS, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
 from paperlab.replicate.symbols import ASSIGNS, EXAMPLE, meaning, named_before, symbols
@@ -187,7 +187,6 @@ MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?
 # AdamW optimizer") or sets its constants ("0.9 and 0.95 for Adam β1 and β2"), not when it only names
 # it; "stochastic gradient descent" (or back-propagation) that trained the paper's network ("were
 # optimized with", not "networks trained by SGD [12]") is SGD.
-OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"
 OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|\b(?:[Ww]e|are|is|were|was)\s+(?:\w+\s+)?"
                         r"(?:train(?:s|ed)?|optimi[sz]ed?)\s+(?:\w+\s+){0,2}?(?:with|using)"
                         r"|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"

@@ -14,6 +14,7 @@ from paperlab.replicate.notation import NUM, number
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
 # A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06", "queue size K = 4096".
 SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
+OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"  # the optimizers read by name
 SET_VERBS = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
 IS = (r"(?:(?:,?\s+(?:of\s+)?(?:" + SYMBOL + r"|[A-Za-z](?:_?\d)?))?\s*[=:]\s*"  # "the queue size K = 4096"
       r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was|to)\s))?"  # "the head dimension d is 128", "τ to 0.07"

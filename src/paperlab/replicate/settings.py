@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from paperlab.library import Library
 from paperlab.models import Hparam, Item
-from paperlab.replicate.hparams import OPTIMIZER, find, plausible
+from paperlab.replicate.hparams import find, plausible
 from paperlab.replicate.measures import metric_of
-from paperlab.replicate.names import NAMES
+from paperlab.replicate.names import NAMES, OPTIMIZER
 from paperlab.replicate.notation import NUM, number, sentences
 from paperlab.replicate.symbols import Table as SymbolTable
 from paperlab.replicate.symbols import symbol_named, symbols

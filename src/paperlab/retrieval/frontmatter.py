@@ -72,12 +72,16 @@ def case_forms(text: str) -> dict[str, str]:
     return {lower: form for lower, form in forms.items() if any(c.isupper() for c in form[1:])}
 
 
+def in_capitals(text: str) -> bool:
+    return sum(c.isupper() for c in text) >= 0.8 * sum(c.isalpha() for c in text)
+
+
 def smart_title(text: str, forms: Mapping[str, str] | None = None) -> str:
     """Title case for a title printed in capitals, but a word in `forms` (case_forms of the rest of
     the paper) as the paper writes it: "SOAP: IMPROVING ... USING ADAM" is "SOAP: Improving ...
     Using Adam", not "Soap". Any other title is kept as written."""
     text = " ".join(text.split())
-    if sum(c.isupper() for c in text) < 0.8 * sum(c.isalpha() for c in text):
+    if not in_capitals(text):
         return text
     forms = forms or {}
     out: list[str] = []
@@ -131,7 +135,9 @@ def from_layout(page: Any) -> FrontMatter:
     for line in sorted(title_lines, key=lambda ln: (round(ln[0]), ln[1])):
         text = line[4]
         title = title[:-1] + text if title.endswith("-") and text[:1].isalpha() else f"{title} {text}"
-    title = smart_title(title.strip(), case_forms("\n".join(ln[4] for ln in every if ln not in title_lines)))
+    title = title.strip()
+    if in_capitals(title):
+        title = smart_title(title, case_forms("\n".join(ln[4] for ln in every if ln not in title_lines)))
     bottom = max(ln[2] for ln in title_lines)
     return FrontMatter(title if looks_like_title(title) else "", _authors(lines, bottom))
 
@@ -174,7 +180,7 @@ def read_front_matter(path: Path) -> FrontMatter:
         if doc.needs_pass or not doc.page_count:
             return FrontMatter()
         found = from_metadata(doc.metadata or {})
-        if found.title:  # a title in capitals, cased as page 1 writes its words
+        if found.title and in_capitals(found.title):  # cased as page 1 writes its words
             found.title = smart_title(found.title, case_forms(doc[0].get_text().translate(LIGATURES)))
         if not (found.title and found.authors):
             try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from paperlab.errors import PdfError
 from paperlab.retrieval.figures import figure_boxes, in_figure
-from paperlab.retrieval.frontmatter import LIGATURES, case_forms, smart_title
+from paperlab.retrieval.frontmatter import LIGATURES, case_forms, in_capitals, smart_title
 from paperlab.retrieval.layout import Block, Heading, Span, body_size, classify, is_bold, opens_paper, zone_after
 
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(\w)")
@@ -265,7 +265,7 @@ def _structure(pages_blocks: list[list[Block]]) -> list[PageText]:
     body = body_size(pages_blocks)
     found = [[classify(b, body) for b in blocks] for blocks in pages_blocks]
     full = [h for page in found for h in page if h and not h.run_in]
-    capitals = sum(sum(c.isupper() for c in h.text) >= 0.8 * sum(c.isalpha() for c in h.text) for h in full)
+    capitals = sum(in_capitals(h.text) for h in full)
     all_caps = len(full) >= 3 and capitals >= 0.6 * len(full)
     forms = case_forms("\n".join(b.text for blocks, heads in zip(pages_blocks, found, strict=True)
                                 for b, h in zip(blocks, heads, strict=True) if h is None)) if all_caps else {}
