@@ -184,7 +184,7 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("Gradient norms are clipped to 1.0.", {("grad_clip", 1.0)}),
     ("We clip gradients at 0.5 and use stochastic depth with rate 0.1.", {("grad_clip", 0.5), ("drop_path", 0.1)}),
     ("We sample with nucleus sampling (top-p = 0.9).", {("top_p", 0.9)}),
-    ("We use 8 experts with top-2 routing.", {("experts", 8.0), ("top_k", 2.0)}),
+    ("We use 8 experts with top-2 routing.", {("num_experts", 8.0), ("top_k", 2.0)}),
     ("Subfigure (a) shows an MoE layer with the conventional top-2 routing strategy.", set()),
     ("The input resolution is 224 x 224.", {("image_size", 224.0)}),
     ("The learning rate decays to 10% of its peak value.", {("min_lr_ratio", 0.1)}),
@@ -193,6 +193,15 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use a batch size of 128 per GPU on 8 GPUs.", {("batch_size_per_device", 128.0)}),
     ("We apply L2 regularization of 1e-4.", {("l2_regularization", 1e-4)}),  # not AdamW's decoupled decay
     ("We use gradient accumulation over 4 steps.", {("grad_accum_steps", 4.0)}),
+    ("We clip gradients to a maximum norm of 1.0.", {("grad_clip", 1.0)}),
+    ("The EMA decay rate is 0.9999.", {("ema_decay", 0.9999)}),
+    ("The RoPE base frequency is set to 500,000.", {("rope_theta", 500000.0)}),
+    ("The model is trained with a context window of 4096 tokens.", {("seq_len", 4096.0)}),
+    ("We pre-train on 1.4T tokens.", {("train_tokens", 1.4e12)}),
+    ("We use 8 GPUs with 64 images per GPU.", {("batch_size_per_device", 64.0)}),
+    ("We use a polynomial decay of the learning rate.", {("schedule", "polynomial")}),
+    ("The learning rate decays exponentially.", {("schedule", "exponential")}),
+    ("It is scaled with the batch: lr = 0.1 \u00d7 bs/256.", set()),  # a formula: not a rate of 0
     # a warmup's length is no training's length
     ("We warm up for 5 epochs.", {("warmup_epochs", 5.0)}),
     ("The learning rate is warmed up over 2000 steps.", {("warmup_steps", 2000.0)}),
@@ -399,18 +408,29 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
     # a setting no list names, read by the word it ends in, named in the paper's words
     ("We use a small router balance coefficient of 0.01 throughout.", {("router_balance_coefficient", 0.01)}),
     ("Decoding uses beam size 5 and a length penalty α = 0.7.", {("beam_size", 5.0), ("length_penalty", 0.7)}),
-    ("Every block holds 3 shared experts and 48 routed experts.", {("shared_experts", 3.0), ("routed_experts", 48.0)}),
+    ("Every block holds 3 shared experts and 48 routed experts.",
+     {("num_shared_experts", 3.0), ("num_routed_experts", 48.0)}),
     ("The recurrent encoder has 512 hidden units.", {("hidden_units", 512.0)}),
-    ("Instead, we configure 16 shared experts.", {("shared_experts", 16.0)}),  # "configure", not "Figure"
+    ("Instead, we configure 16 shared experts.", {("num_shared_experts", 16.0)}),  # "configure", not "Figure"
     ("We multiply the gradients by a coefficient, γ = 27.8, to control the mix.", {("coefficient", 27.8)}),
     # how many of the experts a token is routed to; the length of an input or a context in tokens
     ("Each token is routed to 2 shared experts and 6 out of 64 routed experts.",
-     {("shared_experts", 2.0), ("active_routed_experts", 6.0), ("routed_experts", 64.0)}),
+     {("num_shared_experts", 2.0), ("active_routed_experts", 6.0), ("num_routed_experts", 64.0)}),
     ("Each example has an input of 512 tokens and an output of 114 tokens.",
      {("input_length", 512.0), ("output_length", 114.0)}),
     ("The policies have a context length of 2k tokens.", {("seq_len", 2000.0)}),
     ("In practice, we use a std of 0.01 for the first layers.", {("std", 0.01)}),
     ("We initialized the biases to be 0.", {("biases", 0.0)}),
+    # whose rate or probability ("with"), an initial value, a count of a model's parts, updates as steps
+    ("Dropout with probability 0.1 is applied after each sublayer.", {("dropout", 0.1)}),
+    ("Stochastic depth with a drop rate of 0.4 is used.", {("drop_path", 0.4)}),
+    ("LayerScale is initialized to 1e-6.", {("layerscale_init", 1e-6)}),
+    ("We initialize the gate weights to 0.5.", {("gate_weights_init", 0.5)}),
+    ("Each MoE layer has 8 experts and each token is routed to the top-2 experts.",
+     {("num_experts", 8.0), ("top_k", 2.0)}),
+    ("We use 500,000 hashes with a single hash function.", {("num_hashes", 500000.0)}),
+    ("We train for a total of 100,000 updates.", {("steps", 100000.0)}),
+    ("The learning rate is warmed up linearly for 10,000 iterations and then decayed.", {("warmup_steps", 10000.0)}),
     # a common name's reading of the same value wins over the generic one
     ("The batch size is set to 64.", {("batch_size", 64.0)}),
     # a size measured in parameters, a rate in frames a second, a count with a multiplier: not settings

@@ -3,6 +3,7 @@ table in one column beside prose in the other, the filters, ranking, and accepti
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -377,6 +378,45 @@ def test_headers_set_tight_over_their_columns_head_each_and_rates_in_e_notation_
         ("n_layers", 12.0, "Small"), ("d_model", 768.0, "Small"), ("learning_rate", 0.0006, "Small"),
         ("n_layers", 24.0, "Large"), ("d_model", 1024.0, "Large"), ("learning_rate", 0.0003, "Large")}
     assert scores.columns == ["Attention to Answer", "Attention to Answer"]
+
+
+def test_large_counts_and_magnitudes_are_cells_and_the_labels_header_is_not_a_columns(tmp_path):
+    """A configuration table's '32,000', '14336' and '7B' are cells (not a row label's words), and
+    '# Shot' set tight before the columns' centred headers heads the labels, not the first column."""
+    import pymupdf
+
+    from paperlab.replicate.settings import settings
+    from paperlab.replicate.tables import read_tables
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    centres = (200.0, 260.0, 320.0, 380.0)
+    page.insert_text((72, 100), "Model", fontsize=9)
+    for centre, text in zip(centres, ("Vocab size", "FFN dim", "Params", "Steps"), strict=True):
+        _centred(page, centre, 100, text)
+    for i, row in enumerate([("Small", "32,000", "14336", "7B", "500000"),
+                             ("Large", "50,257", "28672", "1.3T", "1000000")]):
+        page.insert_text((72, 114 + 12 * i), row[0], fontsize=9)
+        for centre, text in zip(centres, row[1:], strict=True):
+            _centred(page, centre, 114 + 12 * i, text)
+    page.insert_text((72, 150), "Table 2: Configurations of the two models we train, with their sizes and lengths.",
+                     fontsize=9)
+    header, x = "# Shot Base 7B Ours 16B", 150.0  # one run of words: "# Shot" over the labels' column
+    page.insert_text((x, 200), header, fontsize=9)
+    width = functools.partial(pymupdf.get_text_length, fontsize=9)
+    middles = [x + width(header[:header.index(piece)]) + width(piece) / 2 for piece in ("Base 7B", "Ours 16B")]
+    for i, (label, *cells) in enumerate([("MMLU 5-shot", "45.8", "45.0"), ("GSM8K 8-shot", "15.5", "18.8")]):
+        page.insert_text((72, 214 + 12 * i), label, fontsize=9)
+        for middle, text in zip(middles, cells, strict=True):
+            _centred(page, middle, 214 + 12 * i, text)
+    page.insert_text((72, 250), "Table 3: Accuracy of the two models.", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    config, scores = read_tables(tmp_path / "t.pdf")
+    assert config.columns == ["Vocab size", "FFN dim", "Params", "Steps"]
+    assert [c.value for c in config.rows[1].cells] == [50257.0, 28672.0, 1.3e12, 1e6]
+    assert {(h.name, h.value) for h in settings([config]) if h.setup == "Small"} == {
+        ("vocab_size", 32000.0), ("d_ff", 14336.0), ("steps", 500000.0)}  # a size in parameters is no setting
+    assert scores.columns == ["Base 7B", "Ours 16B"]
 
 
 def test_a_header_phrase_over_columns_whose_centres_lie_elsewhere_is_kept_whole():

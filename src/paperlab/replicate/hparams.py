@@ -22,7 +22,20 @@ from collections.abc import Iterable
 
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, opening_model, respective, setup_of
-from paperlab.replicate.names import AFTER, IS, NAMES, OPTIMIZER, RESULT, RESULT_WORD, SET_VERBS, owned, per, percents
+from paperlab.replicate.names import (
+    AFTER,
+    DATA,
+    GENERIC,
+    IS,
+    NAMES,
+    OPTIMIZER,
+    RESULT_WORD,
+    SET_VERBS,
+    count_name,
+    owned,
+    per,
+    percents,
+)
 from paperlab.replicate.notation import NUM, NUMBER_WORDS, number, quote, sentences, tabular
 from paperlab.replicate.notation import with_value as _v
 from paperlab.replicate.symbols import ASSIGNS, EXAMPLE, meaning, named_before, symbols
@@ -55,7 +68,8 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "head_dim": [_v(r"\bd_?k\s*=\s*(?:d_?v\s*=\s*)?{v}")],
     # ("et al." and "2.1" may stand inside a sentence)
     "top_k": [_v(r"\btop-?k\b(?!\s*(?:accuracy|error|acc)\b)[^;]{0,80}?\bk\s*=\s*{v}"),
-              _v(r"\b(?:use[sd]?|using|with|adopts?|employs?)\s+(?:a\s+|the\s+)?top-{v}\s+(?:expert\s+)?(?:routing|gating)\b")],
+              _v(r"\b(?:use[sd]?|using|with|adopts?|employs?)\s+(?:a\s+|the\s+)?top-{v}\s+(?:expert\s+)?(?:routing|gating)\b"),
+              _v(r"\b(?:routed|sent|dispatched|assigned)\s+to\s+(?:the\s+|its\s+|their\s+)?top-{v}\s+experts\b")],
     "rope_theta": [_v(r"\b(?:RoPE|rotary)\b[^;]{0,80}?(?:θ|theta|base(?:\s+frequency)?)\s*(?:=|of)\s*{v}")],
     "steps": [_v(r"(?:for|trained for|train for) {v} (?:training )?steps")],
     "iterations": [_v(r"(?:at|for|up to|terminate training at) {v} iterations")],
@@ -94,7 +108,8 @@ UNIT_PATTERNS = [
     ("warmup_{unit}", _v(r"warm-?\s?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+"
                          r"(?P<unit>samples|tokens|examples|sequences|epochs|images)\b")),
     # "we train ... on 350B tokens", "models are trained for 50B tokens"; not "X trained on 1T tokens achieves"
-    ("train_{unit}", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?train(?:ed|ing)?\s+(?:[\w-]+\s+){0,3}?"
+    ("train_{unit}", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?(?:pre-?)?train(?:ed|ing)?\s+"
+                        r"(?:[\w-]+\s+){0,3}?"
                  r"(?:on|with|for)\s+(?:an?\s+)?(?:additional\s+|another\s+|further\s+)?{v}\s+(?P<unit>tokens)\b")),
     # "an input of 512 tokens and an output of 114 tokens": a length
     ("{unit}_length", _v(r"\b(?P<unit>input|output|prompt|target|source)s?\s+(?:length\s+)?of\s+"
@@ -143,34 +158,6 @@ COUNTED = re.compile(r"\b(?P<n>" + "|".join(WORDS) + r")\s+(?:(?:transformer|hid
 # A rate written as a percentage: "50% dropout", "dropout (50%)", "a dropout rate of 10%".
 PERCENT_DROPOUT = re.compile(r"(?<![\w.])(?P<a>\d+(?:\.\d+)?)\s?%\s+dropout|dropout(?:\s+(?:rate|probability))?"
                              r"(?:\s+of|\s*\(|\s+is|\s+was)?\s*(?P<b>\d+(?:\.\d+)?)\s?%", re.IGNORECASE)
-# Any other setting, named in the paper's own words: a noun phrase that ends in a word settings are
-# called by ("balance factor", "beam size", "clip ratio", "state size"), joined to its value as the
-# common names are; or a whole count before what it counts ("64 routed experts", "256 hidden units").
-# Its name is the phrase in snake_case. A common name's reading of the same value wins.
-# words a setting's name does not start with: function words, and those of a result ("error rate"),
-# which must not stand just before it either
-_LEAD = (r"(?!(?:the|an?|and|or|of|with|to|we|our|is|was|are|were|be|set|use[sd]?|using|for|in|on|at|by|as|"
-         r"this|that|these|each|its|their|which|from|than|then|all|both|total|final|same|higher|lower|larger|"
-         r"smaller|thousand|million|billion|trillion|" + RESULT + r")\b)")
-_WORD = _LEAD + r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
-_HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|length|threshold|penalty|"
-         r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta|std|bias(?:es)?)")
-_COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|episodes|samples|"
-           r"iterations|epochs|steps|updates|tokens|examples|images|sequences|neurons|dimensions)")
-_MEASURE = r"(?!\s*(?:total\s+)?(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size
-# a value that starts a range ("from 512 to 1024"), a fraction ("1/ √ N") or a share of another
-# ("0.1 of the peak") is none
-# (what kind of reading, pattern): a name before its value, a count before what it counts, how many
-# of them are active ("routed to 6 out of 64 routed experts", "2 of the 8 experts"), a dimension
-# ("a 2400-dimensional sentence encoder": sentence_encoder_dim)
-GENERIC = [("named", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS
-                        + r"{v}(?![.,]?\d)" + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))")),
-           ("count", _v(r"(?<![\w.,×])(?<!×\s)(?<!\bTable\s)(?<!\bFigure\s)(?<!\bSection\s)(?:{v})\s+"
-                        r"(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")),
-           ("active", _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:"
-                         + _WORD + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")),
-           ("dim", _v(r"(?<![\w.,×-])(?:{v})-dimensional\s+(?P<name>(?:" + _WORD + r"\s+){0,1}" + _WORD + r")\b"))]
-_DATA = {"tokens", "examples", "images", "sequences", "samples"}
 
 
 # "we set wimportance = 0.1 and wload = 0.1", "we use ai = 0.25": a symbol no definition names, set
@@ -206,6 +193,9 @@ SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|d
                                  r"\b(?:multipl(?:y|ied)|scaled?|decay(?:ed)?)\b" + _BY + r"|\b(?:multipl(?:y|ied)|"
                                  r"decay(?:ed)?)\s+(?:the\s+)?" + _LR + r"\b" + _BY
                                  + r"|\b(?:error|loss|accuracy)\s+plateaus", re.I)),
+             ("polynomial", re.compile(r"\bpolynomial(?:\s+" + _LR + r")?\s+(?:decay|schedule)", re.I)),
+             ("exponential", re.compile(r"\bexponential(?:\s+" + _LR + r")?\s+(?:decay|schedule)|"
+                                        + _LR + r"\b[^.;]{0,40}?\bdecays?\s+exponentially", re.I)),
              ("inverse square root", re.compile(r"inverse[\s-]?square[\s-]root\s+(?:\w+\s+)?(?:decay|schedul|learning)"
                                                 r"|inverse[\s-]?square[\s-]root\s+of\s+the\s+(?:step|iteration|update)",
                                                 re.I))]  # not the inverse square root of a matrix
@@ -284,6 +274,7 @@ def listed_before(sentence: str, at: int) -> list[float]:
     return [number(n) for n in re.finditer(NUM, m.group("list"))]
 
 
+_STEPS = {"iterations": "steps", "updates": "steps"}  # a warmup's steps, as the text counts them
 # a digit or a number word: what every value (notation.NUM) holds
 VALUED = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r"|hundred|thousand|million|billion|trillion)\b", re.I)
 
@@ -349,7 +340,7 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         known = {value for _, value, _ in found} | {float(x) for n, v, _ in found if n == "milestones"
                                                      for x in str(v).split(",")}
         for kind, pattern in [] if tabular(sentence) or not valued else GENERIC:  # in the paper's own words
-            counted = kind != "named"  # a whole number of something
+            counted = kind in ("count", "active", "dim")  # a whole number of something
             for m in pattern.finditer(sentence):
                 amount = number(m, "v_")
                 before = sentence[:m.start("name")].split()[-1:]  # "error" in "the error rate of 3.1"
@@ -358,14 +349,15 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
                 # "300B tokens", "1.28 million training images": how much data, not a setting (while
                 # "100B training tokens" is how long a model trained)
                 noun = m.group("name").lower()
-                bare = counted and (noun in _DATA or noun.split()[-1] in _DATA - {"tokens"})
+                bare = counted and (noun in DATA or noun.split()[-1] in DATA - {"tokens"})
                 # a count in words ("the three steps of our method") tells the method, not its setup
                 if m.group("v_nw") and counted:
                     continue
                 if amount not in known and not bare and (not counted or (amount == int(amount) and amount >= 1)):
-                    named = ("active_" if kind == "active" else "") + "_".join(re.findall(r"[a-z0-9]+", noun)) \
-                        + ("_dim" if kind == "dim" else "")
-                    if kind == "named" and " " not in noun:  # "sequences of length 20": whose length
+                    words = "_".join(re.findall(r"[a-z0-9]+", noun))
+                    named = count_name(noun) if kind == "count" else {
+                        "active": f"active_{words}", "dim": f"{words}_dim", "init": f"{words}_init"}.get(kind, words)
+                    if kind == "named":  # "sequences of length 20", "dropout with probability 0.1": whose
                         named = owned(sentence[:m.start("name")], noun) or named
                     found.append((named, amount, m.start()))
                     if kind == "count":
@@ -378,8 +370,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
             found = [(_WARMUP_OF.get(n, n) if where >= warm.start() else n, v, where) for n, v, where in found]
         found = [(per(n, v, sentence), v, w) for n, v, w in found]  # "every 5000 steps" is no length
         warmup = [(n[len("warmup_"):], v, w) for n, v, w in found if n in ("warmup_steps", "warmup_epochs")]
-        found = [f for f in found  # "we warm up for 5 epochs": not 5 epochs in all
-                 if not any((f[0], f[1]) == (n, v) and 0 <= f[2] - w <= 20 for n, v, w in warmup)]
+        found = [f for f in found  # "we warm up for 5 epochs", "for 10,000 iterations": not the length in all
+                 if not any(_STEPS.get(f[0], f[0]) == n and f[1] == v and 0 <= f[2] - w <= 20 for n, v, w in warmup)]
         paired = respective(sentence)  # "600 and 1200 steps for the 360M and 660M models, respectively"
         about = opening_model(sentence)  # "For the largest model, we train for 20,000 steps", up to a
         said = OTHER_CLAUSE.search(sentence)  # stop in a run-on "sentence", or a clause on another model

@@ -137,7 +137,9 @@ def in_boxes(word: Word, boxes: Sequence[tuple[float, float, float, float]]) -> 
 # a cell's number: up to four digits before the point (not a year: 1900-2030 without a decimal part)
 CELL = re.compile(r"^\(?(?!(?:19\d\d|20[0-2]\d|2030)\b(?!\.))(\d{1,4}(?:\.\d+)?)(%)?\)?$"
                   r"|^\(?(\d{1,4}(?:\.\d+)?)(?:±|\+-)(\d+(?:\.\d+)?)\)?$"
-                  r"|^(\d(?:\.\d+)?[eE][−-]?\d{1,2})$")  # 4.2e-4: a setting's table writes rates so
+                  r"|^(\d(?:\.\d+)?[eE][−-]?\d{1,2})$"  # 4.2e-4: a setting's table writes rates so
+                  # a setting's larger counts: "32,000", "14336", "7M", "1.3B", "500K" (a year is 4 digits)
+                  r"|^(\d{1,3}(?:,\d{3})+|\d{5,12})$|^(\d{1,4}(?:\.\d+)?)([KMBT])$")
 
 
 def _script(w: Word, row: list[Word]) -> bool:
@@ -341,6 +343,14 @@ def _aligned(words: list[Word], middles: list[float]) -> list[list[Word]]:
     inside = [x for x in middles if words[0].x0 - 8 <= x <= words[-1].x1 + 8]
     if len(inside) < 2:
         return []
+    for lead in range(min(3, len(words) - len(inside)) + 1):  # the row labels' own header first ("# Shot")
+        if pieces := _centred(words[lead:], inside):
+            return [words[:lead]] * bool(lead) + pieces
+    return []
+
+
+def _centred(words: list[Word], inside: list[float]) -> list[list[Word]]:
+    """`words` as one piece centred over each column of `inside` (their centres), within 2 points; []."""
     pieces: list[tuple[int, list[Word]]] = []
     for w in words:
         at = min(range(len(inside)), key=lambda i: abs((w.x0 + w.x1) / 2 - inside[i]))
@@ -373,9 +383,16 @@ def header_over(headers: list[list[Word]], x0: float, x1: float) -> str:
     return " ".join(h.text for h in above[-3:])
 
 
+_SCALE = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
 def cell_value(text: str) -> float:
     m = CELL.match(text)
     assert m is not None
+    if m.group(6):
+        return float(m.group(6).replace(",", ""))
+    if m.group(7):
+        return float(f"{float(m.group(7)) * _SCALE[m.group(8)]:.12g}")
     return float(m.group(1) or m.group(3) or m.group(5).replace("−", "-"))
 
 

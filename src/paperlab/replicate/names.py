@@ -1,7 +1,9 @@
 """How papers name a training setting, for the setup reader (replicate/hparams.py): the common names
 written before a value (`NAMES`, "the learning rate of 0.1"), the ways a name is joined to its
 value (`IS`: "= 0.1", "is set to 0.1", "λ = 0.1"), and the names written after one (`AFTER`, "28
-layers"; `{v}` stands for the value), and what a bare "size" or "length" is of (`owned`).
+layers"; `{v}` stands for the value), what a bare "size" or "length" is of (`owned`), and
+the phrases that name any other setting in the paper's own words (`GENERIC`: "a balance factor of
+0.001", "64 routed experts" as `num_routed_experts`, "LayerScale is initialized to 1e-6").
 replicate/settings.py reads tables' headers with `NAMES` too.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import re
 
 from paperlab.replicate.notation import NUM, number
+from paperlab.replicate.notation import with_value as _v
 
 # How papers join a setting's name to its value: "= 0.1", "of 0.1", "is set to 0.1", "to 0.1", "0.1".
 # A symbol may stand between: "weight decay λ = 0.1", "learning rate of η0 = 0.06", "queue size K = 4096".
@@ -32,9 +35,10 @@ NAMES = [
     ("n_heads", r"number\s+of\s+(?:self-?\s?)?(?:attention\s+)?heads"),
     ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
     ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
-    ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size)"),
+    ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size|window(?:\s+(?:length|size))?)"),
     ("grad_clip", r"(?:global\s+)?gradient(?:\s+norm)?\s+clipping(?:\s+norm|\s+threshold)?(?:\s+at\s+a\s+threshold)?"
-                  r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"),
+                  r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"
+                  r"|clip(?:ping|ped|s)?\s+(?:the\s+)?gradients?\s+(?:norms?\s+)?to\s+(?:a\s+)?max(?:imum)?\s+(?:\w+\s+)?norm"),
     ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
     ("grad_clip", r"(?:gradients?|gradient\s+norms?)\s+(?:(?:is|are|was|were)\s+)?clipped"
                   r"|clip(?:ping|ped|s)?\s+(?:the\s+)?(?:global\s+)?gradients?(?:\s+norms?)?"),
@@ -48,6 +52,9 @@ NAMES = [
     ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs|training\s+epochs"),
     ("warmup_epochs", r"(?:number\s+of\s+)?warm-?up\s+epochs"),
     ("temperature", r"(?:softmax\s+)?temperature"),
+    ("ema_decay", r"(?:EMA|exponential\s+moving\s+average)\s+(?:decay(?:\s+rate)?|momentum)"),
+    ("rope_theta", r"(?:RoPE|rotary(?:\s+(?:position(?:al)?\s+)?embeddings?)?)(?:'s)?\s+"
+                   r"(?:base(?:\s+frequency)?|theta|θ)"),
     ("queue_size", r"queue\s+(?:size|length)"),
     # low-rank adapters' own knobs: "LoRA rank r = 8", "the rank of the LoRA matrices", "LoRA α = 16",
     # "lora_alpha = 32", "a LoRA dropout of 0.05"; a bare "rank" ("a rank-k matrix") is none
@@ -64,6 +71,8 @@ AFTER = [
     ("n_layers", r"{v}-layers?\b"), ("n_heads", r"{v}-head(?:ed)?\b"),  # "a 6-layer encoder", "a 12-head"
     ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
     ("warmup_epochs", r"{v}\s+warm-?up\s+epochs"),
+    ("batch_size_per_device", r"{v}\s+(?:images|sequences|examples|samples)\s+(?:per|on\s+each|for\s+each)\s+"
+                              r"(?:GPU|device|core|TPU|worker|replica|accelerator)\b"),
     ("warmup_steps", r"warm(?:ed|s|ing)?[\s-]?up\s+(?:linearly\s+)?(?:of|over|for|during|in)\s+"
                      r"(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
     ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
@@ -79,25 +88,40 @@ AFTER = [
 
 # what a bare "length", "size" or "rate" is of: "input sequences to length", "a hidden layer of size",
 # "dropout at a rate of"
-_OWNER = re.compile(r"(?<![\w-])((?:[a-z][a-z-]+\s+)?[a-z][a-z-]+)\s+(?:of|to|at)\s+(?:an?\s+|the\s+)?$")
+_OWNER = re.compile(r"(?<![\w-])((?:[a-z][a-z-]+\s+)?[a-z][a-z-]+)\s+(?:of|to|at|with)\s+(?:an?\s+|the\s+)?$", re.I)
 _FUNCTION_WORDS = frozenset("we our us the a an and or with is was are were be been this that these those each "
                             "its their which by for in on from as it".split())
 
 
 def owned(before: str, head: str) -> str | None:
     """The setting a bare head names with what the text says it is of, before it ("input sequences
-    to length 8192": `seq_len`, "a hidden layer of size 1024": `hidden_layer_size`); None."""
+    to length 8192": `seq_len`, "a hidden layer of size 1024": `hidden_layer_size`, "dropout with
+    probability 0.1": `dropout`); None. A head of more words is renamed only where the owner and
+    its last word make a common name ("stochastic depth with a drop rate of 0.2": `drop_path`)."""
     m = _OWNER.search(before)
-    words = m.group(1).split() if m else []
+    words = m.group(1).lower().split() if m else []
     while words and words[0] in _FUNCTION_WORDS:
         words = words[1:]
     if not words or words[-1] in _FUNCTION_WORDS:
         return None
-    words = [w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w for w in words] + [head]
-    for start in range(len(words) - 1):
-        if known := common_name(" ".join(words[start:])):
+    words = [w[:-1] if w.endswith("s") and not w.endswith("ss") and len(w) > 3 else w for w in words]
+    for start in range(len(words)):
+        if known := common_name(" ".join(words[start:] + [head.split()[-1]])):
             return known
-    return "_".join(re.findall(r"[a-z0-9]+", " ".join(words)))
+    return "_".join(re.findall(r"[a-z0-9]+", " ".join(words + [head]))) if " " not in head else None
+
+
+# what a whole count counts that a model has several of, named num_...: "64 experts" is num_experts
+_COMPONENTS = ("experts", "hashes", "groups", "blocks")
+
+
+def count_name(noun: str) -> str:
+    """A count's setting named after what it counts ("64 routed experts": `num_routed_experts`; a
+    training's "100,000 updates" are its `steps`)."""
+    words = re.findall(r"[a-z0-9]+", noun.lower())
+    if words == ["updates"]:
+        return "steps"
+    return ("num_" if words[-1] in _COMPONENTS else "") + "_".join(words)
 
 
 def common_name(phrase: str) -> str | None:
@@ -136,6 +160,7 @@ _VALUE = "(?P<v>" + NUM.replace("(?P<", "(?P<v_") + ")"
 _LENGTHS = r"(?:training\s+)?(?P<u>steps|epochs|iterations|updates)"
 _EVERY = re.compile(r"\bevery\s+" + _VALUE + r"\s+" + _LENGTHS + r"\b", re.I)
 _PER = re.compile(_VALUE + r"\s+" + _LENGTHS + r"\s+(?:per|in\s+each|for\s+each|each)\s+(?P<what>[a-z]+)", re.I)
+_UNIT = {"updates": "steps"}  # as `count_name` names them
 _EVALUATES = re.compile(r"\b(?:eval\w*|validat\w*)", re.I)
 _DECAYS = re.compile(r"\blearning\s+rate\b.*\b(?:halved|divided|decay\w*|multiplied|reduced|dropped)\b", re.I)
 
@@ -148,12 +173,50 @@ def per(name: str, value: float | str, sentence: str) -> str:
     if name not in ("steps", "epochs", "iterations", "updates"):
         return name
     for m in _EVERY.finditer(sentence):
-        if number(m, "v_") == value and m.group("u").lower() == name:
+        if number(m, "v_") == value and _UNIT.get(m.group("u").lower(), m.group("u").lower()) == name:
             said = _EVALUATES.search(sentence)  # in the paper's word: "validation" or "evaluation"
             kind = ("validation_" if said.group().lower().startswith("validat") else "eval_") if said else \
                 "lr_decay_" if _DECAYS.search(sentence) else ""
             return f"{kind}interval_{name}"
     for m in _PER.finditer(sentence):
-        if number(m, "v_") == value and m.group("u").lower() == name:
+        if number(m, "v_") == value and _UNIT.get(m.group("u").lower(), m.group("u").lower()) == name:
             return f"{name}_per_{m.group('what').lower()}"
     return name
+
+
+# Any other setting, named in the paper's own words: a noun phrase that ends in a word settings are
+# called by ("balance factor", "beam size", "clip ratio", "state size"), joined to its value as the
+# common names are; or a whole count before what it counts ("64 routed experts", "256 hidden units").
+# Its name is the phrase in snake_case. A common name's reading of the same value wins.
+# words a setting's name does not start with: function words, and those of a result ("error rate"),
+# which must not stand just before it either
+_LEAD = (r"(?!(?:the|an?|and|or|of|with|to|we|our|is|was|are|were|be|set|use[sd]?|using|for|in|on|at|by|as|"
+         r"this|that|these|each|its|their|which|from|than|then|all|both|total|final|same|higher|lower|larger|"
+         r"smaller|thousand|million|billion|trillion|" + RESULT + r")\b)")
+_WORD = _LEAD + r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
+_HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|length|threshold|penalty|"
+         r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta|std|bias(?:es)?)")
+_COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|episodes|samples|"
+           r"iterations|epochs|steps|updates|tokens|examples|images|sequences|neurons|dimensions)")
+_LAST = r"(?!" + _HEAD + r"\b)" + _WORD  # an initial value's name: one not already read as a named setting's
+_MEASURE = r"(?!\s*(?:total\s+)?(?:[×x]|parameters|params|fps|flops|gb|mb|hours|days|seconds|ms)\b)"  # a size
+# a value that starts a range ("from 512 to 1024"), a fraction ("1/ √ N") or a share of another
+# ("0.1 of the peak") is none
+# (what kind of reading, pattern): a name before its value, a count before what it counts, how many
+# of them are active ("routed to 6 out of 64 routed experts", "2 of the 8 experts"), a dimension
+# ("a 2400-dimensional sentence encoder": sentence_encoder_dim)
+GENERIC = [("named", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS
+                        + r"{v}(?![.,]?\d)" + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))")),
+           ("count", _v(r"(?<![\w.,×])(?<!×\s)(?<!\bTable\s)(?<!\bFigure\s)(?<!\bSection\s)(?:{v})\s+"
+                        r"(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")),
+           ("active", _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:"
+                        + _WORD + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")),
+           ("dim", _v(r"(?<![\w.,×-])(?:{v})-dimensional\s+(?P<name>(?:" + _WORD + r"\s+){0,1}" + _WORD + r")\b")),
+           # an initial value: "LayerScale is initialized to 1e-6", "we initialize the gains to 1" (name_init)
+           ("init", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _LAST + r")\s+(?:is|are|was|were)\s+"
+                        r"(?:\w+\s+)?initiali[sz]ed\s+(?:to|as|at|with)\s+(?:a\s+(?:value|constant)\s+of\s+)?{v}"
+                        r"(?![.,]?\d)(?!\s*/)")),
+           ("init", _v(r"\binitiali[sz]e[sd]?\s+(?:the\s+|all\s+|its\s+|our\s+)?(?P<name>(?:" + _WORD + r"\s+){0,2}"
+                        + _LAST + r")\s+(?:to|as|at|with)\s+(?:a\s+(?:value|constant)\s+of\s+)?{v}"
+                        r"(?![.,]?\d)(?!\s*/)"))]
+DATA = {"tokens", "examples", "images", "sequences", "samples"}

@@ -28,7 +28,7 @@ NUM = (r"(?:(?P<m>\d+(?:\.\d+)?)\s*[×x·]\s*10\s?\^?(?P<e1>[−-]?\d{1,2})(?!\d
        r"|(?P<sci>\d+(?:\.\d+)?[eE](?:\s?[−+-])?\d+)"                          # 1e-4, 5e-5, 4e −4
        r"|(?P<k>\d+(?:\.\d+)?)(?P<unit>[kKMBT])(?![a-zA-Z])"                   # 64k, 4M, 2B, 1T
        r"|(?P<w>\d+(?:\.\d+)?)\s(?P<word>thousand|million|billion|trillion)\b"  # 2.5 million
-       r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z]))"  # 1,000,000  0.0001  512, not 5e
+       r"|(?P<plain>(?:\d{1,3}(?:,\d{3})+|\d*\.\d+|\d+)(?![\da-zA-Z]|\.\d))"  # 1,000,000  0.0001  512; not 5e, 0 of 0.1
        r"|(?<![\w-])(?P<nw>(?:(?:a|one|" + _SMALL + r")\s+(?:hundred|thousand|million)|" + _SMALL + r")(?![\w-])))")
 
 

@@ -38,9 +38,17 @@ SHORT = {
     "vocab": "vocab_size", "warmup": "warmup_steps", "steps": "steps", "train steps": "steps",
     "epochs": "epochs", "wd": "weight_decay", "experts": "num_experts", "top k": "top_k",
     "image size": "image_size", "resolution": "image_size", "input size": "image_size", "crop size": "crop_size",
+    "nlayers": "n_layers", "nheads": "n_heads", "intermediate size": "d_ff", "intermediate dim": "d_ff",
+    "top k experts": "top_k", "experts per token": "top_k", "total steps": "steps", "max steps": "steps",
+    "total training steps": "steps", "training iterations": "iterations", "iterations": "iterations",
+    "max sequence length": "seq_len", "max seq len": "seq_len", "label smoothing": "label_smoothing",
+    "min lr": "min_learning_rate", "final lr": "min_learning_rate", "min learning rate": "min_learning_rate",
+    "minimum learning rate": "min_learning_rate", "final learning rate": "min_learning_rate",
+    "grad clip": "grad_clip", "gradient clip": "grad_clip", "clip norm": "grad_clip", "max grad norm": "grad_clip",
+    "train tokens": "train_tokens", "training tokens": "train_tokens", "ema": "ema_decay",
     # the Transformer's notation, which many papers keep: h heads of size dk, Pdrop, εls
     "h": "n_heads", "dk": "head_dim", "d k": "head_dim", "pdrop": "dropout", "p drop": "dropout",
-    "εls": "label_smoothing", "ε ls": "label_smoothing",
+    "εls": "label_smoothing", "ε ls": "label_smoothing", "label smoothing ε": "label_smoothing",
     "lora r": "lora_rank", "lora α": "lora_alpha",  # a table of a LoRA setup's rows ("LoRA r  8", "LoRA α  16")
     # optimizers' constants, with or without the optimizer's name before them ("Adam β2", "AdamW ε")
     "β1": "beta1", "β 1": "beta1", "beta1": "beta1", "β2": "beta2", "β 2": "beta2", "beta2": "beta2",
