@@ -422,7 +422,8 @@ def test_large_counts_and_magnitudes_are_cells_and_the_labels_header_is_not_a_co
 def test_a_header_phrase_over_columns_whose_centres_lie_elsewhere_is_kept_whole():
     """Values whose centres chain into one wide column (each within 10 points of the next) leave a
     tight header phrase no column centres under it: it stays one phrase (this raised ValueError)."""
-    from paperlab.replicate.layout import Word, column_headers
+    from paperlab.replicate.headers import column_headers
+    from paperlab.replicate.layout import Word
 
     header = [Word(100, 90, 118, 99, "Hidden"), Word(120, 90, 138, 99, "Size")]
     rows = [header] + [[Word(x - 4, 100 + y, x + 4, 109 + y, "12")] for y, x in enumerate(range(6, 142, 9), start=1)]
@@ -825,6 +826,33 @@ def test_a_table_of_settings_as_name_and_value_lines_reads_words_notation_pairs_
         ("optimizer", "AdamW", every), ("learning_rate", 0.00032, every), ("weight_decay", 0.05, every),
         ("beta1", 0.9, every), ("beta2", 0.95, every), ("batch_size", 4e6, every), ("schedule", "cosine", every),
         ("drop_path", 0.1, "Model-S"), ("drop_path", 0.4, "M"), ("drop_path", 0.5, "L")}
+
+
+def test_a_table_wider_than_its_short_centred_caption_keeps_its_labels_and_far_columns(tmp_path):
+    """A caption of three words centred over a table of settings: the labels set flush left far from
+    their values, a value column that starts left of the caption's reach and one right of it are
+    the table's, and a label that names its setting in brackets ("(EMA)") names it."""
+    import pymupdf
+
+    from paperlab.replicate.settings import read
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    caption = "Table 1: Model architecture."
+    page.insert_text((297 - pymupdf.get_text_length(caption, fontsize=9) / 2, 90), caption, fontsize=9)
+    rows = [("Parameter", "Small", "Base", "Large"), ("dim", "1024", "2048", "4096"), ("n_layers", "24", "28", "32"),
+            ("context_len", "8192", "16384", "32768"), ("exp. mov. avg. (EMA)", "0.999", "0.9995", "0.9999")]
+    for i, (label, *values) in enumerate(rows):
+        page.insert_text((72, 110 + 12 * i), label, fontsize=9)
+        for x, value in zip((200, 290, 395), values, strict=True):  # the last past the caption's reach
+            page.insert_text((x, 110 + 12 * i), value, fontsize=9)
+    page.insert_text((72, 200), " ".join(["We describe the training setup of our models below."] * 2), fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    assert {(h.name, h.value, h.setup) for h in read(tmp_path / "t.pdf")} == {
+        (name, value, model) for model, values in (
+            ("Small", (1024, 24, 8192, 0.999)), ("Base", (2048, 28, 16384, 0.9995)),
+            ("Large", (4096, 32, 32768, 0.9999)))
+        for name, value in zip(("d_model", "n_layers", "seq_len", "ema_decay"), values, strict=True)}
 
 
 def test_a_grid_row_of_adams_betas_holding_one_number_is_no_setting():

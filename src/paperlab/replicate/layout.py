@@ -195,32 +195,36 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
         x0, x1 = left - 30, right + 30
         middle = page.rect.width / 2  # a caption in one half: a column's table, not the other column's words
         x0, x1 = (x0, min(x1, middle)) if right < middle else (max(x0, middle), x1) if left > middle else (x0, x1)
+        edge = middle if right < middle else page.rect.width  # how far right a row may go on
         taken = {id(ln) for ln in cap_lines}  # the PDF may put the table in the caption's block
-        inside = [w for _, ln in lines if id(ln) not in taken for w in ln if x0 <= (w.x0 + w.x1) / 2 <= x1]
-        best: list[list[Word]] = []
-        # the table above the caption's first line, or below its last
-        for direction, y in ((-1, caption[0].yc), (1, cap_lines[-1][0].yc)):
-            rows = _rows([w for w in inside if (w.yc - y) * direction > 0])
-            rows.sort(key=lambda r: abs(r[0].yc - y))
-            region: list[list[Word]] = []
-            last = y
-            for row in rows:
-                # a line of prose (five lowercase words in one phrase) ends the table; a header of
-                # several columns ("10 epochs  100 epochs  and softmax layers") does not, nor a row
-                # of a table of settings ("learning rate schedule  cosine decay")
-                groups = _groups(row)
-                prose = len(groups) <= 2 and any(sum(bool(_LOWER.fullmatch(w.text)) for w in g) >= 5 for g in groups)
-                if abs(row[0].yc - last) > 30 or prose:
-                    break
-                region.append(row)
-                last = row[0].yc
-            if sum(any(CELL.match(w.text) for w in r) for r in region) > \
-                    sum(any(CELL.match(w.text) for w in r) for r in best):
-                best = region
-        outside = [w for _, ln in lines if id(ln) not in taken for w in ln if w.x1 < left]
-        rows = [_with_label(r, outside) for r in sorted(best, key=lambda r: r[0].yc)]
+        words = [w for _, ln in lines if id(ln) not in taken for w in ln]
+        # the table above the caption's first line, or below its last: the one with more rows of numbers
+        best = max([[]] + [_region([w for w in words if x0 <= w.x1 and w.x0 <= x1], at, way)
+                           for way, at in ((-1, caption[0].yc), (1, cap_lines[-1][0].yc))],
+                   key=lambda rows: sum(any(CELL.match(w.text) for w in row) for row in rows))
+        outside = [w for w in words if w.x1 < left]
+        after = [w for w in words if x1 < (w.x0 + w.x1) / 2 and w.x1 <= edge]
+        rows = _with_labels([_widened(r, after) for r in sorted(best, key=lambda r: r[0].yc)], outside)
         out.append((number, cap_text, rows))
     return out
+
+
+def _region(inside: list[Word], y: float, direction: int) -> list[list[Word]]:
+    """The rows of `inside` above (direction -1) or below (1) `y`, nearest first, up to a gap of more
+    than 30 points or a line of prose (five lowercase words in one phrase); a header of several
+    columns ("10 epochs  100 epochs  and softmax layers") is none, nor a row of a table of settings
+    ("learning rate schedule  cosine decay")."""
+    rows = sorted(_rows([w for w in inside if (w.yc - y) * direction > 0]), key=lambda r: abs(r[0].yc - y))
+    region: list[list[Word]] = []
+    last = y
+    for row in rows:
+        groups = word_groups(row)
+        prose = len(groups) <= 2 and any(sum(bool(_LOWER.fullmatch(w.text)) for w in g) >= 5 for g in groups)
+        if abs(row[0].yc - last) > 30 or prose:
+            break
+        region.append(row)
+        last = row[0].yc
+    return region
 
 
 def _caption_lines(caption: list[Word], block: list[list[Word]]) -> list[list[Word]]:
@@ -244,24 +248,52 @@ def _caption_lines(caption: list[Word], block: list[list[Word]]) -> list[list[Wo
     return out
 
 
-def _with_label(row: list[Word], outside: list[Word]) -> list[Word]:
-    """A row with its label put back where the table is wider than its caption: the words on its
-    line just left of it (each within five letter heights of the next), when they are a short phrase
-    (four words at most: a model's name, not the prose of a column beside the table)."""
+def _widened(row: list[Word], after: list[Word]) -> list[Word]:
+    """A row with the cells on its line right of the caption's reach: a table may be wider than its
+    (short) caption; the words that go on from the row's last one, each within eight letter heights
+    of the one before (a table's column gap, not the gutter to a page's other column, which a
+    caption in one half never reaches past)."""
     height = max(1.0, row[0].y1 - row[0].y0)
-    beside = sorted((w for w in outside if abs(w.yc - row[0].yc) < 0.45 * height and w.x1 <= row[0].x0),
-                    key=lambda w: -w.x1)
-    label: list[Word] = []
-    edge = row[0].x0
-    for w in beside:
-        if edge - w.x1 > 5 * height:
+    edge = max(w.x1 for w in row)
+    more = []
+    for w in sorted((w for w in after if abs(w.yc - row[0].yc) < 0.45 * height and w.x0 >= edge),
+                    key=lambda w: w.x0):
+        if w.x0 - edge > 8 * height:
             break
-        label.insert(0, w)
-        edge = w.x0
-    return label + row if 0 < len(label) <= 4 else row
+        more.append(w)
+        edge = w.x1
+    return sorted(row + more, key=lambda w: w.x0) if more else row
 
 
-def _groups(row: list[Word]) -> list[list[Word]]:
+def _with_labels(rows: list[list[Word]], outside: list[Word]) -> list[list[Word]]:
+    """The rows with their labels put back where the table is wider than its caption: on each row's
+    line, the short phrase (four words at most: a model's name, not the prose of a column beside
+    the table) just left of it, each word within five letter heights of the next; or, where the
+    words left of two rows or more start at one x (a column of labels set flush left, far from
+    their values: "dim", "weight decay"), all of a row's words left of it, six at most (its label
+    and the cells before the caption's reach)."""
+    nearest: list[list[Word]] = []
+    left: list[list[Word]] = []
+    for row in rows:
+        height = max(1.0, row[0].y1 - row[0].y0)
+        beside = sorted((w for w in outside if abs(w.yc - row[0].yc) < 0.45 * height and w.x1 <= row[0].x0),
+                        key=lambda w: -w.x1)
+        label: list[Word] = []
+        edge = row[0].x0
+        for w in beside:
+            if edge - w.x1 > 5 * height:
+                break
+            label.insert(0, w)
+            edge = w.x0
+        nearest.append(label if len(label) <= 4 else [])
+        left.append(beside[::-1] if len(beside) <= 6 else [])
+    starts = [round(words[0].x0) for words in left if words]
+    flush = {x for x in starts if sum(abs(x - y) <= 2 for y in starts) >= 2}
+    return [(words if words and any(abs(round(words[0].x0) - x) <= 2 for x in flush) else label) + row
+            for row, label, words in zip(rows, nearest, left, strict=True)]
+
+
+def word_groups(row: list[Word]) -> list[list[Word]]:
     """A row's words in runs: neighbours closer than a word gap ("error (%)", "10 epochs")."""
     out: list[list[Word]] = []
     for w in row:
@@ -272,14 +304,14 @@ def _groups(row: list[Word]) -> list[list[Word]]:
     return out
 
 
-def _join(words: list[Word]) -> Word:
+def joined(words: list[Word]) -> Word:
     return Word(words[0].x0, min(w.y0 for w in words), words[-1].x1, max(w.y1 for w in words),
                 " ".join(w.text for w in words))
 
 
 def phrases(row: list[Word]) -> list[Word]:
     """A header row's words joined into phrases ("error (%)"): neighbours closer than a word gap."""
-    return [_join(g) for g in _groups(row)]
+    return [joined(g) for g in word_groups(row)]
 
 
 ASIDE = re.compile(r"^\([+-]?[\d.]+%?\)$")  # "(0.010)", "(+1.2)"
@@ -291,7 +323,7 @@ def value_cells(row: list[Word]) -> list[int]:
     setting) and not a number in brackets set just after another, "1.944 (0.010)": a spread over
     runs or a change, said of its neighbour."""
     out, i = [], 0
-    for g in _groups(row):
+    for g in word_groups(row):
         worded = any(re.search(r"[^\W\d_]{2}", w.text) for w in g)
         out += [i + j for j, w in enumerate(g) if not worded and CELL.match(w.text)
                 and not (i + j + 1 < len(row) and row[i + j + 1].text[:1] in "·×")
@@ -299,88 +331,6 @@ def value_cells(row: list[Word]) -> list[int]:
                 and not (j and g[j - 1].text.endswith(("=", "<", ">", "≤", "≥")))]
         i += len(g)
     return out
-
-
-def column_headers(rows: list[list[Word]], values: list[list[int]]) -> list[list[Word]]:
-    """The phrases of the rows without values; a phrase over as many columns of values as it has
-    words ("Perplexity BLEU" set tight over two columns) is taken word by word, and one over as many
-    as it has settings ("N = 1 N = 2") setting by setting."""
-    centres = sorted((w.x0 + w.x1) / 2 for row, at in zip(rows, values, strict=True) for w in (row[i] for i in at))
-    columns = [x for k, x in enumerate(centres) if k == 0 or x - centres[k - 1] > 6]
-    clusters: list[list[float]] = []  # the values' centres, a column's within 10 points of each other
-    for x in centres:
-        if clusters and x - clusters[-1][-1] <= 10:
-            clusters[-1].append(x)
-        else:
-            clusters.append([x])
-    middles = [sum(c) / len(c) for c in clusters]
-    out = []
-    for row, at in zip(rows, values, strict=True):
-        if at:
-            continue
-        heads: list[Word] = []
-        for g in _groups(row):
-            spanned = sum(g[0].x0 <= x <= g[-1].x1 for x in columns)
-            settings = _assignments(g)
-            if len(g) > 1 and spanned == len(g):
-                heads += g
-            elif spanned > 1 and len(settings) == spanned:
-                heads += [_join(s) for s in settings]
-            elif spanned > 1 and (pieces := _aligned(g, middles)):
-                heads += [_join(p) for p in pieces]
-            else:
-                heads.append(_join(g))
-        out.append(heads)
-    return out
-
-
-def _aligned(words: list[Word], middles: list[float]) -> list[list[Word]]:
-    """A phrase set tight over several columns as the headers of each ("# Layers Hidden Size # Heads"):
-    its words joined by the column (`middles`: the columns' centres) each stands over, when every
-    piece is centred over its column within 2 points, as typesetting centres a header; [] for a
-    phrase that spans them ("Attention to Answer"): of those the development papers have, each had
-    a piece 3-8 points off its column's centre. One whose pieces happen to sit centred is split."""
-    inside = [x for x in middles if words[0].x0 - 8 <= x <= words[-1].x1 + 8]
-    if len(inside) < 2:
-        return []
-    for lead in range(min(3, len(words) - len(inside)) + 1):  # the row labels' own header first ("# Shot")
-        if pieces := _centred(words[lead:], inside):
-            return [words[:lead]] * bool(lead) + pieces
-    return []
-
-
-def _centred(words: list[Word], inside: list[float]) -> list[list[Word]]:
-    """`words` as one piece centred over each column of `inside` (their centres), within 2 points; []."""
-    pieces: list[tuple[int, list[Word]]] = []
-    for w in words:
-        at = min(range(len(inside)), key=lambda i: abs((w.x0 + w.x1) / 2 - inside[i]))
-        if pieces and pieces[-1][0] == at:
-            pieces[-1][1].append(w)
-        else:
-            pieces.append((at, [w]))
-    if len(pieces) != len(inside) or any(abs((p[0].x0 + p[-1].x1) / 2 - inside[at]) > 2 for at, p in pieces):
-        return []
-    return [p for _, p in pieces]
-
-
-def _assignments(words: list[Word]) -> list[list[Word]]:
-    """A phrase of settings, "N = 1 N = 2 N = 4", as its settings (each "name = value"); [] for any
-    other phrase."""
-    out: list[list[Word]] = []
-    for i in range(0, len(words) - 2, 3):
-        if words[i + 1].text != "=":
-            return []
-        out.append(words[i:i + 3])
-    return out if 3 * len(out) == len(words) else []
-
-
-def header_over(headers: list[list[Word]], x0: float, x1: float) -> str:
-    """The header of a column spanning x0..x1: in each header row (`column_headers`) with a phrase over
-    it (six points of slack), the phrase most over it; the lowest three rows, top to bottom."""
-    def overlap(h: Word) -> float:
-        return min(h.x1, x1 + 6) - max(h.x0, x0 - 6)
-    above = [max(r, key=overlap) for r in headers if max(map(overlap, r)) >= 0]
-    return " ".join(h.text for h in above[-3:])
 
 
 _SCALE = {"K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}

@@ -69,13 +69,16 @@ def _normal(label: str) -> str:
 
 
 def _setting_named(text: str) -> str | None:
-    """The setting a header or row label names ("# Layers", "n_heads", "Batch Size (Sequence)"), if any."""
+    """The setting a header or row label names ("# Layers", "n_heads", "Batch Size (Sequence)",
+    "exp. mov. avg. (EMA)"), if any."""
     t = _normal(text)
     t = " ".join(re.sub(r"\b(?:num|number of|no\.?|n)\b", " ", re.sub(r"[#_/:-]|\.(?!\d)", " ", t)).split())
     t = _OPTIMIZER_NAME.sub("", t)
     if t in SHORT:
         return SHORT[t]
-    return next((name for name, phrase in NAMES if re.fullmatch(phrase, t, re.IGNORECASE)), None)
+    named = next((name for name, phrase in NAMES if re.fullmatch(phrase, t, re.IGNORECASE)), None)
+    # else what it says in brackets, where that names a setting: "exp. mov. avg. (EMA)"
+    return named or next((n for inner in re.findall(r"\(([^()]+)\)", text) if (n := _setting_named(inner))), None)
 
 
 _NOT_SETTINGS = re.compile(r"param|flop|\bops\b|\bmacs\b|complexity|throughput|time|memory|speed|cost|\bgpus?\b|"

@@ -16,14 +16,13 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from paperlab.replicate.headers import column_headers, header_over
 from paperlab.replicate.layout import (
     CELL,
     Word,
     axis_ticks,
     bold_boxes,
     cell_value,
-    column_headers,
-    header_over,
     in_boxes,
     table_regions,
     value_cells,

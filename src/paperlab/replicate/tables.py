@@ -7,13 +7,15 @@ epochs"), taken over all rows, make the columns; a row's label is its text left 
 a column's header is, in each of the lowest three rows without numbers, the phrase most over it (top
 to bottom, so a spanning header and the header under it both show; a phrase set tight over several
 columns is split by them when its words, its settings ("N = 1 N = 2") or its pieces centred over
-each stand one over each: layout.column_headers). A cell keeps the text the PDF
+each stand one over each: headers.column_headers). A cell keeps the text the PDF
 has and, where it is a number, its value, its ± part and whether it is a percentage; a cell set in a
 bold face is marked (papers bold their best result). What is not read: merged cells spanning columns
-below the header, rotated headers, tables without a caption, tables drawn as images, and the parts
-of a table wider than its caption by more than 30 points a side (but a row's label, a short phrase
-just left of the row, is put back: layout._with_label), or past the page's middle when its caption
-lies in one half (a column's table: the other column's words are not its cells).
+below the header, rotated headers, tables without a caption, tables drawn as images, and the rows
+of a table wider than its caption by more than 30 points a side whose words lie only outside it
+(a row found inside goes on with the words that continue it on its line, each within a column gap
+of the one before, and gets back its label: a short phrase just left of it, or farther left where
+two rows' labels start at one x: layout._widened, layout._with_labels), or past the page's middle
+when its caption lies in one half (a column's table: the other column's words are not its cells).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from paperlab.replicate.headers import column_headers, header_over
 from paperlab.replicate.layout import (
     ASIDE,
     CELL,
@@ -30,8 +33,6 @@ from paperlab.replicate.layout import (
     Word,
     bold_boxes,
     cell_value,
-    column_headers,
-    header_over,
     in_boxes,
     page_blocks,
     phrases,
