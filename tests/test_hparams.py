@@ -202,6 +202,21 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use a polynomial decay of the learning rate.", {("schedule", "polynomial")}),
     ("The learning rate decays exponentially.", {("schedule", "exponential")}),
     ("It is scaled with the batch: lr = 0.1 \u00d7 bs/256.", set()),  # a formula: not a rate of 0
+    # a warmup in epochs, a step schedule's cuts (in steps for the harness, in epochs named so), the
+    # batch norm's momentum, clipping to a norm, a batch per worker
+    ("We use a gradual warmup that increases the learning rate linearly over the first 5 epochs.",
+     {("warmup_epochs", 5.0)}),
+    ("The learning rate is linearly increased from 0 to 0.1 in the first 5 epochs.",
+     {("learning_rate", 0.1), ("warmup_epochs", 5.0)}),
+    ("We train for 50 epochs with a learning rate warmup of 1 epoch.", {("epochs", 50.0), ("warmup_epochs", 1.0)}),
+    ("We reduce the learning rate by 1/10 at the 30-th, 60-th, and 80-th epochs.",
+     {("milestone_epochs", "30,60,80"), ("schedule", "step")}),
+    ("The learning rate is divided by 10 at 32k and 48k iterations.",
+     {("milestones", "32000,48000"), ("schedule", "step")}),
+    ("We use a batch norm momentum of 0.99 and SGD with momentum 0.9.",
+     {("bn_momentum", 0.99), ("momentum", 0.9), ("optimizer", "SGD")}),
+    ("Gradients are clipped to a norm of 0.1.", {("grad_clip", 0.1)}),
+    ("We use a per-worker mini-batch size of 32 images.", {("batch_size_per_device", 32.0)}),
     # a warmup's length is no training's length
     ("We warm up for 5 epochs.", {("warmup_epochs", 5.0)}),
     ("The learning rate is warmed up over 2000 steps.", {("warmup_steps", 2000.0)}),

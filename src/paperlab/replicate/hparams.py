@@ -27,6 +27,7 @@ from paperlab.replicate.names import (
     DATA,
     GENERIC,
     IS,
+    MILESTONES,
     NAMES,
     OPTIMIZER,
     RESULT_WORD,
@@ -47,7 +48,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                       _v(r"learning[\s-]rates?\b[^.;]{0,20}?\b(?:a\s+)?(?:peak|maximum|max)\s+(?:value\s+)?of\s+{v}"),
                       _v(r"learning[\s-]rate\s+(?:\w+\s+){0,2}?(?:starting|starts?)\s+(?:from|at)\s+{v}"),
                       _v(r"learning[\s-]rate\s+(?:is\s+|was\s+)?(?:linearly\s+)?(?:warmed|ramped|increased)[\s-]?(?:up\s+)?"
-                         r"(?:linearly\s+)?to\s+{v}")],
+                         r"(?:linearly\s+)?(?:from\s+[\d.]+\s+)?to\s+{v}")],
     "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of (?:size )?{v}"),
                    _v(r"{v} (?:examples|images|sequences) per (?:mini-?)?batch")],
     "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s*=\s*(?:β|beta)\s?_?2\s*=\s*{v}")],
@@ -101,12 +102,13 @@ _ROUGHLY = (r"(?:\s*(?:≈|~|∼|\(?(?:about|approximately|roughly)\s)\s*(?P<aga
             + r")\)?)?")
 UNITS = [("batch_size", re.compile(_ROUGHLY + r"\s*(?P<unit>tokens|words|bytes|characters)\b", re.I)),
          ("seq_len", re.compile(_ROUGHLY + r"\s*(?P<unit>bytes|characters)\b", re.I))]
+_PER_WORKER = re.compile(r"\bper[-\s](?:GPU|device|core|TPU|worker|replica|node|accelerator)\s+(?:mini-?)?$", re.I)
 PER_DEVICE = re.compile(r"\s*(?:sequences|examples|images|samples)?\s*(?:per|on\s+each|for\s+each)\s+"
                         r"(?:GPU|device|core|TPU|worker|replica|node|accelerator)\b", re.I)
 # (name, pattern): a name with "{unit}" takes the unit the pattern read
 UNIT_PATTERNS = [
     ("warmup_{unit}", _v(r"warm-?\s?up\s+(?:of|over|for|during)\s+(?:the\s+first\s+)?{v}\s+"
-                         r"(?P<unit>samples|tokens|examples|sequences|epochs|images)\b")),
+                         r"(?P<unit>samples|tokens|examples|sequences|epochs?|images)\b")),
     # "we train ... on 350B tokens", "models are trained for 50B tokens"; not "X trained on 1T tokens achieves"
     ("train_{unit}", _v(r"\b(?:we|are|were|is|was|be|been)\s+(?:\w+\s+)?(?:pre-?)?train(?:ed|ing)?\s+"
                         r"(?:[\w-]+\s+){0,3}?"
@@ -168,8 +170,6 @@ _SET_VALUE = (r"\s*=\s*(?P<v>" + NUM.replace("(?P<", "(?P<v_") + r")(?![.,]?\d)"
 SET_SYMBOL = re.compile(r"\b(?:we\s+(?:set|use|choose|chose|fix|take)|(?:is|are|was|were)\s+set\s+to|setting|using)\s+"
                         r"(?P<s>" + _NAMED_SYMBOL + r")" + _SET_VALUE, re.I)
 SET_MORE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<s>" + _NAMED_SYMBOL + r")" + _SET_VALUE, re.I)
-MILESTONES = re.compile(r"divided? (?:it )?by 10 at (" + NUM.replace("(?P<", "(?P<a_") + r")(?: and (" +
-                        NUM.replace("(?P<", "(?P<b_") + r"))? iterations", re.IGNORECASE)
 # An optimizer is a setting when the paper says it used it ("We use SGD", "we train the model with Adam", "the
 # AdamW optimizer") or sets its constants ("0.9 and 0.95 for Adam β1 and β2"), not when it only names
 # it; "stochastic gradient descent" (or back-propagation) that trained the paper's network ("were
@@ -179,13 +179,14 @@ OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|\b(?:[Ww]e|are|is|were|was)\s+(
                         r"|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
                         r"(?:(?:the|an?|a version of)\s+)?" + OPTIMIZER
                         + r"\b|\b" + OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + OPTIMIZER + r"\b"
-                        r"|\b" + OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?(?:β|beta|ϵ|ε|epsilon)")
+                        r"|\b" + OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?"
+                        r"(?:β|beta|ϵ|ε|epsilon|(?:Nesterov\s+)?momentum\s+(?:of\s+)?\d)")
 # the optimizer a comparison sets aside: "instead of using Adafactor, we opt for Adam"
 NOT_USED = re.compile(r"\b(?:instead\s+of|rather\s+than|compared\s+(?:to|with)|unlike|than)\s+(?:\w+\s+)?$", re.I)
 SGD = re.compile(r"\b(?:we|were|was|are|is)\s+(?:\w+\s+)?(?:optimi[sz]ed|trained)\s+(?:with|using|by)\s+"
                  r"(?:mini-?batch\s+)?stochastic\s+(?:gradient\s+descent|back-?propagation)", re.I)
 # a step schedule: the rate multiplied (or decayed) by a factor below 1 at a point, or when the error plateaus
-_BY = r"[^.;]{0,40}?\bby\s+(?:a\s+factor\s+of\s+)?0?\.\d+"
+_BY = r"[^.;]{0,40}?\bby\s+(?:a\s+factor\s+of\s+)?(?:0?\.\d+|1\s*/\s*\d+)"
 _LR = r"(?:learning[\s-]rate|LR)"
 SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|decay|schedule)", re.I)),
              ("linear", re.compile(r"linear(?:ly)?\s+(?:" + _LR + r"\s+)?decay|decay(?:s|ed)? linearly", re.I)),
@@ -253,8 +254,8 @@ def _read(name: str, m: re.Match[str], sentence: str) -> list[tuple[str, float |
         end = more.end()
     if len(values) > 1 and (last := TRAILING.match(sentence, end)):
         models[-1] = model_of(last.group())  # "... and 12 for DIFF Transformer"
-    if name == "batch_size" and PER_DEVICE.match(sentence, end):  # "128 per GPU": not the whole batch
-        name = "batch_size_per_device"
+    if name == "batch_size" and (PER_DEVICE.match(sentence, end) or _PER_WORKER.search(sentence, 0, m.start())):
+        name = "batch_size_per_device"  # "128 per GPU", "a per-worker mini-batch size of 32": not the whole batch
     for setting, unit in UNITS:
         if name != setting:
             continue
@@ -301,7 +302,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
                     if not sentence[m.start():m.start("v")].strip():  # "600 and" before "1200 steps"
                         listed += [(read[0][0], x, m.start()) for x in listed_before(sentence, m.start("v"))]
         for name, pattern in UNIT_PATTERNS if valued else ():
-            found += [(name.format(unit=(m.groupdict().get("unit") or "").lower()), number(m, "v_"), m.start())
+            found += [(name.format(unit=re.sub(r"^epoch$", "epochs", (m.groupdict().get("unit") or "").lower())),
+                       number(m, "v_"), m.start())
                       for m in pattern.finditer(sentence)]
         found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)
                   if not NOT_USED.search(sentence[max(0, m.start() - 25):m.start()])]
@@ -332,13 +334,16 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
                 if number(each, "v_") not in stated:
                     found.append((meaning(table, symbol, at) or symbol, number(each, "v_"), m.start()))
                 each = SET_MORE.match(sentence, each.end())
-        for m in MILESTONES.finditer(sentence):  # "divide it by 10 at 32k and 48k iterations"
-            steps = [number(m, "a_")] + ([number(m, "b_")] if m.group("b_plain") or m.group("b_k") else [])
-            found.append(("milestones", ",".join(f"{x:g}" for x in steps), m.start()))
+        for m in MILESTONES.finditer(sentence):  # in steps for the harness; in epochs named so
+            if unit := (m.group("pre") or m.group("post") or "").lower():
+                cuts = ",".join(f"{number(n):g}" for n in re.finditer(NUM, re.sub(r"-?(?:th|st|nd|rd)\b", "",
+                                                                                  m.group("list"))))
+                found.append(("milestone_epochs" if unit.startswith("epoch") else "milestones", cuts, m.start()))
+                found.append(("schedule", "step", m.start()))  # a rate cut at points is a step schedule
         smoothing = {value for name, value, _ in found if name == "label_smoothing"}  # "label smoothing ϵ = 0.1"
         found = [f for f in found if not (f[0] == "eps" and f[1] in smoothing)]
-        known = {value for _, value, _ in found} | {float(x) for n, v, _ in found if n == "milestones"
-                                                     for x in str(v).split(",")}
+        known = {value for _, value, _ in found} | {
+            float(x) for n, v, _ in found if n in ("milestones", "milestone_epochs") for x in str(v).split(",")}
         for kind, pattern in [] if tabular(sentence) or not valued else GENERIC:  # in the paper's own words
             counted = kind in ("count", "active", "dim")  # a whole number of something
             for m in pattern.finditer(sentence):

@@ -202,7 +202,7 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
         best = max([[]] + [_region([w for w in words if x0 <= w.x1 and w.x0 <= x1], at, way)
                            for way, at in ((-1, caption[0].yc), (1, cap_lines[-1][0].yc))],
                    key=lambda rows: sum(any(CELL.match(w.text) for w in row) for row in rows))
-        outside = [w for w in words if w.x1 < left]
+        outside = [w for w in words if w.x1 < left and (w.x0 >= middle or left <= middle)]  # in the caption's half
         after = [w for w in words if x1 < (w.x0 + w.x1) / 2 and w.x1 <= edge]
         rows = _with_labels([_widened(r, after) for r in sorted(best, key=lambda r: r[0].yc)], outside)
         out.append((number, cap_text, rows))

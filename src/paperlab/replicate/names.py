@@ -41,13 +41,15 @@ NAMES = [
                   r"|clip(?:ping|ped|s)?\s+(?:the\s+)?gradients?\s+(?:norms?\s+)?to\s+(?:a\s+)?max(?:imum)?\s+(?:\w+\s+)?norm"),
     ("weight_decay", r"weight[\s_]decay(?:\s+(?:rate|coefficient))?"),
     ("grad_clip", r"(?:gradients?|gradient\s+norms?)\s+(?:(?:is|are|was|were)\s+)?clipped"
+                  r"(?:\s+to\s+(?:a|the)\s+(?:max(?:imum)?\s+)?(?:global\s+)?(?:L2\s+)?norm)?"
                   r"|clip(?:ping|ped|s)?\s+(?:the\s+)?(?:global\s+)?gradients?(?:\s+norms?)?"),
     ("l2_regularization", r"L2\s+(?:regulari[sz]ation|penalty)(?:\s+(?:coefficient|weight|strength))?"),
     ("drop_path", r"(?:stochastic\s+depth|drop[\s-]?path)(?:\s+(?:rate|probability|ratio))?"),
     ("top_p", r"top-?p|nucleus\s+sampling\s+(?:threshold|probability)"),
     ("dropout", r"(?<!LoRA\s)(?<!lora_)dropout(?:\s+(?:rate|probability))?"),
     ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
-    ("momentum", r"momentum(?:\s+(?:coefficient|term))?"),
+    ("bn_momentum", r"(?:batch[\s-]?norm(?:ali[sz]ation)?|BN)\s+momentum"),  # the running statistics' update
+    ("momentum", r"(?<!norm\s)(?<!BN\s)(?<!ation\s)momentum(?:\s+(?:coefficient|term))?"),
     ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
     ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs|training\s+epochs"),
     ("warmup_epochs", r"(?:number\s+of\s+)?warm-?up\s+epochs"),
@@ -82,7 +84,13 @@ AFTER = [
     ("warmup_steps", r"{v}\s+(?:steps|updates|iterations)\s+(?:for|of)\s+(?:linear\s+)?warm-?up"),
     # "the learning rate was increased linearly for the first 1000 training steps"
     ("warmup_steps", r"(?:(?:increase[sd]?|rises?|grows?)\s+linearly|linearly\s+(?:increase[sd]?|rises?|grows?))\b"
-                     r"[^.;]{0,80}?\bfirst\s+{v}\s+(?:training\s+)?(?:steps|updates|iterations)"),
+                     r"(?:[^.;]|\.(?=\d)){0,80}?\bfirst\s+{v}\s+(?:training\s+)?(?:steps|updates|iterations)"),
+    ("warmup_epochs", r"(?:(?:increase[sd]?|rises?|grows?)\s+linearly|linearly\s+(?:increase[sd]?|rises?|grows?))\b"
+                      r"(?:[^.;]|\.(?=\d)){0,80}?\bfirst\s+{v}\s+(?:training\s+)?epochs?\b"),
+    # "a gradual warmup that ramps the rate up over the first 5 epochs"
+    ("warmup_epochs", r"\bwarm-?\s?up\b[^.;]{0,80}?\b(?:over|in|for|during)\s+(?:the\s+first\s+)?{v}\s+epochs?\b"),
+    ("warmup_steps", r"\bwarm-?\s?up\b[^.;]{0,80}?\b(?:over|in|for|during)\s+(?:the\s+first\s+)?{v}\s+"
+                     r"(?:training\s+)?(?:steps|updates|iterations)\b"),
 ]
 
 
@@ -220,3 +228,14 @@ GENERIC = [("named", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD
                         + _LAST + r")\s+(?:to|as|at|with)\s+(?:a\s+(?:value|constant)\s+of\s+)?{v}"
                         r"(?![.,]?\d)(?!\s*/)"))]
 DATA = {"tokens", "examples", "images", "sequences", "samples"}
+
+
+# where a step schedule cuts the rate: "divide it by 10 at 32k and 48k iterations", "decayed by a
+# factor of 10 at epochs 30, 60 and 80", "by 1/10 at the 30-th, 60-th, and 80-th epochs"
+_CUT = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?[kK]?)(?:-?(?:th|st|nd|rd))?"
+_LENGTH = r"(?:epochs?|iterations?|steps?|updates)"
+MILESTONES = re.compile(r"\b(?:divid|decay|reduc|multipl|drop|lower|scal|cut)\w*\b[^.;]{0,40}?\bby\s+"
+                        r"(?:a\s+factor\s+of\s+)?(?:10|0?\.\d+|1\s*/\s*\d+)\s+(?:at|after)\s+(?:the\s+)?"
+                        r"(?P<pre>" + _LENGTH + r")?\s*(?P<list>" + _CUT + r"(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
+                        + _CUT + r")*)\s*(?P<post>" + _LENGTH + r")?",
+                        re.IGNORECASE)
