@@ -136,6 +136,10 @@ def test_results_in_sentences(sentence, expected):
     ("These results are gains of 1.34 and 1.12 BLEU over the best published models.", [(1.34, ""), (1.12, "")]),
     ("We see an improvement of 2.1 points on average.", [(2.1, "")]),
     ("Near 30% of the data, a decrease of 1% of training data slows learning.", []),
+    # a list of gains, each for a model; a factor, and a range of factors
+    ("Swapping the activation improves top-1 accuracy on ImageNet by 0.9% for Model-A and 0.6% for Model-B.",
+     [(0.9, "%"), (0.6, "%")]),
+    ("It reduces the number of training steps needed by a factor of 4 to 20.", [(4.0, ""), (20.0, "")]),
 ])
 def test_relative_claims_as_abstracts_state_them(sentence, expected):
     found = [f for f in from_sentences(1, sentence, True) if f.metric == "relative"]
@@ -163,6 +167,11 @@ def test_relative_claims_as_abstracts_state_them(sentence, expected):
     # words that start like a metric's name are none: "were" (WER), "accompanied", "according"
     ("Of these, 2 were spurious matches and 5 prompts were selected.", set()),
     ("Each class is accompanied by a row of 13 images, according to 3 annotators.", set()),
+    # a list whose items each say what they are on; a result a drop reaches; a share "with" on a benchmark
+    ("We achieve a perplexity of 37.2 on WikiText-103 and 31.9 on the One Billion Word benchmark.",
+     {(37.2, "perplexity", "WikiText-103"), (31.9, "perplexity", "One Billion Word")}),
+    ("The error rate drops from 25.3% to 23.7% with our initialization.", {(23.7, "error", "")}),
+    ("Our model beats the baseline on most benchmarks, with 70.6% on MMLU.", {(70.6, "score", "MMLU")}),
 ])
 def test_a_lists_numbers_share_its_metric_and_pair_with_benchmarks_respectively(sentence, expected):
     assert {(f.value, f.metric, f.dataset) for f in from_sentences(3, sentence, False)} == expected

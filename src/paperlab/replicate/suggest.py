@@ -5,8 +5,10 @@ Sentences count when a metric stands next to the
 number ("3.57% top-5 error", "BLEU score of 28.4", "accuracy to 86.7%") or earlier in its clause
 before a verb of achieving ("the BLEU score of the model ... can only achieve 8.45"), the other
 numbers of a list one of them is ("28.4 and 41.8 BLEU"; each with its benchmark where the sentence pairs
-them "respectively"), and claims relative to another method ("2.4x faster", "25% fewer", "gains of
-1.34 BLEU", metric `relative`). Citations,
+them "respectively", or where each item says it: "37.2 on WikiText-103 and 31.9 on ..."), where a
+drop or a rise ends ("drops from 25.3% to 23.7%"), a share "with 70.6% on MMLU", and claims relative
+to another method ("2.4x faster", "25% fewer", "gains of 1.34 BLEU", "by 0.9% for A and 0.6% for B",
+"by a factor of 4 to 20", metric `relative`). Citations,
 section/table/figure numbers, years, axis ticks, layer counts and the numbers inside metric names
 (the 5 of top-5) are dropped. Candidates are ranked so the headline results come first (the
 abstract, numbers the text repeats from a table, the best value in a column (for a score, whose
@@ -85,7 +87,9 @@ RELATIVE = re.compile(
     r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
     + "|" + BY + r"(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)"
     r"|(?<![\w.])\+(?P<v3>\d{1,3}(?:\.\d+)?)(?P<u3>\s?%|\s+(?:points?|pts?|pp)\b)"  # "+2.65 points"
-    + "|" + BY + r"(?P<v4>\d{1,3}(?:\.\d+)?)\s+(?P<u4>(?:absolute\s+)?(?:points?|pts?|pp)\b|" + METRIC_WORDS + ")",
+    + "|" + BY + r"(?P<v4>\d{1,3}(?:\.\d+)?)\s+(?P<u4>(?:absolute\s+)?(?:points?|pts?|pp)\b|" + METRIC_WORDS + ")"
+    + "|" + BY + r"a\s+factor\s+of\s+(?:about\s+|over\s+|up\s+to\s+)?(?P<v5>\d{1,4}(?:\.\d+)?)"
+    r"(?:\s*(?:to|–|-)\s*(?P<hi>\d{1,4}(?:\.\d+)?))?",  # "by a factor of 4 to 20"
     re.IGNORECASE)  # "by 1.0 PPL"
 
 
@@ -106,14 +110,18 @@ def relative_claims(page: int, sentence: str, abstract: bool, taken: set[int]) -
     """The relative claims of a sentence (numbers at positions in `taken` are already read)."""
     out = []
     for m in RELATIVE.finditer(sentence):
-        group = next(g for g in ("v", "v2", "v3", "v4") if m.group(g))
-        if m.start(group) in taken or not (group in ("v3", "v4") or SELF_COMPARING.search(m.group(0))
+        group = next(g for g in ("v", "v2", "v3", "v4", "v5") if m.group(g))
+        if m.start(group) in taken or not (group in ("v3", "v4", "v5") or SELF_COMPARING.search(m.group(0))
                                            or AGAINST.search(sentence)):
-            continue  # a gain in points ("+2.65 points", "by 1.0 PPL") is a comparison
+            continue  # a gain in points ("+2.65 points", "by 1.0 PPL") is a comparison, and a factor one
         unit = "%" if "%" in (m.group("u") or m.group("u2") or m.group("u3") or "") else ""
         # a range's bounds are both claims: a run may be checked against either
-        for value in [m.group(group)] + ([m.group("lo")] if group == "v" and m.group("lo") else []):
-            out.append(Found(float(value), unit, None, "relative", False, page, sentence[:240],
+        values = [float(m.group(group))] + [float(m.group(b)) for b in ("lo", "hi") if m.group(b)]
+        for at, more, _ in continued(sentence, m.end(group)) if group == "v2" else ():  # "by 0.9% for A and 0.6% for B"
+            taken.add(at)
+            values.append(more)
+        for value in values:
+            out.append(Found(value, unit, None, "relative", False, page, sentence[:240],
                              "abstract" if abstract else "text", dataset=one_dataset(sentence)))
     return out
 
@@ -155,7 +163,7 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
             after = sentence[m.end():m.end() + 40]
             before = sentence[max(0, m.start() - 45):m.start()]
             # "BLEU score of 28.4", "accuracy to 86.7%" | "3.57% top-5 error", "28.4 BLEU"
-            hit = re.search(r"(" + METRIC.pattern + r")(?:\s+[\w.()-]+){0,3}?\s+" + VERB + r"\s*(?:about\s+)?$",
+            hit = re.search(r"(" + METRIC.pattern + r")(?:\s+[\w.()%-]+){0,3}?\s+" + VERB + r"\s*(?:about\s+)?$",
                             _singular(before), re.IGNORECASE)
             if hit is None:
                 hit = re.match(r"\s*(?:(?!and\b|or\b|but\b|while\b|than\b)[\w-]+\s+){0,2}?(" + METRIC.pattern + r")",
@@ -181,6 +189,17 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
                                     dataset=paired.get(m.start()) or one_dataset(sentence),
                                     split=split_in(hit.group(1)) or split_in(sentence))
             out.append(made[m.start()])
+            items = continued(sentence, m.end(1))  # "37.2 on WikiText-103 and 31.9 on the Google Billion Words"
+            if items and not made[m.start()].dataset:  # each item's benchmark is the one it says
+                made[m.start()].dataset = one_dataset(sentence[m.end():items[0][0]])
+            for at, more, more_unit in items:
+                if at not in taken:
+                    taken.add(at)
+                    made[at] = Found(more, more_unit, None, found[0], found[1], page, sentence[:240],
+                                     "abstract" if abstract else "text",
+                                     dataset=paired.get(at) or one_dataset(sentence[at:]) or one_dataset(sentence),
+                                     split=split_in(hit.group(1)) or split_in(sentence))
+                    out.append(made[at])
         out += _listed(sentence, made, paired, taken)
         for m in VERSUS.finditer(sentence):  # "a 21% vs. 41% hallucination rate": both are results
             named = metric_of(sentence[m.end():m.end() + 40]) or SCORE
@@ -234,12 +253,30 @@ def _listed(sentence: str, made: dict[int, Found], paired: dict[int, str], taken
     return out
 
 
+# a list whose items each say what they are on or for: "37.2 on WikiText-103 and 31.9 on the Google
+# Billion Words", "by 0.9% for Mobile NASNet-A and 0.6% for Inception-ResNet-v2"
+_ITEM = re.compile(r"\s*%?\s+(?:on|for|in)\s+[^,;]{1,50}?(?:,\s*(?:and\s+)?|\s+and\s+)"
+                   r"(?P<v>\d{1,3}(?:\.\d+)?)(?P<u>\s*%)?(?=\s+(?:on|for|in)\s)", re.IGNORECASE)
+
+
+def continued(sentence: str, end: int) -> list[tuple[int, float, str]]:
+    """(offset, value, unit) of the items that go on a list after the number ending at `end`, each
+    saying what it is on or for, as the first does."""
+    out: list[tuple[int, float, str]] = []
+    while m := _ITEM.match(sentence, end):
+        out.append((m.start("v"), float(m.group("v")), "%" if m.group("u") else ""))
+        end = m.end()
+    return out
+
+
 def _on_benchmark(sentence: str, start: int, end: int) -> str:
     """The benchmark a result that names no metric is on ("achieves 82.1% on ImageNet-1K", "scoring
-    70.6 on MMLU"): a number a result verb gives, followed by "on" and one benchmark's name."""
+    70.6 on MMLU", "with 70.6% on MMLU"): a number a result verb (or "with", for a share) gives,
+    followed by "on" and one benchmark's name."""
     on = re.match(r"\s+(?:on|in)\s+(?:the\s+)?([\w-]+(?:\s+[\w-]+)?)", sentence[end:])
     named = datasets_in(on.group(1)) if on else []
-    said = re.search(ACHIEVE + r"[^,;]{0,30}$|\b(?:scoring|reaching|achieving|obtaining)\s+(?:\w+\s+)?$",
+    said = re.search(ACHIEVE + r"[^,;]{0,30}$|\b(?:scoring|reaching|achieving|obtaining)\s+(?:\w+\s+)?$"
+                     + (r"|\bwith\s+$" if sentence[:end].rstrip().endswith("%") else ""),  # a share: "with 70.6%"
                      sentence[max(0, start - 40):start], re.IGNORECASE)
     return named[0] if len(named) == 1 and said else ""
 
