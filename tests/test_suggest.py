@@ -140,6 +140,10 @@ def test_results_in_sentences(sentence, expected):
     ("Swapping the activation improves top-1 accuracy on ImageNet by 0.9% for Model-A and 0.6% for Model-B.",
      [(0.9, "%"), (0.6, "%")]),
     ("It reduces the number of training steps needed by a factor of 4 to 20.", [(4.0, ""), (20.0, "")]),
+    ("Our method achieves a speedup of 2.5x over the dense baseline.", [(2.5, "")]),
+    ("The quantized model retains 98.5% of the full-precision accuracy.", [(98.5, "%")]),
+    ("With only 40% of the training compute, our model reaches the same loss.", [(40.0, "%")]),
+    ("The new model reaches the same accuracy 4 to 20 times faster.", [(20.0, ""), (4.0, "")]),
 ])
 def test_relative_claims_as_abstracts_state_them(sentence, expected):
     found = [f for f in from_sentences(1, sentence, True) if f.metric == "relative"]
@@ -172,6 +176,8 @@ def test_relative_claims_as_abstracts_state_them(sentence, expected):
      {(37.2, "perplexity", "WikiText-103"), (31.9, "perplexity", "One Billion Word")}),
     ("The error rate drops from 25.3% to 23.7% with our initialization.", {(23.7, "error", "")}),
     ("Our model beats the baseline on most benchmarks, with 70.6% on MMLU.", {(70.6, "score", "MMLU")}),
+    ("Our 7B model beats the 13B baseline, scoring 63.4 on MMLU and 52.1 on GSM8K.",
+     {(63.4, "score", "MMLU"), (52.1, "score", "GSM8K")}),
 ])
 def test_a_lists_numbers_share_its_metric_and_pair_with_benchmarks_respectively(sentence, expected):
     assert {(f.value, f.metric, f.dataset) for f in from_sentences(3, sentence, False)} == expected

@@ -8,7 +8,7 @@ numbers of a list one of them is ("28.4 and 41.8 BLEU"; each with its benchmark 
 them "respectively", or where each item says it: "37.2 on WikiText-103 and 31.9 on ..."), where a
 drop or a rise ends ("drops from 25.3% to 23.7%"), a share "with 70.6% on MMLU", and claims relative
 to another method ("2.4x faster", "25% fewer", "gains of 1.34 BLEU", "by 0.9% for A and 0.6% for B",
-"by a factor of 4 to 20", metric `relative`). Citations,
+"by a factor of 4 to 20", "a speedup of 2.5x", "retains 98.5% of the accuracy", metric `relative`). Citations,
 section/table/figure numbers, years, axis ticks, layer counts and the numbers inside metric names
 (the 5 of top-5) are dropped. Candidates are ranked so the headline results come first (the
 abstract, numbers the text repeats from a table, the best value in a column (for a score, whose
@@ -78,10 +78,10 @@ def _is_noise(text: str, start: int, end: int, value: float, unit: str) -> bool:
 # toxic outputs", "preferred 85 ± 3% of the time", "about 65% of the model size", "reduces the
 # iterations by over 40%". Its metric is "relative": a run checks it only against a baseline's run.
 COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?ups?|"
-               r"reductions?|improvements?|gains?|of\s+the\s+time|of\s+(?:the\s+|its\s+)?(?:computations?|compute|"
-               r"flops|model\s+size|parameters|training\s+tokens|cost|performance))\b")
+               r"reductions?|improvements?|gains?|of\s+the\s+time|of\s+(?:the\s+|its\s+)?(?:[\w-]+\s+)?(?:computations?|"
+               r"compute|flops|model\s+size|parameters|training\s+tokens|cost|performance|accuracy|quality))\b")
 RELATIVE = re.compile(
-    r"(?<![\w.\[\-])(?:(?P<lo>\d{1,4}(?:\.\d+)?)\s?(?:%|×|x)?\s?[–-]\s?)?"  # a range: "10–15% fewer"
+    r"(?<![\w.\[\-])(?:(?P<lo>\d{1,4}(?:\.\d+)?)\s?(?:%|×|x)?(?:\s?[–-]\s?|\s+to\s+))?"  # "10–15% fewer", "4 to 20"
     r"(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
     r"(?:\s*\([^()]{0,40}\))?"  # an aside: "28.5% (maybe even 18.2%) of the compute"
     r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
@@ -89,7 +89,9 @@ RELATIVE = re.compile(
     r"|(?<![\w.])\+(?P<v3>\d{1,3}(?:\.\d+)?)(?P<u3>\s?%|\s+(?:points?|pts?|pp)\b)"  # "+2.65 points"
     + "|" + BY + r"(?P<v4>\d{1,3}(?:\.\d+)?)\s+(?P<u4>(?:absolute\s+)?(?:points?|pts?|pp)\b|" + METRIC_WORDS + ")"
     + "|" + BY + r"a\s+factor\s+of\s+(?:about\s+|over\s+|up\s+to\s+)?(?P<v5>\d{1,4}(?:\.\d+)?)"
-    r"(?:\s*(?:to|–|-)\s*(?P<hi>\d{1,4}(?:\.\d+)?))?",  # "by a factor of 4 to 20"
+    r"(?:\s*(?:to|–|-)\s*(?P<hi>\d{1,4}(?:\.\d+)?))?"  # "by a factor of 4 to 20"
+    r"|\b(?:speed-?ups?|reductions?|improvements?)\s+of\s+(?:about\s+|over\s+|up\s+to\s+|nearly\s+)?"
+    r"(?P<v6>\d{1,4}(?:\.\d+)?)(?P<u6>\s?%|\s?×|x\b|-fold)",  # "a speedup of 2.5x"
     re.IGNORECASE)  # "by 1.0 PPL"
 
 
@@ -103,18 +105,18 @@ SELF_COMPARING = re.compile(r"faster|slower|fewer|less|more|higher|lower|better|
                             r"reduction|improvement|gain", re.IGNORECASE)
 # what makes "80% of the time" or "by 25%" a comparison rather than a procedure or a description
 AGAINST = re.compile(r"\b(?:than|compared|versus|vs\b|relative\s+to|baselines?|outperform\w*|improv\w*|preferred|"
-                     r"reduc\w*|speed\w*|only)", re.IGNORECASE)
+                     r"reduc\w*|speed\w*|only|retain\w*|recover\w*|preserv\w*)", re.IGNORECASE)
 
 
 def relative_claims(page: int, sentence: str, abstract: bool, taken: set[int]) -> list[Found]:
     """The relative claims of a sentence (numbers at positions in `taken` are already read)."""
     out = []
     for m in RELATIVE.finditer(sentence):
-        group = next(g for g in ("v", "v2", "v3", "v4", "v5") if m.group(g))
-        if m.start(group) in taken or not (group in ("v3", "v4", "v5") or SELF_COMPARING.search(m.group(0))
+        group = next(g for g in ("v", "v2", "v3", "v4", "v5", "v6") if m.group(g))
+        if m.start(group) in taken or not (group in ("v3", "v4", "v5", "v6") or SELF_COMPARING.search(m.group(0))
                                            or AGAINST.search(sentence)):
             continue  # a gain in points ("+2.65 points", "by 1.0 PPL") is a comparison, and a factor one
-        unit = "%" if "%" in (m.group("u") or m.group("u2") or m.group("u3") or "") else ""
+        unit = "%" if "%" in (m.group("u") or m.group("u2") or m.group("u3") or m.group("u6") or "") else ""
         # a range's bounds are both claims: a run may be checked against either
         values = [float(m.group(group))] + [float(m.group(b)) for b in ("lo", "hi") if m.group(b)]
         for at, more, _ in continued(sentence, m.end(group)) if group == "v2" else ():  # "by 0.9% for A and 0.6% for B"
@@ -173,11 +175,13 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
                                 sentence[max(0, m.start() - 120):m.start()], re.IGNORECASE)
             if hit is None:
                 if benchmark_on := _on_benchmark(sentence, m.start(), m.end()):
-                    taken.add(m.start())
-                    made[m.start()] = Found(value, unit, None, SCORE[0], SCORE[1], page, sentence[:240],
-                                            "abstract" if abstract else "text",
-                                            dataset=paired.get(m.start()) or benchmark_on)
-                    out.append(made[m.start()])
+                    for at, score, score_unit in [(m.start(), value, unit)] + continued(sentence, m.end(1)):
+                        if at not in taken:  # "scoring 63.4 on MMLU and 52.1 on GSM8K": each on its own
+                            taken.add(at)
+                            made[at] = Found(score, score_unit, None, SCORE[0], SCORE[1], page, sentence[:240],
+                                             "abstract" if abstract else "text", dataset=paired.get(at) or (
+                                                 benchmark_on if at == m.start() else one_dataset(sentence[at:])))
+                            out.append(made[at])
                 continue
             found = metric_of(hit.group(1))
             if found is None:
