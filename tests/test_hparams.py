@@ -216,6 +216,8 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("We use a batch norm momentum of 0.99 and SGD with momentum 0.9.",
      {("bn_momentum", 0.99), ("momentum", 0.9), ("optimizer", "SGD")}),
     ("Gradients are clipped to a norm of 0.1.", {("grad_clip", 0.1)}),
+    ("We use residual dropout 0.0 and embedding dropout 0.1.", {("dropout", 0.0), ("embedding_dropout", 0.1)}),
+    ("We use attention dropout of 0.1 and dropout 0.3.", {("attention_dropout", 0.1), ("dropout", 0.3)}),
     ("We use a per-worker mini-batch size of 32 images.", {("batch_size_per_device", 32.0)}),
     # a warmup's length is no training's length
     ("We warm up for 5 epochs.", {("warmup_epochs", 5.0)}),
@@ -435,7 +437,7 @@ def test_where_to_look_names_the_appendix_pages_and_the_authors_code(lib, cli):
      {("input_length", 512.0), ("output_length", 114.0)}),
     ("The policies have a context length of 2k tokens.", {("seq_len", 2000.0)}),
     ("In practice, we use a std of 0.01 for the first layers.", {("std", 0.01)}),
-    ("We initialized the biases to be 0.", {("biases", 0.0)}),
+    ("We initialized the biases to be 0.", {("bias_init", 0.0)}),  # what "initialized" sets is an initial value
     # whose rate or probability ("with"), an initial value, a count of a model's parts, updates as steps
     ("Dropout with probability 0.1 is applied after each sublayer.", {("dropout", 0.1)}),
     ("Stochastic depth with a drop rate of 0.4 is used.", {("drop_path", 0.4)}),

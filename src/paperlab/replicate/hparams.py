@@ -275,6 +275,7 @@ def listed_before(sentence: str, at: int) -> list[float]:
     return [number(n) for n in re.finditer(NUM, m.group("list"))]
 
 
+_INITIALIZES = re.compile(r"\binitiali[sz](?:e[sd]?|ing)\s+(?:the\s+|all\s+|its\s+|our\s+)?$", re.I)
 _STEPS = {"iterations": "steps", "updates": "steps"}  # a warmup's steps, as the text counts them
 # a digit or a number word: what every value (notation.NUM) holds
 VALUED = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r"|hundred|thousand|million|billion|trillion)\b", re.I)
@@ -364,6 +365,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
                         "active": f"active_{words}", "dim": f"{words}_dim", "init": f"{words}_init"}.get(kind, words)
                     if kind == "named":  # "sequences of length 20", "dropout with probability 0.1": whose
                         named = owned(sentence[:m.start("name")], noun) or named
+                        if _INITIALIZES.search(sentence, 0, m.start("name")):  # "we initialized the biases to be 0"
+                            named = re.sub(r"(?<=[^s])s$|(?<=s)es$", "", named) + "_init"
                     found.append((named, amount, m.start()))
                     if kind == "count":
                         listed += [(named, x, m.start()) for x in listed_before(sentence, m.start("v"))

@@ -46,7 +46,12 @@ NAMES = [
     ("l2_regularization", r"L2\s+(?:regulari[sz]ation|penalty)(?:\s+(?:coefficient|weight|strength))?"),
     ("drop_path", r"(?:stochastic\s+depth|drop[\s-]?path)(?:\s+(?:rate|probability|ratio))?"),
     ("top_p", r"top-?p|nucleus\s+sampling\s+(?:threshold|probability)"),
-    ("dropout", r"(?<!LoRA\s)(?<!lora_)dropout(?:\s+(?:rate|probability))?"),
+    # a dropout where the paper says which: "attention dropout 0.1", "embedding dropout" (a residual
+    # dropout is the Transformer's own, `dropout`)
+    ("attention_dropout", r"attention(?:\s+(?:probabilities|weights))?\s+dropout(?:\s+(?:rate|probability))?"),
+    ("embedding_dropout", r"(?:word\s+)?embedding\s+dropout(?:\s+(?:rate|probability))?"),
+    ("dropout", r"(?<!LoRA\s)(?<!lora_)(?<!attention\s)(?<!embedding\s)(?<!weights\s)"
+                r"(?<!probabilities\s)dropout(?:\s+(?:rate|probability))?"),
     ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
     ("bn_momentum", r"(?:batch[\s-]?norm(?:ali[sz]ation)?|BN)\s+momentum"),  # the running statistics' update
     ("momentum", r"(?<!norm\s)(?<!BN\s)(?<!ation\s)momentum(?:\s+(?:coefficient|term))?"),
