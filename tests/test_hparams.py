@@ -218,6 +218,12 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("Gradients are clipped to a norm of 0.1.", {("grad_clip", 0.1)}),
     ("We use residual dropout 0.0 and embedding dropout 0.1.", {("dropout", 0.0), ("embedding_dropout", 0.1)}),
     ("We use attention dropout of 0.1 and dropout 0.3.", {("attention_dropout", 0.1), ("dropout", 0.3)}),
+    # the activation a model uses, as the paper names it (not one it set aside); counts of layers and experts
+    ("We use SwiGLU activations in the feed-forward layers.", {("activation", "SwiGLU")}),
+    ("All other models use SiLU as the activation function.", {("activation", "SiLU")}),
+    ("Instead of using ReLU activation functions, we use GELU activations.", {("activation", "GELU")}),
+    ("We train a 24 layer transformer.", {("n_layers", 24.0)}),
+    ("The number of experts is 64.", {("num_experts", 64.0)}),
     ("We use a per-worker mini-batch size of 32 images.", {("batch_size_per_device", 32.0)}),
     # a warmup's length is no training's length
     ("We warm up for 5 epochs.", {("warmup_epochs", 5.0)}),

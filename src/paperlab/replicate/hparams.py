@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from paperlab.models import Hparam
 from paperlab.replicate.experiments import TRAILING, model_of, opening_model, respective, setup_of
 from paperlab.replicate.names import (
+    ACTIVATIONS,
     AFTER,
     DATA,
     GENERIC,
@@ -31,7 +32,9 @@ from paperlab.replicate.names import (
     NAMES,
     OPTIMIZER,
     RESULT_WORD,
+    SCHEDULES,
     SET_VERBS,
+    WITHOUT,
     count_name,
     owned,
     per,
@@ -185,25 +188,6 @@ OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|\b(?:[Ww]e|are|is|were|was)\s+(
 NOT_USED = re.compile(r"\b(?:instead\s+of|rather\s+than|compared\s+(?:to|with)|unlike|than)\s+(?:\w+\s+)?$", re.I)
 SGD = re.compile(r"\b(?:we|were|was|are|is)\s+(?:\w+\s+)?(?:optimi[sz]ed|trained)\s+(?:with|using|by)\s+"
                  r"(?:mini-?batch\s+)?stochastic\s+(?:gradient\s+descent|back-?propagation)", re.I)
-# a step schedule: the rate multiplied (or decayed) by a factor below 1 at a point, or when the error plateaus
-_BY = r"[^.;]{0,40}?\bby\s+(?:a\s+factor\s+of\s+)?(?:0?\.\d+|1\s*/\s*\d+)"
-_LR = r"(?:learning[\s-]rate|LR)"
-SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|decay|schedule)", re.I)),
-             ("linear", re.compile(r"linear(?:ly)?\s+(?:" + _LR + r"\s+)?decay|decay(?:s|ed)? linearly", re.I)),
-             ("step", re.compile(r"divided? (?:it )?by 10|decay(?:ed)? by a factor|" + _LR + r"\b[^.;]{0,60}?"
-                                 r"\b(?:multipl(?:y|ied)|scaled?|decay(?:ed)?)\b" + _BY + r"|\b(?:multipl(?:y|ied)|"
-                                 r"decay(?:ed)?)\s+(?:the\s+)?" + _LR + r"\b" + _BY
-                                 + r"|\b(?:error|loss|accuracy)\s+plateaus", re.I)),
-             ("polynomial", re.compile(r"\bpolynomial(?:\s+" + _LR + r")?\s+(?:decay|schedule)", re.I)),
-             ("exponential", re.compile(r"\bexponential(?:\s+" + _LR + r")?\s+(?:decay|schedule)|"
-                                        + _LR + r"\b[^.;]{0,40}?\bdecays?\s+exponentially", re.I)),
-             ("inverse square root", re.compile(r"inverse[\s-]?square[\s-]root\s+(?:\w+\s+)?(?:decay|schedul|learning)"
-                                                r"|inverse[\s-]?square[\s-]root\s+of\s+the\s+(?:step|iteration|update)",
-                                                re.I))]  # not the inverse square root of a matrix
-# A regulariser the paper says it did without: "we use no dropout", "we do not use weight decay".
-WITHOUT = re.compile(r"\b(?:(?:use|used|uses|using|apply|applied|applies)\s+no|(?:do|does|did)\s+not\s+(?:use|apply))"
-                     r"\s+(?P<a>dropout|weight\s+decay)\b"
-                     r"|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)", re.I)
 # The values each setting can take, by what it is (a rate, a probability, a count); a value outside is
 # another quantity that stood near the setting's name (a parameter count by "hidden size", a year,
 # a percentage) and is not read. Counts must be whole numbers.
@@ -309,6 +293,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         found += [("optimizer", next(g for g in m.groups() if g), m.start()) for m in OPTIMIZERS.finditer(sentence)
                   if not NOT_USED.search(sentence[max(0, m.start() - 25):m.start()])]
         found += [("optimizer", "SGD", m.start()) for m in SGD.finditer(sentence)]
+        found += [("activation", m.group("a") or m.group("b"), m.start()) for m in ACTIVATIONS.finditer(sentence)
+                  if not NOT_USED.search(sentence[max(0, m.start() - 25):m.start()])]
         found += [("_".join((m.group("a") or m.group("b")).lower().split()), 0.0, m.start())
                   for m in WITHOUT.finditer(sentence)]
         for name, pattern in SCHEDULES:

@@ -33,6 +33,7 @@ NAMES = [
     ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model|widths"
                 r"|(?:size|dimension(?:ality)?)\s+of\s+(?:the\s+)?(?:embeddings?|hidden\s+states?)"),
     ("n_heads", r"number\s+of\s+(?:self-?\s?)?(?:attention\s+)?heads"),
+    ("num_experts", r"(?:total\s+)?number\s+of\s+(?:routed\s+)?experts(?:\s+per\s+(?:MoE\s+)?layer)?"),
     ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
     ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
     ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size|window(?:\s+(?:length|size))?)"),
@@ -76,6 +77,7 @@ AFTER = [
     ("n_layers", r"{v}\s+(?:transformer\s+|hidden\s+)?layers\b"),
     ("n_heads", r"{v}\s+(?:attention\s+)?heads\b"),
     ("n_layers", r"{v}-layers?\b"), ("n_heads", r"{v}-head(?:ed)?\b"),  # "a 6-layer encoder", "a 12-head"
+    ("n_layers", r"{v}\s+layer\s+(?:model|network|net|transformer|encoder|decoder|stack|MLP|CNN|LSTM)s?\b"),
     ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
     ("warmup_epochs", r"{v}\s+warm-?up\s+epochs"),
     ("batch_size_per_device", r"{v}\s+(?:images|sequences|examples|samples)\s+(?:per|on\s+each|for\s+each)\s+"
@@ -244,3 +246,34 @@ MILESTONES = re.compile(r"\b(?:divid|decay|reduc|multipl|drop|lower|scal|cut)\w*
                         r"(?P<pre>" + _LENGTH + r")?\s*(?P<list>" + _CUT + r"(?:(?:\s*,\s*(?:and\s+)?|\s+and\s+)"
                         + _CUT + r")*)\s*(?P<post>" + _LENGTH + r")?",
                         re.IGNORECASE)
+
+
+# An activation function the paper says its model uses: "we use SwiGLU activations", "with the GELU
+# nonlinearity", "SiLU as the activation function"; the name as the paper writes it.
+_ACTIVATION = (r"(?P<a>(?:leaky\s+)?ReLU|GELU|SiLU|Swish|SwiGLU|GeGLU|ReGLU|GLU|Mish|ELU|SELU|PReLU|tanh|sigmoid|"
+               r"softplus|maxout)")
+ACTIVATIONS = re.compile(r"\b(?:us(?:e|es|ed|ing)|with|adopts?|employs?|appl(?:y|ies|ied))\s+(?:the\s+|a\s+)?"
+                         + _ACTIVATION + r"\s+(?:activations?(?:\s+functions?)?|non-?linearit(?:y|ies)|units)\b"
+                         r"|\b" + _ACTIVATION.replace("(?P<a>", "(?P<b>") + r"\s+as\s+(?:the\s+|its\s+|our\s+)?"
+                         r"(?:activation(?:\s+function)?|non-?linearity)\b")
+
+
+# a step schedule: the rate multiplied (or decayed) by a factor below 1 at a point, or when the error plateaus
+_BY = r"[^.;]{0,40}?\bby\s+(?:a\s+factor\s+of\s+)?(?:0?\.\d+|1\s*/\s*\d+)"
+_LR = r"(?:learning[\s-]rate|LR)"
+SCHEDULES = [("cosine", re.compile(r"cosine(?:\s+" + _LR + r")?\s+(?:annealing|decay|schedule)", re.I)),
+             ("linear", re.compile(r"linear(?:ly)?\s+(?:" + _LR + r"\s+)?decay|decay(?:s|ed)? linearly", re.I)),
+             ("step", re.compile(r"divided? (?:it )?by 10|decay(?:ed)? by a factor|" + _LR + r"\b[^.;]{0,60}?"
+                                 r"\b(?:multipl(?:y|ied)|scaled?|decay(?:ed)?)\b" + _BY + r"|\b(?:multipl(?:y|ied)|"
+                                 r"decay(?:ed)?)\s+(?:the\s+)?" + _LR + r"\b" + _BY
+                                 + r"|\b(?:error|loss|accuracy)\s+plateaus", re.I)),
+             ("polynomial", re.compile(r"\bpolynomial(?:\s+" + _LR + r")?\s+(?:decay|schedule)", re.I)),
+             ("exponential", re.compile(r"\bexponential(?:\s+" + _LR + r")?\s+(?:decay|schedule)|"
+                                        + _LR + r"\b[^.;]{0,40}?\bdecays?\s+exponentially", re.I)),
+             ("inverse square root", re.compile(r"inverse[\s-]?square[\s-]root\s+(?:\w+\s+)?(?:decay|schedul|learning)"
+                                                r"|inverse[\s-]?square[\s-]root\s+of\s+the\s+(?:step|iteration|update)",
+                                                re.I))]  # not the inverse square root of a matrix
+# A regulariser the paper says it did without: "we use no dropout", "we do not use weight decay".
+WITHOUT = re.compile(r"\b(?:(?:use|used|uses|using|apply|applied|applies)\s+no|(?:do|does|did)\s+not\s+(?:use|apply))"
+                     r"\s+(?P<a>dropout|weight\s+decay)\b"
+                     r"|\bno\s+(?P<b>dropout|weight\s+decay)\s+(?:is|was)\s+(?:used|applied)", re.I)
