@@ -111,6 +111,9 @@ def test_filters_and_ranking(candidates):
     ("Our decoder obtains an LPIPS of 0.112 on the test images.", ("lpips", 0.112, "")),
     ("The regressor reaches an RMSE of 0.56 on the held-out split.", ("rmse", 0.56, "")),
     ("Predicted and true rankings agree with a Kendall's tau of 0.71.", ("correlation", 0.71, "")),
+    # a metric a few words before its verb; an average score
+    ("Perplexity on the held-out validation set is 3.96 for the small model.", ("perplexity", 3.96, "")),
+    ("Our largest model achieves an average score of 68.9 across the benchmarks.", ("score", 68.9, "")),
 ])
 def test_results_in_sentences(sentence, expected):
     found = from_sentences(3, sentence, False)
@@ -144,6 +147,7 @@ def test_results_in_sentences(sentence, expected):
     ("The quantized model retains 98.5% of the full-precision accuracy.", [(98.5, "%")]),
     ("With only 40% of the training compute, our model reaches the same loss.", [(40.0, "%")]),
     ("The new model reaches the same accuracy 4 to 20 times faster.", [(20.0, ""), (4.0, "")]),
+    ("Our method closes 60% of the gap between the small and the large model.", [(60.0, "%")]),
 ])
 def test_relative_claims_as_abstracts_state_them(sentence, expected):
     found = [f for f in from_sentences(1, sentence, True) if f.metric == "relative"]

@@ -8,7 +8,8 @@ numbers of a list one of them is ("28.4 and 41.8 BLEU"; each with its benchmark 
 them "respectively", or where each item says it: "37.2 on WikiText-103 and 31.9 on ..."), where a
 drop or a rise ends ("drops from 25.3% to 23.7%"), a share "with 70.6% on MMLU", and claims relative
 to another method ("2.4x faster", "25% fewer", "gains of 1.34 BLEU", "by 0.9% for A and 0.6% for B",
-"by a factor of 4 to 20", "a speedup of 2.5x", "retains 98.5% of the accuracy", metric `relative`). Citations,
+"by a factor of 4 to 20", "a speedup of 2.5x", "retains 98.5% of the accuracy", "closes 60% of the
+gap", metric `relative`), and "an average score of 68.9" (a `score`). Citations,
 section/table/figure numbers, years, axis ticks, layer counts and the numbers inside metric names
 (the 5 of top-5) are dropped. Candidates are ranked so the headline results come first (the
 abstract, numbers the text repeats from a table, the best value in a column (for a score, whose
@@ -79,7 +80,7 @@ def _is_noise(text: str, start: int, end: int, value: float, unit: str) -> bool:
 # iterations by over 40%". Its metric is "relative": a run checks it only against a baseline's run.
 COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?ups?|"
                r"reductions?|improvements?|gains?|of\s+the\s+time|of\s+(?:the\s+|its\s+)?(?:[\w-]+\s+)?(?:computations?|"
-               r"compute|flops|model\s+size|parameters|training\s+tokens|cost|performance|accuracy|quality))\b")
+               r"compute|flops|model\s+size|parameters|training\s+tokens|cost|performance|accuracy|quality|gap))\b")
 RELATIVE = re.compile(
     r"(?<![\w.\[\-])(?:(?P<lo>\d{1,4}(?:\.\d+)?)\s?(?:%|×|x)?(?:\s?[–-]\s?|\s+to\s+))?"  # "10–15% fewer", "4 to 20"
     r"(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
@@ -102,7 +103,7 @@ GAIN = re.compile(r"\b(?:gains?|improvements?|increases?|drops?|reductions?|decr
                   r"(?:,?\s+and\s+\d{1,3}(?:\.\d+)?)?)\s*(?P<unit>(?:absolute\s+)?(?:points?|pts?|pp)\b|"
                   + METRIC_WORDS + ")", re.IGNORECASE)
 SELF_COMPARING = re.compile(r"faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?up|"
-                            r"reduction|improvement|gain", re.IGNORECASE)
+                            r"reduction|improvement|gain|\bgap\b", re.IGNORECASE)
 # what makes "80% of the time" or "by 25%" a comparison rather than a procedure or a description
 AGAINST = re.compile(r"\b(?:than|compared|versus|vs\b|relative\s+to|baselines?|outperform\w*|improv\w*|preferred|"
                      r"reduc\w*|speed\w*|only|retain\w*|recover\w*|preserv\w*)", re.IGNORECASE)
@@ -165,7 +166,7 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
             after = sentence[m.end():m.end() + 40]
             before = sentence[max(0, m.start() - 45):m.start()]
             # "BLEU score of 28.4", "accuracy to 86.7%" | "3.57% top-5 error", "28.4 BLEU"
-            hit = re.search(r"(" + METRIC.pattern + r")(?:\s+[\w.()%-]+){0,3}?\s+" + VERB + r"\s*(?:about\s+)?$",
+            hit = re.search(r"(" + METRIC.pattern + r")(?:\s+[\w.()%-]+){0,5}?\s+" + VERB + r"\s*(?:about\s+)?$",
                             _singular(before), re.IGNORECASE)
             if hit is None:
                 hit = re.match(r"\s*(?:(?!and\b|or\b|but\b|while\b|than\b)[\w-]+\s+){0,2}?(" + METRIC.pattern + r")",
@@ -173,6 +174,12 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
             if hit is None:  # "the BLEU score of the model trained without warm-up can only achieve 8.45"
                 hit = re.search(r"(" + METRIC.pattern + r")[^,;:]{0,80}?\b" + ACHIEVE + r"\s+(?:\w+\s+)?$",
                                 sentence[max(0, m.start() - 120):m.start()], re.IGNORECASE)
+            if hit is None and AVERAGE_SCORE.search(before):  # "an average score of 68.9 across the benchmarks"
+                taken.add(m.start())
+                made[m.start()] = Found(value, unit, None, SCORE[0], SCORE[1], page, sentence[:240],
+                                        "abstract" if abstract else "text", dataset=one_dataset(sentence))
+                out.append(made[m.start()])
+                continue
             if hit is None:
                 if benchmark_on := _on_benchmark(sentence, m.start(), m.end()):
                     for at, score, score_unit in [(m.start(), value, unit)] + continued(sentence, m.end(1)):
@@ -217,6 +224,7 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
     return out
 
 
+AVERAGE_SCORE = re.compile(r"\b(?:average|mean|overall)\s+(?:[\w-]+\s+)?score\s+(?:of|is|was|=|:)\s*$", re.I)
 _PLURALS = re.compile(r"\b(?:(accurac)ies|(error|rate|score)s|(loss)es|(perplexit)ies)\b", re.IGNORECASE)
 
 
