@@ -553,7 +553,8 @@ def test_a_row_of_words_in_a_table_of_settings_does_not_end_it(tmp_path):
     doc.save(tmp_path / "t.pdf")
     text, tables = read_parts(tmp_path / "t.pdf")
     assert ("mixup", 0.8) in {(h.name, h.value) for h in tables}
-    assert ("schedule", "cosine") in {(h.name, h.value) for h in text}
+    # the row's reading, by the table (the text reader's of the same line gives way to it)
+    assert ("schedule", "cosine") in {(h.name, h.value) for h in tables} - {(h.name, h.value) for h in text}
 
 
 @pytest.mark.parametrize(("label", "name"), [

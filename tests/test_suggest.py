@@ -874,6 +874,19 @@ def test_a_table_wider_than_its_short_centred_caption_keeps_its_labels_and_far_c
         for name, value in zip(("d_model", "n_layers", "seq_len", "ema_decay"), values, strict=True)}
 
 
+def test_a_value_with_its_unit_names_its_setting_and_the_table_line_is_no_sentence(tmp_path):
+    """'Warmup  10k steps' is a warmup of 10,000 steps (not 10,000 steps of training, as the text
+    reader alone would take the line), 'Warmup  5 epochs' one in epochs, 'Batch size  4M tokens' a
+    batch in tokens."""
+    from paperlab.replicate.settings import read
+
+    pdf = _table_lines(tmp_path / "t.pdf", [
+        ("Hyperparameter", "Value"), ("Warmup", "10k steps"), ("Batch size", "4M tokens"), ("Training", "300 epochs"),
+        ("Weight decay", "0.1")], "Table 4: Training hyperparameters of the model, the same for every run we report.")
+    assert {(h.name, h.value) for h in read(pdf)} == {
+        ("warmup_steps", 10000.0), ("batch_size_tokens", 4e6), ("epochs", 300.0), ("weight_decay", 0.1)}
+
+
 def test_a_grid_row_of_adams_betas_holding_one_number_is_no_setting():
     from paperlab.replicate.settings import settings
     from paperlab.replicate.tables import Cell, Row, Table

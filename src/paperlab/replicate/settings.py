@@ -158,8 +158,27 @@ def _values(name: str, text: str) -> list[tuple[str, float | str]]:
         return words
     if name == "betas" or text.startswith(("β1", "β 1", "(β1", "(β 1")):
         return [("beta1", number(m)), ("beta2", number(m, "b_"))] if (m := _BETAS.match(text)) else []
+    if unit := _UNIT.search(text):  # "10k steps", "256 images": a length or a batch in its unit
+        text = text[:unit.start()]
+        name = _in_unit(name, unit.group(1).lower())
     parts = [re.fullmatch(r"\s*(?:" + NUM + r")\s*", part) for part in text.strip("()").split("/")]
     return [(name, number(m)) for m in parts if m] if all(parts) else []
+
+
+_UNIT = re.compile(r"\s+(steps?|updates|iterations|epochs?|tokens|images|sequences|examples|samples)\s*$", re.I)
+
+
+def _in_unit(name: str, unit: str) -> str:
+    """A line's setting as its value's unit says it: a warmup of "5 epochs" is `warmup_epochs`, a
+    training of "300 epochs" `epochs`, a batch of "4M tokens" `batch_size_tokens`; a unit that says
+    nothing new leaves it."""
+    steps = ("step", "steps", "updates", "iterations")
+    length = "epochs" if unit.startswith("epoch") else "steps" if unit in steps else ""
+    if length and name in ("warmup_steps", "warmup_epochs"):
+        return f"warmup_{length}"
+    if length and (name in ("steps", "epochs", "iterations") or name.startswith(("training", "train_"))):
+        return name if name == "iterations" and length == "steps" else length  # "Training  300 epochs"
+    return f"batch_size_{unit}" if name == "batch_size" and unit == "tokens" else name
 
 
 def key_values(table: Table, lines: list[list[str]], defined: SymbolTable | None = None) -> list[Hparam]:
@@ -256,7 +275,8 @@ def outside_references(pages: list[PageText]) -> list[tuple[int, str]]:
 def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     """The settings the PDF's text states (`find`), and those only its tables of settings state
     (`settings`): the same value on the same page once, and a value stated again on another page
-    for the same experiment is its first reading, with that page in `also`."""
+    for the same experiment is its first reading, with that page in `also`. A table's line that the
+    text reader read as prose is the table's reading (it has the line's name)."""
     from paperlab.retrieval.pdf import extract_pages
 
     first: dict[tuple[str, float | str, str], Hparam] = {}
@@ -273,11 +293,14 @@ def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
 
     pages = outside_references(extract_pages(pdf, figures=False))
     defined = symbols(sentence for _, page in pages for sentence in sentences(page))
-    text = [h for h in find(pages, defined) + listings(pages) if new(h)]
     found = tables_and_lines(pdf)
-    tables = [h for h in settings([t for t, _ in found], defined)
-              + [h for t, lines in found for h in key_values(t, lines, defined)] if new(h)]
-    return text, tables
+    table = settings([t for t, _ in found], defined) + [h for t, rows in found for h in key_values(t, rows, defined)]
+    # a table's line the text reader took for prose ("Warmup 10k steps" as 10k steps of training):
+    # the table's reading of its value, which has the line's name, is the one
+    lines = {(h.page, h.value): h.sentence.split(": ", 1)[-1].replace(" | ", " ") for h in table}
+    text = [h for h in find(pages, defined) + listings(pages)
+            if not ((line := lines.get((h.page, h.value))) and line in h.sentence) and new(h)]
+    return text, [h for h in table if new(h)]
 
 
 def read(pdf: Path) -> list[Hparam]:
