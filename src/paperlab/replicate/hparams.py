@@ -260,6 +260,14 @@ def listed_before(sentence: str, at: int) -> list[float]:
 
 
 _INITIALIZES = re.compile(r"\binitiali[sz](?:e[sd]?|ing)\s+(?:the\s+|all\s+|its\s+|our\s+)?$", re.I)
+# a word without which none of a setting's patterns can match: sentences without it skip them
+NEEDS = {"warmup_steps": re.compile(r"warm|linear|increas|rise|rising|grow", re.I),
+         "warmup_epochs": re.compile(r"warm|linear|increas|rise|rising|grow", re.I),
+         "batch_size_per_device": re.compile(r"\bper\b|\beach\b", re.I), "init": re.compile(r"initiali", re.I),
+         "bn_momentum": re.compile(r"momentum", re.I), "attention_dropout": re.compile(r"dropout", re.I),
+         "embedding_dropout": re.compile(r"dropout", re.I), "ema_decay": re.compile(r"EMA|moving", re.I),
+         "rope_theta": re.compile(r"RoPE|rotary", re.I), "num_experts": re.compile(r"expert", re.I),
+         "top_k": re.compile(r"top", re.I)}
 _STEPS = {"iterations": "steps", "updates": "steps"}  # a warmup's steps, as the text counts them
 # a digit or a number word: what every value (notation.NUM) holds
 VALUED = re.compile(r"\d|\b(?:" + "|".join(NUMBER_WORDS) + r"|hundred|thousand|million|billion|trillion)\b", re.I)
@@ -279,6 +287,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         models: dict[tuple[str, float | str, int], str] = {}  # the model a value is for, where said
         valued = VALUED.search(sentence) is not None  # else no pattern with a value can match
         for name, patterns in PATTERNS.items() if valued else ():
+            if name in NEEDS and not NEEDS[name].search(sentence):
+                continue  # (speed: none of its patterns can match)
             for pattern in patterns:
                 for m in pattern.finditer(sentence):
                     read = _read(name, m, sentence)
@@ -332,6 +342,8 @@ def find(pages: Iterable[tuple[int, str]], table: SymbolTable | None = None) -> 
         known = {value for _, value, _ in found} | {
             float(x) for n, v, _ in found if n in ("milestones", "milestone_epochs") for x in str(v).split(",")}
         for kind, pattern in [] if tabular(sentence) or not valued else GENERIC:  # in the paper's own words
+            if kind in NEEDS and not NEEDS[kind].search(sentence):
+                continue
             counted = kind in ("count", "active", "dim")  # a whole number of something
             for m in pattern.finditer(sentence):
                 amount = number(m, "v_")
