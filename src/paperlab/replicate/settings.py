@@ -297,9 +297,11 @@ def read_parts(pdf: Path) -> tuple[list[Hparam], list[Hparam]]:
     table = settings([t for t, _ in found], defined) + [h for t, rows in found for h in key_values(t, rows, defined)]
     # a table's line the text reader took for prose ("Warmup 10k steps" as 10k steps of training):
     # the table's reading of its value, which has the line's name, is the one
-    lines = {(h.page, h.value): h.sentence.split(": ", 1)[-1].replace(" | ", " ") for h in table}
+    named = {(h.page, h.value) for h in table}
+    lines = {(t.page, " ".join(line)) for t, rows in found for line in rows if len(line) >= 2}
     text = [h for h in find(pages, defined) + listings(pages)
-            if not ((line := lines.get((h.page, h.value))) and line in h.sentence) and new(h)]
+            if not ((h.page, h.value) in named and any(page == h.page and line in h.sentence for page, line in lines))
+            and new(h)]
     return text, [h for h in table if new(h)]
 
 
