@@ -25,7 +25,7 @@ from paperlab.models import Item
 from paperlab.retrieval import chunking, keywords
 from paperlab.retrieval.embedding import ensure_onnx, get_embedder
 from paperlab.retrieval.ingest import calibrate_floor, chunk_rows, embed_missing, sync_vectors
-from paperlab.retrieval.search import Filters, Searcher, rrf
+from paperlab.retrieval.search import Filters, Searcher, fuse
 from paperlab.store.chunks import chunk_owners, count_chunks, replace_chunks
 from paperlab.store.items import insert_item
 from paperlab.store.schema import now, set_meta, transaction
@@ -106,11 +106,13 @@ def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2",
     latency: dict[str, list[float]] = {m: [] for m in per_mode}
     for qid, text in queries.items():
         t0 = time.perf_counter()
-        kw = searcher.keyword.ranking(text, depth, Filters(), None)
+        kw_scored = searcher.keyword.scored(text, depth, Filters(), None)
         t1 = time.perf_counter()
-        sem = searcher.semantic.ranking(text, depth, None)
+        semantic = searcher.semantic
+        sem_scored = semantic.scored_for_vector(semantic.vector(text), depth, None)
         t2 = time.perf_counter()
-        fused = [cid for cid, _ in rrf([kw, sem])]
+        fused = [cid for cid, _ in fuse([kw_scored, sem_scored])]
+        kw, sem = [c for c, _ in kw_scored], [c for c, _ in sem_scored]
         t3 = time.perf_counter()
         latency["keyword"].append(t1 - t0)
         latency["semantic"].append(t2 - t1)

@@ -141,7 +141,8 @@ def test_search_with_the_real_model(lib, cli, arxiv):
     again = search(real_lib, "attention heads", mode="semantic", searcher=searcher)
     assert isinstance(searcher.semantic.encoder, OnnxBert)
     assert [h.chunk_ids for h in again] == [h.chunk_ids for h in first]
-    assert [h.score for h in again] == [h.score for h in first]
+    # the vectors agree to ~1e-6, which fusion's scaling by the candidates' spread may enlarge
+    assert [h.score for h in again] == pytest.approx([h.score for h in first], abs=1e-4)
     # after a batch job the floor is measured by the batch session, texts in parallel: the same floor
     from paperlab.retrieval.ingest import calibrate_floor
 

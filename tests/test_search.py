@@ -262,3 +262,20 @@ def test_a_searchers_word_ids_follow_the_index(indexed):
     index_library(indexed)
     (found,) = searcher.term_ids(["zyxwvut"])
     assert found >= 0
+
+
+def test_fusion_weighs_each_list_by_its_own_spread_not_its_scale():
+    from paperlab.retrieval.search import fuse
+
+    keyword = [(1, 12.0), (2, 3.1), (3, 3.0)]  # chunk 1 far ahead of the rest
+    semantic = [(2, 0.62), (1, 0.61), (4, 0.30)]  # 2 and 1 all but tied
+    fused = fuse([keyword, semantic])
+    assert [cid for cid, _ in fused][:2] == [1, 2]  # reciprocal ranks would tie them
+    assert fused[0][1] == pytest.approx(1.0 + (0.61 - 0.30) / (0.62 - 0.30))
+    # a list's units do not matter: bm25 in other units, cosines of a model that spreads them less
+    rescaled = fuse([[(c, 10 * s) for c, s in keyword], [(c, 0.9 + s / 10) for c, s in semantic]])
+    assert [cid for cid, _ in rescaled] == [cid for cid, _ in fused]
+    # a chunk found by one side only counts nothing on the other; one list alone keeps its order
+    assert dict(fused)[4] == 0.0 and dict(fused)[3] == 0.0
+    assert [cid for cid, _ in fuse([keyword])] == [1, 2, 3]
+    assert fuse([[(7, 0.5)], []]) == [(7, 1.0)]

@@ -1,4 +1,5 @@
-"""Hybrid retrieval over papers and notes: bm25 keyword ranking + FAISS vectors, fused by reciprocal rank."""
+"""Hybrid retrieval over papers and notes: bm25 keyword ranking + FAISS vectors, fused by their scores,
+each list's scaled to [0, 1] over its own candidates (`fuse`)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,6 @@ from paperlab.store.schema import get_meta
 from paperlab.store.terms import chunks_version, query_term_ids
 
 MODES = ("hybrid", "keyword", "semantic")
-RRF_K = 60
 CANDIDATES = 50
 
 # Function words: an OR query over them matches nearly every chunk and costs most of the time.
@@ -80,17 +80,22 @@ class KeywordSearcher:
         return self._term_ids[key]
 
     def ranking(self, query: str, limit: int, filters: Filters, allowed: set[int] | None) -> list[int]:
-        """`allowed` is `filters.ids()`, which the caller computes once for both rankings."""
+        return [cid for cid, _ in self.scored(query, limit, filters, allowed)]
+
+    def scored(self, query: str, limit: int, filters: Filters,
+               allowed: set[int] | None) -> list[tuple[int, float]]:
+        """(chunk id, bm25 score: higher is better), best first. `allowed` is `filters.ids()`, which
+        the caller computes once for both rankings."""
         terms = query_terms(query)
         if not terms:
             return []
         if self.snapshot is not None and self.snapshot.version == chunks_version(self.database):
             term_ids = self.term_ids(terms)
             if term_ids is not None:
-                return [cid for cid, _ in self.snapshot.rank(term_ids, limit, allowed)]
+                return self.snapshot.rank(term_ids, limit, allowed)
         rows = store.fts_search(self.database, fts_expression(terms), limit, filters.paper,
                              filters.notes_only, filters.status, filters.tag)
-        return [cid for cid, _ in rows]
+        return [(cid, -score) for cid, score in rows]  # FTS5's bm25() is lower-is-better
 
     def weights(self, terms: list[str]) -> list[float]:
         """How much each query word says: its rarity in the library (1 each without a snapshot)."""
@@ -124,7 +129,7 @@ class SemanticSearcher:
         self.floor = floor.value if floor is not None and floor.model == model else -1.0
 
     def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
-        return self.ranking_for_vector(self.vector(query), limit, allowed)
+        return [cid for cid, _ in self.scored_for_vector(self.vector(query), limit, allowed)]
 
     def vector(self, query: str) -> Any:
         """The query's embedding. Touches no database, so a search may run it on another thread."""
@@ -137,8 +142,8 @@ class SemanticSearcher:
                 self.encoder = encoder_for(self.model, self.index_dir, "queries")
         return self.encoder.embed([query])[0]
 
-    def ranking_for_vector(self, vector, limit: int, allowed: set[int] | None) -> list[int]:  # type: ignore[no-untyped-def]
-        """The closest chunks, or none when even the closest scores no better than nonsense does
+    def scored_for_vector(self, vector, limit: int, allowed: set[int] | None) -> list[tuple[int, float]]:  # type: ignore[no-untyped-def]
+        """(chunk id, cosine) of the closest chunks, or none when even the closest scores no better than nonsense does
         (the floor): the floor says whether the query matches anything, not how deep to rank."""
         import numpy as np
 
@@ -155,7 +160,7 @@ class SemanticSearcher:
             hits = [(cid, score) for cid, score in found if allowed is None or cid in allowed][:limit]
         if not hits or hits[0][1] <= self.floor:
             return []
-        return [cid for cid, _ in hits]
+        return hits
 
 
 class Searcher:
@@ -194,11 +199,22 @@ class Searcher:
         return self._semantic
 
 
-def rrf(rankings: list[list[int]], k: int = RRF_K) -> list[tuple[int, float]]:
+def fuse(rankings: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
+    """One ranking from several lists of (chunk id, score), best first: each list's scores scaled
+    to [0, 1] between its last and its best candidate, summed with equal weights (a chunk missing
+    from a list counts 0 there, as its last does). Scores carry what ranks drop: a keyword hit far
+    ahead of the rest, or vectors that all lie close. bm25 and cosine have no common scale, and
+    a model's cosines have their own spread, so each list sets its own; equal weights because
+    neither side is known to be better on a library not yet seen (docs/benchmarks.md has the
+    figures, reciprocal rank fusion's beside them)."""
     scores: dict[int, float] = {}
     for ranking in rankings:
-        for rank, cid in enumerate(ranking, start=1):
-            scores[cid] = scores.get(cid, 0.0) + 1.0 / (k + rank)
+        if not ranking:
+            continue
+        best, last = ranking[0][1], ranking[-1][1]
+        spread = best - last
+        for cid, score in ranking:
+            scores[cid] = scores.get(cid, 0.0) + ((score - last) / spread if spread > 0 else 1.0)
     return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
@@ -219,15 +235,15 @@ def search(
     depth = 2 * max(CANDIDATES, k)  # room for the reference chunks left out and the hits merged
     searcher = searcher or Searcher(lib)
     allowed = filters.ids(lib)
-    rankings: list[list[int]] = []
+    rankings: list[list[tuple[int, float]]] = []
     vector = searcher.vector_later(query) if mode == "hybrid" else None
     if mode in ("keyword", "hybrid"):
-        rankings.append(searcher.keyword.ranking(query, depth, filters, allowed))
+        rankings.append(searcher.keyword.scored(query, depth, filters, allowed))
     if vector is not None:
-        rankings.append(searcher.semantic.ranking_for_vector(vector(), depth, allowed))
+        rankings.append(searcher.semantic.scored_for_vector(vector(), depth, allowed))
     elif mode == "semantic":
-        rankings.append(searcher.semantic.ranking(query, depth, allowed))
-    passages = merged(rrf(rankings), lambda ids: store.chunk_places(database, ids), k, filters.references)
+        rankings.append(searcher.semantic.scored_for_vector(searcher.semantic.vector(query), depth, allowed))
+    passages = merged(fuse(rankings), lambda ids: store.chunk_places(database, ids), k, filters.references)
     details = store.chunk_details(database, [cid for ids, _ in passages for cid in ids])
     terms = query_terms(query)
     weights = searcher.keyword.weights(terms)
