@@ -26,6 +26,13 @@ def stated(sentence: str) -> set[tuple[str, object]]:
      {("optimizer", "Adam"), ("beta1", 0.9), ("beta2", 0.98), ("eps", 1e-9)}),
     ("We use Adam while holding \u03b21 = \u03b22 = 0.95 fixed.",
      {("optimizer", "Adam"), ("beta1", 0.95), ("beta2", 0.95)}),
+    # the constants in brackets after the optimizer; a probability named by its letter
+    ("Optimization is performed with Adam (\u03b21 = 0.9, \u03b22 = 0.95, \u03b5 = 10\u22128).",
+     {("optimizer", "Adam"), ("beta1", 0.9), ("beta2", 0.95), ("eps", 1e-8)}),
+    ("Dropout with p = 0.5 is applied before the final layer.", {("dropout", 0.5)}),
+    ("We apply dropout (p = 0.1) to the attention weights' output.", {("dropout", 0.1)}),
+    ("We use a patch size of 16 and an input resolution of 384.", {("patch_size", 16), ("image_size", 384)}),
+    ("All experiments use a random seed of 42.", {("random_seed", 42)}),
     ("We use Adam with learning rate of 1e-4 and fine-tune with a learning rate of 5e-5.",
      {("optimizer", "Adam"), ("learning_rate", 1e-4), ("learning_rate", 5e-5)}),
     ("The models are trained for up to 60 \u00d7 104 iterations.", {("iterations", 600000.0)}),
@@ -246,6 +253,7 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "We decreased dropout to 5% in the larger model.",  # a percentage, not a rate we can place
     "This problem has been addressed for networks trained by stochastic gradient descent (SGD) [12].",
     "Table 3 lists 10 learning rates.",
+    "Evaluation was performed with Adam-trained models.",  # named, not the one used
     # a value of another kind near a setting's name: a parameter count, a year, a fraction of a layer
     "Parameters Layers dmodel 117M 12 768.",
     "The learning rate 2015 paper by He et al. is our baseline.",

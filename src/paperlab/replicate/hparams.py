@@ -179,10 +179,11 @@ SET_MORE = re.compile(r"\s*(?:,\s*(?:and\s+)?|\s+and\s+)(?P<s>" + _NAMED_SYMBOL 
 # optimized with", not "networks trained by SGD [12]") is SGD.
 OPTIMIZERS = re.compile(r"(?:\bus(?:e|es|ed|ing)|\b(?:[Ww]e|are|is|were|was)\s+(?:\w+\s+)?"
                         r"(?:train(?:s|ed)?|optimi[sz]ed?)\s+(?:\w+\s+){0,2}?(?:with|using)"
-                        r"|trained (?:with|using)|optimi[sz]ed (?:with|using))\s+"
+                        r"|trained (?:with|using)|optimi[sz]ed (?:with|using)"
+                        r"|(?:performed|done|carried\s+out)\s+(?:with|using))\s+"
                         r"(?:(?:the|an?|a version of)\s+)?" + OPTIMIZER
-                        + r"\b|\b" + OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + OPTIMIZER + r"\b"
-                        r"|\b" + OPTIMIZER + r"(?:'s)?\s+(?:with\s+)?"
+                        + r"(?![\w-])|\b" + OPTIMIZER + r" optimi[sz]er\b|\boptimi[sz]er\s*[:=]?\s*" + OPTIMIZER + r"\b"
+                        r"|\b" + OPTIMIZER + r"(?:'s)?\s+(?:with\s+|\(\s*)?"
                         r"(?:β|beta|ϵ|ε|epsilon|(?:Nesterov\s+)?momentum\s+(?:of\s+)?\d)")
 # the optimizer a comparison sets aside: "instead of using Adafactor, we opt for Adam"
 NOT_USED = re.compile(r"\b(?:instead\s+of|rather\s+than|compared\s+(?:to|with)|unlike|than)\s+(?:\w+\s+)?$", re.I)

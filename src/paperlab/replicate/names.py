@@ -19,7 +19,8 @@ from paperlab.replicate.notation import with_value as _v
 SYMBOL = r"[α-ωΑ-Ω](?:_?\w)?"
 OPTIMIZER = r"(AdamW|Adam|SGD|RMSProp|Adagrad|Adafactor|LAMB)"  # the optimizers read by name
 SET_VERBS = r"(?:set|fixed|chosen|starts?|started|expanded|increased|reduced|decreased|raised|lowered)"
-IS = (r"(?:(?:,?\s+(?:of\s+)?(?:" + SYMBOL + r"|[A-Za-z](?:_?\d)?))?\s*[=:]\s*"  # "the queue size K = 4096"
+# ("the queue size K = 4096", "dropout (p = 0.1)", "the temperature is τ = 0.07")
+IS = (r"(?:(?:,?\s+(?:(?:of|with|is|was)\s+|\(\s*)?(?:" + SYMBOL + r"|[A-Za-z](?:_?\d)?))?\s*[=:]\s*"
       r"|(?:\s+(?:[A-Za-z]|" + SYMBOL + r")(?=\s+(?:is|was|to)\s))?"  # "the head dimension d is 128", "τ to 0.07"
       r"\s+(?:(?:is|was|are|were)\s+)?(?:" + SET_VERBS + r"\s+)?"
       r"(?:to\s+be|to|of|at|as|is|was|are|were|from|with\s+(?:a\s+)?(?:ratio|coefficient|rate)(?:\s+of)?)"
@@ -54,6 +55,7 @@ NAMES = [
     ("dropout", r"(?<!LoRA\s)(?<!lora_)(?<!attention\s)(?<!embedding\s)(?<!weights\s)"
                 r"(?<!probabilities\s)dropout(?:\s+(?:rate|probability))?"),
     ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
+    ("image_size", r"(?:input|image)\s+(?:resolution|size)"),  # a bare side: "an input resolution of 384"
     ("bn_momentum", r"(?:batch[\s-]?norm(?:ali[sz]ation)?|BN)\s+momentum"),  # the running statistics' update
     ("momentum", r"(?<!norm\s)(?<!BN\s)(?<!ation\s)momentum(?:\s+(?:coefficient|term))?"),
     ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
@@ -210,7 +212,7 @@ _LEAD = (r"(?!(?:the|an?|and|or|of|with|to|we|our|is|was|are|were|be|set|use[sd]
          r"smaller|thousand|million|billion|trillion|" + RESULT + r")\b)")
 _WORD = _LEAD + r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
 _HEAD = (r"(?:size|rate|ratio|factor|coefficient|coef|decay|dimension(?:ality)?|length|threshold|penalty|"
-         r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta|std|bias(?:es)?)")
+         r"probability|scale|frequency|interval|budget|width|margin|horizon|capacity|strength|theta|std|bias(?:es)?|seed)")
 _COUNTS = (r"(?:experts|units|channels|filters|blocks|groups|glimpses|hashes|episodes|samples|"
            r"iterations|epochs|steps|updates|tokens|examples|images|sequences|neurons|dimensions)")
 _LAST = r"(?!" + _HEAD + r"\b)" + _WORD  # an initial value's name: one not already read as a named setting's
