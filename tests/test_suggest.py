@@ -498,6 +498,31 @@ def test_a_table_below_a_caption_of_several_lines(tmp_path):
                      1.944: "Table 4, row 'FFN-SwiGLU', column 'perplexity'"}
 
 
+def test_a_caption_whose_formula_puts_its_next_line_in_another_block(tmp_path):
+    """A caption's line with a root sign and a superscript is taller than its others and lies in a
+    block of its own, with two numbers of a formula (Adafactor's Table 2): still the caption's, and
+    the table under it is read."""
+    import pymupdf
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 80), "Table 2: BLEU of each schedule on the test set, with and without a warmup. For "
+                     "the tests", fontsize=9)
+    page.insert_text((72, 91), "with warmup the step size is min(10-6 t,", fontsize=9)
+    page.insert_text((232, 87), "1", fontsize=5)  # the superscript over a root sign
+    page.insert_text((231, 95), "v", fontsize=13)
+    page.insert_text((240, 93), "t); without it, it is 10-2 t.", fontsize=9)
+    rows = [("", "BLEU with warmup", "BLEU no warmup"), ("(A) cosine", "25.6", "0.1"),
+            ("(B) linear", "25.4", "23.1"), ("(C) constant", "24.9", "22.0")]
+    for i, (name, a, b) in enumerate(rows):
+        for x, text in ((72, name), (250, a), (340, b)):
+            page.insert_text((x, 120 + 12 * i), text, fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    cells = {(c.value, c.source) for c in suggest_pdf(tmp_path / "t.pdf") if c.source.startswith("Table 2")}
+    assert (23.1, "Table 2, row '(B) linear', column 'BLEU no warmup'") in cells
+    assert {value for value, _ in cells} == {25.6, 0.1, 25.4, 23.1, 24.9, 22.0}  # none of the formula's
+
+
 def _table_page(doc, running: str, page_number: int) -> None:  # type: ignore[no-untyped-def]
     page = doc.new_page()
     page.insert_text((150, 40), running, fontsize=8)  # the running head, on every page

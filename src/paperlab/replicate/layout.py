@@ -189,7 +189,15 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
     out: list[tuple[str, str, list[list[Word]]]] = []
     for cap_block, caption in captions:
         number = caption[1].text.rstrip(":.")
-        cap_lines = _caption_lines(caption, [ln for block, ln in lines if block == cap_block])
+        # its lines: those of its block, then those under it that start where it starts, with the
+        # pieces beside them (a formula in a caption may start a block of its own)
+        reach = (caption[0].x0 - 3, max(w.x1 for w in caption) + 3)
+        under = [(block, ln) for block, ln in lines if ln[0].yc > caption[0].yc
+                 and reach[0] <= ln[0].x0 and ln[-1].x1 <= reach[1]]
+        starts = [ln for _, ln in under if ln[0].x0 <= reach[0] + 6]
+        below = sorted((ln for block, ln in under if block != cap_block
+                        and any(s[0].y0 < ln[0].yc < s[0].y1 for s in starts)), key=lambda ln: ln[0].yc)
+        cap_lines = _caption_lines(caption, [ln for block, ln in lines if block == cap_block] + below)
         cap_text = " ".join(w.text for ln in cap_lines for w in ln)
         left, right = min(w.x0 for w in caption), max(w.x1 for ln in cap_lines for w in ln)
         x0, x1 = left - 30, right + 30
@@ -239,10 +247,12 @@ def _caption_lines(caption: list[Word], block: list[list[Word]]) -> list[list[Wo
         height = max(1.0, out[-1][0].y1 - out[-1][0].y0)
         if abs(ln[0].yc - out[-1][0].yc) < 0.5 * height and ln[0].x0 > out[-1][-1].x1 + height:
             continue  # the other column's line beside the caption
-        row = [o for o in rest if abs(o[0].yc - ln[0].yc) < 0.5 * height]  # the lines at its height
+        # the lines at its height, a taller one (a root sign, a fraction) among them
+        row = [o for o in rest if abs(o[0].yc - ln[0].yc) < 0.5 * height or o[0].y0 < ln[0].yc < o[0].y1]
         words = sorted((w for o in row for w in o), key=lambda w: w.x0)
+        cells = sum(bool(CELL.match(w.text)) for w in words)  # a formula's few numbers do not make a row
         if ln[0].yc - out[-1][0].yc > 1.8 * height or len(phrases(words)) > 1 or \
-                sum(bool(CELL.match(w.text)) for w in words) >= 2:
+                (cells >= 2 and 3 * cells >= len(words)):
             break
         out += row
     return out
