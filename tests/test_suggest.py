@@ -965,3 +965,23 @@ def test_a_table_in_one_column_takes_no_words_of_the_other(tmp_path):
     assert table.columns == ["Layers", "Width", "Accuracy"]
     assert [[c.text for c in r.cells] for r in table.rows] == [["6", "512", "71.5"], ["12", "1024", "74.2"]]
     assert table.caption == "Table 1: Two models of this study, their test accuracy."
+
+
+def test_a_squat_line_does_not_end_a_caption():
+    """A caption line whose first word's box is squat (h3's Table 4: 4.7 points against 8) is
+    followed by the next at the caption's spacing: the caption goes on (its lines' tallest box
+    measures the spacing, not the last line's)."""
+    from paperlab.replicate.layout import Word, _caption_lines
+
+    def line(y: float, text: str, height: float = 8.0) -> list[Word]:
+        words, x = [], 72.0
+        for t in text.split():
+            words.append(Word(x, y - height / 2, x + 6 * len(t), y + height / 2, t))
+            x += 6 * len(t) + 3
+        return words
+
+    caption = line(77.3, "Table 4: Perplexity (lower is better) of models on the Pile")
+    rest = [line(88.0, "H3 are trained on the Pile, while GPT2 is trained on WebText.", 4.7),
+            line(98.9, "the perplexity of GPT-2 models on the Pile for context, though"),
+            line(109.7, "they were trained on different data.")]
+    assert len(_caption_lines(caption, [caption, *rest])) == 4

@@ -244,7 +244,7 @@ def _caption_lines(caption: list[Word], block: list[list[Word]]) -> list[list[Wo
     for ln in rest:
         if any(ln is o for o in out):
             continue
-        height = max(1.0, out[-1][0].y1 - out[-1][0].y0)
+        height = max(1.0, max(o[0].y1 - o[0].y0 for o in out))  # a line's box may be squat (h3's Table 4)
         if abs(ln[0].yc - out[-1][0].yc) < 0.5 * height and ln[0].x0 > out[-1][-1].x1 + height:
             continue  # the other column's line beside the caption
         # the lines at its height, a taller one (a root sign, a fraction) among them
