@@ -148,6 +148,10 @@ def test_results_in_sentences(sentence, expected):
     ("With only 40% of the training compute, our model reaches the same loss.", [(40.0, "%")]),
     ("The new model reaches the same accuracy 4 to 20 times faster.", [(20.0, ""), (4.0, "")]),
     ("Our method closes 60% of the gap between the small and the large model.", [(60.0, "%")]),
+    # a difference in points before what it is
+    ("The method yields a 4.5 point gain in ROUGE-L on CNN/DailyMail.", [(4.5, "")]),
+    ("On MMLU the hybrid model is 3.5 points higher than the Transformer.", [(3.5, "")]),
+    ("We sample 100 points uniformly from the curve.", []),
 ])
 def test_relative_claims_as_abstracts_state_them(sentence, expected):
     found = [f for f in from_sentences(1, sentence, True) if f.metric == "relative"]
@@ -172,6 +176,12 @@ def test_relative_claims_as_abstracts_state_them(sentence, expected):
      {(6.4, "error", "CIFAR-10"), (27.2, "error", "CIFAR-100")}),
     ("The top-1 and top-5 errors are 33.82% and 13.34% on ImageNet.",
      {(33.82, "top1_error", "ImageNet"), (13.34, "top5_error", "ImageNet")}),
+    # top-1 and top-5 said after the numbers, or each after its own with the metric said once
+    ("It reaches 76.1% and 92.9% top-1 and top-5 accuracy on ImageNet.",
+     {(76.1, "top1_accuracy", "ImageNet"), (92.9, "top5_accuracy", "ImageNet")}),
+    ("On ImageNet it achieves 82.1% top-1 and 95.4% top-5 accuracy.",
+     {(82.1, "top1_accuracy", "ImageNet"), (95.4, "top5_accuracy", "ImageNet")}),
+    ("The ensemble has 3.57% and 0.9% top-5 and top-1 error.", {(3.57, "top5_error", ""), (0.9, "top1_error", "")}),
     # words that start like a metric's name are none: "were" (WER), "accompanied", "according"
     ("Of these, 2 were spurious matches and 5 prompts were selected.", set()),
     ("Each class is accompanied by a row of 13 images, according to 3 annotators.", set()),

@@ -14,7 +14,7 @@ from paperlab.replicate.table_claims import Found
 BY = r"\bby\s+(?:(?:over|about|around|up\s+to|nearly|almost|approximately|more\s+than|roughly|as\s+much\s+as)\s+)?"
 
 
-# A claim relative to another method, as abstracts state their headline: "2.4x faster", "25% fewer
+# A claim relative to another method, as abstracts state their headline: "2.4x faster", "a 4.5-point gain", "25% fewer
 # toxic outputs", "preferred 85 ± 3% of the time", "about 65% of the model size", "reduces the
 # iterations by over 40%". Its metric is "relative": a run checks it only against a baseline's run.
 COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|larger|cheaper|speed-?ups?|"
@@ -22,7 +22,7 @@ COMPARATIVE = (r"(?:faster|slower|fewer|less|more|higher|lower|better|smaller|la
                r"compute|flops|model\s+size|parameters|training\s+tokens|cost|performance|accuracy|quality|gap))\b")
 RELATIVE = re.compile(
     r"(?<![\w.\[\-])(?:(?P<lo>\d{1,4}(?:\.\d+)?)\s?(?:%|×|x)?(?:\s?[–-]\s?|\s+to\s+))?"  # "10–15% fewer", "4 to 20"
-    r"(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times)"
+    r"(?P<v>\d{1,4}(?:\.\d+)?)(?:\s*±\s*\d+(?:\.\d+)?)?(?P<u>\s?%|\s?×|x(?=\s)|-fold|\s+times|[\s-]points?\b)"
     r"(?:\s*\([^()]{0,40}\))?"  # an aside: "28.5% (maybe even 18.2%) of the compute"
     r"\s+(?:[\w-]+\s+){0,3}?" + COMPARATIVE
     + "|" + BY + r"(?P<v2>\d{1,4}(?:\.\d+)?)(?P<u2>\s?%|\s?×|x(?=\s)|-fold)"

@@ -156,6 +156,7 @@ def from_sentences(page: int, text: str, abstract: bool) -> list[Found]:
                                      split=split_in(hit.group(1)) or split_in(sentence))
                     out.append(made[at])
         out += _listed(sentence, made, paired, taken)
+        out += _topk_after(sentence, page, "abstract" if abstract else "text", taken)
         for m in VERSUS.finditer(sentence):  # "a 21% vs. 41% hallucination rate": both are results
             named = metric_of(sentence[m.end():m.end() + 40]) or SCORE
             for group in ("a", "b"):
@@ -180,6 +181,33 @@ def _singular(text: str) -> str:
 
 # "the top-1 and top-5 errors are 33.82% and 13.34%": one of each, in order
 _TOPK_PAIR = re.compile(r"\btop-?([15])\s+and\s+top-?([15])\s+(err|acc)", re.IGNORECASE)
+# top-1 and top-5 results set after their numbers: "76.1% and 92.9% top-1 and top-5 accuracy", or each
+# after its own, the metric said once at the end: "82.1% top-1 and 95.4% top-5 accuracy"
+_N = r"(\d+(?:\.\d+)?)\s*(%?)"
+_TOPK_AFTER = [
+    re.compile(r"(?<![\w.])" + _N + r"(?:\s*,\s*|\s+and\s+)" + _N + r"\s+(?:for\s+|on\s+)?(?:the\s+)?top-?([15])"
+               r"\s+and\s+top-?([15])\s+(err|acc)", re.IGNORECASE),
+    re.compile(r"(?<![\w.])" + _N + r"\s+top-?([15])(?:\s+(?:err|acc)\w*)?(?:\s*,\s*|\s+and\s+)" + _N
+               + r"\s+top-?([15])\s+(err|acc)", re.IGNORECASE)]
+
+
+def _topk_after(sentence: str, page: int, source: str, taken: set[int]) -> list[Found]:
+    """The top-1 and top-5 numbers `_TOPK_AFTER` finds that nothing else read, each as its own metric."""
+    out: list[Found] = []
+    for order, pattern in enumerate(_TOPK_AFTER):
+        for m in pattern.finditer(sentence):
+            # groups: the two numbers (value, %) and their k, in the order each pattern sets them
+            pairs = ((1, 5), (3, 6)) if order == 0 else ((1, 3), (4, 6))
+            kind = "error" if m.group(7).lower() == "err" else "accuracy"
+            for value_group, k_group in pairs:
+                at = m.start(value_group)
+                named = metric_of(f"top-{m.group(k_group)} {kind}")
+                if at in taken or named is None:
+                    continue
+                taken.add(at)
+                out.append(Found(float(m.group(value_group)), "%" if m.group(value_group + 1) else "", None,
+                                 named[0], named[1], page, sentence[:240], source, dataset=one_dataset(sentence)))
+    return out
 
 
 def _listed(sentence: str, made: dict[int, Found], paired: dict[int, str], taken: set[int]) -> list[Found]:
