@@ -50,6 +50,9 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     "learning_rate": [_v(r"\blr_?(?:max|peak)?\s*=\s*{v}"),
                       _v(r"learning[\s-]rates?\b[^.;]{0,20}?\b(?:a\s+)?(?:peak|maximum|max)\s+(?:value\s+)?of\s+{v}"),
                       _v(r"learning[\s-]rate\s+(?:\w+\s+){0,2}?(?:starting|starts?)\s+(?:from|at)\s+{v}"),
+                      # the linear scaling rule: "a learning rate of 1.5e-4 × batch size / 256" (its base)
+                      re.compile(r"learning[\s-]rate\s+(?:of\s+|is\s+|=\s*)?(?P<v>" + NUM.replace("(?P<", "(?P<v_")
+                                 + r")\s*[×x·*]\s*(?:the\s+)?(?:total\s+)?batch[\s_-]?size\s*/\s*\d", re.I),
                       _v(r"learning[\s-]rate\s+(?:is\s+|was\s+)?(?:linearly\s+)?(?:warmed|ramped|increased)[\s-]?(?:up\s+)?"
                          r"(?:linearly\s+)?(?:from\s+[\d.]+\s+)?to\s+{v}")],
     "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of (?:size )?{v}"),

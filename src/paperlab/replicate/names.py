@@ -31,12 +31,14 @@ NAMES = [
     ("batch_size", r"(?:(?:global|total)\s+)?(?:mini-?)?batch[\s-]?sizes?"),
     ("warmup_steps", r"(?:number\s+of\s+(?:the\s+)?)?warm-?up\s+(?:steps|updates|iterations|stage)"),
     ("n_layers", r"(?:number\s+of\s+(?:transformer\s+|hidden\s+|encoder\s+|decoder\s+)?layers|depths?)"),
-    ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)|d_?model|widths"
+    ("d_model", r"(?:hidden|model|embedding)\s+(?:dimension(?:ality)?|size|width)(?!\s+of\s+the\s+(?:FFN|feed|MLP))"
+                r"|d_?model|widths"
                 r"|(?:size|dimension(?:ality)?)\s+of\s+(?:the\s+)?(?:embeddings?|hidden\s+states?)"),
     ("n_heads", r"number\s+of\s+(?:self-?\s?)?(?:attention\s+)?heads"),
     ("num_experts", r"(?:total\s+)?number\s+of\s+(?:routed\s+)?experts(?:\s+per\s+(?:MoE\s+)?layer)?"),
     ("head_dim", r"(?:attention\s+)?head\s+(?:dimension|size)"),
-    ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"),
+    ("d_ff", r"(?:FFN|feed-?forward|MLP)\s+(?:hidden\s+|inner\s+)?(?:dimension|size)|d_?ff"  # and "the hidden
+             r"|(?:hidden|inner)\s+(?:dimension|size)\s+of\s+the\s+(?:FFN|MLP|feed-?forward(?:\s+(?:network|layers?))?)"),
     ("seq_len", r"(?:training\s+|input\s+)?sequence\s+length|context\s+(?:length|size|window(?:\s+(?:length|size))?)"),
     ("grad_clip", r"(?:global\s+)?gradient(?:\s+norm)?\s+clipping(?:\s+norm|\s+threshold)?(?:\s+at\s+a\s+threshold)?"
                   r"|clipping\s+norm|max(?:imum)?\s+gradient\s+norm"
@@ -59,7 +61,7 @@ NAMES = [
     ("bn_momentum", r"(?:batch[\s-]?norm(?:ali[sz]ation)?|BN)\s+momentum"),  # the running statistics' update
     ("momentum", r"(?<!norm\s)(?<!BN\s)(?<!ation\s)momentum(?:\s+(?:coefficient|term))?"),
     ("steps", r"(?:total\s+)?number\s+of\s+(?:training\s+)?(?:steps|updates)|training\s+steps"),
-    ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs|training\s+epochs"),
+    ("epochs", r"(?:total\s+)?number\s+of\s+(?:training\s+)?epochs|training\s+epochs|epochs(?=\s*[=:])"),
     ("warmup_epochs", r"(?:number\s+of\s+)?warm-?up\s+epochs"),
     ("temperature", r"(?:softmax\s+)?temperature"),
     ("ema_decay", r"(?:EMA|exponential\s+moving\s+average)\s+(?:decay(?:\s+rate)?|momentum)"),
@@ -77,7 +79,8 @@ NAMES = [
 # Named after its value: "28 layers", "1000 warmup steps".
 AFTER = [
     ("n_layers", r"{v}\s+(?:transformer\s+|hidden\s+)?layers\b"),
-    ("n_heads", r"{v}\s+(?:attention\s+)?heads\b"),
+    ("n_heads", r"{v}\s+(?:self-?\s?)?(?:attention\s+)?heads\b"),
+    ("d_model", r"{v}-hidden\b"),  # BERT's "12-layer, 768-hidden, 12-heads"
     ("n_layers", r"{v}-layers?\b"), ("n_heads", r"{v}-head(?:ed)?\b"),  # "a 6-layer encoder", "a 12-head"
     ("n_layers", r"{v}\s+layer\s+(?:model|network|net|transformer|encoder|decoder|stack|MLP|CNN|LSTM)s?\b"),
     ("warmup_steps", r"{v}\s+warm-?up\s+(?:steps|updates|iterations)"),
@@ -87,6 +90,8 @@ AFTER = [
     ("warmup_steps", r"warm(?:ed|s|ing)?[\s-]?up\s+(?:linearly\s+)?(?:of|over|for|during|in)\s+"
                      r"(?:the\s+first\s+)?{v}\s+(?:steps|updates|iterations)"),
     ("epochs", r"(?:using|for|over)\s+{v}\s+epochs"),
+    ("warmup_epochs", r"warm(?:ed|s|ing)?[\s-]?up\s+(?:linearly\s+)?(?:of|over|for|during|in)\s+"
+                      r"(?:the\s+first\s+)?{v}\s+epochs"),
     ("seq_len", r"sequences\s+of\s+{v}\s+tokens\b"), ("seq_len", r"{v}-token\s+(?:sequences|contexts?|windows?)\b"),
     ("grad_accum_steps", r"accumulat\w*\s+(?:the\s+)?(?:gradients?\s+)?(?:over|of|for|across)\s+{v}\s+"
                          r"(?:steps|micro-?batches|batches|iterations)"),
