@@ -43,6 +43,10 @@ def stated(sentence: str) -> set[tuple[str, object]]:
     ("The learning rate is warmed up linearly for 40 epochs.", {("warmup_epochs", 40)}),
     ("Learning rate: 3e-4; batch size: 128; epochs: 50.",
      {("learning_rate", 3e-4), ("batch_size", 128), ("epochs", 50)}),
+    # both betas set as one pair; the optimizer's epsilon named with it
+    ("We use AdamW with \u03b21, \u03b22 = 0.9, 0.95.", {("optimizer", "AdamW"), ("beta1", 0.9), ("beta2", 0.95)}),
+    ("We set \u03b21 = 0.1, \u03b22 = 0.98 and the Adam epsilon to 1e-8.",
+     {("beta1", 0.1), ("beta2", 0.98), ("eps", 1e-8), ("optimizer", "Adam")}),
     ("We use Adam with learning rate of 1e-4 and fine-tune with a learning rate of 5e-5.",
      {("optimizer", "Adam"), ("learning_rate", 1e-4), ("learning_rate", 5e-5)}),
     ("The models are trained for up to 60 \u00d7 104 iterations.", {("iterations", 600000.0)}),
@@ -264,6 +268,7 @@ def test_notation_as_pdfs_flatten_it(sentence, expected):
     "This problem has been addressed for networks trained by stochastic gradient descent (SGD) [12].",
     "Table 3 lists 10 learning rates.",
     "Evaluation was performed with Adam-trained models.",  # named, not the one used
+    "Figure 1 shows Mamba-2 blocks and ResNet-50 layers side by side.",  # a name's number, no count
     # a value of another kind near a setting's name: a parameter count, a year, a fraction of a layer
     "Parameters Layers dmodel 117M 12 768.",
     "The learning rate 2015 paper by He et al. is our baseline.",
@@ -551,6 +556,55 @@ def test_tables_that_name_settings_give_them_with_the_row_as_the_experiment(tmp_
 
 def test_how_many_of_a_sample_were_right_is_no_count_of_active_experts():
     assert not any(n.startswith("active") for n, _ in stated("It answered 17 of 100 sampled examples correctly."))
+
+
+def test_a_short_caption_on_a_page_of_one_column_heads_a_table_wider_than_half_the_page(tmp_path):
+    """A caption in the page's left half heads only that half's words on a page of two columns;
+    where prose runs across the middle (one column) its table's columns right of the middle are its."""
+    import pymupdf
+
+    from paperlab.replicate.settings import read
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((72, 80), "Table 5: Hyperparameters for each dataset.", fontsize=9)
+    rows = [("", "CIFAR-10", "ImageNet"), ("Epochs", "200", "90"), ("Batch size", "128", "256"),
+            ("Weight decay", "5e-4", "1e-4")]
+    for i, row in enumerate(rows):
+        for x, text in zip((72, 200, 290), row, strict=True):
+            page.insert_text((x, 96 + 12 * i), text, fontsize=9)
+    for k in range(4):
+        page.insert_text((72, 300 + 12 * k), "we describe the runs of each dataset in the sections that follow "
+                         "and the settings that they use", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    found = {(h.name, h.value, h.setup) for h in read(tmp_path / "t.pdf")}
+    assert {("epochs", 90, "ImageNet"), ("batch_size", 256, "ImageNet"), ("weight_decay", 1e-4, "ImageNet"),
+            ("epochs", 200, "CIFAR-10")} <= found
+    assert all(name in ("epochs", "batch_size", "weight_decay") for name, _, _ in found)  # not "10 ImageNet epochs"
+
+
+def test_a_table_in_the_left_column_of_two_keeps_out_the_right_columns_words(tmp_path):
+    """A page of two columns whose figure caption runs across both: a short caption in the left
+    column still heads only that column's words."""
+    import pymupdf
+
+    from paperlab.replicate.layout import table_regions
+
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for k in range(3):  # a figure's caption across both columns
+        page.insert_text((72, 60 + 12 * k), "the figure shows the loss of each model over the steps of training "
+                         "as the text describes it in the sections", fontsize=9)
+    page.insert_text((72, 120), "Table 5: Training settings.", fontsize=9)
+    for i, (name, value) in enumerate([("Epochs", "200"), ("Batch size", "128"), ("Weight decay", "5e-4")]):
+        page.insert_text((72, 136 + 12 * i), name, fontsize=9)
+        page.insert_text((200, 136 + 12 * i), value, fontsize=9)
+    for k in range(8):  # the right column's prose, beside the table
+        page.insert_text((310, 124 + 12 * k), "and the runs that we report use these", fontsize=9)
+    doc.save(tmp_path / "t.pdf")
+    ((number, _, rows),) = table_regions(pymupdf.open(tmp_path / "t.pdf")[0])
+    assert [[w.text for w in row] for row in rows] == [["Epochs", "200"], ["Batch", "size", "128"],
+                                                       ["Weight", "decay", "5e-4"]]
 
 
 def test_a_row_of_words_in_a_table_of_settings_does_not_end_it(tmp_path):

@@ -57,9 +57,12 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
                          r"(?:linearly\s+)?(?:from\s+[\d.]+\s+)?to\s+{v}")],
     "batch_size": [_v(r"(?:mini-?)?batch(?:es)? (?:consists? )?of (?:size )?{v}"),
                    _v(r"{v} (?:examples|images|sequences) per (?:mini-?)?batch")],
-    "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s*=\s*(?:β|beta)\s?_?2\s*=\s*{v}")],
-    "beta2": [_v(r"(?:β|beta)\s?_?2" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s+(?:set\s+)?to\s+[\d.]+,?\s+and\s+"
-                                                      r"(?:β|beta)\s?_?2\s+to\s+{v}")],
+    # "β1, β2 = 0.9, 0.95": each its own, in order (β2 is not the first)
+    "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s*=\s*(?:β|beta)\s?_?2\s*=\s*{v}"),
+              _v(r"(?:β|beta)\s?_?1\s*,\s*(?:β|beta)\s?_?2\s*=\s*\(?{v}")],
+    "beta2": [_v(r"(?<!β1,\s)(?<!β1,)(?<!beta1,\s)(?:β|beta)\s?_?2" + IS + "{v}"),
+              _v(r"(?:β|beta)\s?_?1\s+(?:set\s+)?to\s+[\d.]+,?\s+and\s+(?:β|beta)\s?_?2\s+to\s+{v}"),
+              _v(r"(?:β|beta)\s?_?1\s*,\s*(?:β|beta)\s?_?2\s*=\s*\(?[\d.]+\s*,\s*{v}")],
     "eps": [_v(r"(?:ϵ|ε|epsilon)\s*=\s*{v}")],
     "eps1": [_v(r"(?:ϵ|ε|epsilon)\s?_?1\s*=\s*{v}")], "eps2": [_v(r"(?:ϵ|ε|epsilon)\s?_?2\s*=\s*{v}")],
     "warmup_steps": [_v(r"warmup_steps\s*=\s*{v}"),  # "warmed up to 3e-4 over 2000 steps"

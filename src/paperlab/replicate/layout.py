@@ -187,23 +187,34 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
     captions = [(block, ln) for block, ln in lines if len(ln) > 1 and ln[0].text in ("Table", "TABLE", "Tab.")
                 and re.match(r"^(?:\d+|[IVX]{1,6})[:.]?$", ln[1].text)]
     out: list[tuple[str, str, list[list[Word]]]] = []
+    middle = page.rect.width / 2
+    # prose that runs across the page's middle, and none that starts just right of it (a right
+    # column's; a figure's caption may run across two): one column, where a short caption in the
+    # left half may head a table wider than that half
+    prose = [ln for _, ln in lines if sum(bool(_LOWER.fullmatch(w.text)) for w in ln) >= 5]
+    one_column = sum(ln[0].x0 < middle - 40 < middle + 40 < ln[-1].x1 for ln in prose) >= 3 and \
+        sum(middle < ln[0].x0 < middle + 40 for ln in prose) < 3
     for cap_block, caption in captions:
         number = caption[1].text.rstrip(":.")
         # its lines: those of its block, then those under it that start where it starts, with the
         # pieces beside them (a formula in a caption may start a block of its own)
+        # (the pieces as far as its column goes: a table's values beside a label under it make that
+        # line a row, not the caption's)
         reach = (caption[0].x0 - 3, max(w.x1 for w in caption) + 3)
+        column_edge = middle if reach[1] < middle else page.rect.width
         under = [(block, ln) for block, ln in lines if ln[0].yc > caption[0].yc
-                 and reach[0] <= ln[0].x0 and ln[-1].x1 <= reach[1]]
-        starts = [ln for _, ln in under if ln[0].x0 <= reach[0] + 6]
+                 and reach[0] <= ln[0].x0 and ln[-1].x1 <= column_edge]
+        starts = [ln for _, ln in under if ln[0].x0 <= reach[0] + 6 and ln[-1].x1 <= reach[1]]
         below = sorted((ln for block, ln in under if block != cap_block
                         and any(s[0].y0 < ln[0].yc < s[0].y1 for s in starts)), key=lambda ln: ln[0].yc)
         cap_lines = _caption_lines(caption, [ln for block, ln in lines if block == cap_block] + below)
         cap_text = " ".join(w.text for ln in cap_lines for w in ln)
         left, right = min(w.x0 for w in caption), max(w.x1 for ln in cap_lines for w in ln)
         x0, x1 = left - 30, right + 30
-        middle = page.rect.width / 2  # a caption in one half: a column's table, not the other column's words
-        x0, x1 = (x0, min(x1, middle)) if right < middle else (max(x0, middle), x1) if left > middle else (x0, x1)
-        edge = middle if right < middle else page.rect.width  # how far right a row may go on
+        # a caption in one half of a page of two columns: a column's table, not the other column's words
+        half = right < middle and not one_column
+        x0, x1 = (x0, min(x1, middle)) if half else (max(x0, middle), x1) if left > middle else (x0, x1)
+        edge = middle if half else page.rect.width  # how far right a row may go on
         taken = {id(ln) for ln in cap_lines}  # the PDF may put the table in the caption's block
         words = [w for _, ln in lines if id(ln) not in taken for w in ln]
         # the table above the caption's first line, or below its last: the one with more rows of numbers

@@ -57,6 +57,7 @@ NAMES = [
     ("dropout", r"(?<!LoRA\s)(?<!lora_)(?<!attention\s)(?<!embedding\s)(?<!weights\s)"
                 r"(?<!probabilities\s)dropout(?:\s+(?:rate|probability))?"),
     ("vocab_size", r"vocab(?:ulary)?\s+size|vocabulary"),
+    ("eps", r"(?:Adam(?:W)?|optimi[sz]er)(?:'s)?\s+(?:ϵ|ε|epsilon)"),  # "Adam ε", "the Adam epsilon"
     ("image_size", r"(?:input|image)\s+(?:resolution|size)"),  # a bare side: "an input resolution of 384"
     ("bn_momentum", r"(?:batch[\s-]?norm(?:ali[sz]ation)?|BN)\s+momentum"),  # the running statistics' update
     ("momentum", r"(?<!norm\s)(?<!BN\s)(?<!ation\s)momentum(?:\s+(?:coefficient|term))?"),
@@ -229,7 +230,7 @@ _MEASURE = r"(?!\s*(?:total\s+)?(?:[×x]|parameters|params|fps|flops|gb|mb|hours
 # ("a 2400-dimensional sentence encoder": sentence_encoder_dim)
 GENERIC = [("named", _v(r"(?<![\w-])(?P<name>(?:" + _WORD + r"\s+){0,2}" + _HEAD + r")(?![\w-])" + IS
                         + r"{v}(?![.,]?\d)" + _MEASURE + r"(?!\s*/|\s+(?:to\s+\d|of\s))")),
-           ("count", _v(r"(?<![\w.,×])(?<!×\s)(?<!\bTable\s)(?<!\bFigure\s)(?<!\bSection\s)(?:{v})\s+"
+           ("count", _v(r"(?<![\w.,×])(?<![A-Za-z]-)(?<!×\s)(?<!\bTable\s)(?<!\bFigure\s)(?<!\bSection\s)(?:{v})\s+"
                         r"(?P<name>(?:" + _WORD + r"\s+){0,2}" + _COUNTS + r")\b")),
            ("active", _v(r"(?<![\w.,×])(?:{v})\s+(?:out\s+)?of\s+(?:the\s+|its\s+|their\s+)?\d+\s+(?P<name>(?:"
                         + _WORD + r"\s+){0,2}(?:experts|heads|layers|blocks))\b")),
