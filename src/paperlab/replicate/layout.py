@@ -197,9 +197,8 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
     for cap_block, caption in captions:
         number = caption[1].text.rstrip(":.")
         # its lines: those of its block, then those under it that start where it starts, with the
-        # pieces beside them (a formula in a caption may start a block of its own)
-        # (the pieces as far as its column goes: a table's values beside a label under it make that
-        # line a row, not the caption's)
+        # pieces beside them as far as its column goes (a formula in a caption may start a block of
+        # its own; a table's values beside a label under it make that line a row, not the caption's)
         reach = (caption[0].x0 - 3, max(w.x1 for w in caption) + 3)
         column_edge = middle if reach[1] < middle else page.rect.width
         under = [(block, ln) for block, ln in lines if ln[0].yc > caption[0].yc
