@@ -108,8 +108,7 @@ def evaluate(folder: Path, split: str = "test", model: str = "all-MiniLM-L6-v2",
         t0 = time.perf_counter()
         kw_scored = searcher.keyword.scored(text, depth, Filters(), None)
         t1 = time.perf_counter()
-        semantic = searcher.semantic
-        sem_scored = semantic.scored_for_vector(semantic.vector(text), depth, None)
+        sem_scored = searcher.semantic.scored(text, depth, None)
         t2 = time.perf_counter()
         fused = [cid for cid, _ in fuse([kw_scored, sem_scored])]
         kw, sem = [c for c, _ in kw_scored], [c for c, _ in sem_scored]

@@ -60,7 +60,7 @@ PATTERNS: dict[str, list[re.Pattern[str]]] = {
     # "β1, β2 = 0.9, 0.95": each its own, in order (β2 is not the first)
     "beta1": [_v(r"(?:β|beta)\s?_?1" + IS + "{v}"), _v(r"(?:β|beta)\s?_?1\s*=\s*(?:β|beta)\s?_?2\s*=\s*{v}"),
               _v(r"(?:β|beta)\s?_?1\s*,\s*(?:β|beta)\s?_?2\s*=\s*\(?{v}")],
-    "beta2": [_v(r"(?<!β1,\s)(?<!β1,)(?<!beta1,\s)(?:β|beta)\s?_?2" + IS + "{v}"),
+    "beta2": [_v(r"(?<!β1,\s)(?<!β1,)(?<!beta1,\s)(?<!beta1,)(?:β|beta)\s?_?2" + IS + "{v}"),
               _v(r"(?:β|beta)\s?_?1\s+(?:set\s+)?to\s+[\d.]+,?\s+and\s+(?:β|beta)\s?_?2\s+to\s+{v}"),
               _v(r"(?:β|beta)\s?_?1\s*,\s*(?:β|beta)\s?_?2\s*=\s*\(?[\d.]+\s*,\s*{v}")],
     "eps": [_v(r"(?:ϵ|ε|epsilon)\s*=\s*{v}")],
@@ -268,8 +268,8 @@ def listed_before(sentence: str, at: int) -> list[float]:
 
 _INITIALIZES = re.compile(r"\binitiali[sz](?:e[sd]?|ing)\s+(?:the\s+|all\s+|its\s+|our\s+)?$", re.I)
 # a word without which none of a setting's patterns can match: sentences without it skip them
-NEEDS = {"warmup_steps": re.compile(r"warm|linear|increas|rise|rising|grow", re.I),
-         "warmup_epochs": re.compile(r"warm|linear|increas|rise|rising|grow", re.I),
+_WARMUP_WORD = re.compile(r"warm|linear|increas|rise|rising|grow", re.I)
+NEEDS = {"warmup_steps": _WARMUP_WORD, "warmup_epochs": _WARMUP_WORD,
          "batch_size_per_device": re.compile(r"\bper\b|\beach\b", re.I), "init": re.compile(r"initiali", re.I),
          "bn_momentum": re.compile(r"momentum", re.I), "attention_dropout": re.compile(r"dropout", re.I),
          "embedding_dropout": re.compile(r"dropout", re.I), "ema_decay": re.compile(r"EMA|moving", re.I),

@@ -187,6 +187,8 @@ def table_regions(page, running: frozenset[str] = frozenset()) -> list[tuple[str
     captions = [(block, ln) for block, ln in lines if len(ln) > 1 and ln[0].text in ("Table", "TABLE", "Tab.")
                 and re.match(r"^(?:\d+|[IVX]{1,6})[:.]?$", ln[1].text)]
     out: list[tuple[str, str, list[list[Word]]]] = []
+    if not captions:
+        return out
     middle = page.rect.width / 2
     # prose that runs across the page's middle, and none that starts just right of it (a right
     # column's; a figure's caption may run across two): one column, where a short caption in the

@@ -128,8 +128,8 @@ class SemanticSearcher:
         # a floor is only valid for the model it was measured with
         self.floor = floor.value if floor is not None and floor.model == model else -1.0
 
-    def ranking(self, query: str, limit: int, allowed: set[int] | None) -> list[int]:
-        return [cid for cid, _ in self.scored_for_vector(self.vector(query), limit, allowed)]
+    def scored(self, query: str, limit: int, allowed: set[int] | None) -> list[tuple[int, float]]:
+        return self.scored_for_vector(self.vector(query), limit, allowed)
 
     def vector(self, query: str) -> Any:
         """The query's embedding. Touches no database, so a search may run it on another thread."""
@@ -242,7 +242,7 @@ def search(
     if vector is not None:
         rankings.append(searcher.semantic.scored_for_vector(vector(), depth, allowed))
     elif mode == "semantic":
-        rankings.append(searcher.semantic.scored_for_vector(searcher.semantic.vector(query), depth, allowed))
+        rankings.append(searcher.semantic.scored(query, depth, allowed))
     passages = merged(fuse(rankings), lambda ids: store.chunk_places(database, ids), k, filters.references)
     details = store.chunk_details(database, [cid for ids, _ in passages for cid in ids])
     terms = query_terms(query)
